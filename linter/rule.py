@@ -1,0 +1,132 @@
+"""The contract every rule in `rules/` follows (cfn-lint's metadata, pylint's docs-as-tests, ruff's doc sections).
+
+A rule is a class with its metadata as class attributes, checked when the class is defined, a docstring with
+fixed sections, and a pure `check_policy` (single-policy rules) or `check_inventory` (cross-resource rules)
+that yields findings. Rules never print, read files or see a parser's raw output.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from linter.findings import Finding, RelatedLocation, Severity
+from linter.model import Location, Policy, PolicyKind
+
+if TYPE_CHECKING:
+    from linter.awsdata import AwsData
+
+RULE_ID = re.compile(r"^IP[A-Z][0-9]{3}$")
+RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+DOC_SECTIONS = ("What it does", "Why it matters", "Example", "Instead", "References")
+FAMILIES = {
+    "G": "policy grammar",
+    "A": "actions, resources and condition keys",
+    "P": "least privilege",
+    "T": "trust policies",
+    "R": "resource policies",
+    "S": "pre-signed URLs",
+}
+
+
+class RuleDefinitionError(TypeError):
+    pass
+
+
+@dataclass
+class RuleContext:
+    """What a rule may consult besides the policy: the AWS action database and (later) the inventory."""
+
+    aws: AwsData
+    extras: dict[str, object] = field(default_factory=dict)
+
+
+class Rule:
+    """Base class. Subclasses set the metadata below and override one of the check methods."""
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    summary: ClassVar[str]
+    doc_url: ClassVar[str]
+    tags: ClassVar[tuple[str, ...]] = ()
+    # Policy kinds the rule applies to; None means every kind.
+    kinds: ClassVar[frozenset[PolicyKind] | None] = None
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        problems = _metadata_problems(cls)
+        if problems:
+            raise RuleDefinitionError(f"{cls.__module__}.{cls.__name__}: " + "; ".join(problems))
+
+    @classmethod
+    def family(cls) -> str:
+        return FAMILIES[cls.id[2]]
+
+    @classmethod
+    def doc_sections(cls) -> dict[str, str]:
+        """The docstring split into its fixed sections, in order."""
+        return parse_doc_sections(cls.__doc__ or "")
+
+    @classmethod
+    def applies_to(cls, policy: Policy) -> bool:
+        return cls.kinds is None or policy.kind in cls.kinds
+
+    def check_policy(self, policy: Policy, context: RuleContext) -> Iterator[Finding]:
+        return iter(())
+
+    def finding(
+        self,
+        loc: Location,
+        message: str,
+        *,
+        subject: str = "",
+        related: Iterable[RelatedLocation] = (),
+    ) -> Finding:
+        return Finding(
+            rule_id=self.id,
+            rule_name=self.name,
+            severity=self.severity,
+            message=message,
+            loc=loc,
+            related=tuple(related),
+            subject=subject,
+        )
+
+
+def _metadata_problems(cls: type[Rule]) -> list[str]:
+    problems = []
+    for attribute in ("id", "name", "severity", "summary", "doc_url"):
+        if not hasattr(cls, attribute):
+            problems.append(f"missing {attribute}")
+    if problems:
+        return problems
+    if not RULE_ID.match(cls.id) or cls.id[2] not in FAMILIES:
+        problems.append(f"id {cls.id!r} must look like IP<family letter><3 digits>, families {sorted(FAMILIES)}")
+    if not RULE_NAME.match(cls.name):
+        problems.append(f"name {cls.name!r} must be kebab-case")
+    if not isinstance(cls.severity, Severity):
+        problems.append("severity must be a Severity")
+    if not cls.summary or "\n" in cls.summary or len(cls.summary) > 120:
+        problems.append("summary must be one line of at most 120 characters")
+    if not cls.doc_url.startswith("https://"):
+        problems.append("doc_url must be an https link to the AWS documentation")
+    return problems
+
+
+_SECTION = re.compile(r"^\s*## (.+?)\s*$", re.MULTILINE)
+
+
+def parse_doc_sections(doc: str) -> dict[str, str]:
+    """`## Title` headed sections of a rule docstring, dedented; text before the first heading is dropped."""
+    import inspect
+
+    doc = inspect.cleandoc(doc)
+    matches = list(_SECTION.finditer(doc))
+    sections = {}
+    for i, match in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(doc)
+        sections[match.group(1)] = doc[match.end() : end].strip("\n").rstrip()
+    return sections

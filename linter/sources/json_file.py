@@ -1,0 +1,55 @@
+"""Policy JSON files -> Policy models, or one-line input errors with file:line:col."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from linter.model import InputError, Location, Policy, PolicyKind
+from linter.sources.jsonpos import JObject, JsonSyntaxError, parse
+from linter.sources.policy_document import build_policy, file_locator, looks_like_policy
+
+MAX_BYTES = 5 * 1024 * 1024  # IAM's largest policy is 20 KB (SCPs 5 KB); 5 MB is clearly not a policy
+
+
+@dataclass
+class Loaded:
+    """What one input file produced. `not_policy` is set for JSON that is valid but no IAM policy."""
+
+    policies: list[Policy] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    not_policy: str | None = None
+
+
+def _error(display: str, message: str, line: int = 1, column: int = 1) -> Loaded:
+    return Loaded(errors=[InputError(message=message, loc=Location(file=display, line=line, column=column))])
+
+
+def load_json_file(path: str, display: str, kind: PolicyKind | None = None) -> Loaded:
+    """Read one file; every failure is reported, none raised."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        return _error(display, "no such file")
+    except IsADirectoryError:
+        return _error(display, "is a directory")
+    except OSError as error:
+        return _error(display, f"cannot read: {error.strerror or error}")
+    if len(data) > MAX_BYTES:
+        return _error(display, f"file is larger than {MAX_BYTES // (1024 * 1024)} MB; not an IAM policy")
+    if b"\x00" in data[:8192]:
+        return _error(display, "binary file, not JSON")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return _error(display, f"not UTF-8 text (byte {error.start})")
+    if not text.strip():
+        return _error(display, "empty file: expected an IAM policy document")
+    try:
+        root = parse(text)
+    except JsonSyntaxError as error:
+        return _error(display, f"invalid JSON: {error.message}", error.line, error.column)
+    if not looks_like_policy(root):
+        what = "a JSON object" if isinstance(root, JObject) else "JSON"
+        return Loaded(not_policy=f"{what} without a \"Statement\" element, not an IAM policy")
+    return Loaded(policies=[build_policy(root, display, file_locator(display), kind)])

@@ -1,0 +1,246 @@
+"""A strict JSON parser that keeps the line and column of every value and key.
+
+The stdlib `json` module drops positions and silently keeps the last of duplicate keys; a linter needs both.
+The grammar is RFC 8259 (what IAM accepts); errors carry the 1-based line and column where parsing stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Union
+
+
+class JsonSyntaxError(ValueError):
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass(slots=True)
+class Span:
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(slots=True)
+class JScalar:
+    value: str | int | float | bool | None
+    span: Span
+
+
+@dataclass(slots=True)
+class JArray:
+    items: list[JNode]
+    span: Span
+
+
+@dataclass(slots=True)
+class JMember:
+    key: str
+    key_span: Span
+    value: JNode
+
+
+@dataclass(slots=True)
+class JObject:
+    members: list[JMember]
+    span: Span
+    duplicates: list[JMember] = field(default_factory=list)
+
+    def get(self, key: str) -> JNode | None:
+        """The value AWS would read for `key`: the last occurrence, as IAM's parser keeps it."""
+        found: JNode | None = None
+        for member in self.members:
+            if member.key == key:
+                found = member.value
+        return found
+
+    def member(self, key: str) -> JMember | None:
+        found: JMember | None = None
+        for member in self.members:
+            if member.key == key:
+                found = member
+        return found
+
+
+JNode = Union[JScalar, JArray, JObject]
+
+_WS = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_STRING = re.compile(r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
+_MAX_DEPTH = 200
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        # Offsets of line starts, to turn an offset into line/column by bisection.
+        self.line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+
+    def where(self, offset: int) -> tuple[int, int]:
+        index = bisect_right(self.line_starts, offset) - 1
+        return index + 1, offset - self.line_starts[index] + 1
+
+    def fail(self, message: str, offset: int | None = None) -> JsonSyntaxError:
+        line, column = self.where(self.pos if offset is None else offset)
+        return JsonSyntaxError(message, line, column)
+
+    def span(self, start: int, end: int) -> Span:
+        line, column = self.where(start)
+        end_line, end_column = self.where(end)
+        return Span(line, column, end_line, end_column)
+
+    def skip_ws(self) -> None:
+        match = _WS.match(self.text, self.pos)
+        assert match is not None
+        self.pos = match.end()
+
+    def parse_document(self) -> JNode:
+        self.skip_ws()
+        if self.pos >= len(self.text):
+            raise self.fail("empty document: expected a JSON value")
+        node = self.parse_value(0)
+        self.skip_ws()
+        if self.pos < len(self.text):
+            raise self.fail("unexpected content after the JSON value")
+        return node
+
+    def parse_value(self, depth: int) -> JNode:
+        if depth > _MAX_DEPTH:
+            raise self.fail("nesting too deep")
+        if self.pos >= len(self.text):
+            raise self.fail("unexpected end of input: expected a value")
+        char = self.text[self.pos]
+        if char == "{":
+            return self.parse_object(depth)
+        if char == "[":
+            return self.parse_array(depth)
+        if char == '"':
+            start = self.pos
+            value = self.parse_string()
+            return JScalar(value, self.span(start, self.pos))
+        for literal, value in (("true", True), ("false", False), ("null", None)):
+            if self.text.startswith(literal, self.pos):
+                start = self.pos
+                self.pos += len(literal)
+                return JScalar(value, self.span(start, self.pos))
+        match = _NUMBER.match(self.text, self.pos)
+        if match and match.end() > self.pos:
+            start = self.pos
+            self.pos = match.end()
+            raw = match.group()
+            number: int | float = float(raw) if any(c in raw for c in ".eE") else int(raw)
+            return JScalar(number, self.span(start, self.pos))
+        if char == "'":
+            raise self.fail("strings must use double quotes")
+        raise self.fail(f"unexpected character {char!r}: expected a value")
+
+    def parse_string(self) -> str:
+        match = _STRING.match(self.text, self.pos)
+        if match is None:
+            end = self.text.find('"', self.pos + 1)
+            if end < 0:
+                raise self.fail("unterminated string")
+            bad = re.search(r"[\x00-\x1f]|\\(?![\"\\/bfnrtu])", self.text[self.pos : end])
+            offset = self.pos + (bad.start() if bad else 0)
+            raise self.fail("invalid character or escape in string", offset)
+        self.pos = match.end()
+        raw = match.group()
+        if "\\" not in raw:
+            return raw[1:-1]
+        decoded: str = json.loads(raw)
+        return decoded
+
+    def expect(self, char: str, what: str) -> None:
+        self.skip_ws()
+        if self.pos >= len(self.text):
+            raise self.fail(f"unexpected end of input: expected {what}")
+        if self.text[self.pos] != char:
+            raise self.fail(f"expected {what}, found {self.text[self.pos]!r}")
+        self.pos += 1
+
+    def parse_object(self, depth: int) -> JObject:
+        start = self.pos
+        self.pos += 1
+        members: list[JMember] = []
+        duplicates: list[JMember] = []
+        seen: set[str] = set()
+        self.skip_ws()
+        if self.text.startswith("}", self.pos):
+            self.pos += 1
+            return JObject(members, self.span(start, self.pos))
+        while True:
+            self.skip_ws()
+            if self.pos >= len(self.text):
+                raise self.fail("unexpected end of input: expected '}'")
+            if self.text[self.pos] != '"':
+                if self.text[self.pos] == "}":
+                    raise self.fail("trailing comma before '}'")
+                raise self.fail(f"expected a quoted key, found {self.text[self.pos]!r}")
+            key_start = self.pos
+            key = self.parse_string()
+            key_span = self.span(key_start, self.pos)
+            self.expect(":", "':' after key")
+            self.skip_ws()
+            value = self.parse_value(depth + 1)
+            member = JMember(key, key_span, value)
+            if key in seen:
+                duplicates.append(member)
+            seen.add(key)
+            members.append(member)
+            self.skip_ws()
+            if self.pos >= len(self.text):
+                raise self.fail("unexpected end of input: expected ',' or '}'")
+            char = self.text[self.pos]
+            self.pos += 1
+            if char == "}":
+                return JObject(members, self.span(start, self.pos), duplicates)
+            if char != ",":
+                raise self.fail(f"expected ',' or '}}', found {char!r}", self.pos - 1)
+
+    def parse_array(self, depth: int) -> JArray:
+        start = self.pos
+        self.pos += 1
+        items: list[JNode] = []
+        self.skip_ws()
+        if self.text.startswith("]", self.pos):
+            self.pos += 1
+            return JArray(items, self.span(start, self.pos))
+        while True:
+            self.skip_ws()
+            if self.text.startswith("]", self.pos):
+                raise self.fail("trailing comma before ']'")
+            items.append(self.parse_value(depth + 1))
+            self.skip_ws()
+            if self.pos >= len(self.text):
+                raise self.fail("unexpected end of input: expected ',' or ']'")
+            char = self.text[self.pos]
+            self.pos += 1
+            if char == "]":
+                return JArray(items, self.span(start, self.pos))
+            if char != ",":
+                raise self.fail(f"expected ',' or ']', found {char!r}", self.pos - 1)
+
+
+def parse(text: str) -> JNode:
+    """Parse JSON text into positioned nodes; raises JsonSyntaxError with line and column."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return _Parser(text).parse_document()
+
+
+def to_python(node: JNode) -> object:
+    """Plain Python value of a node (last duplicate key wins, as in AWS)."""
+    if isinstance(node, JScalar):
+        return node.value
+    if isinstance(node, JArray):
+        return [to_python(item) for item in node.items]
+    return {member.key: to_python(member.value) for member in node.members}

@@ -1,0 +1,1 @@
+"""Policy grammar: is this a document IAM accepts, and does it say what its author meant?"""

@@ -1,0 +1,38 @@
+"""Every rule's good and bad fixtures, asserted finding by finding (pylint's docs-as-tests)."""
+
+from __future__ import annotations
+
+import pytest
+
+from linter.awsdata import aws_data
+from linter.check import load_inputs, run_rules
+from linter.fixtures import Fixture, rule_fixtures
+from linter.registry import all_rules
+from linter.rule import RuleContext
+
+FIXTURES = [fixture for rule in all_rules() for fixture in rule_fixtures(rule)]
+
+
+def _found(fixture: Fixture) -> list[str]:
+    loaded = load_inputs(fixture.path, fixture.path.name, fixture.kind)
+    assert not loaded.errors, [e.render() for e in loaded.errors]
+    findings = run_rules(loaded.policies, [fixture.rule], RuleContext(aws=aws_data()))
+    return sorted(f"{f.rule_id} {f.loc.line}:{f.loc.column} {f.loc.json_path}" for f in findings)
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=lambda f: f"{f.rule.id}-{'good' if f.good else 'bad'}-{f.path.name}")
+def test_fixture(fixture: Fixture) -> None:
+    assert _found(fixture) == sorted(fixture.expected())
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.id)
+def test_every_rule_has_good_and_bad_fixtures(rule: type) -> None:
+    kinds = {fixture.good for fixture in rule_fixtures(rule)}
+    assert kinds == {True, False}, f"{rule.id} needs fixtures in both good/ and bad/"
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.id)
+def test_bad_fixtures_name_only_their_rule(rule: type) -> None:
+    for fixture in rule_fixtures(rule):
+        for line in fixture.expected():
+            assert line.split()[0] == rule.id, f"{fixture.expected_path}: {line}"
