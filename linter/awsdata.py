@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
@@ -48,9 +49,16 @@ class ResourceType:
     arn_template: str
     condition_keys: tuple[str, ...]
 
-    @cached_property
+    @property
     def arn_regex(self) -> re.Pattern[str]:
+        # A cached module function: the class has slots, so cached_property cannot store on the instance.
         return _template_regex(self.arn_template)
+
+    @property
+    def arn_service(self) -> str:
+        """The service segment of the ARN template (`iam` for sts's role type; may itself be a `${...}` variable)."""
+        parts = self.arn_template.split(":", 3)
+        return parts[2].lower() if len(parts) > 2 else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +80,7 @@ class ConditionKeyInfo:
 _SEGMENT_VARIABLES = {"Partition", "Region", "Account"}
 
 
+@cache
 def _template_regex(template: str) -> re.Pattern[str]:
     parts = re.split(r"(\$\{[^}]+\})", template)
     pattern = ""
@@ -88,6 +97,13 @@ def _glob(pattern: str) -> re.Pattern[str]:
     """Action-name glob: `*` any run, `?` one character, case-insensitive."""
     body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     return re.compile(f"^{body}$", re.IGNORECASE | re.DOTALL)
+
+
+def _closest(word: str, choices: Iterable[str]) -> str | None:
+    import difflib
+
+    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return matches[0] if matches else None
 
 
 def _load(*parts: str) -> Any:
@@ -156,6 +172,21 @@ class AwsData:
 
     def resource_type(self, service: str, name: str) -> ResourceType | None:
         return self.resource_types(service).get(name.lower())
+
+    @cache  # noqa: B019
+    def arn_services(self, service: str) -> frozenset[str]:
+        """ARN service segments a service's resources use: `ssm` also acts on `ec2` instances, `sts` on `iam` roles."""
+        return frozenset({service.lower(), *(rt.arn_service for rt in self.resource_types(service).values())})
+
+    def closest_service(self, service: str) -> str | None:
+        """The real service prefix a misspelt one most likely means."""
+        return _closest(service.lower(), self.services)
+
+    def closest_action(self, service: str, name: str) -> str | None:
+        """The real `service:Action` a misspelt (or wildcard) action name most likely means."""
+        actions = self.actions(service)
+        found = _closest(name.lower().replace("*", "").replace("?", ""), actions)
+        return actions[found].full_name if found else None
 
     @cache  # noqa: B019
     def _service_condition_keys(self, service: str) -> dict[str, ConditionKeyInfo]:

@@ -15,14 +15,16 @@ from linter.awsdata import aws_data
 from linter.baseline import Baseline, BaselineError
 from linter.config import Config
 from linter.findings import Finding, Severity
-from linter.model import InputError, Location, Policy, PolicyKind
+from linter.model import InputError, Inventory, Location, Policy, PolicyKind
 from linter.registry import all_rules
 from linter.rule import Rule, RuleContext
-from linter.sources.json_file import Loaded, load_json_file
+from linter.sources import InlineSuppression, Loaded
+from linter.sources.json_file import load_json_file
 
 # Folders never worth walking into: tool caches and vendored dependencies.
 SKIPPED_DIRS = {".git", ".terraform", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".tox"}
-POLICY_SUFFIXES = (".json",)
+TERRAFORM_SUFFIXES = (".tf",)
+VAR_FILE_SUFFIXES = (".tfvars", ".tfvars.json")
 
 
 @dataclass
@@ -47,6 +49,21 @@ class CheckOptions:
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     baseline: str | None = None
+    var_files: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Inputs:
+    """What to load: policy/plan JSON files and Terraform modules (a folder of .tf files is one module)."""
+
+    json_files: list[Path] = field(default_factory=list)
+    modules: list[Path] = field(default_factory=list)
+    explicit: set[Path] = field(default_factory=set)
+    errors: list[InputError] = field(default_factory=list)
+
+    def add_module(self, folder: Path) -> None:
+        if folder not in self.modules:
+            self.modules.append(folder)
 
 
 def display_path(path: Path) -> str:
@@ -57,25 +74,38 @@ def display_path(path: Path) -> str:
         return path.as_posix()
 
 
-def discover(paths: Iterable[str], config: Config) -> tuple[list[Path], list[InputError]]:
-    """Expand folders into policy files; a missing path is an input error, the others are still checked."""
-    files: list[Path] = []
-    errors: list[InputError] = []
+def discover(paths: Iterable[str], config: Config) -> Inputs:
+    """Expand folders; a missing path is an input error and the others are still checked."""
+    inputs = Inputs()
     for raw in paths:
         path = Path(raw)
+        if config.matches(raw, config.exclude):
+            continue
         if path.is_dir():
             for folder, dirs, names in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not config.matches(f"{folder}/{d}", config.exclude))
+                dirs[:] = sorted(
+                    d for d in dirs if d not in SKIPPED_DIRS and not config.matches(f"{folder}/{d}", config.exclude)
+                )
                 for name in sorted(names):
                     candidate = Path(folder) / name
-                    if name.endswith(POLICY_SUFFIXES) and not config.matches(str(candidate), config.exclude):
-                        files.append(candidate)
-        elif path.exists() or path.is_symlink():
-            if not config.matches(str(path), config.exclude):
-                files.append(path)
+                    if config.matches(str(candidate), config.exclude):
+                        continue
+                    if name.endswith(".json") and not name.endswith(VAR_FILE_SUFFIXES):
+                        inputs.json_files.append(candidate)
+                    elif name.endswith(TERRAFORM_SUFFIXES):
+                        inputs.add_module(Path(folder))
+        elif path.is_file():
+            inputs.explicit.add(path)
+            if path.name.endswith(TERRAFORM_SUFFIXES):
+                # Policy documents often live in a sibling file: a lone .tf file is checked with its module.
+                inputs.add_module(path.parent)
+            elif path.name.endswith(VAR_FILE_SUFFIXES):
+                inputs.add_module(path.parent)
+            else:
+                inputs.json_files.append(path)
         else:
-            errors.append(InputError(message="no such file or directory", loc=Location(file=raw)))
-    return files, errors
+            inputs.errors.append(InputError(message="no such file or directory", loc=Location(file=raw)))
+    return inputs
 
 
 def selected_rules(config: Config, options: CheckOptions) -> list[type[Rule]]:
@@ -88,17 +118,30 @@ def selected_rules(config: Config, options: CheckOptions) -> list[type[Rule]]:
     return [r for r in all_rules() if (not select or named(r, select)) and not named(r, ignore)]
 
 
-def load_inputs(path: Path, display: str, kind: PolicyKind | None = None) -> Loaded:
-    """One input path into the model, by its format."""
+def load_inputs(path: Path, display: str, kind: PolicyKind | None = None, var_files: Sequence[str] = ()) -> Loaded:
+    """One input into the model, by its format: a Terraform module folder or .tf file, or a JSON file."""
+    if path.is_dir() or path.name.endswith(TERRAFORM_SUFFIXES):
+        from linter.sources.terraform import load_module
+
+        folder = path if path.is_dir() else path.parent
+        return load_module(folder, [Path(v) for v in var_files])
     return load_json_file(str(path), display, kind)
 
 
-def run_rules(policies: Iterable[Policy], rules: Sequence[type[Rule]], context: RuleContext) -> Iterator[Finding]:
+def run_rules(
+    policies: Iterable[Policy],
+    rules: Sequence[type[Rule]],
+    context: RuleContext,
+    inventories: Iterable[Inventory] = (),
+) -> Iterator[Finding]:
     instances = [rule() for rule in rules]
     for policy in policies:
         for rule in instances:
             if rule.applies_to(policy):
                 yield from rule.check_policy(policy, context)
+    for inventory in inventories:
+        for rule in instances:
+            yield from rule.check_inventory(inventory, context)
 
 
 def _with_severity(finding: Finding, config: Config) -> Finding:
@@ -106,38 +149,81 @@ def _with_severity(finding: Finding, config: Config) -> Finding:
     return finding.model_copy(update={"severity": override}) if override else finding
 
 
-def _suppressed(finding: Finding, config: Config) -> bool:
+def _rule_named(finding: Finding, key: str) -> bool:
+    return key.upper() == finding.rule_id or key.lower() == finding.rule_name
+
+
+def _config_suppressed(finding: Finding, config: Config) -> bool:
     return any(
-        (entry.rule.upper() == finding.rule_id or entry.rule == finding.rule_name)
-        and config.matches(finding.loc.file, entry.paths)
-        for entry in config.suppress
+        _rule_named(finding, entry.rule) and config.matches(finding.loc.file, entry.paths) for entry in config.suppress
     )
+
+
+def _inline_suppression(finding: Finding, suppressions: list[InlineSuppression]) -> InlineSuppression | None:
+    for suppression in suppressions:
+        if (
+            suppression.loc.file == finding.loc.file
+            and suppression.first_line <= finding.loc.line <= suppression.last_line
+            and any(_rule_named(finding, rule) for rule in suppression.rules)
+        ):
+            return suppression
+    return None
+
+
+def _unused_suppressions(suppressions: list[InlineSuppression], used: set[int]) -> Iterator[Finding]:
+    from rules.notes.unused_suppression import UnusedSuppression
+
+    rule = UnusedSuppression()
+    for suppression in suppressions:
+        if id(suppression) not in used:
+            yield rule.for_suppression(suppression)
 
 
 def run_check(paths: Sequence[str], config: Config, options: CheckOptions | None = None) -> CheckResult:
     options = options or CheckOptions()
     rules = selected_rules(config, options)
     result = CheckResult(rules=rules)
-    files, result.errors = discover(paths, config)
-    explicit = {Path(p) for p in paths}
+    inputs = discover(paths, config)
+    result.errors.extend(inputs.errors)
     policies: list[Policy] = []
-    for path in files:
-        display = display_path(path)
-        loaded = load_inputs(path, display, options.kind or config.kind_for(str(path)))
+    inventories: list[Inventory] = []
+    suppressions: list[InlineSuppression] = []
+
+    def take(loaded: Loaded) -> None:
         result.errors.extend(loaded.errors)
+        result.files_checked.extend(loaded.files)
+        policies.extend(loaded.policies)
+        suppressions.extend(loaded.suppressions)
+        if loaded.inventory is not None:
+            inventories.append(loaded.inventory)
+
+    for path in inputs.json_files:
+        display = display_path(path)
+        loaded = load_json_file(str(path), display, options.kind or config.kind_for(str(path)))
         if loaded.not_policy is not None:
-            if path in explicit:
+            if path in inputs.explicit:
                 result.errors.append(InputError(message=loaded.not_policy, loc=Location(file=display)))
             else:
                 result.skipped.append((display, loaded.not_policy))
             continue
-        result.files_checked.append(display)
-        policies.extend(loaded.policies)
+        take(loaded)
+    for folder in inputs.modules:
+        take(load_inputs(folder, display_path(folder), var_files=options.var_files))
+
     context = RuleContext(aws=aws_data())
-    findings = [_with_severity(f, config) for f in run_rules(policies, rules, context)]
-    kept = [f for f in findings if not _suppressed(f, config)]
+    findings = [_with_severity(f, config) for f in run_rules(policies, rules, context, inventories)]
+    kept: list[Finding] = []
+    used: set[int] = set()
+    for finding in findings:
+        inline = _inline_suppression(finding, suppressions)
+        if inline is not None:
+            used.add(id(inline))
+        elif not _config_suppressed(finding, config):
+            kept.append(finding)
     result.suppressed = len(findings) - len(kept)
-    baseline_path = options.baseline or config.baseline
+    if any(rule.id == "IPN002" for rule in rules):
+        kept.extend(_unused_suppressions(suppressions, used))
+    baseline_path = options.baseline or (str(config.root / config.baseline) if config.baseline else None)
     if baseline_path is not None:
         try:
             baseline = Baseline.read(baseline_path)

@@ -87,7 +87,7 @@ def _emit(text: str, output: Path | None) -> None:
 
 @app.command()
 def check(
-    paths: Annotated[list[str], typer.Argument(help="Policy JSON files or folders.", show_default=False)],
+    paths: Annotated[list[str], typer.Argument(help="Policy JSON, Terraform files or folders, plan JSON.", show_default=False)],
     output_format: Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")] = None,
     fail_on: Annotated[str | None, typer.Option(help="Lowest severity that fails: info, warning, error.")] = None,
@@ -97,6 +97,7 @@ def check(
     ignore: Annotated[list[str] | None, typer.Option(help="Skip these rules (id, id prefix or name).")] = None,
     baseline: Annotated[str | None, typer.Option(help="Report only findings not in this baseline file.")] = None,
     write_baseline: Annotated[str | None, typer.Option(help="Record today's findings to FILE and exit 0.")] = None,
+    var_file: Annotated[list[str] | None, typer.Option("--var-file", help="Terraform tfvars file (repeatable).")] = None,
     color: Annotated[ColorMode, typer.Option(help="Colour the text output.")] = ColorMode.AUTO,
 ) -> None:
     """Lint policies. Exit 0 clean, 1 findings at or above --fail-on, 2 input or usage error."""
@@ -112,7 +113,9 @@ def check(
         policy_kind = PolicyKind(kind.lower()) if kind else None
     except ValueError as error:
         raise UsageProblem(str(error) if fail_on else f"unknown policy kind {kind!r}") from None
-    options = CheckOptions(kind=policy_kind, select=select or [], ignore=ignore or [], baseline=baseline)
+    options = CheckOptions(
+        kind=policy_kind, select=select or [], ignore=ignore or [], baseline=baseline, var_files=var_file or []
+    )
     if write_baseline is not None:
         options.baseline = None
     result = run_check(paths, config, options)
@@ -185,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     from linter.config import ConfigError
 
     try:
-        app(args=argv, prog_name="iam-preflight", standalone_mode=False)
+        # Outside standalone mode, click returns the code of a raised Exit instead of exiting.
+        code = app(args=argv, prog_name="iam-preflight", standalone_mode=False)
     except click_exceptions.NoArgsIsHelpError as error:
         typer.echo(error.format_message(), err=True)
         return 2
@@ -205,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def run() -> None:

@@ -183,3 +183,111 @@ class InputError(BaseModel):
 
     def render(self) -> str:
         return f"{self.loc.short()}: {self.message}"
+
+
+# --- Inventory: what cross-resource rules (presign) need to know about an account's resources ---------------------
+
+
+class Unresolved(BaseModel):
+    """A value the source could not resolve (a variable without a value, a data source, a function it can't run).
+
+    Reported as a note naming the expression; anything that depends on it is "uncertain", never guessed.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    expression: str
+    loc: Location
+    reason: str = ""
+
+
+class AttachedPolicy(BaseModel):
+    """A policy reaching a principal: `via` says how (inline, managed policy address/ARN, group membership)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    policy: Policy | None  # None: the policy is outside the inventory (an AWS-managed ARN, an unresolved reference)
+    via: str
+    ref: Text  # the ARN or reference as written, with its location
+
+
+class PrincipalResource(BaseModel):
+    """An IAM user, role or group defined in the inventory."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: str  # "user" | "role" | "group"
+    name: Text
+    address: str
+    loc: Location
+    arn: str | None = None  # None when the name (or account) is unknown
+    policies: list[AttachedPolicy] = []
+    groups: list[str] = []  # users: addresses (or names) of groups they belong to
+    boundary: AttachedPolicy | None = None
+    trust: Policy | None = None  # roles: the assume-role policy
+    max_session_duration: int | None = None  # roles: seconds; None when not set (AWS default 3600)
+
+
+class PublicAccessBlock(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    loc: Location
+    block_public_acls: bool | None = False
+    block_public_policy: bool | None = False
+    ignore_public_acls: bool | None = False
+    restrict_public_buckets: bool | None = False  # None: set to a value the source could not resolve
+
+
+class Encryption(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    loc: Location
+    algorithm: str  # "AES256" | "aws:kms" | "aws:kms:dsse"
+    kms_key: Text | None = None  # key id/ARN/alias or a reference to an aws_kms_key
+
+
+class Bucket(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: Text
+    address: str
+    loc: Location
+    policy: Policy | None = None
+    public_access_block: PublicAccessBlock | None = None
+    object_ownership: str | None = None  # BucketOwnerEnforced (AWS default) | BucketPreferred | ObjectWriter
+    encryption: Encryption | None = None
+    acl: Text | None = None
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:s3:::{self.name.value}"
+
+
+class KmsKey(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    address: str
+    loc: Location
+    policy: Policy | None = None  # None: AWS's default key policy (account root delegation)
+    aliases: list[str] = []
+
+
+class OrganizationPolicy(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    address: str
+    loc: Location
+    policy: Policy
+    targets: list[Text] = []  # root / OU / account ids it is attached to
+
+
+class Inventory(BaseModel):
+    """Everything a set of inputs defines, joined: the Terraform source builds it; rules read it."""
+
+    principals: list[PrincipalResource] = []
+    managed_policies: dict[str, Policy] = {}  # address -> policy
+    buckets: list[Bucket] = []
+    keys: list[KmsKey] = []
+    organization_policies: list[OrganizationPolicy] = []
+    account_public_access_block: PublicAccessBlock | None = None
+    unresolved: list[Unresolved] = []

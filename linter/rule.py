@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 from linter.findings import Finding, RelatedLocation, Severity
-from linter.model import Location, Policy, PolicyKind
+from linter.model import Inventory, Location, Policy, PolicyKind
 
 if TYPE_CHECKING:
     from linter.awsdata import AwsData
@@ -28,6 +28,7 @@ FAMILIES = {
     "T": "trust policies",
     "R": "resource policies",
     "S": "pre-signed URLs",
+    "N": "notes about the inputs",
 }
 
 
@@ -75,6 +76,11 @@ class Rule:
         return cls.kinds is None or policy.kind in cls.kinds
 
     def check_policy(self, policy: Policy, context: RuleContext) -> Iterator[Finding]:
+        """Single-policy rules override this; it sees one normalised policy at a time."""
+        return iter(())
+
+    def check_inventory(self, inventory: Inventory, context: RuleContext) -> Iterator[Finding]:
+        """Cross-resource rules override this; it sees everything one Terraform root module defines."""
         return iter(())
 
     def finding(

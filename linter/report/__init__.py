@@ -1,0 +1,41 @@
+"""Writers that turn a `CheckResult` into text for a terminal, a machine or a CI system.
+
+Each writer is a pure function returning the whole output as a string ending in a newline; the CLI decides
+whether it goes to stdout or a file. Writers are imported on first use, so a run pays only for its format.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import linter
+
+if TYPE_CHECKING:
+    from linter.check import CheckResult
+
+FORMATS = ("text", "json", "sarif", "github", "junit")
+
+
+def render(fmt: str, result: CheckResult, *, color: bool = False, tool_version: str = linter.__version__) -> str:
+    """The report of `result` in format `fmt` (one of FORMATS). `color` applies to text only."""
+    if fmt == "text":
+        from linter.report.text import render_text
+
+        return render_text(result, color=color)
+    if fmt == "json":
+        from linter.report.json_report import render_json
+
+        return render_json(result, tool_version=tool_version)
+    if fmt == "sarif":
+        from linter.report.sarif import render_sarif
+
+        return render_sarif(result, tool_version=tool_version)
+    if fmt == "github":
+        from linter.report.github import render_github
+
+        return render_github(result)
+    if fmt == "junit":
+        from linter.report.junit import render_junit
+
+        return render_junit(result)
+    raise ValueError(f"unknown output format {fmt!r} (choose from {', '.join(FORMATS)})")

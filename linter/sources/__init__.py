@@ -1,0 +1,30 @@
+"""Sources: one loader per input format, each producing the same model (`linter.model`) with locations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from linter.model import InputError, Inventory, Location, Policy
+
+
+@dataclass(frozen=True)
+class InlineSuppression:
+    """`# iam-preflight:ignore RULE reason` in a .tf file: silences RULE on the block or attribute it precedes."""
+
+    rules: tuple[str, ...]  # ids or names; empty never happens (a bare ignore comment is an input error)
+    reason: str
+    loc: Location  # where the comment is
+    first_line: int  # the lines it covers (the block or attribute below or beside it)
+    last_line: int
+
+
+@dataclass
+class Loaded:
+    """What one input (file or Terraform module) produced. `not_policy` is set for valid JSON that is no policy."""
+
+    policies: list[Policy] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    not_policy: str | None = None
+    inventory: Inventory | None = None
+    suppressions: list[InlineSuppression] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # display paths of every file read (a module has several)

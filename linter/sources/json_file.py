@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from linter.model import InputError, Location, Policy, PolicyKind
-from linter.sources.jsonpos import JObject, JsonSyntaxError, parse
+from linter.model import InputError, Location, PolicyKind
+from linter.sources import Loaded
+from linter.sources.jsonpos import JNode, JObject, JsonSyntaxError, parse
 from linter.sources.policy_document import build_policy, file_locator, looks_like_policy
 
 MAX_BYTES = 5 * 1024 * 1024  # IAM's largest policy is 20 KB (SCPs 5 KB); 5 MB is clearly not a policy
-
-
-@dataclass
-class Loaded:
-    """What one input file produced. `not_policy` is set for JSON that is valid but no IAM policy."""
-
-    policies: list[Policy] = field(default_factory=list)
-    errors: list[InputError] = field(default_factory=list)
-    not_policy: str | None = None
 
 
 def _error(display: str, message: str, line: int = 1, column: int = 1) -> Loaded:
@@ -49,7 +39,20 @@ def load_json_file(path: str, display: str, kind: PolicyKind | None = None) -> L
         root = parse(text)
     except JsonSyntaxError as error:
         return _error(display, f"invalid JSON: {error.message}", error.line, error.column)
+    if looks_like_plan(root):
+        from linter.sources.terraform.plan import load_plan
+
+        return load_plan(root, path, display)
     if not looks_like_policy(root):
         what = "a JSON object" if isinstance(root, JObject) else "JSON"
         return Loaded(not_policy=f"{what} without a \"Statement\" element, not an IAM policy")
-    return Loaded(policies=[build_policy(root, display, file_locator(display), kind)])
+    return Loaded(policies=[build_policy(root, display, file_locator(display), kind)], files=[display])
+
+
+def looks_like_plan(root: JNode) -> bool:
+    """`terraform show -json` output: a format_version and planned values or resource changes."""
+    return (
+        isinstance(root, JObject)
+        and root.get("format_version") is not None
+        and (root.get("planned_values") is not None or root.get("resource_changes") is not None)
+    )

@@ -159,7 +159,7 @@ def _validator() -> Any:
 
 def _schema_message(error: Any) -> str:
     """jsonschema's messages quote whole sub-documents; keep them to one readable line."""
-    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path) or "document"
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".") or "document"
     validator = error.validator
     if validator == "additionalProperties":
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))

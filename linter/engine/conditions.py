@@ -1,0 +1,235 @@
+"""Condition evaluation (IAM User Guide: condition operators, Condition, multi-value conditions).
+
+One `CompiledCondition` is one operator/key pair: its values OR, and the statement ANDs the pairs. A request value
+is compared with every policy value by the operator's family; the operator's qualifiers then decide:
+
+- absent key (or an empty list): `Null` tests presence; `...IfExists` is true; `ForAllValues:` true and
+  `ForAnyValue:` false (the empty-set rule); otherwise negated operators are true and the rest false.
+- a key AWS sets but whose value is unknown here (context.UNKNOWN): present for `Null`, MAYBE for everything else.
+- negated operators hold when the request value matches none of the policy values. Inside `ForAllValues:` and
+  `ForAnyValue:` the docs leave open whether the negation applies per request value or to the whole test; when the
+  two readings disagree the answer is MAYBE.
+
+Policy variables are substituted in String and Arn operator values only, and only when the policy allows them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from operator import eq, ge, gt, le, lt
+from typing import Any
+
+from linter.engine.context import UNKNOWN, Context, Unknown, as_utc
+from linter.engine.matching import arn_source, compile_any, glob_source
+from linter.engine.operators import BaseOperator, Family, Operator, OperatorError, parse_operator
+from linter.engine.tri import MAYBE, NO, YES, Tri, negate
+from linter.engine.variables import Template, parse, plain
+from linter.model import Condition
+
+# Compares one request value with all policy values of a condition (before negation).
+Comparator = Callable[[str, Context], Tri]
+
+# How a parsed request value compares with a parsed policy value, by BaseOperator.comparison.
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
+    "equals": eq,
+    "lt": lt,
+    "lte": le,
+    "gt": gt,
+    "gte": ge,
+    "ip": lambda address, network: address in network,
+}
+_EPOCH = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def parse_number(text: str) -> Decimal | None:
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def parse_date(text: str) -> datetime | None:
+    """ISO-8601 (with or without time and offset) or epoch seconds."""
+    text = text.strip()
+    try:
+        if _EPOCH.fullmatch(text):
+            return datetime.fromtimestamp(float(text), UTC)
+        return as_utc(datetime.fromisoformat(text))
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+def _decode_binary(text: str) -> bytes | None:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+class CompiledCondition:
+    __slots__ = ("condition", "key", "operator", "static_doubt", "_compare", "_unresolved_values", "_templates")
+
+    def __init__(self, condition: Condition, substitute: bool) -> None:
+        self.condition = condition
+        self.key = condition.key.value.lower()
+        self.operator: Operator | None = None
+        self.static_doubt: str | None = None
+        self._templates: tuple[Template, ...] = ()
+        self._unresolved_values = tuple(v.unresolved or "" for v in condition.values if v.is_unknown)
+        if condition.operator.is_unknown or condition.key.is_unknown:
+            self.static_doubt = "unresolved operator or key"
+            return
+        try:
+            self.operator = parse_operator(condition.operator.value)
+        except OperatorError as error:
+            self.static_doubt = str(error)
+            return
+        known = [v.value for v in condition.values if not v.is_unknown]
+        self._compare = self._comparator(self.operator.base, known, substitute)
+
+    @property
+    def text(self) -> str:
+        return f"{self.condition.operator.value} {self.condition.key.value}"
+
+    def _comparator(self, base: BaseOperator, values: list[str], substitute: bool) -> Comparator:
+        family, comparison = base.family, base.comparison
+        if family in (Family.STRING, Family.ARN) and substitute:
+            parsed = [parse(v, True) for v in values]
+            self._templates = tuple(p for p in parsed if isinstance(p, Template))
+            patterns = [p for p in parsed if isinstance(p, str)]
+        else:
+            patterns = values
+        if family is Family.ARN:
+            return self._with_templates(_regex_test(patterns, arn_source), lambda p, v: _regex_test([p], arn_source)(v))
+        if family is Family.STRING:
+            if comparison == "like":
+                return self._with_templates(_regex_test(patterns, glob_source), lambda p, v: _regex_test([p], glob_source)(v))
+            if comparison == "equals-ignore-case":
+                folded = {plain(p).casefold() for p in patterns}
+                return self._with_templates(lambda v: v.casefold() in folded, lambda p, v: plain(p).casefold() == v.casefold())
+            exact = {plain(p) for p in patterns}
+            return self._with_templates(lambda v: v in exact, lambda p, v: plain(p) == v)
+        if family is Family.NULL:
+            flags = {v.lower() for v in values}
+            return lambda v, _context: YES if v in flags else NO
+        return self._typed(family, comparison, values)
+
+    def _typed(self, family: Family, comparison: str, values: list[str]) -> Comparator:
+        parse_value: Callable[[str], object | None]
+        if family is Family.NUMERIC:
+            parse_value = parse_number
+        elif family is Family.DATE:
+            parse_value = parse_date
+        elif family is Family.BOOL:
+            parse_value = lambda text: text.lower() if text.lower() in ("true", "false") else None  # noqa: E731
+        elif family is Family.BINARY:
+            parse_value = _decode_binary
+        else:
+            parse_value = lambda text: ipaddress.ip_address(text.strip())  # noqa: E731
+        policy_values = []
+        for value in values:
+            parsed = parse_network(value) if family is Family.IP else parse_value(value)
+            if parsed is None:
+                self.static_doubt = f"policy value {value!r} is not a valid {family.value} value"
+            else:
+                policy_values.append(parsed)
+        order = _ORDER[comparison]
+
+        def compare(request_value: str, _context: Context) -> Tri:
+            try:
+                parsed = parse_value(request_value)
+            except ValueError:
+                return NO
+            if parsed is None:
+                return NO
+            return YES if any(order(parsed, p) for p in policy_values) else NO
+
+        return compare
+
+    def _with_templates(
+        self, static: Callable[[str], bool], dynamic: Callable[[str, str], bool]
+    ) -> Comparator:
+        templates = self._templates
+        if not templates:
+            return lambda value, _context: YES if static(value) else NO
+
+        def compare(value: str, context: Context) -> Tri:
+            if static(value):
+                return YES
+            best = NO
+            for template in templates:
+                pattern = template.resolve(context)
+                if pattern is UNKNOWN:
+                    best = MAYBE
+                elif isinstance(pattern, str) and dynamic(pattern, value):
+                    return YES
+            return best
+
+        return compare
+
+    def evaluate(self, context: Context) -> Tri:
+        operator = self.operator
+        if operator is None or self.static_doubt is not None:
+            return MAYBE
+        value = context.get(self.key)
+        if operator.family is Family.NULL:
+            present = value is not None and value != ()
+            return self._match_one("false" if present else "true", context)
+        if isinstance(value, Unknown):
+            return MAYBE
+        if value is None or value == ():
+            if operator.if_exists or operator.qualifier == "ForAllValues":
+                return YES
+            if operator.qualifier == "ForAnyValue":
+                return NO
+            return YES if operator.negated else NO
+        matches = [self._match_one(value, context)] if isinstance(value, str) else [self._match_one(v, context) for v in value]
+        every = operator.qualifier == "ForAllValues"
+        positive = min(matches) if every else max(matches)
+        if not operator.negated:
+            return positive
+        if operator.qualifier is None:
+            return negate(positive)
+        per_value = min(negate(m) for m in matches) if every else max(negate(m) for m in matches)
+        return per_value if per_value == negate(positive) else MAYBE
+
+    def _match_one(self, value: str, context: Context) -> Tri:
+        found = self._compare(value, context)
+        return MAYBE if found is NO and self._unresolved_values else found
+
+    def doubt(self, context: Context) -> str:
+        """Why `evaluate` answered MAYBE for this context."""
+        if self.static_doubt is not None:
+            return self.static_doubt
+        if context.get(self.key) is UNKNOWN:
+            return f"the request's {self.condition.key.value} is not known"
+        reasons = []
+        if self._unresolved_values:
+            reasons.append(f"unresolved value {', '.join(self._unresolved_values)}")
+        for template in self._templates:
+            if template.resolve(context) is UNKNOWN:
+                reasons.append(f"policy variables {', '.join(v.text for v in template.variables)} are not known")
+        if self.operator is not None and self.operator.negated and self.operator.qualifier is not None:
+            reasons.append(f"negated operator inside {self.operator.qualifier}: per-value or whole-set negation")
+        return "; ".join(reasons) or "undecidable"
+
+
+def _regex_test(patterns: list[str], source: Callable[[str], str]) -> Callable[[str], bool]:
+    if not patterns:
+        return lambda _value: False
+    regex = compile_any(tuple(dict.fromkeys(source(p) for p in patterns)))
+    return lambda value: regex.fullmatch(value) is not None

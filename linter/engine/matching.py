@@ -1,0 +1,171 @@
+"""Glob matching of actions, resources and ARN condition values (IAM User Guide: Action, Resource, condition operators).
+
+- Action: `service:name`, case-insensitive, `*` anywhere. `?` is accepted by every known evaluator but only `*` is
+  documented, so an action that matches only when `?` is a wildcard is MAYBE.
+- StringLike: the whole string is one glob; `*` and `?` cross every character, colons included.
+- ARNs (Resource, NotResource, ArnLike, ArnEquals): the six colon-separated segments are globbed separately, `*`
+  never crossing a colon in the first five; the resource part (everything after the fifth colon) is one glob in which
+  `*` crosses `/` and `:`. The resource part is case-sensitive, the rest is not. The Resource page says a `*` that ends
+  a segment "can expand to match beyond colon boundaries": a Resource that matches only under that reading is MAYBE.
+
+Every pattern is compiled once into a regular expression and cached; literal `*`/`?` (from `${*}`, `${?}` or a
+substituted value) arrive as the private-use markers of `variables`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from linter.engine.context import UNKNOWN, Context
+from linter.engine.tri import MAYBE, NO, YES, Tri
+from linter.engine.variables import LITERAL_MARKERS, Template, literal, parse
+from linter.model import Text
+
+_ARN_PREFIX_SEGMENTS = 5  # arn, partition, service, region, account
+
+
+def _translate(pattern: str, star: str, one: str) -> str:
+    out = []
+    for char in pattern:
+        if char == "*":
+            out.append(star)
+        elif char == "?":
+            out.append(one)
+        else:
+            out.append(re.escape(LITERAL_MARKERS.get(char, char)))
+    return "".join(out)
+
+
+def glob_source(pattern: str) -> str:
+    return _translate(pattern, ".*", ".")
+
+
+def arn_source(pattern: str, final_star_crosses: bool = False) -> str:
+    """Regex source for an ARN pattern; `final_star_crosses` is the lenient reading of a segment-final `*`."""
+    if pattern == "*":
+        return ".*"
+    segments = pattern.split(":", _ARN_PREFIX_SEGMENTS)
+    parts = []
+    for index, segment in enumerate(segments):
+        if index == _ARN_PREFIX_SEGMENTS:
+            parts.append(glob_source(segment))
+        elif final_star_crosses and segment.endswith("*"):
+            parts.append(f"(?i:{_translate(segment[:-1], '[^:]*', '[^:]')}.*)")
+        else:
+            parts.append(f"(?i:{_translate(segment, '[^:]*', '[^:]')})")
+    return ":".join(parts)
+
+
+@lru_cache(maxsize=16384)
+def compile_any(sources: tuple[str, ...], ignore_case: bool = False) -> re.Pattern[str]:
+    """One regex that fully matches when any of the sources does."""
+    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+    return re.compile("|".join(f"(?:{source})" for source in sources), flags)
+
+
+def glob_matches(pattern: str, value: str, ignore_case: bool = False) -> bool:
+    return compile_any((glob_source(pattern),), ignore_case).fullmatch(value) is not None
+
+
+def arn_matches(pattern: str, value: str, final_star_crosses: bool = False) -> bool:
+    return compile_any((arn_source(pattern, final_star_crosses),)).fullmatch(value) is not None
+
+
+def _any_regex(sources: Iterable[str], ignore_case: bool = False) -> re.Pattern[str] | None:
+    unique = tuple(dict.fromkeys(sources))
+    return compile_any(unique, ignore_case) if unique else None
+
+
+class ActionMatcher:
+    """The Action or NotAction list of one statement (before negation)."""
+
+    __slots__ = ("_definite", "_qmark_wild", "_qmark_literal", "unresolved", "_cache")
+
+    def __init__(self, texts: Sequence[Text]) -> None:
+        known = [t.value for t in texts if not t.is_unknown]
+        self._definite = _any_regex((glob_source(p) for p in known if "?" not in p), ignore_case=True)
+        with_qmark = [p for p in known if "?" in p]
+        self._qmark_wild = _any_regex((glob_source(p) for p in with_qmark), ignore_case=True)
+        self._qmark_literal = _any_regex((glob_source(p.replace("?", literal("?"))) for p in with_qmark), True)
+        self.unresolved = tuple(t.unresolved or "" for t in texts if t.is_unknown)
+        self._cache: dict[str, Tri] = {}
+
+    def match(self, action: str) -> Tri:
+        found = self._cache.get(action)
+        if found is None:
+            found = self._match(action)
+            if len(self._cache) < 4096:
+                self._cache[action] = found
+        return found
+
+    def _match(self, action: str) -> Tri:
+        if self._definite is not None and self._definite.fullmatch(action):
+            return YES
+        if self._qmark_literal is not None and self._qmark_literal.fullmatch(action):
+            return YES
+        if self._qmark_wild is not None and self._qmark_wild.fullmatch(action):
+            return MAYBE
+        return MAYBE if self.unresolved else NO
+
+    def doubt(self, action: str) -> str:
+        if self._qmark_wild is not None and self._qmark_wild.fullmatch(action):
+            return "matches only if '?' in Action is a wildcard (undocumented)"
+        return f"unresolved Action value {', '.join(self.unresolved)}"
+
+
+class ResourceMatcher:
+    """The Resource or NotResource list of one statement (before negation)."""
+
+    __slots__ = ("_strict", "_lenient", "templates", "unresolved")
+
+    def __init__(self, texts: Sequence[Text], substitute: bool) -> None:
+        static: list[str] = []
+        templates: list[Template] = []
+        for text in texts:
+            if text.is_unknown:
+                continue
+            parsed = parse(text.value, substitute)
+            if isinstance(parsed, Template):
+                templates.append(parsed)
+            else:
+                static.append(parsed)
+        self._strict = _any_regex(arn_source(p) for p in static)
+        lenient = [arn_source(p, True) for p in static if arn_source(p, True) != arn_source(p)]
+        self._lenient = _any_regex(lenient)
+        self.templates = tuple(templates)
+        self.unresolved = tuple(t.unresolved or "" for t in texts if t.is_unknown)
+
+    def match(self, resource: str, context: Context) -> Tri:
+        if self._strict is not None and self._strict.fullmatch(resource):
+            return YES
+        best = MAYBE if self._lenient is not None and self._lenient.fullmatch(resource) else NO
+        for template in self.templates:
+            pattern = template.resolve(context)
+            if pattern is None:
+                continue
+            if pattern is UNKNOWN:
+                best = MAYBE
+                continue
+            assert isinstance(pattern, str)
+            if arn_matches(pattern, resource):
+                return YES
+            if arn_matches(pattern, resource, final_star_crosses=True):
+                best = MAYBE
+        return MAYBE if self.unresolved else best
+
+    def doubt(self, resource: str, context: Context) -> str:
+        reasons = []
+        if self._lenient is not None and self._lenient.fullmatch(resource):
+            reasons.append("matches only if a segment-final '*' crosses ':' (documented as 'can')")
+        for template in self.templates:
+            pattern = template.resolve(context)
+            if pattern is UNKNOWN:
+                unknown = [v.text for v in template.variables if context.get(v.key) is UNKNOWN]
+                reasons.append(f"policy variable {', '.join(unknown)} has an unknown value")
+            elif isinstance(pattern, str) and arn_matches(pattern, resource, final_star_crosses=True):
+                reasons.append("matches only if a segment-final '*' crosses ':' (documented as 'can')")
+        if self.unresolved:
+            reasons.append(f"unresolved Resource value {', '.join(self.unresolved)}")
+        return "; ".join(reasons)

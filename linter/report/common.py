@@ -1,0 +1,65 @@
+"""What several writers share: deterministic ordering, rule look-up and the one-line summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from linter.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from linter.check import CheckResult
+    from linter.model import InputError
+    from linter.rule import Rule
+
+TOOL_NAME = "iam-preflight"
+
+
+def ordered_findings(result: CheckResult) -> list[Finding]:
+    """File, position, rule, then message and fingerprint, so equal inputs always render identically."""
+    return sorted(result.findings, key=lambda f: (*f.sort_key(), f.message, f.fingerprint))
+
+
+def ordered_errors(result: CheckResult) -> list[InputError]:
+    return sorted(result.errors, key=lambda e: (e.loc.file, e.loc.line, e.loc.column, e.message))
+
+
+def rules_by_id(rules: Sequence[type[Rule]]) -> dict[str, type[Rule]]:
+    return {rule.id: rule for rule in sorted(rules, key=lambda r: r.id)}
+
+
+def severity_counts(findings: Sequence[Finding]) -> dict[Severity, int]:
+    counts = Counter(f.severity for f in findings)
+    return {severity: counts[severity] for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO)}
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
+
+
+def summary_line(result: CheckResult) -> str:
+    """`3 findings (1 error, 1 warning, 1 info) in 2 files; 1 suppressed.` or `No findings in 2 files.`"""
+    files = plural(len(result.files_checked), "file")
+    if result.findings:
+        counts = severity_counts(result.findings)
+        breakdown = ", ".join(
+            (
+                plural(counts[Severity.ERROR], "error"),
+                plural(counts[Severity.WARNING], "warning"),
+                f"{counts[Severity.INFO]} info",
+            )
+        )
+        head = f"{plural(len(result.findings), 'finding')} ({breakdown}) in {files}"
+    else:
+        head = f"No findings in {files}"
+    extras = []
+    if result.errors:
+        extras.append(plural(len(result.errors), "input error"))
+    if result.suppressed:
+        extras.append(f"{result.suppressed} suppressed")
+    if result.baselined:
+        extras.append(f"{result.baselined} baselined")
+    if result.skipped:
+        extras.append(plural(len(result.skipped), "non-policy file") + " skipped")
+    return head + ("; " + ", ".join(extras) if extras else "") + "."

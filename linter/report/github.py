@@ -1,0 +1,60 @@
+"""GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` annotation per finding.
+
+GitHub shows only about ten annotations of each type per step, so SARIF stays the complete record; this format
+is for a quick look at a pull request. Escaping follows the runner: `%`, CR and LF in the message, and also
+`:` and `,` in property values, which would otherwise end the value.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from linter.findings import Finding, Severity
+from linter.report.common import ordered_errors, ordered_findings, summary_line
+
+if TYPE_CHECKING:
+    from linter.check import CheckResult
+    from linter.model import Location
+
+COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _position(loc: Location) -> list[tuple[str, str]]:
+    properties = [("file", loc.file), ("line", str(loc.line))]
+    if loc.end_line is not None:
+        properties.append(("endLine", str(loc.end_line)))
+    # Annotations take columns only within one line; the checks API rejects them on a multi-line span.
+    if loc.end_line is None or loc.end_line == loc.line:
+        properties.append(("col", str(loc.column)))
+        if loc.end_column is not None:
+            properties.append(("endColumn", str(loc.end_column)))
+    return properties
+
+
+def _command(name: str, properties: list[tuple[str, str]], message: str) -> str:
+    fields = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
+    return f"::{name} {fields}::{escape_data(message)}"
+
+
+def _annotation(finding: Finding) -> str:
+    lines = [finding.message]
+    if finding.loc.address:
+        lines.append(f"at {finding.loc.address}")
+    lines.extend(f"↳ {r.loc.short()} {r.message}" for r in finding.related)
+    title = f"{finding.rule_id} {finding.rule_name}"
+    return _command(COMMANDS[finding.severity], [*_position(finding.loc), ("title", title)], "\n".join(lines))
+
+
+def render_github(result: CheckResult) -> str:
+    lines = [_command("error", _position(e.loc), e.message) for e in ordered_errors(result)]
+    lines.extend(_annotation(f) for f in ordered_findings(result))
+    lines.append(summary_line(result))
+    return "\n".join(lines) + "\n"

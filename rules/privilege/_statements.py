@@ -1,0 +1,250 @@
+"""What a statement grants, read the way IAM reads it; shared by the privilege, trust and resource rules.
+
+Every helper here treats a value whose `Text.is_unknown` is true (an unresolved Terraform expression) as
+something it cannot judge: unknown actions and resources grant nothing it can name, and an unknown condition
+counts as restricting, so no rule reports a guess as a fact (unknowns are reported by their own mechanism).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache
+
+from linter.engine.operators import Family, Operator, OperatorError, parse_operator
+from linter.model import Condition, Statement, Text
+
+# --- effect ---------------------------------------------------------------------------------------------------
+
+
+def is_allow(statement: Statement) -> bool:
+    """A known Allow. Deny statements are never judged as grants; an unresolved Effect is not judged at all."""
+    return statement.effect is not None and not statement.effect.is_unknown and statement.is_allow
+
+
+def known(texts: Iterable[Text] | None) -> list[Text]:
+    return [text for text in texts or () if not text.is_unknown]
+
+
+# --- actions --------------------------------------------------------------------------------------------------
+
+_ANY_ACTION = re.compile(r"^\*+(?::\*+)?$")
+
+
+@cache
+def _action_glob(pattern: str) -> re.Pattern[str]:
+    """IAM action matching: case-insensitive, `*` any run, `?` one character (iam-semantics §2)."""
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(f"^{body}$", re.IGNORECASE | re.DOTALL)
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """Does the Action element value `pattern` cover the concrete action `service:Name`?"""
+    return _action_glob(pattern).match(action) is not None
+
+
+def is_any_action(pattern: str) -> bool:
+    """`*`, `*:*` and their look-alikes: every action of every service."""
+    return _ANY_ACTION.match(pattern) is not None
+
+
+def service_wildcard(pattern: str) -> str | None:
+    """The service of a `service:*` pattern (every action of one service), else None."""
+    service, sep, name = pattern.partition(":")
+    if sep and service and "*" not in service and "?" not in service and name and set(name) == {"*"}:
+        return service.lower()
+    return None
+
+
+# Services whose every action (`iam:*`) is an error rather than a warning in identity policies: each can grant,
+# assume or unlock every other permission (identities and policies, sessions, the organization, keys, SSO).
+SENSITIVE_SERVICES = frozenset({"iam", "sts", "organizations", "kms", "sso"})
+
+
+def service_wildcards(statement: Statement) -> Iterator[tuple[Text, str]]:
+    """The `service:*` values of a statement's Action element, with their (lower-case) service."""
+    for text in known(statement.action):
+        service = service_wildcard(text.value)
+        if service is not None:
+            yield text, service
+
+
+def grants_action(statement: Statement, action: str) -> Text | None:
+    """The Action (or NotAction) element that makes this statement cover `action`, or None.
+
+    With `NotAction` the statement covers every action none of the listed patterns match; the first NotAction
+    value stands for the element. An unknown value could be anything, so it neither grants nor excludes.
+    """
+    if statement.action is not None:
+        return next((t for t in known(statement.action) if action_matches(t.value, action)), None)
+    if statement.not_action:
+        if any(t.is_unknown for t in statement.not_action):
+            return None
+        if not any(action_matches(t.value, action) for t in statement.not_action):
+            return statement.not_action[0]
+    return None
+
+
+# --- resources ------------------------------------------------------------------------------------------------
+
+_ANY_ARN = re.compile(r"^arn:(?:\*+|aws[a-z-]*):\*+:\*+:\*+:\*+$", re.IGNORECASE)
+# An ARN whose resource part is a wildcard over a whole resource type: `role/*`, `function:*`, `*`.
+_TYPE_WIDE_ARN = re.compile(r"^arn:[^:]*:[^:]*:[^:]*:[^:]*:(?:[A-Za-z0-9_-]+[/:])?\*+$")
+
+
+def is_any_resource(value: str) -> bool:
+    """`*` (or `arn:*:*:*:*:*`): every resource."""
+    return (bool(value) and set(value) == {"*"}) or _ANY_ARN.match(value) is not None
+
+
+def is_type_wide_resource(value: str) -> bool:
+    """Every resource, or every resource of one type (`arn:aws:iam::111122223333:role/*`)."""
+    return is_any_resource(value) or _TYPE_WIDE_ARN.match(value) is not None
+
+
+def any_resource_element(statement: Statement) -> Text | None:
+    """The `Resource: "*"` value of a statement, if it has one."""
+    return next((t for t in known(statement.resource) if is_any_resource(t.value)), None)
+
+
+def broad_resource_element(statement: Statement) -> Text | None:
+    """The value that makes the statement apply to every resource of a type: a type-wide Resource, or NotResource."""
+    if statement.resource is not None:
+        return next((t for t in known(statement.resource) if is_type_wide_resource(t.value)), None)
+    if statement.not_resource and not any(t.is_unknown for t in statement.not_resource):
+        return statement.not_resource[0]
+    return None
+
+
+# --- conditions -----------------------------------------------------------------------------------------------
+
+# Context keys that do not narrow who can use a grant or on what: every SDK call sets aws:SecureTransport, a
+# caller picks its own Region and User-Agent, and MFA or token age says how a session was made, not whose it is.
+NON_NARROWING_KEYS = frozenset(
+    {
+        "aws:securetransport",
+        "aws:multifactorauthpresent",
+        "aws:multifactorauthage",
+        "aws:requestedregion",
+        "aws:useragent",
+        "aws:referer",
+        "aws:currenttime",
+        "aws:epochtime",
+        "aws:tokenissuetime",
+    }
+)
+
+
+def condition_is_unknown(condition: Condition) -> bool:
+    return condition.operator.is_unknown or condition.key.is_unknown or any(v.is_unknown for v in condition.values)
+
+
+@cache
+def _operator(text: str) -> Operator | None:
+    try:
+        return parse_operator(text)
+    except OperatorError:
+        return None
+
+
+def is_wildcard_only(value: str) -> bool:
+    return bool(value) and set(value) <= {"*", "?"}
+
+
+def restricting_operator(condition: Condition) -> Operator | None:
+    """The parsed operator when it can make an Allow fail for some request, else None.
+
+    A negated operator, `...IfExists` and `ForAllValues:` are all true when the key is absent (iam-semantics §3),
+    `Null` only tests presence, and a like-operator with a bare `*` value matches everything: none restricts.
+    """
+    operator = _operator(condition.operator.value)
+    if operator is None or operator.negated or operator.if_exists or operator.family is Family.NULL:
+        return None
+    if operator.qualifier == "ForAllValues":
+        return None
+    if operator.base.comparison == "like" and any(is_wildcard_only(v.value) for v in condition.values):
+        return None
+    return operator
+
+
+def restricting_conditions(
+    statement: Statement, accept: Callable[[Condition, Operator], bool] = lambda c, o: True
+) -> Iterator[Condition]:
+    """Conditions that restrict the statement and that `accept` deems relevant; unknown ones always count."""
+    for condition in statement.conditions:
+        if condition_is_unknown(condition):
+            yield condition
+            continue
+        operator = restricting_operator(condition)
+        if operator is not None and accept(condition, operator):
+            yield condition
+
+
+def is_restricted(statement: Statement, accept: Callable[[Condition, Operator], bool] = lambda c, o: True) -> bool:
+    return next(restricting_conditions(statement, accept), None) is not None
+
+
+def key_name(condition: Condition) -> str:
+    return condition.key.value.lower()
+
+
+def on_keys(*keys: str) -> Callable[[Condition, Operator], bool]:
+    """An `accept` for conditions on these keys (case-insensitive); a key ending in `/` matches its tag family."""
+    exact = frozenset(k.lower() for k in keys if not k.endswith("/"))
+    prefixes = tuple(k.lower() for k in keys if k.endswith("/"))
+
+    def accept(condition: Condition, operator: Operator) -> bool:
+        name = key_name(condition)
+        return name in exact or (bool(prefixes) and name.startswith(prefixes))
+
+    return accept
+
+
+def narrows(condition: Condition, operator: Operator) -> bool:
+    """An `accept` for any condition that narrows the grant (see NON_NARROWING_KEYS)."""
+    return key_name(condition) not in NON_NARROWING_KEYS
+
+
+# --- principals -----------------------------------------------------------------------------------------------
+
+_ACCOUNT = re.compile(r"^(?:arn:aws[a-z-]*:iam::(\d{12}):root|(\d{12}))$", re.IGNORECASE)
+
+
+def account_of(principal: str) -> str | None:
+    """The account id of an account principal (`arn:aws:iam::ID:root` or a bare `ID`), else None."""
+    match = _ACCOUNT.match(principal)
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def is_delegation(statement: Statement) -> bool:
+    """Every principal is a whole account: the statement delegates to that account's IAM and grants nothing itself.
+
+    iam-semantics §1 ("account principals delegate"): what such a statement allows is decided by the identity
+    policies in that account, which are linted where they are written.
+    """
+    principals = statement.principal
+    if principals is None or not principals.refs:
+        return False
+    return all(
+        ref.type == "AWS" and not ref.value.is_unknown and account_of(ref.value.value) for ref in principals.refs
+    )
+
+
+# --- messages -------------------------------------------------------------------------------------------------
+
+
+def listing(names: Iterable[str], limit: int = 4) -> str:
+    """`a, b, c and 3 more`: a readable, stable list for messages."""
+    items = list(dict.fromkeys(names))
+    if len(items) <= limit:
+        return ", ".join(items)
+    return f"{', '.join(items[:limit])} and {len(items) - limit} more"
+
+
+def resources_text(statement: Statement) -> str:
+    """How messages name what a statement applies to."""
+    if statement.resource is not None:
+        return listing(t.value for t in statement.resource) or "no resource"
+    if statement.not_resource is not None:
+        return "every resource except " + (listing(t.value for t in statement.not_resource) or "nothing")
+    return "the resource this policy is attached to"

@@ -1,0 +1,1 @@
+"""Trust policies: who may assume a role (OIDC federation, cross-account trust)."""

@@ -1,0 +1,49 @@
+"""Offline runs must not pay for the AWS SDK or the HCL parser (pre-commit grade start-up)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+HEAVY = ("boto3", "botocore", "moto", "hcl2", "lark", "rich")
+
+
+def _imported_modules(code: str) -> set[str]:
+    completed = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    names = set()
+    for line in completed.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("code", ["import linter.cli", "import linter.cli, linter.check, linter.report, linter.registry"])
+def test_cli_imports_no_aws_sdk_or_hcl_parser(code: str) -> None:
+    assert _imported_modules(code).isdisjoint(HEAVY)
+
+
+def test_checking_a_json_policy_imports_no_aws_sdk_or_hcl_parser(tmp_path: Path) -> None:
+    policy = tmp_path / "p.json"
+    policy.write_text('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}')
+    code = f"from linter.cli import main; main(['check', {str(policy)!r}, '--format', 'json'])"
+    assert _imported_modules(code).isdisjoint(HEAVY)
+
+
+def test_console_script_runs_as_a_subprocess(tmp_path: Path) -> None:
+    policy = tmp_path / "p.json"
+    policy.write_text('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Actions": "s3:GetObject", "Resource": "*"}]}')
+    completed = subprocess.run(
+        [sys.executable, "-m", "linter", "check", str(policy), "--select", "IPG001", "--color", "never"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert completed.returncode == 1
+    assert "IPG001" in completed.stdout
+    assert completed.stderr == ""
