@@ -16,7 +16,6 @@ from importlib import resources
 from typing import Any
 
 
-
 @dataclass(frozen=True, slots=True)
 class ResourceTypeRef:
     name: str
@@ -78,6 +77,27 @@ class ConditionKeyInfo:
 
 # Template variables whose values never contain ':' (they fill an ARN segment of their own).
 _SEGMENT_VARIABLES = {"Partition", "Region", "Account"}
+# Template variables whose values AWS's naming rules keep free of '/' as well, so that `bkt/*` can name objects but
+# never a bucket. Every other variable may hold '/' (object keys, role paths, log groups, ECR repositories...).
+_NO_SLASH_VARIABLES = {"BucketName", "TableName"}
+
+# One element of a pattern, for overlap tests: a literal lower-cased character, or None for "any character except
+# those in the second field"; the third field means "zero or more of these" instead of "exactly one".
+PatternPiece = tuple[str | None, str, bool]
+
+
+@cache
+def template_pieces(template: str) -> tuple[PatternPiece, ...]:
+    """An ARN template (`arn:${Partition}:s3:::${BucketName}`) as pattern pieces; each variable is non-empty."""
+    pieces: list[PatternPiece] = []
+    for part in re.split(r"(\$\{[^}]+\})", template):
+        if part.startswith("${"):
+            name = part[2:-1]
+            excluded = ":" if name in _SEGMENT_VARIABLES else ":/" if name in _NO_SLASH_VARIABLES else ""
+            pieces += [(None, excluded, False), (None, excluded, True)]
+        else:
+            pieces += [(char.lower(), "", False) for char in part]
+    return tuple(pieces)
 
 
 @cache
@@ -239,6 +259,13 @@ class AwsData:
                 if lowered in service_keys:
                     return service_keys[lowered]
         return None
+
+    def closest_condition_key(self, key: str) -> str | None:
+        """The documented key (global, or of the key's own service) a misspelt key most likely means."""
+        prefix = key.split(":", 1)[0].lower()
+        keys = self._global_keys if prefix == "aws" else self._service_condition_keys(prefix)
+        found = _closest(key.lower(), keys)
+        return keys[found].name if found else None
 
     def keys_for_action(self, info: ActionInfo) -> frozenset[str]:
         """Lower-cased condition keys documented for an action, through the action and its resource types."""

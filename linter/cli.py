@@ -17,10 +17,8 @@ import typer
 
 from linter import __version__
 
-try:  # typer >= 0.29 vendors click
-    from typer._click import exceptions as click_exceptions
-except ImportError:  # pragma: no cover - older typer
-    import click.exceptions as click_exceptions  # type: ignore[no-redef]
+# typer >= 0.29 vendors click; its usage errors are caught below to print them on one line.
+from typer._click import exceptions as click_exceptions
 
 app = typer.Typer(
     name="iam-preflight",
@@ -185,6 +183,10 @@ def simulate(
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code instead of exiting (for tests and embedding)."""
+    # A policy may hold any character; never let a non-UTF-8 terminal turn a report into a crash.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     from linter.config import ConfigError
 
     try:
@@ -202,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageProblem, ConfigError) as error:
         typer.echo(f"iam-preflight: error: {error}", err=True)
         return 2
-    except click_exceptions.Abort:
+    except typer.Abort:
         typer.echo("iam-preflight: aborted", err=True)
         return 130
     except KeyboardInterrupt:

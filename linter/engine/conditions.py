@@ -73,7 +73,7 @@ def parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | 
         return None
 
 
-def _decode_binary(text: str) -> bytes | None:
+def decode_binary(text: str) -> bytes | None:
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
@@ -81,7 +81,7 @@ def _decode_binary(text: str) -> bytes | None:
 
 
 class CompiledCondition:
-    __slots__ = ("condition", "key", "operator", "static_doubt", "_compare", "_unresolved_values", "_templates")
+    __slots__ = ("_compare", "_templates", "_unresolved_values", "condition", "key", "operator", "static_doubt")
 
     def __init__(self, condition: Condition, substitute: bool) -> None:
         self.condition = condition
@@ -117,10 +117,14 @@ class CompiledCondition:
             return self._with_templates(_regex_test(patterns, arn_source), lambda p, v: _regex_test([p], arn_source)(v))
         if family is Family.STRING:
             if comparison == "like":
-                return self._with_templates(_regex_test(patterns, glob_source), lambda p, v: _regex_test([p], glob_source)(v))
+                return self._with_templates(
+                    _regex_test(patterns, glob_source), lambda p, v: _regex_test([p], glob_source)(v)
+                )
             if comparison == "equals-ignore-case":
                 folded = {plain(p).casefold() for p in patterns}
-                return self._with_templates(lambda v: v.casefold() in folded, lambda p, v: plain(p).casefold() == v.casefold())
+                return self._with_templates(
+                    lambda v: v.casefold() in folded, lambda p, v: plain(p).casefold() == v.casefold()
+                )
             exact = {plain(p) for p in patterns}
             return self._with_templates(lambda v: v in exact, lambda p, v: plain(p) == v)
         if family is Family.NULL:
@@ -137,7 +141,7 @@ class CompiledCondition:
         elif family is Family.BOOL:
             parse_value = lambda text: text.lower() if text.lower() in ("true", "false") else None  # noqa: E731
         elif family is Family.BINARY:
-            parse_value = _decode_binary
+            parse_value = decode_binary
         else:
             parse_value = lambda text: ipaddress.ip_address(text.strip())  # noqa: E731
         policy_values = []
@@ -160,9 +164,7 @@ class CompiledCondition:
 
         return compare
 
-    def _with_templates(
-        self, static: Callable[[str], bool], dynamic: Callable[[str, str], bool]
-    ) -> Comparator:
+    def _with_templates(self, static: Callable[[str], bool], dynamic: Callable[[str, str], bool]) -> Comparator:
         templates = self._templates
         if not templates:
             return lambda value, _context: YES if static(value) else NO
@@ -197,7 +199,11 @@ class CompiledCondition:
             if operator.qualifier == "ForAnyValue":
                 return NO
             return YES if operator.negated else NO
-        matches = [self._match_one(value, context)] if isinstance(value, str) else [self._match_one(v, context) for v in value]
+        matches = (
+            [self._match_one(value, context)]
+            if isinstance(value, str)
+            else [self._match_one(v, context) for v in value]
+        )
         every = operator.qualifier == "ForAllValues"
         positive = min(matches) if every else max(matches)
         if not operator.negated:

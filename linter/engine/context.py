@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import Final, Union
+from typing import Final
 
 
 class Unknown:
@@ -38,8 +38,8 @@ class Unknown:
 UNKNOWN: Final = Unknown()
 
 # A single-valued key holds a str, a multi-valued key a tuple (possibly of one value).
-ContextValue = Union[str, tuple[str, ...], Unknown]
-ContextInput = Union[str, Sequence[str], Unknown]
+ContextValue = str | tuple[str, ...] | Unknown
+ContextInput = str | Sequence[str] | Unknown
 # Keys are lower-cased: context key names are case-insensitive.
 Context = dict[str, ContextValue]
 

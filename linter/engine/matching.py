@@ -81,7 +81,7 @@ def _any_regex(sources: Iterable[str], ignore_case: bool = False) -> re.Pattern[
 class ActionMatcher:
     """The Action or NotAction list of one statement (before negation)."""
 
-    __slots__ = ("_definite", "_qmark_wild", "_qmark_literal", "unresolved", "_cache")
+    __slots__ = ("_cache", "_definite", "_qmark_literal", "_qmark_wild", "unresolved")
 
     def __init__(self, texts: Sequence[Text]) -> None:
         known = [t.value for t in texts if not t.is_unknown]
@@ -118,7 +118,7 @@ class ActionMatcher:
 class ResourceMatcher:
     """The Resource or NotResource list of one statement (before negation)."""
 
-    __slots__ = ("_strict", "_lenient", "templates", "unresolved")
+    __slots__ = ("_lenient", "_strict", "templates", "unresolved")
 
     def __init__(self, texts: Sequence[Text], substitute: bool) -> None:
         static: list[str] = []

@@ -55,7 +55,7 @@ class Template:
     def variables(self) -> tuple[Variable, ...]:
         return tuple(piece for piece in self.pieces if isinstance(piece, Variable))
 
-    def resolve(self, context: Context) -> str | None | Unknown:
+    def resolve(self, context: Context) -> str | Unknown | None:
         """Pattern text for this request; None when a variable has no value (the entry then matches nothing)."""
         out: list[str] = []
         for piece in self.pieces:

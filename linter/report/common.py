@@ -34,8 +34,8 @@ def severity_counts(findings: Sequence[Finding]) -> dict[Severity, int]:
     return {severity: counts[severity] for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO)}
 
 
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun if count == 1 else noun + 's'}"
 
 
 def summary_line(result: CheckResult) -> str:

@@ -57,12 +57,13 @@ def _failure_body(finding: Finding, rule: type[Rule] | None) -> str:
 def _add_finding(suite: ET.Element, finding: Finding, rule: type[Rule] | None) -> None:
     summary = rule.summary if rule is not None else finding.rule_name
     name = f"[{finding.severity.value.upper()}][{finding.rule_id}] {summary} — {_place(finding)}"
-    case = _element(suite, "testcase", classname=finding.loc.file, name=name)
+    case = _element(suite, "testcase", classname=finding.loc.file, name=name, file=finding.loc.file)
     _element(case, "failure", _failure_body(finding, rule), type=finding.severity.value, message=finding.message)
 
 
 def _add_error(suite: ET.Element, error: InputError) -> None:
-    case = _element(suite, "testcase", classname=error.loc.file, name=f"input error — {error.loc.short()}")
+    name = f"input error — {error.loc.short()}"
+    case = _element(suite, "testcase", classname=error.loc.file, name=name, file=error.loc.file)
     _element(case, "error", error.render(), type="input-error", message=error.message)
 
 
@@ -86,7 +87,7 @@ def render_junit(result: CheckResult) -> str:
         for finding in findings:
             _add_finding(suite, finding, rules.get(finding.rule_id))
         if not findings and not errors:
-            _element(suite, "testcase", classname=file, name=TOOL_NAME)
+            _element(suite, "testcase", classname=file, name=TOOL_NAME, file=file)
         counts = {"tests": len(suite), "failures": len(findings), "errors": len(errors)}
         suite.attrib.update({key: str(value) for key, value in counts.items()})
         for key, value in counts.items():

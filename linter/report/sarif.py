@@ -18,6 +18,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from linter import __homepage__
 from linter.findings import Finding, Severity
 from linter.report.common import TOOL_NAME, ordered_errors, ordered_findings, rules_by_id
 
@@ -28,8 +29,7 @@ if TYPE_CHECKING:
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
-# TODO(lead): replace with the project's public home page once it has one.
-INFORMATION_URI = "https://github.com/iam-preflight/iam-preflight"
+INFORMATION_URI = __homepage__
 FINGERPRINT_KEY = "iam-preflight/v1"
 SRCROOT = "%SRCROOT%"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

@@ -59,10 +59,10 @@ def _position(loc: Location) -> str:
 
 def _finding_lines(finding: Finding, position_width: int, rule_width: int, paint: _Painter) -> list[str]:
     severity = finding.severity
-    # Pad before painting: escape codes have no width on screen but count in str.ljust.
     position = _position(finding.loc).ljust(position_width)
-    label = paint(severity.value.ljust(SEVERITY_WIDTH), SEVERITY_COLOURS[severity])
-    rule_id = paint(finding.rule_id.ljust(rule_width), BOLD)
+    # Padding goes outside the escape codes, which have no width on screen but would count in str.ljust.
+    label = paint(severity.value, SEVERITY_COLOURS[severity]) + " " * (SEVERITY_WIDTH - len(severity.value))
+    rule_id = paint(finding.rule_id, BOLD) + " " * (rule_width - len(finding.rule_id))
     message = _printable(finding.message).replace("\n", "\n    ")
     lines = [f"  {position}  {label}  {rule_id}  {message}  {paint(f'[{finding.rule_name}]', DIM)}"]
     if finding.loc.address:

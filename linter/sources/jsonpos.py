@@ -33,6 +33,8 @@ class Span:
 class JScalar:
     value: str | int | float | bool | None
     span: Span
+    # The source expression when the value is unknown (an unresolved Terraform reference); copied to Text.unresolved.
+    unresolved: str | None = None
 
 
 @dataclass(slots=True)
@@ -76,6 +78,7 @@ _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _STRING = re.compile(r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
 _MAX_DEPTH = 200
+_LITERALS: tuple[tuple[str, bool | None], ...] = (("true", True), ("false", False), ("null", None))
 
 
 class _Parser:
@@ -127,11 +130,11 @@ class _Parser:
             start = self.pos
             value = self.parse_string()
             return JScalar(value, self.span(start, self.pos))
-        for literal, value in (("true", True), ("false", False), ("null", None)):
+        for literal, constant in _LITERALS:
             if self.text.startswith(literal, self.pos):
                 start = self.pos
                 self.pos += len(literal)
-                return JScalar(value, self.span(start, self.pos))
+                return JScalar(constant, self.span(start, self.pos))
         match = _NUMBER.match(self.text, self.pos)
         if match and match.end() > self.pos:
             start = self.pos

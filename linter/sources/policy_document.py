@@ -51,6 +51,8 @@ def _escape(segment: str | int) -> str:
 
 def scalar_text(node: JScalar, locate: Locator, pointer: str) -> Text:
     value = node.value
+    if node.unresolved is not None:
+        return Text(value=str(value), loc=locate(node.span, pointer), unresolved=node.unresolved)
     if isinstance(value, bool):
         return Text(value="true" if value else "false", loc=locate(node.span, pointer), json_type="boolean")
     if value is None:

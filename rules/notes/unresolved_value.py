@@ -49,6 +49,7 @@ class UnresolvedValue(Rule):
         for item in inventory.unresolved:
             reason = f": {item.reason}" if item.reason else ""
             yield self.finding(
-                item.loc, f"cannot resolve `{item.expression}`{reason}; checks that depend on it are uncertain",
+                item.loc,
+                f"cannot resolve `{item.expression}`{reason}; checks that depend on it are uncertain",
                 subject=item.expression,
             )

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 
+from linter.awsdata import AwsData
 from linter.engine.operators import Family, Operator, OperatorError, parse_operator
 from linter.model import Condition, Statement, Text
 
@@ -151,18 +152,25 @@ def is_wildcard_only(value: str) -> bool:
     return bool(value) and set(value) <= {"*", "?"}
 
 
-def restricting_operator(condition: Condition) -> Operator | None:
-    """The parsed operator when it can make an Allow fail for some request, else None.
+def positive_operator(condition: Condition) -> Operator | None:
+    """The parsed operator when it can be false for a request that lacks the key, else None.
 
     A negated operator, `...IfExists` and `ForAllValues:` are all true when the key is absent (iam-semantics §3),
-    `Null` only tests presence, and a like-operator with a bare `*` value matches everything: none restricts.
+    and `Null` only tests presence: none of them restricts an Allow. An operator AWS rejects restricts nothing.
     """
     operator = _operator(condition.operator.value)
     if operator is None or operator.negated or operator.if_exists or operator.family is Family.NULL:
         return None
     if operator.qualifier == "ForAllValues":
         return None
-    if operator.base.comparison == "like" and any(is_wildcard_only(v.value) for v in condition.values):
+    return operator
+
+
+def restricting_operator(condition: Condition) -> Operator | None:
+    """`positive_operator`, unless a like-operator value is a bare `*` (which matches everything)."""
+    operator = positive_operator(condition)
+    like = operator is not None and operator.base.comparison == "like"
+    if like and any(is_wildcard_only(v.value) for v in condition.values):
         return None
     return operator
 
@@ -248,3 +256,29 @@ def resources_text(statement: Statement) -> str:
     if statement.not_resource is not None:
         return "every resource except " + (listing(t.value for t in statement.not_resource) or "nothing")
     return "the resource this policy is attached to"
+
+
+def powerful_actions(aws: AwsData, service: str) -> str:
+    """A few of the service's permissions-management actions, to show what `service:*` gives away."""
+    names = [info.full_name for info in aws.actions(service).values() if "Permissions management" in info.access_level]
+    if not names:
+        return ""
+    return f", including {len(names)} that change permissions ({listing(sorted(names), 3)})"
+
+
+# --- iam:PassRole ---------------------------------------------------------------------------------------------
+
+PASS_ROLE = "iam:PassRole"
+_EVERY_ROLE = re.compile(r"^arn:[^:]*:iam::[^:]*:(?:\*+|role/\*+)$", re.IGNORECASE)
+_ROLE_TAG_KEYS = on_keys("aws:ResourceTag/", "iam:ResourceTag/")
+
+
+def every_role_element(statement: Statement) -> Text | None:
+    """The Resource/NotResource value that lets a PassRole grant cover every role, unless role tags scope it."""
+    if is_restricted(statement, _ROLE_TAG_KEYS):
+        return None
+    if statement.resource is not None:
+        return next(
+            (t for t in known(statement.resource) if is_any_resource(t.value) or _EVERY_ROLE.match(t.value)), None
+        )
+    return broad_resource_element(statement)

@@ -23,21 +23,27 @@ def _imported_modules(code: str) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("code", ["import linter.cli", "import linter.cli, linter.check, linter.report, linter.registry"])
+@pytest.mark.parametrize(
+    "code", ["import linter.cli", "import linter.cli, linter.check, linter.report, linter.registry"]
+)
 def test_cli_imports_no_aws_sdk_or_hcl_parser(code: str) -> None:
     assert _imported_modules(code).isdisjoint(HEAVY)
 
 
 def test_checking_a_json_policy_imports_no_aws_sdk_or_hcl_parser(tmp_path: Path) -> None:
     policy = tmp_path / "p.json"
-    policy.write_text('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}')
+    policy.write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}'
+    )
     code = f"from linter.cli import main; main(['check', {str(policy)!r}, '--format', 'json'])"
     assert _imported_modules(code).isdisjoint(HEAVY)
 
 
 def test_console_script_runs_as_a_subprocess(tmp_path: Path) -> None:
     policy = tmp_path / "p.json"
-    policy.write_text('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Actions": "s3:GetObject", "Resource": "*"}]}')
+    policy.write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Actions": "s3:GetObject", "Resource": "*"}]}'
+    )
     completed = subprocess.run(
         [sys.executable, "-m", "linter", "check", str(policy), "--select", "IPG001", "--color", "never"],
         capture_output=True,

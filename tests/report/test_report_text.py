@@ -2,71 +2,71 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-
-from report_cases import FakeDuplicateKey, full_result, one_finding
 
 from linter.check import CheckResult
 from linter.model import InputError, Location
-from linter.report import render
+
+Report = Callable[..., str]
+Single = Callable[..., CheckResult]
 
 
-def test_colour_snapshot(snapshot: Callable[[str, str], None]) -> None:
-    snapshot("full-text-color.txt", render("text", full_result(), color=True))
+def test_colour_snapshot(full: CheckResult, report: Report, snapshot: Callable[[str, str], None]) -> None:
+    snapshot("full-text-color.txt", report("text", full, color=True))
 
 
-def test_no_escape_codes_without_colour() -> None:
-    assert "\x1b" not in render("text", full_result())
+def test_no_escape_codes_without_colour(full: CheckResult, report: Report) -> None:
+    assert "\x1b" not in report("text", full)
 
 
-def test_colour_does_not_change_the_text() -> None:
-    import re
+def test_colour_changes_nothing_but_escape_codes(full: CheckResult, report: Report) -> None:
+    coloured = report("text", full, color=True)
+    assert "\x1b[" in coloured
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == report("text", full)
 
-    plain = render("text", full_result())
-    assert re.sub(r"\x1b\[[0-9;]*m", "", render("text", full_result(), color=True)) == plain
 
-
-def test_one_of_everything_is_singular() -> None:
-    result = one_finding("m", Location(file="a.json"))
+def test_one_of_everything_is_singular(single: Single, report: Report) -> None:
+    result = single("m", Location(file="a.json"))
     result.errors.append(InputError(message="bad", loc=Location(file="b.json")))
     result.skipped.append(("c.json", "not a policy"))
     result.suppressed = 1
     result.baselined = 1
-    assert render("text", result).splitlines()[-1] == (
+    assert report("text", result).splitlines()[-1] == (
         "1 finding (0 errors, 1 warning, 0 info) in 1 file; 1 input error, 1 suppressed, 1 baselined, "
         "1 non-policy file skipped."
     )
 
 
-def test_clean_run_says_so() -> None:
-    assert render("text", CheckResult(files_checked=["a.json"])) == "No findings in 1 file.\n"
+def test_clean_run_says_so(report: Report) -> None:
+    assert report("text", CheckResult(files_checked=["a.json", "b.json"])) == "No findings in 2 files.\n"
 
 
-def test_skipped_files_are_counted_not_listed() -> None:
-    output = render("text", CheckResult(files_checked=["a.json"], skipped=[("package.json", "not a policy")]))
+def test_skipped_files_are_counted_not_listed(report: Report) -> None:
+    output = report("text", CheckResult(files_checked=["a.json"], skipped=[("package.json", "not a policy")]))
     assert output == "No findings in 1 file; 1 non-policy file skipped.\n"
 
 
-def test_control_characters_from_inputs_are_shown_escaped() -> None:
-    # A policy can put any character in a message (an unknown action named "\u001b[2J" for instance).
-    result = one_finding("unknown action \x1b[2J\x9b31m", Location(file="evil\x07.json"))
-    output = render("text", result)
-    assert "\x1b" not in output and "\x9b" not in output and "\x07" not in output
+def test_control_characters_from_inputs_are_shown_escaped(single: Single, report: Report) -> None:
+    # A policy can put any character into a message, e.g. an unknown action written as "\u001b[2J".
+    output = report("text", single("unknown action \x1b[2J\x9b31m", Location(file="evil\x07.json")))
+    assert not {"\x1b", "\x9b", "\x07"} & set(output)
     assert "unknown action \\x1b[2J\\x9b31m" in output
     assert output.startswith("evil\\x07.json\n")
 
 
-def test_multi_line_message_stays_inside_its_file_group() -> None:
-    result = one_finding("first line\nsecond line", Location(file="a.json", line=2, column=3))
-    assert render("text", result).splitlines()[1:3] == [
+def test_multi_line_message_stays_inside_its_file_group(single: Single, report: Report) -> None:
+    output = report("text", single("first line\nsecond line", Location(file="a.json", line=2, column=3)))
+    assert output.splitlines()[1:3] == [
         "  2:3  warning  IPG999  first line",
         "    second line  [fake-duplicate-key]",
     ]
 
 
-def test_positions_align_within_a_file() -> None:
-    result = one_finding("short", Location(file="a.json", line=2, column=3))
+def test_positions_align_within_a_file(single: Single, report: Report) -> None:
+    result = single("short", Location(file="a.json", line=2, column=3))
     result.findings.append(result.findings[0].model_copy(update={"loc": Location(file="a.json", line=120, column=14)}))
-    lines = render("text", result).splitlines()
-    assert lines[1].index("warning") == lines[2].index("warning")
-    assert FakeDuplicateKey.id in lines[1]
+    assert report("text", result).splitlines()[1:3] == [
+        "  2:3     warning  IPG999  short  [fake-duplicate-key]",
+        "  120:14  warning  IPG999  short  [fake-duplicate-key]",
+    ]

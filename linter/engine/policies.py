@@ -1,0 +1,199 @@
+"""Policies compiled for evaluation, and the checks AWS makes before it stores a policy.
+
+Each `Policy` object is compiled once (matchers, conditions, principals) and the compiled form is cached by object
+identity, so a caller that evaluates thousands of requests against the same policies pays for compilation once.
+Whether a policy is valid depends on the part it plays (`Role`): a Principal is required in a resource policy and
+forbidden in an identity policy. Invalid policies raise `InvalidPolicyError`; AWS would refuse to store them, so there
+is no decision to make.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+
+from linter.engine.conditions import CompiledCondition
+from linter.engine.context import UNKNOWN, Context
+from linter.engine.matching import ActionMatcher, ResourceMatcher
+from linter.engine.principals import EntryKind, InvalidPrincipalError, PrincipalEntry, parse_entry
+from linter.engine.tri import MAYBE, NO, YES, Tri, negate
+from linter.model import Policy, Statement
+
+
+class InvalidPolicyError(ValueError):
+    """A policy AWS would reject (MalformedPolicyDocument); the message starts with file:line:column."""
+
+
+class Role(StrEnum):
+    """The part a policy plays in a request."""
+
+    IDENTITY = "identity"
+    BOUNDARY = "boundary"
+    SESSION = "session"
+    SCP = "scp"
+    RCP = "rcp"
+    RESOURCE = "resource"
+
+    @property
+    def takes_principal(self) -> bool:
+        return self in (Role.RESOURCE, Role.RCP)
+
+
+class CompiledStatement:
+    __slots__ = (
+        "actions",
+        "allow",
+        "conditions",
+        "deny",
+        "effect",
+        "not_action",
+        "not_principal",
+        "not_resource",
+        "policy",
+        "principals",
+        "problems",
+        "resources",
+        "statement",
+    )
+
+    def __init__(self, policy: Policy, statement: Statement) -> None:
+        self.policy = policy
+        self.statement = statement
+        self.problems: list[str] = []
+        effect = statement.effect
+        # An unresolved Effect may be either: the statement sits in both lists, never more than MAYBE.
+        self.effect = MAYBE if effect is not None and effect.is_unknown else YES
+        self.allow = effect is not None and (effect.is_unknown or effect.value == "Allow")
+        self.deny = effect is not None and (effect.is_unknown or effect.value == "Deny")
+        if effect is not None and not effect.is_unknown and effect.value not in ("Allow", "Deny"):
+            self.problems.append(f"Effect must be 'Allow' or 'Deny', not {effect.value!r}")
+        substitute = policy.supports_variables
+        self.not_action = statement.action is None
+        if statement.action is None and statement.not_action is None:
+            self.problems.append("a statement needs Action or NotAction")
+        self.actions = ActionMatcher(statement.actions_or_not())
+        self.not_resource = statement.resource is None and statement.not_resource is not None
+        has_resource = statement.resource is not None or statement.not_resource is not None
+        self.resources = ResourceMatcher(statement.resources_or_not(), substitute) if has_resource else None
+        for text in statement.resources_or_not():
+            if not text.is_unknown and text.value != "*" and not text.value.lower().startswith("arn:"):
+                self.problems.append(f"Resource {text.value!r} must be '*' or an ARN")
+        element = statement.principal or statement.not_principal
+        self.not_principal = statement.not_principal is not None
+        self.principals: tuple[PrincipalEntry, ...] | None = None
+        if element is not None:
+            entries = []
+            for ref in element.refs:
+                try:
+                    entries.append(parse_entry(ref))
+                except InvalidPrincipalError as error:
+                    self.problems.append(str(error))
+            self.principals = tuple(entries)
+        self.conditions = tuple(CompiledCondition(c, substitute) for c in statement.conditions)
+
+    def applies(self, action: str, resource: str, context: Context, missing: set[str]) -> Tri:
+        """Whether Action, Resource and Condition hold (Principal is the caller's business); adds unset keys to
+        `missing` for statements whose action and resource match."""
+        found = self.actions.match(action)
+        if self.not_action:
+            found = negate(found)
+        if found is NO:
+            return NO
+        if self.resources is not None:
+            matched = self.resources.match(resource, context)
+            if self.not_resource:
+                matched = negate(matched)
+            if matched is NO:
+                return NO
+            found = min(found, matched)
+        for condition in self.conditions:
+            value = context.get(condition.key)
+            if value is None or value is UNKNOWN:
+                missing.add(condition.condition.key.value)
+        for condition in self.conditions:
+            holds = condition.evaluate(context)
+            if holds is NO:
+                return NO
+            found = min(found, holds)
+        return min(found, self.effect)
+
+    def doubts(self, action: str, resource: str, context: Context) -> list[str]:
+        """Why `applies` answered MAYBE."""
+        reasons = []
+        if self.effect is MAYBE:
+            reasons.append(f"unresolved Effect {self.statement.effect.unresolved if self.statement.effect else ''}")
+        if self.actions.match(action) is MAYBE:
+            reasons.append(self.actions.doubt(action))
+        if self.resources is not None and self.resources.match(resource, context) is MAYBE:
+            reasons.append(self.resources.doubt(resource, context))
+        for condition in self.conditions:
+            if condition.evaluate(context) is MAYBE:
+                reasons.append(f"condition {condition.text}: {condition.doubt(context)}")
+        return reasons
+
+    @property
+    def where(self) -> str:
+        return f"{self.statement.loc.short()} ({self.statement.label})"
+
+
+_Check = Callable[[CompiledStatement, Role], str | None]
+
+
+def _principal_fits_role(statement: CompiledStatement, role: Role) -> str | None:
+    element = "NotPrincipal" if statement.not_principal else "Principal"
+    if statement.principals is None:
+        return f"a {role.value} policy statement needs a Principal" if role.takes_principal else None
+    if not role.takes_principal:
+        return f"{element} is not allowed in a {role.value} policy"
+    if role is Role.RCP and (
+        statement.not_principal or any(e.kind is not EntryKind.EVERYONE for e in statement.principals)
+    ):
+        return 'a resource control policy supports only "Principal": "*"'
+    return None
+
+
+def _resource_fits_role(statement: CompiledStatement, role: Role) -> str | None:
+    # Resource policies may omit Resource (trust policies must); the statement then covers the policy's resource.
+    if statement.resources is None and role is not Role.RESOURCE:
+        return "a statement needs Resource or NotResource"
+    return None
+
+
+_ROLE_CHECKS: tuple[_Check, ...] = (_principal_fits_role, _resource_fits_role)
+
+
+class CompiledPolicy:
+    __slots__ = ("_checked", "policy", "statements")
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.statements = tuple(CompiledStatement(policy, s) for s in policy.statements)
+        self._checked: set[Role] = set()
+
+    def check(self, role: Role) -> None:
+        """Raise InvalidPolicyError when AWS would reject this policy in this role."""
+        if role in self._checked:
+            return
+        for issue in self.policy.issues:
+            if issue.code == "schema":
+                raise InvalidPolicyError(f"{issue.loc.short()}: {issue.message}")
+        for statement in self.statements:
+            problems = statement.problems + [p for check in _ROLE_CHECKS if (p := check(statement, role)) is not None]
+            if problems:
+                raise InvalidPolicyError(f"{statement.where}: {problems[0]}")
+        self._checked.add(role)
+
+
+_CACHE: dict[int, CompiledPolicy] = {}
+_CACHE_LIMIT = 8192
+
+
+def compile_policy(policy: Policy) -> CompiledPolicy:
+    """The compiled form of `policy`, built once per Policy object."""
+    found = _CACHE.get(id(policy))
+    if found is not None and found.policy is policy:
+        return found
+    if len(_CACHE) >= _CACHE_LIMIT:
+        del _CACHE[next(iter(_CACHE))]
+    compiled = _CACHE[id(policy)] = CompiledPolicy(policy)
+    return compiled

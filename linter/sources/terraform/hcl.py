@@ -1,0 +1,524 @@
+"""One .tf file -> a small positioned intermediate representation (IR) of plain lists and dicts.
+
+python-hcl2's serialised dict loses positions (`with_meta` is a no-op in 8.1.4) and keeps expressions as `${...}` text,
+so the raw Lark tree (`hcl2.parses_to_tree`, public API, with `propagate_positions`) is walked once here instead.
+The IR is JSON-serialisable on purpose: it is what the parse cache stores, so an unchanged file never loads Lark.
+
+Expression nodes are dicts with a kind `k` and a span `s` = [line, column, end_line, end_column] (1-based, end
+exclusive as Lark reports it); non-literal nodes also keep their source text `t`, which names them when they cannot
+be resolved. Kinds: lit, tpl (string template parts), heredoc, name, trav (attribute/index/splat steps), list, obj,
+call, cond, bin, un, for, directive.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+Expr = dict[str, Any]
+IR = dict[str, Any]
+
+IGNORE_MARK = "iam-preflight:ignore"
+
+
+class HclSyntaxError(ValueError):
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@cache
+def _parser() -> Any:
+    """python-hcl2's LALR parser, with its grammar cache somewhere writable.
+
+    Lark writes `.lark_cache.bin` next to the grammar on first use; without it every process pays ~3.5 s to build
+    the grammar. When site-packages is read-only we build the same parser with the cache in our own cache folder.
+    """
+    from hcl2 import parser as hcl2_parser
+
+    default_cache = Path(hcl2_parser.PARSER_FILE)
+    if default_cache.exists() or os.access(default_cache.parent, os.W_OK):
+        return hcl2_parser.parser()
+    from lark import Lark
+
+    from hcl2.postlexer import PostLexer
+    from linter.sources.terraform.cache import cache_dir, hcl2_version
+
+    folder = cache_dir()
+    options: dict[str, Any] = {"parser": "lalr", "propagate_positions": True, "postlex": PostLexer()}
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        options["cache"] = str(folder / f"lark-hcl2-{hcl2_version()}.bin")
+    return Lark.open("hcl2.lark", rel_to=hcl2_parser.__file__, **options)
+
+
+def parse_text(text: str) -> IR:
+    """Parse HCL text into the IR; raises HclSyntaxError with a one-line message and the position."""
+    from lark.exceptions import LarkError, UnexpectedInput
+
+    try:
+        tree = _parser().parse(text + "\n")  # the grammar needs a final newline (lark issue 237), as hcl2 does
+    except UnexpectedInput as error:
+        line, column = max(getattr(error, "line", 1), 1), max(getattr(error, "column", 1), 1)
+        raise HclSyntaxError(_syntax_message(error), line, column) from None
+    except LarkError as error:  # e.g. "Invalid Heredoc token" style failures raised while building the tree
+        raise HclSyntaxError(f"cannot parse: {str(error).splitlines()[0][:160]}", 1, 1) from None
+    converter = _Converter(text)
+    blocks, attrs = converter.body(tree.children[0])
+    suppressions = _suppressions(text, converter.comments, converter.targets)
+    return {"blocks": blocks, "attrs": attrs, "suppressions": suppressions}
+
+
+def _syntax_message(error: Any) -> str:
+    """Lark lists every expected token over many lines; users need the one thing that was wrong."""
+    token = getattr(error, "token", None)
+    if token is not None:
+        if token.type == "$END":
+            return "syntax error: unexpected end of file (unclosed block or bracket?)"
+        value = str(token).strip() or token.type
+        if "\n" in value:
+            value = value.splitlines()[0]
+        return f"syntax error: unexpected {value[:40]!r}"
+    char = getattr(error, "char", None)
+    if char is not None:
+        return f"syntax error: unexpected character {char!r}"
+    return "syntax error: " + str(error).splitlines()[0][:160]
+
+
+# --- tree -> IR ----------------------------------------------------------------------------------------------------
+
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+_ESCAPE = re.compile(r"\\(?:([nrt\"\\])|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))")
+
+
+def unescape(raw: str) -> str:
+    """HCL quoted-string escapes, plus the template escapes `$${` and `%%{` (python-hcl2 keeps them, #336)."""
+    if "\\" in raw:
+        raw = _ESCAPE.sub(lambda m: _ESCAPES[m[1]] if m[1] else chr(int(m[2] or m[3], 16)), raw)
+    return raw.replace("$${", "${").replace("%%{", "%{")
+
+
+class _Converter:
+    """Walks one Lark tree. `dl`/`dc` shift positions for expressions re-parsed out of heredoc bodies."""
+
+    def __init__(self, text: str, dl: int = 0, dc: int = 0) -> None:
+        self.text = text
+        self.dl = dl
+        self.dc = dc
+        self.comments: list[tuple[int, int, str]] = []
+        self.targets: list[tuple[int, int]] = []  # line ranges a suppression comment can cover
+
+    def span(self, node: Any) -> list[int]:
+        if hasattr(node, "meta"):
+            meta = node.meta
+            line, column, end_line, end_column = meta.line, meta.column, meta.end_line, meta.end_column
+        else:
+            line, column, end_line, end_column = node.line, node.column, node.end_line, node.end_column
+        return [
+            line + self.dl,
+            column + (self.dc if line == 1 else 0),
+            end_line + self.dl,
+            end_column + (self.dc if end_line == 1 else 0),
+        ]
+
+    def source(self, node: Any) -> str:
+        meta = node.meta if hasattr(node, "meta") else node
+        return " ".join(self.text[meta.start_pos : meta.end_pos].split())
+
+    # -- structure --
+
+    def body(self, body: Any) -> tuple[list[IR], list[IR]]:
+        blocks: list[IR] = []
+        attrs: list[IR] = []
+        for child in body.children:
+            kind = getattr(child, "data", None)
+            if kind == "attribute":
+                attrs.append(self.attribute(child))
+            elif kind == "block":
+                blocks.append(self.block(child))
+            elif kind == "new_line_or_comment":
+                self.collect_comments(child)
+        return blocks, attrs
+
+    def collect_comments(self, node: Any) -> None:
+        for token in node.children:
+            value = str(token).strip()
+            if value.startswith(("#", "//", "/*")):
+                self.comments.append((token.line + self.dl, token.column, value))
+
+    def attribute(self, node: Any) -> IR:
+        name_node, _eq, expr_node = node.children
+        span = self.span(node)
+        self.targets.append((span[0], span[2]))
+        return {"n": self.name_of(name_node), "s": span, "e": self.expr(expr_node)}
+
+    def block(self, node: Any) -> IR:
+        labels: list[str] = []
+        body: Any = None
+        for child in node.children:
+            kind = getattr(child, "data", None)
+            if kind == "body":
+                body = child
+            elif kind == "string":
+                labels.append("".join(unescape(str(part.children[0])) for part in child.children[1:-1]))
+            elif kind in ("identifier", "keyword", "literal_value"):
+                labels.append(self.name_of(child))
+        span = self.span(node)
+        self.targets.append((span[0], span[2]))
+        blocks, attrs = self.body(body)
+        return {"type": labels[0], "labels": labels[1:], "s": span, "attrs": attrs, "blocks": blocks}
+
+    @staticmethod
+    def name_of(node: Any) -> str:
+        return str(node.children[0])
+
+    # -- expressions --
+
+    def expr(self, node: Any) -> Expr:
+        kind = node.data
+        handler = getattr(self, f"x_{kind}", None)
+        if handler is None:
+            return {"k": "unsupported", "s": self.span(node), "t": self.source(node), "why": kind}
+        result: Expr = handler(node)
+        return result
+
+    def x_expr_term(self, node: Any) -> Expr:
+        children = [c for c in node.children if getattr(c, "data", None) != "new_line_or_comment"]
+        if len(children) == 3 and str(children[0]) == "(":
+            inner = self.expr(children[1])
+            return inner
+        return self.expr(children[0])
+
+    def x_int_lit(self, node: Any) -> Expr:
+        return {"k": "lit", "v": int(str(node.children[0])), "s": self.span(node)}
+
+    def x_float_lit(self, node: Any) -> Expr:
+        return {"k": "lit", "v": float(str(node.children[0])), "s": self.span(node)}
+
+    def x_literal_value(self, node: Any) -> Expr:
+        value = {"true": True, "false": False, "null": None}[str(node.children[0])]
+        return {"k": "lit", "v": value, "s": self.span(node)}
+
+    def x_identifier(self, node: Any) -> Expr:
+        return {"k": "name", "n": str(node.children[0]), "s": self.span(node), "t": str(node.children[0])}
+
+    def x_keyword(self, node: Any) -> Expr:
+        return self.x_identifier(node)
+
+    def x_string(self, node: Any) -> Expr:
+        parts: list[Any] = []
+        for part in node.children[1:-1]:
+            inner = part.children[0]
+            if hasattr(inner, "data"):
+                if inner.data == "interpolation":
+                    parts.append(self.expr(inner.children[1]))
+                else:
+                    parts.append({"k": "directive", "s": self.span(inner), "t": self.source(inner)})
+            elif parts and isinstance(parts[-1], str):
+                parts[-1] += unescape(str(inner))
+            else:
+                parts.append(unescape(str(inner)))
+        span = self.span(node)
+        if all(isinstance(p, str) for p in parts):
+            return {"k": "lit", "v": "".join(parts), "s": span}
+        return {"k": "tpl", "p": parts, "s": span, "t": self.source(node)}
+
+    def x_template_string(self, node: Any) -> Expr:
+        raw = str(node.children[0])[2:-2]
+        return {"k": "lit", "v": unescape(raw), "s": self.span(node)}
+
+    def x_heredoc_template(self, node: Any, trim: bool = False) -> Expr:
+        token = node.children[0]
+        raw = str(token)
+        first_newline = raw.index("\n")
+        body = raw[first_newline + 1 :]
+        body = body[: body.rstrip().rfind("\n") + 1] if "\n" in body.rstrip() else ""
+        start_line = token.line + 1 + self.dl
+        parts = self.template_parts(body, start_line, 1)
+        indent = _common_indent(body) if trim else 0
+        return {"k": "heredoc", "p": parts, "s": self.span(node), "bl": start_line, "trim": indent}
+
+    def x_heredoc_template_trim(self, node: Any) -> Expr:
+        return self.x_heredoc_template(node, trim=True)
+
+    def template_parts(self, body: str, line: int, column: int) -> list[Any]:
+        return template_parts(body, line, column)
+
+    def x_tuple(self, node: Any) -> Expr:
+        items = [self.expr(c) for c in node.children if hasattr(c, "data") and c.data != "new_line_or_comment"]
+        return {"k": "list", "items": items, "s": self.span(node)}
+
+    def x_object(self, node: Any) -> Expr:
+        items: list[list[Any]] = []
+        for child in node.children:
+            kind = getattr(child, "data", None)
+            if kind == "new_line_or_comment":
+                self.collect_comments(child)
+            elif kind == "object_elem":
+                key_node, _sep, value_node = child.children
+                key_expr = key_node.children[0]
+                key = self.object_key(key_expr)
+                span = self.span(child)
+                self.targets.append((span[0], span[2]))
+                items.append([key, self.expr(value_node)])
+        return {"k": "obj", "items": items, "s": self.span(node)}
+
+    def object_key(self, node: Any) -> Expr:
+        """A bare identifier key is its own name; a parenthesised or quoted key is an expression."""
+        if node.data == "keyword":
+            return {"k": "lit", "v": self.name_of(node), "s": self.span(node)}
+        children = [c for c in node.children if getattr(c, "data", None) != "new_line_or_comment"]
+        if len(children) == 1 and getattr(children[0], "data", None) == "identifier":
+            return {"k": "lit", "v": self.name_of(children[0]), "s": self.span(node)}
+        return self.expr(node)
+
+    def x_function_call(self, node: Any) -> Expr:
+        names = [str(c.children[0]) for c in node.children if getattr(c, "data", None) == "identifier"]
+        args: list[Expr] = []
+        expand = False
+        for child in node.children:
+            if getattr(child, "data", None) == "arguments":
+                for arg in child.children:
+                    if hasattr(arg, "data"):
+                        if arg.data != "new_line_or_comment":
+                            args.append(self.expr(arg))
+                    elif str(arg) == "...":
+                        expand = True
+        return {"k": "call", "n": "::".join(names), "a": args, "x": expand, "s": self.span(node), "t": self.source(node)}
+
+    def x_conditional(self, node: Any) -> Expr:
+        exprs = [c for c in node.children if hasattr(c, "data") and c.data != "new_line_or_comment"]
+        cond, yes, no = (self.expr(e) for e in exprs)
+        return {"k": "cond", "c": cond, "a": yes, "b": no, "s": self.span(node), "t": self.source(node)}
+
+    def x_binary_op(self, node: Any) -> Expr:
+        left, term = node.children[0], node.children[1]
+        operator = str(term.children[0].children[0]).strip()
+        right = [c for c in term.children[1:] if getattr(c, "data", None) != "new_line_or_comment"][0]
+        return {
+            "k": "bin",
+            "op": operator,
+            "a": self.expr(left),
+            "b": self.expr(right),
+            "s": self.span(node),
+            "t": self.source(node),
+        }
+
+    def x_unary_op(self, node: Any) -> Expr:
+        operator, operand = node.children
+        return {"k": "un", "op": str(operator), "a": self.expr(operand), "s": self.span(node), "t": self.source(node)}
+
+    def _traversal(self, node: Any, steps: list[list[Any]]) -> Expr:
+        base, *_ = node.children
+        inner = self.expr(base)
+        span = self.span(node)
+        if inner["k"] == "trav":
+            return {"k": "trav", "b": inner["b"], "ops": inner["ops"] + steps, "s": span, "t": self.source(node)}
+        return {"k": "trav", "b": inner, "ops": steps, "s": span, "t": self.source(node)}
+
+    def x_get_attr_expr_term(self, node: Any) -> Expr:
+        return self._traversal(node, [self.step(node.children[1])])
+
+    def x_index_expr_term(self, node: Any) -> Expr:
+        return self._traversal(node, [self.step(node.children[1])])
+
+    def x_attr_splat_expr_term(self, node: Any) -> Expr:
+        splat = node.children[1]
+        return self._traversal(node, [["splat"], *(self.step(c) for c in splat.children[1:])])
+
+    def x_full_splat_expr_term(self, node: Any) -> Expr:
+        return self.x_attr_splat_expr_term(node)
+
+    def step(self, node: Any) -> list[Any]:
+        if node.data == "get_attr":
+            return ["attr", self.name_of(node.children[1])]
+        if node.data == "short_index":
+            return ["index", {"k": "lit", "v": int(str(node.children[1])), "s": self.span(node)}]
+        inner = [c for c in node.children if hasattr(c, "data") and c.data != "new_line_or_comment"]
+        return ["index", self.expr(inner[0])]
+
+    def x_for_tuple_expr(self, node: Any) -> Expr:
+        return self._for(node, is_object=False)
+
+    def x_for_object_expr(self, node: Any) -> Expr:
+        return self._for(node, is_object=True)
+
+    def _for(self, node: Any, is_object: bool) -> Expr:
+        intro = next(c for c in node.children if getattr(c, "data", None) == "for_intro")
+        names = [self.name_of(c) for c in intro.children if getattr(c, "data", None) == "identifier"]
+        intro_exprs = [
+            c for c in intro.children if hasattr(c, "data") and c.data not in ("identifier", "new_line_or_comment")
+        ]
+        body = [c for c in node.children if hasattr(c, "data") and c.data not in ("for_intro", "new_line_or_comment")]
+        cond_node = next((c for c in body if c.data == "for_cond"), None)
+        values = [c for c in body if c.data != "for_cond"]
+        grouped = any(str(c) == "..." for c in node.children if not hasattr(c, "data"))
+        cond = None
+        if cond_node is not None:
+            cond_expr = [c for c in cond_node.children if hasattr(c, "data") and c.data != "new_line_or_comment"]
+            cond = self.expr(cond_expr[0])
+        key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+        return {
+            "k": "for",
+            "kv": key_var,
+            "vv": value_var,
+            "coll": self.expr(intro_exprs[0]),
+            "key": self.expr(values[0]) if is_object else None,
+            "val": self.expr(values[-1]),
+            "cond": cond,
+            "obj": is_object,
+            "grp": grouped,
+            "s": self.span(node),
+            "t": self.source(node),
+        }
+
+
+def _common_indent(body: str) -> int:
+    """`<<-` removes the smallest indentation of the non-blank lines (Terraform's flush heredoc)."""
+    widths = [len(line) - len(line.lstrip(" \t")) for line in body.split("\n") if line.strip()]
+    return min(widths) if widths else 0
+
+
+# --- templates (heredoc bodies and templatefile() files) ------------------------------------------------------------
+
+
+def _interpolation_end(text: str, start: int) -> int:
+    """Index just past the `}` closing the `${`/`%{` at `start`, skipping braces inside quoted strings; -1 if none."""
+    depth = 0
+    index = start + 2
+    in_string = False
+    while index < len(text):
+        char = text[index]
+        if in_string:
+            if char == "\\":
+                index += 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            if depth == 0:
+                return index + 1
+            depth -= 1
+        index += 1
+    return -1
+
+
+def template_parts(body: str, line: int, column: int) -> list[Any]:
+    """Split a template into literal text and positioned expressions (parsed with the HCL grammar).
+
+    `line`/`column` is where `body` starts in its file. Literal parts keep the raw text so that JSON inside a
+    heredoc can be parsed with its real positions; `$${` and `%%{` escapes are undone here.
+    """
+    parts: list[Any] = []
+    literal: list[str] = []
+    index = 0
+    line_starts = [0] + [m.end() for m in re.finditer("\n", body)]
+
+    def where(offset: int) -> tuple[int, int]:
+        from bisect import bisect_right
+
+        row = bisect_right(line_starts, offset) - 1
+        col = offset - line_starts[row] + 1
+        return line + row, (col + column - 1) if row == 0 else col
+
+    while index < len(body):
+        found = re.search(r"[$%]\{", body[index:])
+        if found is None:
+            literal.append(body[index:])
+            break
+        at = index + found.start()
+        if at > 0 and body[at - 1] == body[at] and (at - 1 >= index):
+            # `$${` / `%%{`: an escaped, literal `${` / `%{`
+            literal.append(body[index : at - 1] + body[at : at + 2])
+            index = at + 2
+            continue
+        literal.append(body[index:at])
+        end = _interpolation_end(body, at)
+        if end < 0:
+            literal.append(body[at:])
+            break
+        if literal:
+            parts.append("".join(literal))
+            literal = []
+        start_line, start_col = where(at)
+        end_line, end_col = where(end)
+        raw = body[at:end]
+        span = [start_line, start_col, end_line, end_col]
+        if body[at] == "%":
+            parts.append({"k": "directive", "s": span, "t": raw})
+        else:
+            parts.append(_parse_interpolation(raw, span))
+        index = end
+    if literal:
+        parts.append("".join(literal))
+    return parts
+
+
+def _parse_interpolation(raw: str, span: list[int]) -> Expr:
+    """`${expr}` text from a heredoc or template file -> IR, positioned where it sits in its file."""
+    inner = raw[2:-1].strip("~").strip()
+    lead = len(raw[2:]) - len(raw[2:].lstrip("~ \t"))
+    prefix = "_ = "
+    from lark.exceptions import LarkError
+
+    try:
+        tree = _parser().parse(prefix + inner + "\n")
+    except LarkError:
+        return {"k": "unsupported", "s": span, "t": raw, "why": "unparsable interpolation"}
+    attribute = tree.children[0].children[0]
+    converter = _Converter(prefix + inner, dl=span[0] - 1, dc=span[1] + 2 + lead - 1 - len(prefix))
+    expr: Expr = converter.expr(attribute.children[2])
+    return expr
+
+
+# --- suppression comments -------------------------------------------------------------------------------------------
+
+_IGNORE = re.compile(r"iam-preflight:ignore\b[ \t]*([^\s]*)[ \t]*(.*)")
+
+
+def _suppressions(text: str, comments: list[tuple[int, int, str]], targets: list[tuple[int, int]]) -> list[Any]:
+    """Each `iam-preflight:ignore` comment -> [line, column, rules, reason, first_line, last_line].
+
+    A comment covers the block or attribute that starts on its own line (a trailing comment), or else the first one
+    that starts below it with only blank or comment lines in between. rules is "" for a bare ignore (an input error).
+    """
+    if not any(IGNORE_MARK in c[2] for c in comments):
+        return []
+    lines = text.split("\n")
+    starts: dict[int, int] = {}
+    for first, last in targets:
+        starts[first] = max(starts.get(first, first), last)
+    found = []
+    for line, column, comment in comments:
+        match = _IGNORE.search(comment)
+        if match is None:
+            continue
+        rules = match[1].rstrip("*/").strip(",")
+        reason = match[2].strip().removesuffix("*/").strip()
+        first, last = line, line
+        if not lines[line - 1].lstrip().startswith(("#", "//", "/*")):
+            # A trailing comment: the element starting on this line, else the smallest one around it.
+            if line in starts:
+                last = starts[line]
+            else:
+                around = [t for t in targets if t[0] <= line <= t[1]]
+                if around:
+                    first, last = min(around, key=lambda t: t[1] - t[0])
+        else:
+            candidate = line + 1
+            while candidate <= len(lines) and (
+                not lines[candidate - 1].strip() or lines[candidate - 1].lstrip().startswith(("#", "//"))
+            ):
+                candidate += 1
+            if candidate in starts:
+                first, last = candidate, starts[candidate]
+        found.append([line, column, rules, reason, first, last])
+    return found

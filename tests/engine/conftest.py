@@ -1,0 +1,90 @@
+"""Helpers for the engine tests: policies built from statement dicts through the real JSON source (so locations are
+real), decisions on a fixed clock, and `outcome`, the exact summary every test asserts. Tests run in importlib mode,
+so everything they share is a fixture here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from linter.engine.context import ContextInput
+from linter.engine.evaluate import PolicySet, Request, evaluate
+from linter.engine.explain import Decision
+from linter.model import Policy, PolicyKind
+from linter.sources import jsonpos
+from linter.sources.policy_document import build_policy, file_locator
+
+NOW = datetime(2030, 1, 2, tzinfo=UTC)
+Outcome = tuple[str, list[str], tuple[str, ...]]
+
+
+def _mark_unresolved(node: Any, pointers: set[str]) -> None:
+    """Set `unresolved` on every dumped Text whose JSON pointer is listed (as a Terraform source would)."""
+    if isinstance(node, dict):
+        loc = node.get("loc")
+        if "value" in node and isinstance(loc, dict) and loc.get("json_path") in pointers:
+            node["unresolved"] = f"var.{loc['json_path'].strip('/').replace('/', '_')}"
+        for child in node.values():
+            _mark_unresolved(child, pointers)
+    elif isinstance(node, list):
+        for child in node:
+            _mark_unresolved(child, pointers)
+
+
+class Engine:
+    now = NOW
+
+    def policy(
+        self,
+        *statements: Mapping[str, Any],
+        name: str = "identity.json",
+        version: str | None = "2012-10-17",
+        kind: PolicyKind | None = None,
+        unresolved: Iterable[str] = (),
+    ) -> Policy:
+        document: dict[str, Any] = {"Statement": list(statements)}
+        if version is not None:
+            document = {"Version": version, **document}
+        text = json.dumps(document, indent=2)
+        policy = build_policy(jsonpos.parse(text), name, file_locator(name), kind=kind)
+        pointers = set(unresolved)
+        if not pointers:
+            return policy
+        dumped = policy.model_dump()
+        _mark_unresolved(dumped, pointers)
+        return Policy.model_validate(dumped)
+
+    def decide(
+        self,
+        principal: str,
+        action: str,
+        resource: str = "*",
+        *,
+        context: Mapping[str, ContextInput] | None = None,
+        owner: str | None = None,
+        identity: Sequence[Policy] = (),
+        **policy_set: Any,
+    ) -> Decision:
+        request = Request(principal, action, resource, owner, context or {})
+        return evaluate(request, PolicySet(identity=identity, **policy_set), now=self.now)
+
+    @staticmethod
+    def outcome(decision: Decision) -> Outcome:
+        """(decision, matched statements as "policy#index", policy types that failed to allow)."""
+        matched = [f"{m.policy}#{m.index}" for m in decision.matched]
+        return decision.decision, matched, decision.failed_to_allow
+
+    def check(self, principal: str, action: str, resource: str = "*", **kwargs: Any) -> Outcome:
+        decision = self.decide(principal, action, resource, **kwargs)
+        assert not decision.uncertain, decision.explain()
+        return self.outcome(decision)
+
+
+@pytest.fixture
+def engine() -> Engine:
+    return Engine()
