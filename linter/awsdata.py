@@ -80,6 +80,7 @@ _SEGMENT_VARIABLES = {"Partition", "Region", "Account"}
 # Template variables whose values AWS's naming rules keep free of '/' as well, so that `bkt/*` can name objects but
 # never a bucket. Every other variable may hold '/' (object keys, role paths, log groups, ECR repositories...).
 _NO_SLASH_VARIABLES = {"BucketName", "TableName"}
+_TEMPLATE_VARIABLE = re.compile(r"(\$\{[^}]+\})")
 
 # One element of a pattern, for overlap tests: a literal lower-cased character, or None for "any character except
 # those in the second field"; the third field means "zero or more of these" instead of "exactly one".
@@ -90,7 +91,7 @@ PatternPiece = tuple[str | None, str, bool]
 def template_pieces(template: str) -> tuple[PatternPiece, ...]:
     """An ARN template (`arn:${Partition}:s3:::${BucketName}`) as pattern pieces; each variable is non-empty."""
     pieces: list[PatternPiece] = []
-    for part in re.split(r"(\$\{[^}]+\})", template):
+    for part in _TEMPLATE_VARIABLE.split(template):
         if part.startswith("${"):
             name = part[2:-1]
             excluded = ":" if name in _SEGMENT_VARIABLES else ":/" if name in _NO_SLASH_VARIABLES else ""
@@ -102,11 +103,11 @@ def template_pieces(template: str) -> tuple[PatternPiece, ...]:
 
 @cache
 def _template_regex(template: str) -> re.Pattern[str]:
-    parts = re.split(r"(\$\{[^}]+\})", template)
     pattern = ""
-    for part in parts:
+    for part in _TEMPLATE_VARIABLE.split(template):
         if part.startswith("${"):
-            pattern += "[^:]+" if part[2:-1] in _SEGMENT_VARIABLES else ".+"
+            name = part[2:-1]
+            pattern += "[^:]+" if name in _SEGMENT_VARIABLES else "[^:/]+" if name in _NO_SLASH_VARIABLES else ".+"
         else:
             pattern += re.escape(part)
     return re.compile(f"^{pattern}$", re.IGNORECASE)
@@ -198,6 +199,7 @@ class AwsData:
         """ARN service segments a service's resources use: `ssm` also acts on `ec2` instances, `sts` on `iam` roles."""
         return frozenset({service.lower(), *(rt.arn_service for rt in self.resource_types(service).values())})
 
+    @cache  # noqa: B019
     def closest_service(self, service: str) -> str | None:
         """The real service prefix a misspelt one most likely means."""
         return _closest(service.lower(), self.services)
@@ -233,6 +235,7 @@ class AwsData:
         raw = _load("unassociatedConditions.json") or {}
         return {prefix.lower(): services for prefix, services in raw.items()}
 
+    @cache  # noqa: B019
     def condition_key(self, key: str) -> ConditionKeyInfo | None:
         """The documented key a policy's key name refers to (tag-style keys resolve to their template)."""
         lowered = key.lower()
@@ -260,6 +263,7 @@ class AwsData:
                     return service_keys[lowered]
         return None
 
+    @cache  # noqa: B019
     def closest_condition_key(self, key: str) -> str | None:
         """The documented key (global, or of the key's own service) a misspelt key most likely means."""
         prefix = key.split(":", 1)[0].lower()

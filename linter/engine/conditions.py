@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from operator import eq, ge, gt, le, lt
 from typing import Any
 
@@ -47,6 +48,8 @@ _ORDER: dict[str, Callable[[Any, Any], bool]] = {
 _EPOCH = re.compile(r"-?\d+(?:\.\d+)?")
 
 
+# Parsers return None for text that is not a value of their type. Cached: requests repeat the same few values.
+@lru_cache(maxsize=4096)
 def parse_number(text: str) -> Decimal | None:
     try:
         number = Decimal(text.strip())
@@ -55,6 +58,7 @@ def parse_number(text: str) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+@lru_cache(maxsize=4096)
 def parse_date(text: str) -> datetime | None:
     """ISO-8601 (with or without time and offset) or epoch seconds."""
     text = text.strip()
@@ -66,6 +70,7 @@ def parse_date(text: str) -> datetime | None:
         return None
 
 
+@lru_cache(maxsize=4096)
 def parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     try:
         return ipaddress.ip_network(text.strip(), strict=False)
@@ -73,6 +78,20 @@ def parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | 
         return None
 
 
+@lru_cache(maxsize=4096)
+def parse_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def parse_bool(text: str) -> str | None:
+    lowered = text.lower()
+    return lowered if lowered in ("true", "false") else None
+
+
+@lru_cache(maxsize=1024)
 def decode_binary(text: str) -> bytes | None:
     try:
         return base64.b64decode(text, validate=True)
@@ -80,8 +99,19 @@ def decode_binary(text: str) -> bytes | None:
         return None
 
 
+# How policy values and request values of each typed family are read (IP policy values are networks).
+_POLICY_PARSERS: dict[Family, Callable[[str], Any]] = {
+    Family.NUMERIC: parse_number,
+    Family.DATE: parse_date,
+    Family.BOOL: parse_bool,
+    Family.BINARY: decode_binary,
+    Family.IP: parse_network,
+}
+_REQUEST_PARSERS: dict[Family, Callable[[str], Any]] = {**_POLICY_PARSERS, Family.IP: parse_address}
+
+
 class CompiledCondition:
-    __slots__ = ("_compare", "_templates", "_unresolved_values", "condition", "key", "operator", "static_doubt")
+    __slots__ = ("_compare", "_templates", "_undecidable_values", "condition", "key", "operator", "static_doubt")
 
     def __init__(self, condition: Condition, substitute: bool) -> None:
         self.condition = condition
@@ -89,7 +119,8 @@ class CompiledCondition:
         self.operator: Operator | None = None
         self.static_doubt: str | None = None
         self._templates: tuple[Template, ...] = ()
-        self._unresolved_values = tuple(v.unresolved or "" for v in condition.values if v.is_unknown)
+        # Values that can match nothing known: a non-match against them is MAYBE, not NO.
+        self._undecidable_values = [f"unresolved value {v.unresolved}" for v in condition.values if v.is_unknown]
         if condition.operator.is_unknown or condition.key.is_unknown:
             self.static_doubt = "unresolved operator or key"
             return
@@ -133,34 +164,25 @@ class CompiledCondition:
         return self._typed(family, comparison, values)
 
     def _typed(self, family: Family, comparison: str, values: list[str]) -> Comparator:
-        parse_value: Callable[[str], object | None]
-        if family is Family.NUMERIC:
-            parse_value = parse_number
-        elif family is Family.DATE:
-            parse_value = parse_date
-        elif family is Family.BOOL:
-            parse_value = lambda text: text.lower() if text.lower() in ("true", "false") else None  # noqa: E731
-        elif family is Family.BINARY:
-            parse_value = decode_binary
-        else:
-            parse_value = lambda text: ipaddress.ip_address(text.strip())  # noqa: E731
         policy_values = []
         for value in values:
-            parsed = parse_network(value) if family is Family.IP else parse_value(value)
+            parsed = _POLICY_PARSERS[family](value)
             if parsed is None:
-                self.static_doubt = f"policy value {value!r} is not a valid {family.value} value"
+                self._undecidable_values.append(f"policy value {value!r} is not a valid {family.value} value")
             else:
                 policy_values.append(parsed)
+        parse_request_value = _REQUEST_PARSERS[family]
+        if comparison == "equals":
+            # Parsed values hash consistently with their equality (Decimal, aware datetime, bytes, str).
+            allowed = frozenset(policy_values)
+            return lambda value, _context: YES if parse_request_value(value) in allowed else NO
         order = _ORDER[comparison]
 
-        def compare(request_value: str, _context: Context) -> Tri:
-            try:
-                parsed = parse_value(request_value)
-            except ValueError:
-                return NO
+        def compare(value: str, _context: Context) -> Tri:
+            parsed = parse_request_value(value)
             if parsed is None:
                 return NO
-            return YES if any(order(parsed, p) for p in policy_values) else NO
+            return YES if any(order(parsed, limit) for limit in policy_values) else NO
 
         return compare
 
@@ -191,19 +213,14 @@ class CompiledCondition:
         if operator.family is Family.NULL:
             present = value is not None and value != ()
             return self._match_one("false" if present else "true", context)
+        if isinstance(value, str) and operator.qualifier is None:
+            found = self._match_one(value, context)
+            return negate(found) if operator.negated else found
         if isinstance(value, Unknown):
             return MAYBE
         if value is None or value == ():
-            if operator.if_exists or operator.qualifier == "ForAllValues":
-                return YES
-            if operator.qualifier == "ForAnyValue":
-                return NO
-            return YES if operator.negated else NO
-        matches = (
-            [self._match_one(value, context)]
-            if isinstance(value, str)
-            else [self._match_one(v, context) for v in value]
-        )
+            return _when_absent(operator)
+        matches = [self._match_one(v, context) for v in ((value,) if isinstance(value, str) else value)]
         every = operator.qualifier == "ForAllValues"
         positive = min(matches) if every else max(matches)
         if not operator.negated:
@@ -215,7 +232,7 @@ class CompiledCondition:
 
     def _match_one(self, value: str, context: Context) -> Tri:
         found = self._compare(value, context)
-        return MAYBE if found is NO and self._unresolved_values else found
+        return MAYBE if found is NO and self._undecidable_values else found
 
     def doubt(self, context: Context) -> str:
         """Why `evaluate` answered MAYBE for this context."""
@@ -223,15 +240,22 @@ class CompiledCondition:
             return self.static_doubt
         if context.get(self.key) is UNKNOWN:
             return f"the request's {self.condition.key.value} is not known"
-        reasons = []
-        if self._unresolved_values:
-            reasons.append(f"unresolved value {', '.join(self._unresolved_values)}")
+        reasons = list(self._undecidable_values)
         for template in self._templates:
             if template.resolve(context) is UNKNOWN:
                 reasons.append(f"policy variables {', '.join(v.text for v in template.variables)} are not known")
         if self.operator is not None and self.operator.negated and self.operator.qualifier is not None:
             reasons.append(f"negated operator inside {self.operator.qualifier}: per-value or whole-set negation")
         return "; ".join(reasons) or "undecidable"
+
+
+def _when_absent(operator: Operator) -> Tri:
+    """An absent key (or an empty list): IfExists holds, the empty-set rule, then negated operators hold."""
+    if operator.if_exists or operator.qualifier == "ForAllValues":
+        return YES
+    if operator.qualifier == "ForAnyValue":
+        return NO
+    return YES if operator.negated else NO
 
 
 def _regex_test(patterns: list[str], source: Callable[[str], str]) -> Callable[[str], bool]:

@@ -55,6 +55,9 @@ class CallerKind(StrEnum):
     SESSION = "AssumedRole"
     FEDERATED = "FederatedUser"
     ANONYMOUS = "Anonymous"
+    # No caller named: the simulator's reading of a request without CallerArn, an IAM principal of the resource
+    # owner's account whose identity is otherwise unknown.
+    UNNAMED = "Unnamed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +113,14 @@ def parse_caller(text: str) -> Caller:
 def _principal_keys(caller: Caller) -> tuple[tuple[str, ContextValue], ...]:
     if caller.kind is CallerKind.ANONYMOUS:
         return (("aws:principaltype", "Anonymous"), ("aws:userid", "anonymous"))
+    if caller.kind is CallerKind.UNNAMED:
+        unknown = ("aws:principalarn", "aws:principaltype", "aws:userid", "aws:username")
+        account: ContextValue = caller.account or UNKNOWN
+        return (
+            *((key, UNKNOWN) for key in unknown),
+            ("aws:principalaccount", account),
+            ("aws:principalisawsservice", "false"),
+        )
     assert caller.account is not None
     principal_arn = caller.role_arn or caller.arn
     if caller.kind is CallerKind.ROOT:
@@ -147,6 +158,11 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+@lru_cache(maxsize=64)
+def _time_keys(now: datetime) -> tuple[tuple[str, ContextValue], ...]:
+    return (("aws:currenttime", format_time(now)), ("aws:epochtime", str(int(as_utc(now).timestamp()))))
+
+
 def build_context(
     caller: Caller,
     explicit: Mapping[str, ContextInput],
@@ -154,8 +170,7 @@ def build_context(
     resource_account: str | None = None,
 ) -> Context:
     context: Context = dict(_principal_keys(caller))
-    context["aws:currenttime"] = format_time(now)
-    context["aws:epochtime"] = str(int(as_utc(now).timestamp()))
+    context.update(_time_keys(now))
     if resource_account is not None:
         context["aws:resourceaccount"] = resource_account
     for key, value in explicit.items():

@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import Literal, NamedTuple
 
 from linter.engine.context import (
     Caller,
@@ -37,16 +38,18 @@ from linter.engine.context import (
     parse_caller,
 )
 from linter.engine.explain import Decision, DecisionText, MatchedStatement
-from linter.engine.policies import CompiledPolicy, CompiledStatement, Role, compile_policy
+from linter.engine.policies import CompiledStatement, Role, compile_policy
 from linter.engine.principals import Grant, grant_of, names_caller, not_principal_applies
 from linter.engine.public_access import is_public
-from linter.engine.tri import MAYBE, NO, YES, Tri
+from linter.engine.tri import NO, YES, Tri
 from linter.model import Policy
 
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    principal: str  # caller ARN (IAM user/root/role, STS assumed-role or federated-user session) or "anonymous"
+    # Caller ARN (IAM user/root/role, STS assumed-role or federated-user session) or "anonymous"; None: an unnamed
+    # principal of the resource owner's account, as the simulator assumes without CallerArn (no resource policy then).
+    principal: str | None
     action: str
     resource: str = "*"
     resource_owner: str | None = None  # account id or arn:aws:iam::ID:root; default: the ARN's account, else caller's
@@ -71,41 +74,58 @@ class PolicySet:
         return CompiledPolicySet(self)
 
 
-@dataclass(frozen=True, slots=True)
 class _Group:
-    label: str
-    role: Role
-    policies: tuple[CompiledPolicy, ...]
+    """Policies playing one part; remembers which statements can concern each action."""
 
+    __slots__ = ("_by_action", "label", "policies", "role")
 
-def _group(label: str, role: Role, policies: Sequence[Policy]) -> _Group:
-    compiled = tuple(compile_policy(p) for p in policies)
-    for policy in compiled:
-        policy.check(role)
-    return _Group(label, role, compiled)
+    def __init__(self, label: str, role: Role, policies: Sequence[Policy]) -> None:
+        self.label = label
+        self.role = role
+        self.policies = tuple(compile_policy(p) for p in policies)
+        for policy in self.policies:
+            policy.check(role)
+        self._by_action: dict[str, tuple[tuple[CompiledStatement, Tri], ...]] = {}
+
+    def candidates(self, action: str) -> tuple[tuple[CompiledStatement, Tri], ...]:
+        """Statements whose Action or NotAction may cover `action` (lower-cased), with how surely."""
+        found = self._by_action.get(action)
+        if found is None:
+            found = tuple(
+                (statement, matched)
+                for policy in self.policies
+                for statement in policy.statements
+                if (matched := statement.action_matches(action)) is not NO
+            )
+            if len(self._by_action) < 4096:
+                self._by_action[action] = found
+        return found
 
 
 class CompiledPolicySet:
     def __init__(self, source: PolicySet) -> None:
         self.source = source
-        self.identity = _group("identity", Role.IDENTITY, source.identity)
-        self.boundary = _group("boundary", Role.BOUNDARY, [source.boundary]) if source.boundary else None
-        self.session = _group("session", Role.SESSION, [source.session]) if source.session else None
-        self.resource = _group("resource", Role.RESOURCE, [source.resource]) if source.resource else None
+        self.identity = _Group("identity", Role.IDENTITY, source.identity)
+        self.boundary = _Group("boundary", Role.BOUNDARY, [source.boundary]) if source.boundary else None
+        self.session = _Group("session", Role.SESSION, [source.session]) if source.session else None
+        self.resource = _Group("resource", Role.RESOURCE, [source.resource]) if source.resource else None
         self.resource_is_public = self.resource is not None and is_public(self.resource.policies[0])
-        self.scps = tuple(_group(f"scp:level {i}", Role.SCP, level) for i, level in enumerate(source.scps))
-        self.rcps = tuple(_group(f"rcp:level {i}", Role.RCP, level) for i, level in enumerate(source.rcps))
+        self.scps = tuple(_Group(f"scp:level {i}", Role.SCP, level) for i, level in enumerate(source.scps))
+        self.rcps = tuple(_Group(f"rcp:level {i}", Role.RCP, level) for i, level in enumerate(source.rcps))
 
 
-@dataclass(frozen=True, slots=True)
-class _Hit:
+class _Hit(NamedTuple):
     """A statement that matched (YES) or may have matched (MAYBE) this request."""
 
     statement: CompiledStatement
     label: str
     tri: Tri
-    effect: str
+    effect: Literal["Allow", "Deny"]
     grant: Grant | None = None
+
+    @property
+    def cited(self) -> MatchedStatement:
+        return self.statement.matched(self.label, self.effect)
 
 
 _ACCOUNT_ID = re.compile(r"\d{12}")
@@ -140,12 +160,42 @@ def _always_needs_resource_policy(action: str, resource: str) -> bool:
 
 def evaluate(request: Request, policies: PolicySet, *, now: datetime | None = None) -> Decision:
     """Decide one request. Raises InvalidRequestError or InvalidPolicyError for input AWS would reject."""
-    caller = parse_caller(request.principal)
     if ":" not in request.action:
         raise InvalidRequestError(f"action {request.action!r}: expected service:Action")
+    if request.principal is None:
+        if policies.resource is not None:
+            raise InvalidRequestError("a resource policy needs a named caller")
+        caller = Caller(arn="", kind=CallerKind.UNNAMED)
+        caller = Caller(arn="", kind=CallerKind.UNNAMED, account=_resource_account(request, caller))
+    else:
+        caller = parse_caller(request.principal)
     owner = _resource_account(request, caller)
     context = build_context(caller, request.context, now or datetime.now(UTC), owner)
     return _Evaluation(request, policies.compiled, caller, owner, context).decision()
+
+
+class _Hits:
+    """Statements of one policy type that matched the request, surely (YES) or perhaps (MAYBE)."""
+
+    __slots__ = ("maybe", "sure")
+
+    def __init__(self) -> None:
+        self.sure: list[_Hit] = []
+        self.maybe: list[_Hit] = []
+
+    def add(self, hit: _Hit) -> None:
+        (self.sure if hit.tri is YES else self.maybe).append(hit)
+
+    def allowing(self, lenient: bool) -> list[_Hit]:
+        """The Allow hits that count: the doubtful ones only when reading doubt for access."""
+        return self.sure + self.maybe if lenient and self.maybe else self.sure
+
+    def denying(self, lenient: bool) -> list[_Hit]:
+        """The Deny hits that count: the doubtful ones only when reading doubt against access."""
+        return self.sure if lenient or not self.maybe else self.sure + self.maybe
+
+
+_NOTHING = _Hits()
 
 
 class _Evaluation:
@@ -157,14 +207,15 @@ class _Evaluation:
         self.action = request.action.lower()
         self.resource = request.resource
         self.context = context
-        self.same_account = caller.account is not None and caller.account == owner
-        self.missing: set[str] = set()
-        self.denies: list[_Hit] = []
-        self.notes: list[str] = []
-        self.resource_required = policies.resource is not None and _always_needs_resource_policy(
-            request.action, request.resource
+        self.same_account = caller.kind is CallerKind.UNNAMED or (
+            caller.account is not None and caller.account == owner
         )
-        if policies.resource is None and _always_needs_resource_policy(request.action, request.resource):
+        self.missing: set[str] = set()
+        self.denies = _Hits()
+        self.notes: list[str] = []
+        needs_resource_policy = _always_needs_resource_policy(self.action, request.resource)
+        self.resource_required = needs_resource_policy and policies.resource is not None
+        if needs_resource_policy and policies.resource is None:
             self.notes.append(
                 "no key or trust policy was given: AWS requires it to allow too; only the rest is decided"
             )
@@ -172,40 +223,42 @@ class _Evaluation:
         principal_policies_apply = caller.kind not in (CallerKind.ANONYMOUS, CallerKind.ROOT)
         if not principal_policies_apply and (source.identity or source.boundary or source.session):
             self.notes.append(f"identity, boundary and session policies do not apply to {caller.kind.value} callers")
-        self.identity = self._scan(policies.identity) if principal_policies_apply else []
+        self.identity = self._scan(policies.identity) if principal_policies_apply else _NOTHING
         self.boundary = self._scan(policies.boundary) if policies.boundary and principal_policies_apply else None
         self.session = self._scan(policies.session) if policies.session and principal_policies_apply else None
-        scps_apply = caller.account is not None and not source.principal_is_management_account
+        scps_apply = caller.kind is not CallerKind.ANONYMOUS and not source.principal_is_management_account
         self.scps = [self._scan(group) for group in policies.scps] if scps_apply else []
         rcps_apply = not source.resource_owner_is_management_account
         self.rcps = [self._scan(group) for group in policies.rcps] if rcps_apply else []
-        self.grants = self._scan(policies.resource) if policies.resource else []
-        if self.grants and source.restrict_public_buckets and policies.resource_is_public and not self.same_account:
-            self.grants = []
-            self.notes.append(
-                "RestrictPublicBuckets: the bucket policy is public, so its grants work only for the owner's principals"
-            )
+        self.grants = self._scan(policies.resource) if policies.resource else _NOTHING
+        if policies.resource_is_public and source.restrict_public_buckets and not self.same_account:
+            if self.grants.sure or self.grants.maybe:
+                self.notes.append(
+                    "RestrictPublicBuckets: the bucket policy is public, so its grants work only for the owner's "
+                    "principals"
+                )
+            self.grants = _NOTHING
 
-    def _scan(self, group: _Group) -> list[_Hit]:
+    def _scan(self, group: _Group) -> _Hits:
         """Allow hits of a group; its Deny hits go to self.denies."""
-        allows: list[_Hit] = []
-        for policy in group.policies:
-            for statement in policy.statements:
-                found = statement.applies(self.action, self.resource, self.context, self.missing)
-                if found is NO:
-                    continue
-                if statement.principals is None:
-                    if statement.deny:
-                        self.denies.append(_Hit(statement, group.label, found, "Deny"))
-                    if statement.allow:
-                        allows.append(_Hit(statement, group.label, found, "Allow"))
-                    continue
+        allows = _Hits()
+        for statement, action_matched in group.candidates(self.action):
+            found = statement.applies(action_matched, self.resource, self.context, self.missing)
+            if found is NO:
+                continue
+            if statement.principals is None:
                 if statement.deny:
-                    reach = min(found, self._deny_reaches_caller(statement))
-                    if reach is not NO:
-                        self.denies.append(_Hit(statement, group.label, reach, "Deny"))
+                    self.denies.add(_Hit(statement, group.label, found, "Deny"))
                 if statement.allow:
-                    allows += self._allow_hits(statement, group, found)
+                    allows.add(_Hit(statement, group.label, found, "Allow"))
+                continue
+            if statement.deny:
+                reach = min(found, self._deny_reaches_caller(statement))
+                if reach is not NO:
+                    self.denies.add(_Hit(statement, group.label, reach, "Deny"))
+            if statement.allow:
+                for hit in self._allow_hits(statement, group, found):
+                    allows.add(hit)
         return allows
 
     def _deny_reaches_caller(self, statement: CompiledStatement) -> Tri:
@@ -236,19 +289,15 @@ class _Evaluation:
         return [_Hit(statement, group.label, min(found, sure), "Allow", grant) for grant, sure in best.items()]
 
     def _outcome(self, lenient: bool) -> tuple[DecisionText, list[str], list[_Hit]]:
-        """The decision reading MAYBE for access (lenient) or against it."""
-
-        def present(hits: list[_Hit]) -> list[_Hit]:
-            return [h for h in hits if h.tri is YES or (lenient and h.tri is MAYBE)]
-
-        denies = [h for h in self.denies if h.tri is YES or (not lenient and h.tri is MAYBE)]
+        """The decision reading doubt for access (lenient) or against it."""
+        denies = self.denies.denying(lenient)
         if denies:
             return "explicitDeny", [], denies
         failed: list[str] = []
         used: list[_Hit] = []
 
-        def require(label: str, hits: list[_Hit]) -> None:
-            allowing = present(hits)
+        def require(label: str, hits: _Hits) -> None:
+            allowing = hits.allowing(lenient)
             used.extend(allowing)
             if not allowing:
                 failed.append(label)
@@ -257,7 +306,7 @@ class _Evaluation:
             require(f"rcp:level {index}", hits)
         for index, hits in enumerate(self.scps):
             require(f"scp:level {index}", hits)
-        grants = present(self.grants)
+        grants = self.grants.allowing(lenient)
         used += grants
         kinds = {hit.grant for hit in grants}
         caller = self.caller
@@ -269,7 +318,7 @@ class _Evaluation:
         direct = Grant.DIRECT in kinds or (Grant.EVERYONE in kinds and (lenient or not session_like))
         if self.same_account and direct:
             return ("implicitDeny" if failed else "allowed"), failed, used
-        identity = present(self.identity)
+        identity = self.identity.allowing(lenient)
         used += identity
         stands_in = self.same_account and bool(kinds & {Grant.ROLE, Grant.EVERYONE})
         if not (identity or stands_in or caller.kind is CallerKind.ROOT):
@@ -287,27 +336,23 @@ class _Evaluation:
         return (
             self.same_account
             and self.caller.kind in (CallerKind.ROLE, CallerKind.SESSION)
-            and any(h.grant is Grant.EVERYONE for h in self.grants)
             and (self.boundary is not None or self.session is not None)
+            and any(h.grant is Grant.EVERYONE for h in self.grants.sure + self.grants.maybe)
         )
 
-    def _all_hits(self) -> list[_Hit]:
-        hits = self.denies + self.identity + self.grants + (self.boundary or []) + (self.session or [])
-        for level in self.scps + self.rcps:
-            hits += level
-        return hits
+    def _doubtful_hits(self) -> list[_Hit]:
+        groups = [self.denies, self.identity, self.grants, self.boundary, self.session, *self.scps, *self.rcps]
+        return [hit for hits in groups if hits is not None for hit in hits.maybe]
 
-    def _warnings(self) -> list[str]:
+    def _warnings(self, doubtful: list[_Hit], ambiguous: bool) -> list[str]:
         warnings = []
-        for hit in self._all_hits():
-            if hit.tri is MAYBE:
-                reasons = hit.statement.doubts(self.action, self.resource, self.context)
-                because = "; ".join(reasons) or "unresolved Principal or NotPrincipal value"
-                warnings.append(
-                    f"{hit.statement.where} of {hit.label} policy {hit.statement.policy.name} may or may "
-                    f"not apply: {because}"
-                )
-        if self._everyone_grant_is_ambiguous():
+        for hit in doubtful:
+            reasons = hit.statement.doubts(self.action, self.resource, self.context)
+            because = "; ".join(reasons) or "unresolved Principal or NotPrincipal value"
+            warnings.append(
+                f"{hit.statement.where} of {hit.label} policy {hit.statement.policy.name} may or may not apply: {because}"
+            )
+        if ambiguous:
             warnings.append(
                 "a same-account grant to Principal '*' and a role session: the docs do not say whether it counts as "
                 "naming the session (final) or the role (limited by the boundary and session policy)"
@@ -316,34 +361,26 @@ class _Evaluation:
 
     def decision(self) -> Decision:
         decision, failed, used = self._outcome(lenient=False)
-        doubtful = self._everyone_grant_is_ambiguous() or any(h.tri is MAYBE for h in self._all_hits())
-        other = self._outcome(lenient=True)[0] if doubtful else decision
-        warnings = self._warnings() if doubtful else []
+        doubtful = self._doubtful_hits()
+        ambiguous = self._everyone_grant_is_ambiguous()
+        other = self._outcome(lenient=True)[0] if doubtful or ambiguous else decision
+        denied_by = {hit.label for hit in self.denies.sure + self.denies.maybe}
         return Decision(
             decision=decision,
-            matched=tuple(dict.fromkeys(_matched(hit) for hit in used)),
+            # The same statement can count twice (two grants of one statement): cite it once.
+            matched=tuple({(id(hit.statement), hit.label, hit.effect): hit.cited for hit in used}.values()),
             failed_to_allow=tuple(failed),
-            warnings=tuple(warnings),
+            warnings=tuple(self._warnings(doubtful, ambiguous)) if doubtful or ambiguous else (),
             notes=tuple(dict.fromkeys(self.notes)),
             uncertain=other != decision,
             possible=(decision, other) if other != decision else (decision,),
             missing_context_keys=tuple(sorted(self.missing, key=str.lower)),
-            allowed_by_organizations=self._allowed_by(self.scps, "scp:") if self.scps else None,
-            allowed_by_boundary=self._allowed_by([self.boundary], "boundary") if self.boundary is not None else None,
+            allowed_by_organizations=(
+                all(level.sure for level in self.scps) and not any(label.startswith("scp:") for label in denied_by)
+                if self.scps
+                else None
+            ),
+            allowed_by_boundary=(
+                bool(self.boundary.sure) and "boundary" not in denied_by if self.boundary is not None else None
+            ),
         )
-
-    def _allowed_by(self, levels: list[list[_Hit]], label_prefix: str) -> bool:
-        denied = any(h.label.startswith(label_prefix) and h.tri is not NO for h in self.denies)
-        return not denied and all(any(h.tri is YES for h in level) for level in levels)
-
-
-def _matched(hit: _Hit) -> MatchedStatement:
-    statement = hit.statement.statement
-    return MatchedStatement(
-        policy=hit.statement.policy.name,
-        policy_type=hit.label,
-        index=statement.index,
-        sid=statement.sid.value if statement.sid is not None and statement.sid.value else None,
-        effect="Deny" if hit.effect == "Deny" else "Allow",
-        loc=statement.loc,
-    )

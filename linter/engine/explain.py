@@ -74,13 +74,3 @@ class Decision:
         if self.missing_context_keys:
             lines.append(f"  context keys not given: {', '.join(self.missing_context_keys)}")
         return "\n".join(lines)
-
-    def explanation(self) -> dict[str, object]:
-        return {
-            "Decision": self.decision,
-            "Uncertain": self.uncertain,
-            "PossibleDecisions": list(self.possible),
-            "DecidingStatements": [m.to_json() for m in self.matched],
-            "FailedToAllow": list(self.failed_to_allow),
-            "Notes": list(self.notes),
-        }

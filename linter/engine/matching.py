@@ -38,10 +38,12 @@ def _translate(pattern: str, star: str, one: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=16384)
 def glob_source(pattern: str) -> str:
     return _translate(pattern, ".*", ".")
 
 
+@lru_cache(maxsize=16384)
 def arn_source(pattern: str, final_star_crosses: bool = False) -> str:
     """Regex source for an ARN pattern; `final_star_crosses` is the lenient reading of a segment-final `*`."""
     if pattern == "*":

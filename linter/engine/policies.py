@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
+from typing import Literal
 
 from linter.engine.conditions import CompiledCondition
 from linter.engine.context import UNKNOWN, Context
+from linter.engine.explain import MatchedStatement
 from linter.engine.matching import ActionMatcher, ResourceMatcher
 from linter.engine.principals import EntryKind, InvalidPrincipalError, PrincipalEntry, parse_entry
 from linter.engine.tri import MAYBE, NO, YES, Tri, negate
@@ -41,6 +43,7 @@ class Role(StrEnum):
 
 class CompiledStatement:
     __slots__ = (
+        "_matched",
         "actions",
         "allow",
         "conditions",
@@ -90,15 +93,12 @@ class CompiledStatement:
                     self.problems.append(str(error))
             self.principals = tuple(entries)
         self.conditions = tuple(CompiledCondition(c, substitute) for c in statement.conditions)
+        self._matched: dict[tuple[str, str], MatchedStatement] = {}
 
-    def applies(self, action: str, resource: str, context: Context, missing: set[str]) -> Tri:
-        """Whether Action, Resource and Condition hold (Principal is the caller's business); adds unset keys to
-        `missing` for statements whose action and resource match."""
-        found = self.actions.match(action)
-        if self.not_action:
-            found = negate(found)
-        if found is NO:
-            return NO
+    def applies(self, action: Tri, resource: str, context: Context, missing: set[str]) -> Tri:
+        """Whether the statement applies given how its Action/NotAction matched (`action`), its Resource and its
+        Condition; Principal is the caller's business. Adds the condition keys the context lacks to `missing`."""
+        found = action
         if self.resources is not None:
             matched = self.resources.match(resource, context)
             if self.not_resource:
@@ -106,16 +106,23 @@ class CompiledStatement:
             if matched is NO:
                 return NO
             found = min(found, matched)
-        for condition in self.conditions:
-            value = context.get(condition.key)
-            if value is None or value is UNKNOWN:
-                missing.add(condition.condition.key.value)
-        for condition in self.conditions:
-            holds = condition.evaluate(context)
-            if holds is NO:
-                return NO
-            found = min(found, holds)
+        conditions = self.conditions
+        if conditions:
+            for condition in conditions:
+                value = context.get(condition.key)
+                if value is None or value is UNKNOWN:
+                    missing.add(condition.condition.key.value)
+            for condition in conditions:
+                holds = condition.evaluate(context)
+                if holds is NO:
+                    return NO
+                found = min(found, holds)
         return min(found, self.effect)
+
+    def action_matches(self, action: str) -> Tri:
+        """Action or NotAction against a lower-cased action name."""
+        found = self.actions.match(action)
+        return negate(found) if self.not_action else found
 
     def doubts(self, action: str, resource: str, context: Context) -> list[str]:
         """Why `applies` answered MAYBE."""
@@ -130,6 +137,21 @@ class CompiledStatement:
             if condition.evaluate(context) is MAYBE:
                 reasons.append(f"condition {condition.text}: {condition.doubt(context)}")
         return reasons
+
+    def matched(self, policy_type: str, effect: Literal["Allow", "Deny"]) -> MatchedStatement:
+        """How a decision cites this statement (built once per policy type and effect)."""
+        found = self._matched.get((policy_type, effect))
+        if found is None:
+            sid = self.statement.sid
+            found = self._matched[(policy_type, effect)] = MatchedStatement(
+                policy=self.policy.name,
+                policy_type=policy_type,
+                index=self.statement.index,
+                sid=sid.value if sid is not None and sid.value else None,
+                effect=effect,
+                loc=self.statement.loc,
+            )
+        return found
 
     @property
     def where(self) -> str:

@@ -137,6 +137,7 @@ def _levels(caller: Caller) -> tuple[str, ...]:
         CallerKind.SESSION: ("account", "role", "session"),
         CallerKind.FEDERATED: ("account", "federated-user"),
         CallerKind.ANONYMOUS: ("anonymous",),
+        CallerKind.UNNAMED: ("unnamed",),
     }[caller.kind]
 
 

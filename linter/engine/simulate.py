@@ -1,21 +1,26 @@
 """The engine behind AWS's SimulateCustomPolicy request and response shapes, offline.
 
 Request fields, under AWS's names: CallerArn, ActionNames (no wildcards), ResourceArns (default ["*"]),
-ResourceOwner (account id or arn:aws:iam::ID:root), PolicyInputList, PermissionsBoundaryPolicyInputList (at most one),
-ResourcePolicy, ContextEntries [{ContextKeyName, ContextKeyValues, ContextKeyType}], OrderedOrganizationPolicyInputList
-[{"ServiceControlPolicyInputList": [...]}] (root first); MaxItems, Marker and ResourceHandlingOption are accepted and
-ignored. What AWS's API lacks: SessionPolicy, OrderedResourceControlPolicyInputList
-[{"ResourceControlPolicyInputList": [...]}], PrincipalIsManagementAccount, ResourceOwnerIsManagementAccount,
-RestrictPublicBuckets, and a CallerArn that may be a role session, federated user or "anonymous".
-Policies are JSON strings, as AWS takes them, or objects (positions then refer to the object printed with indent 2).
+ResourceOwner (account id or arn:aws:iam::ID:root), PolicyInputList, PermissionsBoundaryPolicyInputList (at most
+one), ResourcePolicy, ContextEntries [{ContextKeyName, ContextKeyValues, ContextKeyType}],
+OrderedOrganizationPolicyInputList [{"ServiceControlPolicyInputList": [...]}] (root first). MaxItems, Marker and
+ResourceHandlingOption are accepted and ignored. As in AWS, CallerArn may be left out when there is no
+ResourcePolicy: the caller is then an unnamed principal of the resource owner's account.
+What AWS's API lacks: SessionPolicy, OrderedResourceControlPolicyInputList [{"ResourceControlPolicyInputList": [...]}],
+PrincipalIsManagementAccount, ResourceOwnerIsManagementAccount, RestrictPublicBuckets, and a CallerArn that may be a
+role session, a federated user or "anonymous". Policies are JSON strings, as AWS takes them, or objects (positions
+then refer to the object printed with indent 2).
 
-Response: {"EvaluationResults": [...]}, one result per action x resource with AWS's fields (MatchedStatements name
-policies as AWS does: "PolicyInputList.1", "ResourcePolicy", ...; SourcePolicyType is "IAM Policy" for identity
-policies as live responses say, "resource" for the resource policy and "none" otherwise), plus our own "Explanation",
-"Warnings". OrganizationsDecisionDetail and PermissionsBoundaryDecisionDetail appear, as in AWS, only when SCPs or a
-boundary apply.
+Response: {"EvaluationResults": [...]}, one result per action x resource with AWS's fields. MatchedStatements name
+policies as AWS does ("PolicyInputList.1", "ResourcePolicy", ...); SourcePolicyType is "IAM Policy" for identity
+policies, as live responses say, "resource" for the resource policy and "none" otherwise; positions follow AWS's
+published example (start just inside the statement's '{', end just past its '}'). OrganizationsDecisionDetail and
+PermissionsBoundaryDecisionDetail appear, as in AWS, only when SCPs or a boundary apply. Ours: "Explanation" and
+"Warnings".
 
-Everything here is pure: no printing, no files. Input AWS would reject raises SimulateRequestError (one line).
+Batches are the hot path: each distinct policy text is parsed and compiled once, and the JSON of every cited
+statement is encoded once; a response line is assembled from those pieces. Everything here is pure: no printing,
+no files. Input AWS would reject raises SimulateRequestError, with a one-line message.
 """
 
 from __future__ import annotations
@@ -24,12 +29,13 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from json.encoder import encode_basestring_ascii
+from typing import Any, NamedTuple
 
-from linter.engine.conditions import decode_binary, parse_date, parse_network, parse_number
+from linter.engine.conditions import decode_binary, parse_bool, parse_date, parse_network, parse_number
 from linter.engine.context import ContextInput, InvalidRequestError
 from linter.engine.evaluate import PolicySet, Request, evaluate
-from linter.engine.explain import Decision
+from linter.engine.explain import Decision, MatchedStatement
 from linter.engine.policies import InvalidPolicyError
 from linter.model import Policy, PolicyKind
 from linter.sources import jsonpos
@@ -40,7 +46,6 @@ class SimulateRequestError(ValueError):
     """A request that cannot be simulated; the message is one line."""
 
 
-_IGNORED_FIELDS = {"MaxItems", "Marker", "ResourceHandlingOption"}
 _FIELDS = {
     "CallerArn",
     "ActionNames",
@@ -56,18 +61,94 @@ _FIELDS = {
     "PrincipalIsManagementAccount",
     "ResourceOwnerIsManagementAccount",
     "RestrictPublicBuckets",
-} | _IGNORED_FIELDS
-
+    "MaxItems",
+    "Marker",
+    "ResourceHandlingOption",
+}
+_SCP_LEVELS = ("OrderedOrganizationPolicyInputList", "ServiceControlPolicyInputList")
+_RCP_LEVELS = ("OrderedResourceControlPolicyInputList", "ResourceControlPolicyInputList")
+_FLAGS = ("PrincipalIsManagementAccount", "ResourceOwnerIsManagementAccount", "RestrictPublicBuckets")
 _SOURCE_POLICY_TYPES = {"identity": "IAM Policy", "resource": "resource"}
-
-_VALUE_CHECKS: dict[str, Any] = {
-    "string": lambda v: v,
+_CONTEXT_TYPES: dict[str, Any] = {
+    "string": str,
     "numeric": parse_number,
-    "boolean": lambda v: v if v.lower() in ("true", "false") else None,
+    "boolean": parse_bool,
     "ip": parse_network,
     "binary": decode_binary,
     "date": parse_date,
 }
+
+
+# --- policies ------------------------------------------------------------------------------------------------------
+
+
+class _PolicyInputs(NamedTuple):
+    """Every policy of a request as JSON text: the key under which its PolicySet is built once."""
+
+    identity: tuple[str, ...]
+    boundary: tuple[str, ...]
+    resource: str | None
+    session: str | None
+    scps: tuple[tuple[str, ...], ...]
+    rcps: tuple[tuple[str, ...], ...]
+    flags: tuple[bool, ...]
+
+
+def _text(value: object, name: str) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return json.dumps(value, indent=2)
+    raise SimulateRequestError(f"{name}: a policy must be a JSON string or object")
+
+
+def _list(request: dict[str, Any], field: str) -> list[Any]:
+    value = request.get(field, [])
+    if not isinstance(value, list):
+        raise SimulateRequestError(f"{field} must be a list")
+    return value
+
+
+def _texts(request: dict[str, Any], field: str) -> tuple[str, ...]:
+    return tuple(_text(value, f"{field}.{i}") for i, value in enumerate(_list(request, field), 1))
+
+
+def _optional_text(request: dict[str, Any], field: str) -> str | None:
+    value = request.get(field)
+    return None if value is None else _text(value, field)
+
+
+def _levels(request: dict[str, Any], field: str, inner: str) -> tuple[tuple[str, ...], ...]:
+    levels = []
+    for number, level in enumerate(_list(request, field), 1):
+        if not isinstance(level, dict) or set(level) - {inner}:
+            raise SimulateRequestError(f"{field}.{number} must be an object with {inner}")
+        levels.append(
+            tuple(_text(value, f"{field}.{number}.{inner}.{i}") for i, value in enumerate(_list(level, inner), 1))
+        )
+    return tuple(levels)
+
+
+def _flag(request: dict[str, Any], field: str) -> bool:
+    value = request.get(field, False)
+    if not isinstance(value, bool):
+        raise SimulateRequestError(f"{field} must be true or false")
+    return value
+
+
+def _policy_inputs(request: dict[str, Any]) -> _PolicyInputs:
+    boundary = _texts(request, "PermissionsBoundaryPolicyInputList")
+    if len(boundary) > 1:
+        raise SimulateRequestError("PermissionsBoundaryPolicyInputList takes at most one policy")
+    return _PolicyInputs(
+        identity=_texts(request, "PolicyInputList"),
+        boundary=boundary,
+        resource=_optional_text(request, "ResourcePolicy"),
+        session=_optional_text(request, "SessionPolicy"),
+        scps=_levels(request, *_SCP_LEVELS),
+        rcps=_levels(request, *_RCP_LEVELS),
+        flags=tuple(_flag(request, field) for field in _FLAGS),
+    )
 
 
 @lru_cache(maxsize=2048)
@@ -81,51 +162,53 @@ def _parse_policy(text: str, name: str, kind: PolicyKind) -> Policy:
     return build_policy(root, name, file_locator(name), kind=kind)
 
 
-def _policy(value: object, name: str, kind: PolicyKind) -> Policy:
-    if isinstance(value, dict):
-        return _parse_policy(json.dumps(value, indent=2), name, kind)
-    if isinstance(value, str):
-        return _parse_policy(value, name, kind)
-    raise SimulateRequestError(f"{name}: a policy must be a JSON string or object")
+def _named(texts: tuple[str, ...], field: str, kind: PolicyKind) -> list[Policy]:
+    return [_parse_policy(text, f"{field}.{i}", kind) for i, text in enumerate(texts, 1)]
 
 
-def _list(request: dict[str, Any], field: str) -> list[Any]:
-    value = request.get(field, [])
-    if not isinstance(value, list):
-        raise SimulateRequestError(f"{field} must be a list")
-    return value
+def _levels_of(levels: tuple[tuple[str, ...], ...], fields: tuple[str, str], kind: PolicyKind) -> list[list[Policy]]:
+    outer, inner = fields
+    return [_named(texts, f"{outer}.{number}.{inner}", kind) for number, texts in enumerate(levels, 1)]
 
 
-def _policies(request: dict[str, Any], field: str, kind: PolicyKind) -> list[Policy]:
-    return [_policy(value, f"{field}.{i}", kind) for i, value in enumerate(_list(request, field), 1)]
+@lru_cache(maxsize=256)
+def _policy_set(inputs: _PolicyInputs) -> PolicySet:
+    policies = PolicySet(
+        identity=_named(inputs.identity, "PolicyInputList", PolicyKind.IDENTITY),
+        boundary=next(iter(_named(inputs.boundary, "PermissionsBoundaryPolicyInputList", PolicyKind.IDENTITY)), None),
+        resource=None
+        if inputs.resource is None
+        else _parse_policy(inputs.resource, "ResourcePolicy", PolicyKind.RESOURCE),
+        session=None if inputs.session is None else _parse_policy(inputs.session, "SessionPolicy", PolicyKind.IDENTITY),
+        scps=_levels_of(inputs.scps, _SCP_LEVELS, PolicyKind.SCP),
+        rcps=_levels_of(inputs.rcps, _RCP_LEVELS, PolicyKind.RCP),
+        principal_is_management_account=inputs.flags[0],
+        resource_owner_is_management_account=inputs.flags[1],
+        restrict_public_buckets=inputs.flags[2],
+    )
+    try:
+        policies.compiled  # noqa: B018 - compiles and checks every policy once, before any decision
+    except InvalidPolicyError as error:
+        raise SimulateRequestError(f"MalformedPolicyDocument: {error}") from None
+    return policies
 
 
-def _levels(request: dict[str, Any], field: str, inner: str, kind: PolicyKind) -> list[list[Policy]]:
-    levels = []
-    for number, level in enumerate(_list(request, field), 1):
-        if not isinstance(level, dict) or set(level) - {inner}:
-            raise SimulateRequestError(f"{field}.{number} must be an object with {inner}")
-        names = f"{field}.{number}.{inner}"
-        levels.append([_policy(value, f"{names}.{i}", kind) for i, value in enumerate(_list(level, inner), 1)])
-    return levels
+# --- the rest of the request ---------------------------------------------------------------------------------------
 
 
-def _single_policy(request: dict[str, Any], field: str, kind: PolicyKind) -> Policy | None:
-    value = request.get(field)
-    return None if value is None else _policy(value, field, kind)
-
-
-def _flag(request: dict[str, Any], field: str) -> bool:
-    value = request.get(field, False)
-    if not isinstance(value, bool):
-        raise SimulateRequestError(f"{field} must be true or false")
-    return value
-
-
-def _strings(request: dict[str, Any], field: str) -> list[str]:
-    values = _list(request, field)
-    if not all(isinstance(v, str) for v in values):
-        raise SimulateRequestError(f"{field} must be a list of strings")
+@lru_cache(maxsize=4096)
+def _context_value(values: tuple[str, ...], kind: str) -> ContextInput:
+    """The value of one ContextEntries item; raises ValueError with the reason."""
+    base = kind.removesuffix("List")
+    if base not in _CONTEXT_TYPES:
+        raise ValueError(f"unknown ContextKeyType {kind!r}")
+    for value in values:
+        if _CONTEXT_TYPES[base](value) is None:
+            raise ValueError(f"{value!r} is not a {base} value")
+    if base == kind:
+        if len(values) != 1:
+            raise ValueError(f"a {kind} key takes exactly one value (use {kind}List)")
+        return values[0]
     return values
 
 
@@ -140,36 +223,20 @@ def _context(entries: list[Any]) -> dict[str, ContextInput]:
             raise SimulateRequestError(f"{where}: ContextKeyName must be a non-empty string")
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise SimulateRequestError(f"{where}: ContextKeyValues must be a list of strings")
-        kind = kind or "string"
-        base = kind[: -len("List")] if isinstance(kind, str) and kind.endswith("List") else kind
-        if base not in _VALUE_CHECKS:
-            raise SimulateRequestError(f"{where}: unknown ContextKeyType {kind!r}")
-        bad = [v for v in values if _VALUE_CHECKS[base](v) is None]
-        if bad:
-            raise SimulateRequestError(f"{where}: {bad[0]!r} is not a {base} value")
-        if base == kind and len(values) != 1:
-            raise SimulateRequestError(f"{where}: a {kind} key takes exactly one value (use {kind}List)")
-        context[name] = values[0] if base == kind else tuple(values)
+        if kind is not None and not isinstance(kind, str):
+            raise SimulateRequestError(f"{where}: ContextKeyType must be a string")
+        try:
+            context[name] = _context_value(tuple(values), kind or "string")
+        except ValueError as error:
+            raise SimulateRequestError(f"{where}: {error}") from None
     return context
 
 
-def _policy_set(request: dict[str, Any]) -> PolicySet:
-    boundaries = _policies(request, "PermissionsBoundaryPolicyInputList", PolicyKind.IDENTITY)
-    if len(boundaries) > 1:
-        raise SimulateRequestError("PermissionsBoundaryPolicyInputList takes at most one policy")
-    return PolicySet(
-        identity=_policies(request, "PolicyInputList", PolicyKind.IDENTITY),
-        resource=_single_policy(request, "ResourcePolicy", PolicyKind.RESOURCE),
-        boundary=boundaries[0] if boundaries else None,
-        session=_single_policy(request, "SessionPolicy", PolicyKind.IDENTITY),
-        scps=_levels(request, "OrderedOrganizationPolicyInputList", "ServiceControlPolicyInputList", PolicyKind.SCP),
-        rcps=_levels(
-            request, "OrderedResourceControlPolicyInputList", "ResourceControlPolicyInputList", PolicyKind.RCP
-        ),
-        principal_is_management_account=_flag(request, "PrincipalIsManagementAccount"),
-        resource_owner_is_management_account=_flag(request, "ResourceOwnerIsManagementAccount"),
-        restrict_public_buckets=_flag(request, "RestrictPublicBuckets"),
-    )
+def _strings(request: dict[str, Any], field: str) -> list[str]:
+    values = _list(request, field)
+    if not all(isinstance(v, str) for v in values):
+        raise SimulateRequestError(f"{field} must be a list of strings")
+    return values
 
 
 def _actions(request: dict[str, Any]) -> list[str]:
@@ -182,36 +249,6 @@ def _actions(request: dict[str, Any]) -> list[str]:
     return actions
 
 
-def _position(line: int, column: int | None) -> dict[str, int]:
-    return {"Line": line, "Column": column or 1}
-
-
-def result_json(action: str, resource: str, decision: Decision) -> dict[str, Any]:
-    """One EvaluationResults entry."""
-    result: dict[str, Any] = {
-        "EvalActionName": action,
-        "EvalResourceName": resource,
-        "EvalDecision": decision.decision,
-        "MatchedStatements": [
-            {
-                "SourcePolicyId": m.policy,
-                "SourcePolicyType": _SOURCE_POLICY_TYPES.get(m.policy_type, "none"),
-                "StartPosition": _position(m.loc.line, m.loc.column),
-                "EndPosition": _position(m.loc.end_line or m.loc.line, m.loc.end_column),
-            }
-            for m in decision.matched
-        ],
-        "MissingContextValues": list(decision.missing_context_keys),
-    }
-    if decision.allowed_by_organizations is not None:
-        result["OrganizationsDecisionDetail"] = {"AllowedByOrganizations": decision.allowed_by_organizations}
-    if decision.allowed_by_boundary is not None:
-        result["PermissionsBoundaryDecisionDetail"] = {"AllowedByPermissionsBoundary": decision.allowed_by_boundary}
-    result["Explanation"] = decision.explanation()
-    result["Warnings"] = list(decision.warnings)
-    return result
-
-
 def requests_of(request: object) -> tuple[list[Request], PolicySet]:
     """The engine's requests (action x resource) and policy set for one simulate request."""
     if not isinstance(request, dict):
@@ -220,26 +257,93 @@ def requests_of(request: object) -> tuple[list[Request], PolicySet]:
     if unknown:
         raise SimulateRequestError(f"unknown request field {unknown[0]!r}")
     caller = request.get("CallerArn")
-    if not isinstance(caller, str) or not caller:
-        raise SimulateRequestError("CallerArn is required")
+    if caller is None and request.get("ResourcePolicy") is not None:
+        raise SimulateRequestError("CallerArn is required with a ResourcePolicy")
+    if caller is not None and (not isinstance(caller, str) or not caller):
+        raise SimulateRequestError("CallerArn must be a principal ARN or 'anonymous'")
     owner = request.get("ResourceOwner")
     if owner is not None and not isinstance(owner, str):
         raise SimulateRequestError("ResourceOwner must be a string")
     resources = _strings(request, "ResourceArns") or ["*"]
     context = _context(_list(request, "ContextEntries"))
-    policies = _policy_set(request)
-    try:
-        policies.compiled  # noqa: B018 - compiles and checks every policy once, before any decision
-    except InvalidPolicyError as error:
-        raise SimulateRequestError(f"MalformedPolicyDocument: {error}") from None
+    policies = _policy_set(_policy_inputs(request))
     requests = [
         Request(caller, action, resource, owner, context) for action in _actions(request) for resource in resources
     ]
     return requests, policies
 
 
-def simulate_request(request: object, *, now: datetime | None = None) -> dict[str, Any]:
-    """Evaluate a SimulateCustomPolicy-shaped request; raises SimulateRequestError for input AWS would reject."""
+# --- the response --------------------------------------------------------------------------------------------------
+
+
+class _Raw(str):
+    """JSON text encoded once and reused in every response that cites it."""
+
+
+def _encode(value: Any) -> str:
+    """Compact JSON, as json.dumps(separators=(",", ":")) writes it, with _Raw pieces copied as they are."""
+    if isinstance(value, _Raw):
+        return value
+    if isinstance(value, str):
+        return str(encode_basestring_ascii(value))
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{encode_basestring_ascii(k)}:{_encode(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(map(_encode, value)) + "]"
+    return json.dumps(value)
+
+
+def _position(line: int, column: int | None) -> dict[str, int]:
+    return {"Line": line, "Column": column or 1}
+
+
+_CITED: dict[int, tuple[MatchedStatement, _Raw, _Raw]] = {}
+
+
+def _cited(statement: MatchedStatement) -> tuple[_Raw, _Raw]:
+    """A statement as a MatchedStatements entry and as a DecidingStatements entry, encoded once."""
+    found = _CITED.get(id(statement))
+    if found is not None and found[0] is statement:
+        return found[1], found[2]
+    loc = statement.loc
+    matched = {
+        "SourcePolicyId": statement.policy,
+        "SourcePolicyType": _SOURCE_POLICY_TYPES.get(statement.policy_type, "none"),
+        "StartPosition": _position(loc.line, loc.column + 1),
+        "EndPosition": _position(loc.end_line or loc.line, loc.end_column),
+    }
+    if len(_CITED) >= 8192:
+        _CITED.clear()
+    _CITED[id(statement)] = entry = (statement, _Raw(_encode(matched)), _Raw(_encode(statement.to_json())))
+    return entry[1], entry[2]
+
+
+def _result(action: str, resource: str, decision: Decision) -> dict[str, Any]:
+    cited = [_cited(m) for m in decision.matched]
+    result: dict[str, Any] = {
+        "EvalActionName": action,
+        "EvalResourceName": resource,
+        "EvalDecision": decision.decision,
+        "MatchedStatements": [matched for matched, _ in cited],
+        "MissingContextValues": list(decision.missing_context_keys),
+    }
+    if decision.allowed_by_organizations is not None:
+        result["OrganizationsDecisionDetail"] = {"AllowedByOrganizations": decision.allowed_by_organizations}
+    if decision.allowed_by_boundary is not None:
+        result["PermissionsBoundaryDecisionDetail"] = {"AllowedByPermissionsBoundary": decision.allowed_by_boundary}
+    result["Explanation"] = {
+        "Decision": decision.decision,
+        "Uncertain": decision.uncertain,
+        "PossibleDecisions": list(decision.possible),
+        "DecidingStatements": [deciding for _, deciding in cited],
+        "FailedToAllow": list(decision.failed_to_allow),
+        "Notes": list(decision.notes),
+    }
+    result["Warnings"] = list(decision.warnings)
+    return result
+
+
+def _response(request: object, now: datetime | None) -> str:
     requests, policies = requests_of(request)
     moment = now or datetime.now(UTC)
     results = []
@@ -248,8 +352,14 @@ def simulate_request(request: object, *, now: datetime | None = None) -> dict[st
             decision = evaluate(one, policies, now=moment)
         except InvalidRequestError as error:
             raise SimulateRequestError(str(error)) from None
-        results.append(result_json(one.action, one.resource, decision))
-    return {"EvaluationResults": results}
+        results.append(_result(one.action, one.resource, decision))
+    return _encode({"EvaluationResults": results})
+
+
+def simulate_request(request: object, *, now: datetime | None = None) -> dict[str, Any]:
+    """Evaluate a SimulateCustomPolicy-shaped request; raises SimulateRequestError for input AWS would reject."""
+    response: dict[str, Any] = json.loads(_response(request, now))
+    return response
 
 
 def simulate_jsonl(lines: Iterable[str], *, now: datetime | None = None) -> Iterator[str]:
@@ -258,9 +368,8 @@ def simulate_jsonl(lines: Iterable[str], *, now: datetime | None = None) -> Iter
         if not line.strip():
             continue
         try:
-            response: dict[str, Any] = simulate_request(json.loads(line), now=now)
+            yield _response(json.loads(line), now)
         except json.JSONDecodeError as error:
-            response = {"Error": {"Line": number, "Message": f"invalid JSON at column {error.colno}: {error.msg}"}}
+            yield _encode({"Error": {"Line": number, "Message": f"invalid JSON at column {error.colno}: {error.msg}"}})
         except SimulateRequestError as error:
-            response = {"Error": {"Line": number, "Message": str(error)}}
-        yield json.dumps(response, separators=(",", ":"))
+            yield _encode({"Error": {"Line": number, "Message": str(error)}})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -73,6 +74,19 @@ def statement_actions(aws: AwsData, statement: Statement) -> list[ActionInfo] | 
     return found
 
 
+@cache
+def action_keys(aws: AwsData, value: str) -> frozenset[str]:
+    """Lower-cased condition keys documented for the actions an Action entry names."""
+    return frozenset().union(*(aws.keys_for_action(info) for info in lookup_action(aws, value).actions))
+
+
+def name_actions(actions: Sequence[ActionInfo], limit: int = 3) -> str:
+    """`s3:GetObject, s3:PutObject and 5 more`, for messages."""
+    names = sorted({info.full_name for info in actions})
+    shown = ", ".join(names[:limit])
+    return f"{shown} and {len(names) - limit} more" if len(names) > limit else shown
+
+
 # --- resources -----------------------------------------------------------------------------------------------------
 
 _ARN_PREFIX_SEGMENTS = 5  # arn, partition, service, region, account: globbed segment by segment
@@ -114,10 +128,29 @@ def _compatible(a: PatternPiece, b: PatternPiece) -> bool:
     return True
 
 
+_WILDCARD_OR_VARIABLE = re.compile(r"[*?]|\$\{")
+
+
+def _segments_differ(pattern: str, template: str) -> bool:
+    """A quick no for most pairs: some ARN segment's literal beginning differs (`role/` against `user/${Name}`)."""
+    pattern_parts, template_parts = pattern.lower().split(":", 5), template.lower().split(":", 5)
+    if len(pattern_parts) != len(template_parts):
+        return False
+    for pattern_part, template_part in zip(pattern_parts, template_parts, strict=True):
+        pattern_head = _WILDCARD_OR_VARIABLE.split(pattern_part, 1)[0]
+        template_head = template_part.split("${", 1)[0]
+        shorter = min(len(pattern_head), len(template_head))
+        if pattern_head[:shorter] != template_head[:shorter]:
+            return True
+    return False
+
+
 @cache
 def can_name(pattern: str, template: str) -> bool:
     """Whether a Resource pattern can match some ARN of a resource type's template: the two patterns' languages
     intersect. A walk over pairs of positions, as in a product automaton; case is ignored."""
+    if _segments_differ(pattern, template):
+        return False
     a, b = _policy_pieces(pattern), template_pieces(template)
     stack, seen = [(0, 0)], set()
     while stack:
@@ -148,15 +181,21 @@ def resource_types_of(aws: AwsData, info: ActionInfo) -> list[ResourceType] | No
     return found
 
 
-def action_fits(aws: AwsData, info: ActionInfo, patterns: Sequence[str]) -> bool:
-    """Whether any of the Resource patterns can name a resource the action acts on. Actions without resource types
-    are requested on the resource `*`, which only a Resource of wildcards matches."""
-    if info.requires_star:
-        return any(can_name(pattern, "*") for pattern in patterns)
-    types = resource_types_of(aws, info)
-    if types is None:
-        return True
-    return any(can_name(pattern, rt.arn_template) for rt in types for pattern in patterns)
+@cache
+def action_templates(aws: AwsData, value: str) -> frozenset[str] | None:
+    """ARN templates of the resource types the actions an Action entry names act on; `*` stands for the resource of
+    actions without types (only a Resource of wildcards matches it). None when the data names a type it does not
+    describe, or names no action."""
+    templates: set[str] = set()
+    for info in lookup_action(aws, value).actions:
+        types = resource_types_of(aws, info)
+        if types is None:
+            return None
+        if types:
+            templates.update(rt.arn_template for rt in types)
+        else:
+            templates.add("*")
+    return frozenset(templates) or None
 
 
 # --- conditions ----------------------------------------------------------------------------------------------------
@@ -197,15 +236,3 @@ def is_single_valued(aws: AwsData, key: str) -> bool:
     `eduPersonAffiliation` and Cognito `amr` are multi-valued though listed as String)."""
     info = aws.condition_key(key)
     return info is not None and info.service == key_prefix(key) and not info.multivalued
-
-
-@cache
-def action_keys(aws: AwsData, info: ActionInfo) -> frozenset[str]:
-    return aws.keys_for_action(info)
-
-
-def name_actions(actions: Sequence[ActionInfo], limit: int = 3) -> str:
-    """`s3:GetObject, s3:PutObject and 5 more`, for messages."""
-    names = sorted({info.full_name for info in actions})
-    shown = ", ".join(names[:limit])
-    return f"{shown} and {len(names) - limit} more" if len(names) > limit else shown

@@ -59,7 +59,7 @@ class ConditionKeyNotForAction(Rule):
                 if info is None:
                     continue
                 if supported is None:
-                    supported = frozenset().union(*(action_keys(aws, action) for action in actions))
+                    supported = frozenset().union(*(action_keys(aws, text.value) for text in statement.action or ()))
                 if info.name.lower() not in supported:
                     message = (
                         f"{statement.label}: condition key {key.value!r} is not in the request context of"

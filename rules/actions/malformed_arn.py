@@ -1,4 +1,5 @@
 from collections.abc import Iterator
+from functools import cache
 
 from linter.awsdata import AwsData
 from linter.findings import Finding, Severity
@@ -92,4 +93,10 @@ def _bad_account(account: str) -> bool:
 
 def _any_s3_type(aws: AwsData, value: str) -> bool:
     """Whether the ARN can name some S3 resource type (access points and jobs do carry a region and account)."""
-    return any(can_name(value, rt.arn_template) for rt in aws.resource_types("s3").values())
+    return any(can_name(value, template) for template in _s3_templates(aws))
+
+
+@cache
+def _s3_templates(aws: AwsData) -> tuple[str, ...]:
+    """S3's ARN templates, bucket and object (no region, no account) first: they are what most ARNs are."""
+    return tuple(sorted((rt.arn_template for rt in aws.resource_types("s3").values()), key=lambda t: ":::" not in t))

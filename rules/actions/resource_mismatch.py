@@ -5,7 +5,7 @@ from linter.findings import Finding, Severity
 from linter.model import Policy, Statement, Text
 from linter.rule import Rule, RuleContext
 from rules.actions._arn import split_arn
-from rules.actions._resolve import action_fits, data_note, lookup_action, resource_types_of
+from rules.actions._resolve import action_templates, can_name, data_note, lookup_action, resource_types_of
 
 
 class ActionResourceMismatch(Rule):
@@ -53,10 +53,9 @@ class ActionResourceMismatch(Rule):
             if not statement.is_allow or statement.action is None or patterns is None:
                 continue
             for text in statement.action:
-                if text.is_unknown:
-                    continue
-                actions = lookup_action(context.aws, text.value).actions
-                if actions and not any(action_fits(context.aws, info, patterns) for info in actions):
+                templates = None if text.is_unknown else action_templates(context.aws, text.value)
+                if templates is not None and not any(can_name(p, t) for t in templates for p in patterns):
+                    actions = lookup_action(context.aws, text.value).actions
                     yield self._mismatch(context.aws, statement, text, actions, patterns)
 
     def _mismatch(

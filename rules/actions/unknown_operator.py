@@ -4,6 +4,7 @@ from linter.engine.operators import OperatorError, parse_operator
 from linter.findings import Finding, Severity
 from linter.model import Policy
 from linter.rule import Rule, RuleContext
+from rules.actions._resolve import operator_of
 
 
 class UnknownConditionOperator(Rule):
@@ -49,6 +50,8 @@ class UnknownConditionOperator(Rule):
                 if operator.is_unknown or operator.loc.json_path in reported:
                     continue
                 reported.add(operator.loc.json_path)
+                if operator_of(operator.value) is not None:
+                    continue
                 try:
                     parse_operator(operator.value)
                 except OperatorError as error:

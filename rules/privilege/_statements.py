@@ -13,7 +13,7 @@ from functools import cache
 
 from linter.awsdata import AwsData
 from linter.engine.operators import Family, Operator, OperatorError, parse_operator
-from linter.model import Condition, Statement, Text
+from linter.model import Condition, PolicyKind, Statement, Text
 
 # --- effect ---------------------------------------------------------------------------------------------------
 
@@ -108,13 +108,38 @@ def any_resource_element(statement: Statement) -> Text | None:
     return next((t for t in known(statement.resource) if is_any_resource(t.value)), None)
 
 
-def broad_resource_element(statement: Statement) -> Text | None:
-    """The value that makes the statement apply to every resource of a type: a type-wide Resource, or NotResource."""
+def _arn_service_may_be(value: str, service: str) -> bool:
+    parts = value.split(":")
+    return len(parts) >= 6 and action_matches(parts[2], service)
+
+
+def broad_resource_element(statement: Statement, service: str) -> Text | None:
+    """The value that makes the statement reach every resource of one of `service`'s types: `*`, a type-wide
+    ARN of that service (`arn:aws:lambda:*:111122223333:function:*`), or NotResource."""
     if statement.resource is not None:
-        return next((t for t in known(statement.resource) if is_type_wide_resource(t.value)), None)
+        return next(
+            (
+                t
+                for t in known(statement.resource)
+                if is_any_resource(t.value)
+                or (is_type_wide_resource(t.value) and _arn_service_may_be(t.value, service))
+            ),
+            None,
+        )
     if statement.not_resource and not any(t.is_unknown for t in statement.not_resource):
         return statement.not_resource[0]
     return None
+
+
+def may_name_role(value: str) -> bool:
+    """Could this Resource value match some IAM role ARN? (`arn:aws:s3:::bkt/*` cannot; `*` and `role/app-*` can.)"""
+    if is_any_resource(value):
+        return True
+    if not _arn_service_may_be(value, "iam"):
+        return False
+    resource = value.split(":", 5)[5]
+    head = re.split(r"[*?]", resource, maxsplit=1)[0]
+    return head.startswith("role/") or (head != resource and "role/".startswith(head))
 
 
 # --- conditions -----------------------------------------------------------------------------------------------
@@ -175,9 +200,7 @@ def restricting_operator(condition: Condition) -> Operator | None:
     return operator
 
 
-def restricting_conditions(
-    statement: Statement, accept: Callable[[Condition, Operator], bool] = lambda c, o: True
-) -> Iterator[Condition]:
+def restricting_conditions(statement: Statement, accept: Callable[[Condition, Operator], bool]) -> Iterator[Condition]:
     """Conditions that restrict the statement and that `accept` deems relevant; unknown ones always count."""
     for condition in statement.conditions:
         if condition_is_unknown(condition):
@@ -188,7 +211,7 @@ def restricting_conditions(
             yield condition
 
 
-def is_restricted(statement: Statement, accept: Callable[[Condition, Operator], bool] = lambda c, o: True) -> bool:
+def is_restricted(statement: Statement, accept: Callable[[Condition, Operator], bool]) -> bool:
     return next(restricting_conditions(statement, accept), None) is not None
 
 
@@ -211,6 +234,20 @@ def on_keys(*keys: str) -> Callable[[Condition, Operator], bool]:
 def narrows(condition: Condition, operator: Operator) -> bool:
     """An `accept` for any condition that narrows the grant (see NON_NARROWING_KEYS)."""
     return key_name(condition) not in NON_NARROWING_KEYS
+
+
+# --- grants ---------------------------------------------------------------------------------------------------
+
+
+def full_admin_elements(statement: Statement) -> tuple[Text, Text] | None:
+    """The `*` action and `*` resource of an Allow that no condition narrows: full administrator access."""
+    if not is_allow(statement):
+        return None
+    action = next((t for t in known(statement.action) if is_any_action(t.value)), None)
+    resource = any_resource_element(statement)
+    if action is None or resource is None or is_restricted(statement, narrows):
+        return None
+    return action, resource
 
 
 # --- principals -----------------------------------------------------------------------------------------------
@@ -249,13 +286,15 @@ def listing(names: Iterable[str], limit: int = 4) -> str:
     return f"{', '.join(items[:limit])} and {len(items) - limit} more"
 
 
-def resources_text(statement: Statement) -> str:
-    """How messages name what a statement applies to."""
+def resources_text(statement: Statement, kind: PolicyKind) -> str:
+    """How messages name what a statement applies to (in a key policy `*` is the key; a trust policy has none)."""
     if statement.resource is not None:
+        if kind is PolicyKind.KEY and all(is_any_resource(t.value) for t in known(statement.resource)):
+            return "this key"
         return listing(t.value for t in statement.resource) or "no resource"
     if statement.not_resource is not None:
         return "every resource except " + (listing(t.value for t in statement.not_resource) or "nothing")
-    return "the resource this policy is attached to"
+    return {PolicyKind.TRUST: "this role", PolicyKind.KEY: "this key"}.get(kind, "the resource the policy is on")
 
 
 def powerful_actions(aws: AwsData, service: str) -> str:
@@ -263,7 +302,8 @@ def powerful_actions(aws: AwsData, service: str) -> str:
     names = [info.full_name for info in aws.actions(service).values() if "Permissions management" in info.access_level]
     if not names:
         return ""
-    return f", including {len(names)} that change permissions ({listing(sorted(names), 3)})"
+    best_known_first = sorted(names, key=lambda name: ("Policy" not in name, name))  # PutBucketPolicy, PutKeyPolicy
+    return f", including {len(names)} that change permissions ({listing(best_known_first, 3)})"
 
 
 # --- iam:PassRole ---------------------------------------------------------------------------------------------
@@ -271,6 +311,16 @@ def powerful_actions(aws: AwsData, service: str) -> str:
 PASS_ROLE = "iam:PassRole"
 _EVERY_ROLE = re.compile(r"^arn:[^:]*:iam::[^:]*:(?:\*+|role/\*+)$", re.IGNORECASE)
 _ROLE_TAG_KEYS = on_keys("aws:ResourceTag/", "iam:ResourceTag/")
+
+
+def pass_role_grant(statement: Statement) -> Text | None:
+    """The element granting iam:PassRole on some role, unless it is the `*` of a full-admin statement (IPP001's)."""
+    grant = grants_action(statement, PASS_ROLE)
+    if grant is None or (is_any_action(grant.value) and full_admin_elements(statement) is not None):
+        return None
+    if statement.resource is not None and not any(t.is_unknown or may_name_role(t.value) for t in statement.resource):
+        return None  # the statement's resources are no roles: it passes nothing
+    return grant
 
 
 def every_role_element(statement: Statement) -> Text | None:
@@ -281,4 +331,4 @@ def every_role_element(statement: Statement) -> Text | None:
         return next(
             (t for t in known(statement.resource) if is_any_resource(t.value) or _EVERY_ROLE.match(t.value)), None
         )
-    return broad_resource_element(statement)
+    return broad_resource_element(statement, "iam")

@@ -49,10 +49,13 @@ class AllowNotAction(Rule):
             if not is_allow(statement) or not statement.not_action or is_delegation(statement):
                 continue
             excluded = [t.value for t in statement.not_action]
+            reach = (
+                "every action of every other service" if policy.kind is PolicyKind.IDENTITY else "every other action"
+            )
             yield self.finding(
                 statement.not_action[0].loc,
                 f"{statement.label} allows every action except {listing(excluded)} on "
-                f"{resources_text(statement)}: that includes every action of every other service, and those AWS "
-                "adds later. List the granted actions in Action, and Deny what must never be granted.",
+                f"{resources_text(statement, policy.kind)}: that includes {reach}, and those AWS adds later. "
+                "List the granted actions in Action, and Deny what must never be granted.",
                 subject=",".join(sorted(v.lower() for v in excluded)),
             )

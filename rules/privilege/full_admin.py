@@ -3,7 +3,7 @@ from collections.abc import Iterator
 from linter.findings import Finding, Severity
 from linter.model import Policy, PolicyKind
 from linter.rule import Rule, RuleContext
-from rules.privilege._statements import any_resource_element, is_allow, is_any_action, is_restricted, known, narrows
+from rules.privilege._statements import full_admin_elements
 
 
 class FullAdmin(Rule):
@@ -50,12 +50,10 @@ class FullAdmin(Rule):
 
     def check_policy(self, policy: Policy, context: RuleContext) -> Iterator[Finding]:
         for statement in policy.statements:
-            if not is_allow(statement):
+            admin = full_admin_elements(statement)
+            if admin is None:
                 continue
-            action = next((t for t in known(statement.action) if is_any_action(t.value)), None)
-            resource = any_resource_element(statement)
-            if action is None or resource is None or is_restricted(statement, narrows):
-                continue
+            action, resource = admin
             yield self.finding(
                 action.loc,
                 f"{statement.label} allows every action ({action.value!r}) on every resource "

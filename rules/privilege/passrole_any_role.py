@@ -3,7 +3,7 @@ from collections.abc import Iterator
 from linter.findings import Finding, Severity
 from linter.model import Policy, PolicyKind
 from linter.rule import Rule, RuleContext
-from rules.privilege._statements import PASS_ROLE, every_role_element, grants_action, is_allow
+from rules.privilege._statements import PASS_ROLE, every_role_element, is_allow, pass_role_grant
 
 
 class PassRoleAnyRole(Rule):
@@ -13,7 +13,8 @@ class PassRoleAnyRole(Rule):
     Finds `Allow` statements in identity policies that grant `iam:PassRole` — by name or through `iam:Pass*`,
     `iam:*`, `*` or `NotAction` — on `Resource: "*"`, on `arn:aws:iam::ACCOUNT:role/*`, or through `NotResource`,
     unless a positive `aws:ResourceTag`/`iam:ResourceTag` condition limits the roles. An `iam:PassedToService`
-    condition does not help here: it limits the service, not the role handed to it.
+    condition does not help here: it limits the service, not the role handed to it. A full-administrator
+    statement (`*` on `*`) is IPP001's alone.
 
     ## Why it matters
     Passing a role hands its permissions to a service the caller controls: with `lambda:CreateFunction`,
@@ -49,7 +50,7 @@ class PassRoleAnyRole(Rule):
         for statement in policy.statements:
             if not is_allow(statement):
                 continue
-            grant = grants_action(statement, PASS_ROLE)
+            grant = pass_role_grant(statement)
             resource = every_role_element(statement) if grant is not None else None
             if grant is None or resource is None:
                 continue

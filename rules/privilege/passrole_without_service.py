@@ -6,11 +6,11 @@ from linter.rule import Rule, RuleContext
 from rules.privilege._statements import (
     PASS_ROLE,
     every_role_element,
-    grants_action,
     is_allow,
     is_restricted,
     listing,
     on_keys,
+    pass_role_grant,
     resources_text,
 )
 
@@ -60,7 +60,7 @@ class PassRoleWithoutService(Rule):
         for statement in policy.statements:
             if not is_allow(statement):
                 continue
-            grant = grants_action(statement, PASS_ROLE)
+            grant = pass_role_grant(statement)
             if grant is None or every_role_element(statement) is not None:
                 continue
             if is_restricted(statement, _PASSED_TO_SERVICE):
@@ -68,8 +68,8 @@ class PassRoleWithoutService(Rule):
             how = "" if grant.value.lower() == PASS_ROLE.lower() else f" (through {grant.value!r})"
             yield self.finding(
                 grant.loc,
-                f"{statement.label} allows {PASS_ROLE}{how} on {resources_text(statement)} to any service: add a "
-                "StringEquals iam:PassedToService condition naming the service that needs the role "
+                f"{statement.label} allows {PASS_ROLE}{how} on {resources_text(statement, policy.kind)} to any "
+                "service: add a StringEquals iam:PassedToService condition naming the service that needs the role "
                 "(for example lambda.amazonaws.com).",
                 subject=f"{grant.value.lower()} on {listing(sorted(t.value for t in statement.resources_or_not()))}",
             )

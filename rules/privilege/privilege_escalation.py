@@ -107,7 +107,7 @@ def _open_grant(statement: Statement, action: str, passed_to: str | None) -> Tex
     if action == PASS_ROLE:
         if every_role_element(statement) is None or not _passes_to(statement, passed_to):
             return None
-    elif broad_resource_element(statement) is None or not _passes_to(statement, None):
+    elif broad_resource_element(statement, action.split(":", 1)[0]) is None or not _passes_to(statement, None):
         return None
     return grant
 
@@ -128,8 +128,9 @@ class PrivilegeEscalation(Rule):
 
     Not counted: grants on named resources (`user/${aws:username}` is self-service, not escalation); statements
     narrowed by a condition such as `iam:PermissionsBoundary` or `iam:PolicyARN` (AWS's documented safe delegation
-    patterns); `iam:PassRole` whose `iam:PassedToService` excludes the service the method needs. A method whose
-    every action comes only from `*` or `service:*` is left to IPP001-IPP003, which already report those grants.
+    patterns; conditions on transport, Region, MFA or time do not count); `iam:PassRole` whose
+    `iam:PassedToService` excludes the service the method needs. A method whose every action comes only from `*`,
+    `service:*` or `NotAction` is left to IPP001-IPP003 and IPP005, which already report those grants.
 
     ## Why it matters
     Each method turns a limited principal into an administrator: it rewrites its own permissions, takes over
@@ -184,15 +185,18 @@ class PrivilegeEscalation(Rule):
                     f"{a} ({s.label}{'' if g.value.lower() == a.lower() else f', via {g.value!r}'})"
                     for a, s, g in grants
                 )
+                elsewhere: dict[int, tuple[Text, list[str]]] = {}
+                for a, _, g in grants:
+                    if g is not grant:
+                        elsewhere.setdefault(id(g), (g, []))[1].append(a)
                 yield self.finding(
                     grant.loc,
-                    f"{described} on any resource let the caller {path.how} (Rhino Security Labs escalation "
-                    f"method {path.method}). Scope these actions to named resources, or add a condition such as "
-                    "iam:PermissionsBoundary, iam:PolicyARN or iam:PassedToService.",
+                    f"This policy allows {described} on every resource of their type, so the caller can {path.how} "
+                    f"(Rhino Security Labs escalation method {path.method}). Scope these actions to named resources, "
+                    "or add a condition such as iam:PermissionsBoundary, iam:PolicyARN or iam:PassedToService.",
                     subject=" + ".join(a.lower() for a in path.actions),
                     related=[
-                        RelatedLocation(message=f"{a} is allowed here", loc=g.loc)
-                        for a, s, g in grants
-                        if g is not grant
+                        RelatedLocation(message=f"{', '.join(names)} allowed here", loc=g.loc)
+                        for g, names in elsewhere.values()
                     ],
                 )

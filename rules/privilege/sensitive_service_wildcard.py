@@ -60,7 +60,7 @@ class SensitiveServiceWildcard(Rule):
                     yield self.finding(
                         action.loc,
                         f"{statement.label} allows every {service} action ({action.value!r}) on "
-                        f"{resources_text(statement)}{powerful_actions(context.aws, service)}: "
+                        f"{resources_text(statement, policy.kind)}{powerful_actions(context.aws, service)}: "
                         f"{service} controls access itself, so this is a path to every other permission. "
                         "List the actions the workload calls.",
                         subject=action.value.lower(),

@@ -65,7 +65,7 @@ class ServiceWildcard(Rule):
                 yield self.finding(
                     action.loc,
                     f"{statement.label} allows every {service} action ({action.value!r}) on "
-                    f"{resources_text(statement)}{powerful_actions(context.aws, service)}. "
+                    f"{resources_text(statement, policy.kind)}{powerful_actions(context.aws, service)}. "
                     "List the actions the workload calls.",
                     subject=action.value.lower(),
                 )

@@ -52,8 +52,8 @@ class AllowNotPrincipal(Rule):
             actions = listing(t.value for t in statement.actions_or_not())
             yield self.finding(
                 statement.not_principal.loc,
-                f"{statement.label} allows {actions} on {resources_text(statement)} to every principal except "
-                f"{listing(excluded) or 'none'}: every other account and anonymous callers included. "
+                f"{statement.label} allows {actions} on {resources_text(statement, policy.kind)} to every "
+                f"principal except {listing(excluded) or 'none'}: every other account and anonymous callers included. "
                 "Use Principal with the principals that need access.",
                 subject=",".join(sorted(excluded)),
             )

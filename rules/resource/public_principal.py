@@ -63,8 +63,8 @@ class PublicPrincipal(Rule):
                 actions = f"every action except {actions}"
             yield self.finding(
                 everyone.value.loc,
-                f"{statement.label} allows {actions} on {resources_text(statement)} to everyone (Principal '*'), "
-                "anonymous callers included. Name the principals, or add a condition such as StringEquals "
-                "aws:PrincipalOrgID, aws:SourceVpce or aws:SourceArn.",
+                f"{statement.label} allows {actions} on {resources_text(statement, policy.kind)} to everyone "
+                "(Principal '*'), anonymous callers included. Name the principals, or add a condition such as "
+                "StringEquals aws:PrincipalOrgID, aws:SourceVpce or aws:SourceArn.",
                 subject=f"* {','.join(sorted(t.value.lower() for t in statement.actions_or_not()))}",
             )

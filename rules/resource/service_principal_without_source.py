@@ -65,7 +65,8 @@ class ServicePrincipalWithoutSource(Rule):
                 yield self.finding(
                     service.value.loc,
                     f"{statement.label} allows {service.value.value} to call {actions} on "
-                    f"{resources_text(statement)} for any source: add aws:SourceArn (the resource that uses it) "
-                    "or aws:SourceAccount (your account) so other customers of the service cannot use it here.",
+                    f"{resources_text(statement, policy.kind)} for any source: add aws:SourceArn (the resource "
+                    "that uses it) or aws:SourceAccount (your account) so other customers of the service cannot "
+                    "use it here.",
                     subject=service.value.value.lower(),
                 )

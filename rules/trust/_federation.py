@@ -34,7 +34,7 @@ _AUDIENCE_PINNED = {
 
 @dataclass(frozen=True)
 class Provider:
-    host: str  # lower case; for an OIDC provider ARN, everything after `oidc-provider/`
+    host: str  # as written; for an OIDC provider ARN, everything after `oidc-provider/`
     principal: Text
     pin_claim: str  # the claim that must name the allowed identities
     audience_claim: str | None  # a separate audience claim to require, when the pin is the subject
@@ -44,7 +44,23 @@ class Provider:
 
     @property
     def is_github(self) -> bool:
-        return self.host == GITHUB_HOST or self.host.startswith(GITHUB_HOST + "/")
+        host = self.host.lower()
+        return host == GITHUB_HOST or host.startswith(GITHUB_HOST + "/")
+
+    @property
+    def audience_pinned(self) -> bool:
+        """Cognito and the social identity providers: the app or pool id is the pin."""
+        return self.host.lower() in _AUDIENCE_PINNED
+
+    def who(self) -> str:
+        """Who the provider would let in if nothing pinned the claim, for messages."""
+        if self.is_github:
+            return "every GitHub repository"
+        if self.host.lower() == "cognito-identity.amazonaws.com":
+            return "identities from any Cognito identity pool, in any AWS account,"
+        if self.audience_pinned:
+            return f"users of any app that signs in with {self.host}"
+        return "any identity this provider issues tokens for"
 
 
 def web_identity_providers(statement: Statement) -> Iterator[Provider]:
@@ -54,12 +70,12 @@ def web_identity_providers(statement: Statement) -> Iterator[Provider]:
     for ref in refs_of_type(statement, "Federated"):
         match = _OIDC_PROVIDER_ARN.match(ref.value.value)
         if match is not None:
-            host = match.group(1).lower()
+            host = match.group(1)
         elif ref.value.value.lower().startswith("arn:"):
             continue  # a SAML provider
         else:
-            host = ref.value.value.lower()
-        pin = _AUDIENCE_PINNED.get(host)
+            host = ref.value.value
+        pin = _AUDIENCE_PINNED.get(host.lower())
         yield Provider(host, ref.value, pin or "sub", None if pin else "aud")
 
 

@@ -65,7 +65,6 @@ class OidcTrustWithoutSubject(Rule):
                 if pin.scope is not Scope.ANY:
                     continue
                 key = provider.key(provider.pin_claim)
-                who = "every GitHub repository" if provider.is_github else f"anyone {provider.host} issues a token to"
                 if pin.evidence is None:
                     problem = f"has no {key} condition"
                     loc = provider.principal.loc
@@ -79,7 +78,7 @@ class OidcTrustWithoutSubject(Rule):
                 )
                 yield self.finding(
                     loc,
-                    f"{statement.label} trusts {provider.host} but {problem}: {who} can assume this role. "
+                    f"{statement.label} trusts {provider.host} but {problem}: {provider.who()} can assume this role. "
                     f"Add StringEquals {key} with {example}.",
                     subject=key.lower(),
                 )

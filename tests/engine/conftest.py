@@ -63,14 +63,14 @@ class Engine:
         self,
         principal: str,
         action: str,
-        resource: str = "*",
+        target: str = "*",
         *,
         context: Mapping[str, ContextInput] | None = None,
         owner: str | None = None,
         identity: Sequence[Policy] = (),
         **policy_set: Any,
     ) -> Decision:
-        request = Request(principal, action, resource, owner, context or {})
+        request = Request(principal, action, target, owner, context or {})
         return evaluate(request, PolicySet(identity=identity, **policy_set), now=self.now)
 
     @staticmethod
@@ -79,8 +79,9 @@ class Engine:
         matched = [f"{m.policy}#{m.index}" for m in decision.matched]
         return decision.decision, matched, decision.failed_to_allow
 
-    def check(self, principal: str, action: str, resource: str = "*", **kwargs: Any) -> Outcome:
-        decision = self.decide(principal, action, resource, **kwargs)
+    def check(self, principal: str, action: str, target: str = "*", **kwargs: Any) -> Outcome:
+        """`outcome` of a decision that must be certain; `target` is the requested resource ARN."""
+        decision = self.decide(principal, action, target, **kwargs)
         assert not decision.uncertain, decision.explain()
         return self.outcome(decision)
 

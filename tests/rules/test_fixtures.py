@@ -17,7 +17,7 @@ def _found(fixture: Fixture) -> list[str]:
     loaded = load_inputs(fixture.path, fixture.path.name, fixture.kind)
     assert not loaded.errors, [e.render() for e in loaded.errors]
     findings = run_rules(loaded.policies, [fixture.rule], RuleContext(aws=aws_data()))
-    return sorted(f"{f.rule_id} {f.loc.line}:{f.loc.column} {f.loc.json_path}" for f in findings)
+    return sorted(f"{f.rule_id} {f.loc.line}:{f.loc.column} {f.loc.json_path}".strip() for f in findings)
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda f: f"{f.rule.id}-{'good' if f.good else 'bad'}-{f.path.name}")

@@ -1,0 +1,163 @@
+"""Terraform source: a module folder (with its local child modules and variable files) -> policies and inventory.
+
+`load_module(folder, var_files)` is what `linter.check` calls for each module; `load_modules` does the same for
+many folders and parses all their files in one batch (in parallel when there are many uncached files). Parsing
+goes through a content-hash cache (`cache.py`), so unchanged files never load the HCL parser. python-hcl2 is
+imported only when a file actually has to be parsed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from linter.model import Location
+from linter.sources import Loaded
+
+if TYPE_CHECKING:
+    from linter.sources.terraform.evaluate import Instance, ResInst
+    from linter.sources.terraform.resources import InventoryBuilder
+
+SKIPPED_DIRS = {".git", ".terraform", ".venv", "venv", "node_modules", "__pycache__"}
+
+
+def load_module(folder: Path, var_files: list[Path] | None = None) -> Loaded:
+    """Everything one root module defines: its policies, the inventory, input errors and inline suppressions."""
+    return evaluate_module(folder, var_files)[0]
+
+
+def evaluate_module(
+    folder: Path, var_files: list[Path] | None = None
+) -> tuple[Loaded, InventoryBuilder, dict[str, ResInst]]:
+    """load_module, also returning the builder (every policy by name) and each resource instance by address."""
+    from linter.sources.terraform.evaluate import Evaluator, Instance, root_inputs
+    from linter.sources.terraform.module import display_path
+    from linter.sources.terraform.resources import InventoryBuilder
+
+    ev = Evaluator()
+    module = ev.module(folder)
+    var_paths = list(var_files or [])
+    root = Instance(ev, module, "", root_inputs(ev, module, var_paths))
+    builder = InventoryBuilder(ev.reasons)
+    instances = list(root.walk())
+    views: dict[str, ResInst] = {}
+    for inst in instances:
+        for key in inst.module.resources:
+            for resource in _resource_instances(inst, key, builder):
+                views[resource.address] = resource
+                builder.add(resource)
+    _standalone_documents(instances, builder)
+    _note_unfollowed_modules(instances, builder)
+    inventory = builder.finish()
+    loaded = Loaded(policies=builder.policies, inventory=inventory)
+    for child in ev.modules.values():
+        loaded.errors.extend(child.errors)
+        loaded.suppressions.extend(child.suppressions)
+        loaded.files.extend(child.files)
+    loaded.errors.extend(ev.errors + builder.errors)
+    loaded.files.extend(display_path(p) for p in sorted(ev.read_files) + var_paths)
+    loaded.files = list(dict.fromkeys(loaded.files))
+    return loaded, builder, views
+
+
+def load_modules(folders: Sequence[Path], var_files: list[Path] | None = None) -> list[Loaded]:
+    """`load_module` for each folder, after parsing every file of all of them in one (parallel) batch."""
+    prefetch(folders)
+    return [load_module(folder, var_files) for folder in folders]
+
+
+def prefetch(folders: Sequence[Path]) -> None:
+    """Parse (into the cache) the .tf files of these folders and of the local modules they call, level by level."""
+    from linter.sources.terraform.cache import cache_dir, parse_files
+    from linter.sources.terraform.module import module_files
+
+    if cache_dir() is None:
+        return  # without a cache there is nowhere to keep the results: each module parses its own files
+    seen: set[Path] = set()
+    level = [f.resolve() for f in folders]
+    while level:
+        level = [f for f in dict.fromkeys(level) if f not in seen and f.is_dir()]
+        seen.update(level)
+        parsed = parse_files([p for folder in level for p in module_files(folder)])
+        level = [
+            (path.parent / source).resolve()
+            for path, result in parsed.items()
+            if result.ir is not None
+            for source in _local_sources(result.ir)
+        ]
+
+
+def _local_sources(ir: dict[str, object]) -> list[str]:
+    found = []
+    for block in ir["blocks"]:  # type: ignore[attr-defined]
+        if block["type"] == "module":
+            for attr in block["attrs"]:
+                expr = attr["e"]
+                if attr["n"] == "source" and expr["k"] == "lit" and str(expr["v"]).startswith(("./", "../")):
+                    found.append(str(expr["v"]))
+    return found
+
+
+def _resource_instances(inst: Instance, key: str, builder: InventoryBuilder) -> list[ResInst]:
+    """Instances of a resource; one placeholder instance (noted) when count/for_each cannot be resolved."""
+    from linter.sources.terraform.evaluate import _res_inst
+    from linter.sources.terraform.resources import HANDLERS
+    from linter.sources.terraform.values import Unknown
+
+    resource = inst.module.resources[key]
+    if resource.mode != "resource" or resource.type not in HANDLERS:
+        return []
+    found = inst.instances(key)
+    if not isinstance(found, Unknown):
+        return list(found)
+    # The resource may exist any number of times: check it once with count.index / each.* unknown, and say so.
+    scope = inst.scope(resource.file)
+    unknown = Unknown(found.span, expr=found.expr, reason=found.reason)
+    scope = scope.with_names(count=unknown, each=unknown)
+    placeholder = _res_inst(resource, inst.prefixed(key) + "[*]", scope, unknown)
+    builder.note(found.expr, builder.location(placeholder, found.span), "count/for_each cannot be resolved")
+    return [placeholder]
+
+
+def _standalone_documents(instances: list[Instance], builder: InventoryBuilder) -> None:
+    """Policy documents no resource uses (module outputs, say) are still linted, as documents of their own."""
+    from linter.sources.terraform.policy_document import render
+    from linter.sources.terraform.values import Unknown
+
+    for inst in instances:
+        for key, resource in inst.module.resources.items():
+            if resource.mode != "data" or resource.type != "aws_iam_policy_document":
+                continue
+            found = inst.instances(key)
+            if isinstance(found, Unknown):
+                continue
+            for document in found:
+                if document.address not in inst.ev.documents:
+                    builder.policy_value(document, render(inst.ev, document), "json", None)
+
+
+def _note_unfollowed_modules(instances: list[Instance], builder: InventoryBuilder) -> None:
+    """A module call that is not followed (remote source, unknown count) hides its resources: say so."""
+    from linter.sources.terraform.values import Unknown
+
+    for inst in instances:
+        for name, call in inst.module.calls.items():
+            found = inst.children(name)
+            if isinstance(found, Unknown):
+                span = found.span
+                loc = Location(
+                    file=call.file, line=span.line, column=span.column, address=inst.prefixed(f"module.{name}")
+                )
+                builder.note(found.expr, loc, found.reason)
+
+
+def walk_modules(root: Path) -> list[Path]:
+    """Folders under root that hold .tf files (what `check` treats as modules); used by the benchmark."""
+    found = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+        if any(n.endswith(".tf") for n in names):
+            found.append(Path(folder))
+    return found

@@ -44,9 +44,9 @@ def _parser() -> Any:
     default_cache = Path(hcl2_parser.PARSER_FILE)
     if default_cache.exists() or os.access(default_cache.parent, os.W_OK):
         return hcl2_parser.parser()
+    from hcl2.postlexer import PostLexer
     from lark import Lark
 
-    from hcl2.postlexer import PostLexer
     from linter.sources.terraform.cache import cache_dir, hcl2_version
 
     folder = cache_dir()
@@ -75,15 +75,20 @@ def parse_text(text: str) -> IR:
 
 
 def _syntax_message(error: Any) -> str:
-    """Lark lists every expected token over many lines; users need the one thing that was wrong."""
+    """Lark lists every expected token over many lines; users need the one thing that was wrong.
+
+    The contextual lexer often reports the rest of the line as one bogus token, so only its first word is shown.
+    """
     token = getattr(error, "token", None)
     if token is not None:
         if token.type == "$END":
             return "syntax error: unexpected end of file (unclosed block or bracket?)"
-        value = str(token).strip() or token.type
-        if "\n" in value:
-            value = value.splitlines()[0]
-        return f"syntax error: unexpected {value[:40]!r}"
+        words = str(token).split()
+        if not words:
+            return "syntax error: unexpected end of line (missing value or closing quote?)"
+        if words[0].startswith("<<"):
+            return f"syntax error: heredoc {words[0]} is not closed"
+        return f"syntax error: unexpected {words[0][:20]!r}"
     char = getattr(error, "char", None)
     if char is not None:
         return f"syntax error: unexpected character {char!r}"
@@ -154,8 +159,11 @@ class _Converter:
     def attribute(self, node: Any) -> IR:
         name_node, _eq, expr_node = node.children
         span = self.span(node)
+        expr = self.expr(expr_node)
+        if expr["k"] == "heredoc":
+            span[2:] = expr["s"][2:]
         self.targets.append((span[0], span[2]))
-        return {"n": self.name_of(name_node), "s": span, "e": self.expr(expr_node)}
+        return {"n": self.name_of(name_node), "s": span, "e": expr}
 
     def block(self, node: Any) -> IR:
         labels: list[str] = []
@@ -239,15 +247,16 @@ class _Converter:
         body = raw[first_newline + 1 :]
         body = body[: body.rstrip().rfind("\n") + 1] if "\n" in body.rstrip() else ""
         start_line = token.line + 1 + self.dl
-        parts = self.template_parts(body, start_line, 1)
+        parts = template_parts(body, start_line, 1)
         indent = _common_indent(body) if trim else 0
-        return {"k": "heredoc", "p": parts, "s": self.span(node), "bl": start_line, "trim": indent}
+        span = self.span(node)
+        if raw.endswith("\n"):  # the token swallows the newline after the closing marker: end on the marker line
+            closing = raw.rstrip("\r\n").rsplit("\n", 1)[-1]
+            span[2:] = [span[2] - 1, len(closing) + 1]
+        return {"k": "heredoc", "p": parts, "s": span, "bl": start_line, "trim": indent}
 
     def x_heredoc_template_trim(self, node: Any) -> Expr:
         return self.x_heredoc_template(node, trim=True)
-
-    def template_parts(self, body: str, line: int, column: int) -> list[Any]:
-        return template_parts(body, line, column)
 
     def x_tuple(self, node: Any) -> Expr:
         items = [self.expr(c) for c in node.children if hasattr(c, "data") and c.data != "new_line_or_comment"]
@@ -289,7 +298,14 @@ class _Converter:
                             args.append(self.expr(arg))
                     elif str(arg) == "...":
                         expand = True
-        return {"k": "call", "n": "::".join(names), "a": args, "x": expand, "s": self.span(node), "t": self.source(node)}
+        return {
+            "k": "call",
+            "n": "::".join(names),
+            "a": args,
+            "x": expand,
+            "s": self.span(node),
+            "t": self.source(node),
+        }
 
     def x_conditional(self, node: Any) -> Expr:
         exprs = [c for c in node.children if hasattr(c, "data") and c.data != "new_line_or_comment"]
@@ -476,12 +492,14 @@ def _parse_interpolation(raw: str, span: list[int]) -> Expr:
     attribute = tree.children[0].children[0]
     converter = _Converter(prefix + inner, dl=span[0] - 1, dc=span[1] + 2 + lead - 1 - len(prefix))
     expr: Expr = converter.expr(attribute.children[2])
+    if span[0] == span[2]:
+        expr["w"] = len(raw)  # the width of `${...}`: JSON parsed around it keeps its columns (templates.py)
     return expr
 
 
 # --- suppression comments -------------------------------------------------------------------------------------------
 
-_IGNORE = re.compile(r"iam-preflight:ignore\b[ \t]*([^\s]*)[ \t]*(.*)")
+_IGNORE = re.compile(r"iam-preflight:ignore\b[ \t]*((?:[\w-]+[ \t]*,[ \t]*)*[\w-]+)?[ \t]*(.*)")
 
 
 def _suppressions(text: str, comments: list[tuple[int, int, str]], targets: list[tuple[int, int]]) -> list[Any]:
@@ -501,7 +519,7 @@ def _suppressions(text: str, comments: list[tuple[int, int, str]], targets: list
         match = _IGNORE.search(comment)
         if match is None:
             continue
-        rules = match[1].rstrip("*/").strip(",")
+        rules = re.sub(r"\s+", "", match[1] or "")
         reason = match[2].strip().removesuffix("*/").strip()
         first, last = line, line
         if not lines[line - 1].lstrip().startswith(("#", "//", "/*")):

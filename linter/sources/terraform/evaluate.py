@@ -1,0 +1,702 @@
+"""Expression evaluation over a module tree: variables, locals, references, count/for_each, module calls.
+
+Evaluation is lazy and memoised: only what an IAM-bearing resource needs is evaluated. Whatever cannot be known
+without running Terraform (a variable without a value, a computed attribute, a data source, a function this module
+does not implement) becomes `Unknown` naming its expression; the reason is kept for the IPN001 note.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from linter.model import InputError, Location
+from linter.sources.terraform.module import IR, Module, Resource, attribute, display_path, nested, read_module
+from linter.sources.terraform.values import (
+    ListVal,
+    ObjVal,
+    Scalar,
+    TfSpan,
+    Unknown,
+    Val,
+    anchored,
+    is_known,
+    placeholder,
+    text_of,
+    to_python,
+    unknowns,
+)
+
+MAX_MODULE_DEPTH = 12
+MAX_INSTANCES = 256  # count/for_each beyond this is not expanded (each instance would repeat the same findings)
+META_ARGUMENTS = {"source", "version", "count", "for_each", "providers", "depends_on", "lifecycle", "provider"}
+
+
+@dataclass
+class Scope:
+    inst: Instance
+    file: str
+    names: dict[str, Val] = field(default_factory=dict)
+
+    def with_names(self, **names: Val) -> Scope:
+        return Scope(self.inst, self.file, {**self.names, **names})
+
+    def span(self, raw: list[int]) -> TfSpan:
+        return TfSpan.of(raw, self.file)
+
+
+@dataclass
+class BlockView:
+    """A block (resource, data source or nested block) with the scope its arguments are evaluated in."""
+
+    block: IR
+    scope: Scope
+    address: str  # of the resource the block belongs to
+    type: str
+
+    def span(self) -> TfSpan:
+        return self.scope.span(self.block["s"])
+
+    def arg(self, name: str) -> Val | None:
+        """An argument as written (None when absent); every argument of an unknown dynamic block is unknown."""
+        if self.block.get("unknown"):
+            return Unknown(self.span(), expr=self.block["unknown"], reason="dynamic block over an unknown collection")
+        attr = attribute(self.block, name)
+        if attr is None:
+            return None
+        return self.scope.inst.ev.eval(attr["e"], self.scope)
+
+    def arg_span(self, name: str) -> TfSpan:
+        attr = attribute(self.block, name)
+        return self.scope.span(attr["s"]) if attr is not None else self.span()
+
+    def blocks(self, kind: str) -> list[BlockView]:
+        return [
+            BlockView(block, scope, self.address, self.type)
+            for block, scope in self.scope.inst.ev.blocks(self.block, kind, self.scope)
+        ]
+
+
+@dataclass
+class ResInst(BlockView):
+    """One instance of a resource or data block (count/for_each expanded)."""
+
+    resource: Resource | None = None
+    key: Val | None = None  # count.index or each.key; None without count/for_each
+
+    @property
+    def mode(self) -> str:
+        return self.resource.mode if self.resource else "resource"
+
+
+def _res_inst(resource: Resource, address: str, scope: Scope, key: Val | None = None) -> ResInst:
+    return ResInst(resource.block, scope, address, resource.type, resource, key)
+
+
+class Evaluator:
+    """State of one load: parsed modules by folder, input errors, and why each unknown expression is unknown."""
+
+    def __init__(self) -> None:
+        self.modules: dict[Path, Module] = {}
+        self.errors: list[InputError] = []
+        self.reasons: dict[str, str] = {}
+        self.busy: set[tuple[int, str]] = set()
+        self.read_files: set[Path] = set()  # files read by file()/templatefile(), reported as checked
+        self.documents: dict[str, Val] = {}  # rendered aws_iam_policy_document instances by address
+
+    def module(self, folder: Path) -> Module:
+        key = folder.resolve()
+        if key not in self.modules:
+            self.modules[key] = read_module(folder)
+        return self.modules[key]
+
+    def unknown(self, expr: str, span: TfSpan, reason: str, error: bool = False) -> Unknown:
+        self.reasons.setdefault(expr, reason)
+        return Unknown(span, expr=expr, reason=reason, error=error)
+
+    # --- expressions ---------------------------------------------------------------------------------------------
+
+    def eval(self, node: IR, scope: Scope) -> Val:
+        handler: Callable[[IR, Scope], Val] = getattr(self, f"_e_{node['k']}", self._e_unsupported)
+        return handler(node, scope)
+
+    def _e_lit(self, node: IR, scope: Scope) -> Val:
+        return Scalar(scope.span(node["s"]), value=node["v"])
+
+    def _e_unsupported(self, node: IR, scope: Scope) -> Val:
+        return self.unknown(node.get("t", "?"), scope.span(node["s"]), "this expression form is not evaluated")
+
+    def _e_directive(self, node: IR, scope: Scope) -> Val:
+        return self.unknown(node["t"], scope.span(node["s"]), "template directives (%{...}) are not evaluated")
+
+    def _e_list(self, node: IR, scope: Scope) -> Val:
+        return ListVal(scope.span(node["s"]), items=[self.eval(item, scope) for item in node["items"]])
+
+    def _e_obj(self, node: IR, scope: Scope) -> Val:
+        span = scope.span(node["s"])
+        members: dict[str, tuple[TfSpan, Val]] = {}
+        for key_node, value_node in node["items"]:
+            key = self.eval(key_node, scope)
+            text = text_of(key)
+            if text is None or not is_known(key):
+                return self.unknown(node.get("t", "{...}"), span, "an object key is unknown")
+            members[text] = (scope.span(key_node["s"]), self.eval(value_node, scope))
+        return ObjVal(span, members=members)
+
+    def _e_tpl(self, node: IR, scope: Scope) -> Val:
+        parts = node["p"]
+        span = scope.span(node["s"])
+        if len(parts) == 1 and not isinstance(parts[0], str):
+            # "${x}" alone is x itself, whatever its type (HCL's template unwrapping)
+            return self.eval(parts[0], scope)
+        return self.render([p if isinstance(p, str) else self.eval(p, scope) for p in parts], span)
+
+    def render(self, parts: list[str | Val], span: TfSpan) -> Val:
+        """A string template: literal text and values; unknown parts stay as their placeholder."""
+        text: list[str] = []
+        missing: list[str] = []
+        for part in parts:
+            if isinstance(part, str):
+                text.append(part)
+                continue
+            if isinstance(part, Unknown):
+                text.append(placeholder(part.expr))
+                missing.append(part.expr)
+                continue
+            value = text_of(part)
+            if value is None:
+                return self.unknown(
+                    "template", span, "a list, object or null cannot be interpolated into a string", error=True
+                )
+            text.append(value)
+            missing.extend(unknowns(part))
+        return Scalar(span, value="".join(text), unresolved=", ".join(dict.fromkeys(missing)) or None)
+
+    def _e_heredoc(self, node: IR, scope: Scope) -> Val:
+        from linter.sources.terraform.templates import heredoc_value
+
+        return heredoc_value(self, node, scope)
+
+    def _e_cond(self, node: IR, scope: Scope) -> Val:
+        condition = self.eval(node["c"], scope)
+        if isinstance(condition, Scalar) and condition.unresolved is None and isinstance(condition.value, bool):
+            return self.eval(node["a"] if condition.value else node["b"], scope)
+        yes, no = self.eval(node["a"], scope), self.eval(node["b"], scope)
+        if is_known(yes) and is_known(no) and to_python(yes) == to_python(no):
+            return yes
+        expr = ", ".join(unknowns(condition)) or node["c"].get("t", "condition")
+        return self.unknown(node["t"], scope.span(node["s"]), f"the condition depends on {expr}")
+
+    def _e_un(self, node: IR, scope: Scope) -> Val:
+        operand = self.eval(node["a"], scope)
+        span = scope.span(node["s"])
+        if not isinstance(operand, Scalar) or operand.unresolved is not None:
+            return self.unknown(node["t"], span, f"depends on {', '.join(unknowns(operand)) or node['a'].get('t')}")
+        if node["op"] == "!" and isinstance(operand.value, bool):
+            return Scalar(span, value=not operand.value)
+        number = _number(operand)
+        if node["op"] == "-" and number is not None:
+            return Scalar(span, value=-number)
+        return self.unknown(node["t"], span, "operand has the wrong type", error=True)
+
+    def _e_bin(self, node: IR, scope: Scope) -> Val:
+        from linter.sources.terraform.functions import binary
+
+        return binary(self, node, scope)
+
+    def _e_call(self, node: IR, scope: Scope) -> Val:
+        from linter.sources.terraform.functions import call
+
+        return call(self, node, scope)
+
+    def _e_for(self, node: IR, scope: Scope) -> Val:
+        span = scope.span(node["s"])
+        collection = self.eval(node["coll"], scope)
+        pairs = _iteration(collection)
+        if pairs is None:
+            reason = f"iterates over {', '.join(unknowns(collection)) or node['coll'].get('t')}"
+            return self.unknown(node["t"], span, reason)
+        items: list[Val] = []
+        keyed: dict[str, tuple[TfSpan, Val]] = {}
+        for key, value in pairs:
+            names = {node["vv"]: value}
+            if node["kv"]:
+                names[node["kv"]] = key
+            inner = scope.with_names(**names)
+            if node["cond"] is not None:
+                keep = self.eval(node["cond"], inner)
+                if not (isinstance(keep, Scalar) and keep.unresolved is None and isinstance(keep.value, bool)):
+                    return self.unknown(node["t"], span, f"the filter depends on {', '.join(unknowns(keep))}")
+                if not keep.value:
+                    continue
+            value_out = self.eval(node["val"], inner)
+            if not node["obj"]:
+                items.append(value_out)
+                continue
+            key_out = self.eval(node["key"], inner)
+            text = text_of(key_out)
+            if text is None or not is_known(key_out):
+                return self.unknown(node["t"], span, "a key of the for expression is unknown")
+            if node["grp"]:
+                group = keyed.setdefault(text, (key_out.span, ListVal(span)))[1]
+                assert isinstance(group, ListVal)
+                group.items.append(value_out)
+            else:
+                keyed[text] = (key_out.span, value_out)
+        return ObjVal(span, members=keyed) if node["obj"] else ListVal(span, items=items)
+
+    def _e_name(self, node: IR, scope: Scope) -> Val:
+        return self._e_trav({"k": "trav", "b": node, "ops": [], "s": node["s"], "t": node["t"]}, scope)
+
+    def _e_trav(self, node: IR, scope: Scope) -> Val:
+        span = scope.span(node["s"])
+        base, ops = node["b"], node["ops"]
+        if base["k"] != "name":
+            return self.apply(self.eval(base, scope), ops, scope, node["t"], span)
+        head = base["n"]
+        if head in scope.names:
+            return anchored(self.apply(scope.names[head], ops, scope, node["t"], span), span)
+        inst = scope.inst
+        first = ops[0][1] if ops and ops[0][0] == "attr" else None
+        if head == "var" and first is not None:
+            value = self.apply(inst.var(first), ops[1:], scope, node["t"], span)
+        elif head == "local" and first is not None:
+            value = self.apply(inst.local(first), ops[1:], scope, node["t"], span)
+        elif head == "module" and first is not None:
+            value = inst.module_ref(first, ops[1:], scope, node["t"], span)
+        elif head == "data" and len(ops) >= 2 and ops[1][0] == "attr" and first is not None:
+            value = inst.resource_ref(f"data.{first}.{ops[1][1]}", ops[2:], scope, node["t"], span)
+        elif head == "path" and first in ("module", "root", "cwd"):
+            folder = (
+                inst.module.folder if first == "module" else (inst.root().module.folder if first == "root" else Path())
+            )
+            value = Scalar(span, value=str(folder.resolve()))
+        elif first is not None and f"{head}.{first}" in inst.module.resources:
+            value = inst.resource_ref(f"{head}.{first}", ops[1:], scope, node["t"], span)
+        elif head in ("count", "each", "self"):
+            value = self.unknown(node["t"], span, f"`{head}` is not available here", error=True)
+        elif first is not None and "_" in head:
+            value = self.unknown(node["t"], span, f"no resource {head}.{first} in this module", error=True)
+        else:
+            value = self.unknown(node["t"], span, "not evaluated")
+        return anchored(value, span)
+
+    def apply(self, value: Val, ops: list[list[Any]], scope: Scope, text: str, span: TfSpan) -> Val:
+        """Attribute, index and splat steps on a value."""
+        for position, op in enumerate(ops):
+            if isinstance(value, Unknown):
+                return self.unknown(text, span, value.reason, value.error) if value.expr != text else value
+            if op[0] == "splat":
+                if isinstance(value, Scalar) and value.value is None:
+                    return ListVal(span)
+                items = value.items if isinstance(value, ListVal) else [value]
+                rest = ops[position + 1 :]
+                return ListVal(span, items=[self.apply(item, rest, scope, text, span) for item in items])
+            if op[0] == "attr":
+                value = self._member(value, op[1], text, span)
+            else:
+                value = self._index(value, self.eval(op[1], scope), text, span)
+        return value
+
+    def _member(self, value: Val, name: str, text: str, span: TfSpan) -> Val:
+        if isinstance(value, ObjVal):
+            found = value.get(name)
+            if found is not None:
+                return found
+        return self.unknown(text, span, f"no attribute {name!r}", error=True)
+
+    def _index(self, value: Val, key: Val, text: str, span: TfSpan) -> Val:
+        if not is_known(key):
+            return self.unknown(text, span, f"the index {', '.join(unknowns(key))} is unknown")
+        if isinstance(value, ListVal):
+            number = _number(key)
+            if number is not None and 0 <= int(number) < len(value.items):
+                return value.items[int(number)]
+        elif isinstance(value, ObjVal):
+            found = value.get(text_of(key) or "")
+            if found is not None:
+                return found
+        return self.unknown(text, span, f"index {to_python(key)!r} not found", error=True)
+
+    # --- nested blocks --------------------------------------------------------------------------------------------
+
+    def blocks(self, block: IR, kind: str, scope: Scope) -> list[tuple[IR, Scope]]:
+        """Nested blocks of a kind, `dynamic` ones expanded; an unknown for_each yields a block marked unknown."""
+        found = [(child, scope) for child in nested(block, kind)]
+        for dynamic in nested(block, "dynamic"):
+            if dynamic["labels"] != [kind]:
+                continue
+            content = next(iter(nested(dynamic, "content")), None)
+            if content is None:
+                continue
+            iterator_attr = attribute(dynamic, "iterator")
+            iterator = kind
+            if iterator_attr is not None and iterator_attr["e"]["k"] == "name":
+                iterator = iterator_attr["e"]["n"]
+            for_each = attribute(dynamic, "for_each")
+            collection = self.eval(for_each["e"], scope) if for_each else Scalar(scope.span(dynamic["s"]))
+            pairs = _iteration(collection)
+            if pairs is None:
+                expr = for_each["e"].get("t", "for_each") if for_each else "for_each"
+                self.unknown(expr, scope.span(dynamic["s"]), f"dynamic {kind!r} iterates over {expr}")
+                found.append(({**content, "unknown": expr}, scope))
+                continue
+            for key, value in pairs:
+                item = ObjVal(value.span, members={"key": (key.span, key), "value": (value.span, value)})
+                found.append((content, scope.with_names(**{iterator: item})))
+        found.sort(key=lambda pair: (pair[0]["s"][0], pair[0]["s"][1]))
+        return found
+
+
+def _number(value: Val) -> int | float | None:
+    if not isinstance(value, Scalar) or isinstance(value.value, bool):
+        return None
+    if isinstance(value.value, (int, float)):
+        return value.value
+    if isinstance(value.value, str):
+        try:
+            return int(value.value)
+        except ValueError:
+            try:
+                return float(value.value)
+            except ValueError:
+                return None
+    return None
+
+
+def _iteration(collection: Val) -> list[tuple[Val, Val]] | None:
+    """(key, value) pairs of a list, set or map; None when the collection is unknown."""
+    if isinstance(collection, ListVal):
+        return [(Scalar(item.span, value=index), item) for index, item in enumerate(collection.items)]
+    if isinstance(collection, ObjVal):
+        return [(Scalar(key_span, value=key), value) for key, (key_span, value) in collection.members.items()]
+    if isinstance(collection, Scalar) and collection.value is None:
+        return []
+    return None
+
+
+# --- module instances -----------------------------------------------------------------------------------------------
+
+
+class Instance:
+    """One instance of a module: the root, or a module call (one per count/for_each key)."""
+
+    def __init__(
+        self,
+        ev: Evaluator,
+        module: Module,
+        address: str,
+        inputs: dict[str, Callable[[], Val]],
+        parent: Instance | None = None,
+        depth: int = 0,
+    ) -> None:
+        self.ev = ev
+        self.module = module
+        self.address = address  # "" for the root, else "module.app" or 'module.app["k"]'
+        self.inputs = inputs
+        self.parent = parent
+        self.depth = depth
+        self._vars: dict[str, Val] = {}
+        self._locals: dict[str, Val] = {}
+        self._resources: dict[str, list[ResInst] | Unknown] = {}
+        self._children: dict[str, list[tuple[Val | None, Instance]] | Unknown] = {}
+
+    def root(self) -> Instance:
+        return self if self.parent is None else self.parent.root()
+
+    def prefixed(self, local_address: str) -> str:
+        return f"{self.address}.{local_address}" if self.address else local_address
+
+    def scope(self, file: str) -> Scope:
+        return Scope(self, file)
+
+    def _guarded(self, key: str, compute: Callable[[], Val], expr: str, span: TfSpan) -> Val:
+        token = (id(self), key)
+        if token in self.ev.busy:
+            return self.ev.unknown(expr, span, "refers to itself", error=True)
+        self.ev.busy.add(token)
+        try:
+            return compute()
+        finally:
+            self.ev.busy.discard(token)
+
+    def var(self, name: str) -> Val:
+        if name not in self._vars:
+            self._vars[name] = self._guarded(
+                f"var.{name}", lambda: self._var(name), f"var.{name}", self._var_span(name)
+            )
+        return self._vars[name]
+
+    def _var_span(self, name: str) -> TfSpan:
+        declared = self.module.variables.get(name)
+        return TfSpan.of(declared.node["s"], declared.file) if declared else TfSpan(1, 1, 1, 1, "")
+
+    def _var(self, name: str) -> Val:
+        span = self._var_span(name)
+        if name in self.inputs:
+            return self.inputs[name]()
+        declared = self.module.variables.get(name)
+        if declared is None:
+            return self.ev.unknown(f"var.{name}", span, f"variable {name!r} is not declared", error=True)
+        default = attribute(declared.node, "default")
+        if default is not None:
+            return self.ev.eval(default["e"], Scope(self, declared.file))
+        if self.parent is None:
+            reason = f"variable {name!r} has no default and no value in tfvars or --var-file"
+        else:
+            reason = f"variable {name!r} has no default and {self.address} does not set it"
+        return self.ev.unknown(f"var.{name}", span, reason)
+
+    def local(self, name: str) -> Val:
+        if name not in self._locals:
+            declared = self.module.locals.get(name)
+            if declared is None:
+                return self.ev.unknown(f"local.{name}", TfSpan(1, 1, 1, 1, ""), f"no local {name!r}", error=True)
+            span = TfSpan.of(declared.node["s"], declared.file)
+            scope = Scope(self, declared.file)
+            self._locals[name] = self._guarded(
+                f"local.{name}", lambda: self.ev.eval(declared.node["e"], scope), f"local.{name}", span
+            )
+        return self._locals[name]
+
+    def output(self, name: str, span: TfSpan, text: str) -> Val:
+        declared = self.module.outputs.get(name)
+        value = attribute(declared.node, "value") if declared else None
+        if declared is None or value is None:
+            return self.ev.unknown(text, span, f"{self.address} has no output {name!r}", error=True)
+        scope = Scope(self, declared.file)
+        return self._guarded(f"output.{name}", lambda: self.ev.eval(value["e"], scope), text, span)
+
+    # -- resources --
+
+    def instances(self, key: str) -> list[ResInst] | Unknown:
+        """The instances of a resource or data block; Unknown when count/for_each cannot be resolved."""
+        if key not in self._resources:
+            self._resources[key] = self._expand(key)
+        return self._resources[key]
+
+    def _expand(self, key: str) -> list[ResInst] | Unknown:
+        resource = self.module.resources[key]
+        scope = Scope(self, resource.file)
+        address = self.prefixed(key)
+        expansion = self.expansion(resource.block, scope)
+        if isinstance(expansion, Unknown):
+            return expansion
+        if expansion is None:
+            return [_res_inst(resource, address, scope)]
+        return [_res_inst(resource, f"{address}[{_key_text(k)}]", inner, k) for k, inner in expansion]
+
+    def expansion(self, block: IR, scope: Scope) -> list[tuple[Val, Scope]] | Unknown | None:
+        """count/for_each of a block: None without them, instance scopes, or Unknown."""
+        count = attribute(block, "count")
+        for_each = attribute(block, "for_each")
+        if count is not None:
+            value = self.ev.eval(count["e"], scope)
+            number = _number(value) if is_known(value) else None
+            if number is None:
+                return self.ev.unknown(count["e"].get("t", "count"), scope.span(count["s"]), "count is unknown")
+            keys = [Scalar(value.span, value=i) for i in range(min(int(number), MAX_INSTANCES))]
+            return [(k, scope.with_names(count=ObjVal(k.span, members={"index": (k.span, k)}))) for k in keys]
+        if for_each is not None:
+            value = self.ev.eval(for_each["e"], scope)
+            pairs = _iteration(value) if is_known(value) or isinstance(value, ObjVal) else None
+            if pairs is None:
+                return self.ev.unknown(
+                    for_each["e"].get("t", "for_each"), scope.span(for_each["s"]), "for_each is unknown"
+                )
+            result = []
+            for index, item in pairs[:MAX_INSTANCES]:
+                each_key = index if isinstance(value, ObjVal) else item
+                each = ObjVal(item.span, members={"key": (each_key.span, each_key), "value": (item.span, item)})
+                result.append((each_key, scope.with_names(each=each)))
+            return result
+        return None
+
+    def resource_ref(self, key: str, ops: list[list[Any]], scope: Scope, text: str, span: TfSpan) -> Val:
+        from linter.sources.terraform.attributes import attribute_value
+
+        if key not in self.module.resources:
+            return self.ev.unknown(text, span, f"no {key} in this module", error=True)
+        found = self.instances(key)
+        if isinstance(found, Unknown):
+            return self.ev.unknown(text, span, f"{key} has an unknown count/for_each ({found.expr})")
+        expanded = attribute(self.module.resources[key].block, "count") or attribute(
+            self.module.resources[key].block, "for_each"
+        )
+        if not expanded:
+            if ops and ops[0][0] == "attr":
+                value = attribute_value(self.ev, found[0], ops[0][1], span, text)
+                return self.ev.apply(value, ops[1:], scope, text, span)
+            return self.ev.unknown(text, span, "a whole resource is not evaluated")
+        if ops and ops[0][0] == "splat":
+            items = [self._instance_value(inst, ops[1:], scope, text, span) for inst in found]
+            return ListVal(span, items=items)
+        if ops and ops[0][0] == "index":
+            wanted = self.ev.eval(ops[0][1], scope)
+            if not is_known(wanted):
+                return self.ev.unknown(text, span, f"the index {', '.join(unknowns(wanted))} is unknown")
+            for inst in found:
+                if inst.key is not None and to_python(inst.key) == to_python(wanted):
+                    return self._instance_value(inst, ops[1:], scope, text, span)
+            return self.ev.unknown(text, span, f"{key} has no instance {to_python(wanted)!r}", error=True)
+        return self.ev.unknown(text, span, f"{key} has count/for_each: index it", error=True)
+
+    def _instance_value(self, inst: ResInst, ops: list[list[Any]], scope: Scope, text: str, span: TfSpan) -> Val:
+        from linter.sources.terraform.attributes import attribute_value
+
+        if not ops or ops[0][0] != "attr":
+            return self.ev.unknown(text, span, "a whole resource is not evaluated")
+        return self.ev.apply(attribute_value(self.ev, inst, ops[0][1], span, text), ops[1:], scope, text, span)
+
+    # -- child modules --
+
+    def children(self, name: str) -> list[tuple[Val | None, Instance]] | Unknown:
+        if name not in self._children:
+            self._children[name] = self._call(name)
+        return self._children[name]
+
+    def _call(self, name: str) -> list[tuple[Val | None, Instance]] | Unknown:
+        call = self.module.calls[name]
+        scope = Scope(self, call.file)
+        span = scope.span(call.node["s"])
+        source_attr = attribute(call.node, "source")
+        source = self.ev.eval(source_attr["e"], scope) if source_attr else None
+        text = text_of(source) if source is not None and is_known(source) else None
+        if text is None or not text.startswith(("./", "../")):
+            why = f"module source {text!r} is not a local path" if text else "module source is unknown"
+            return self.ev.unknown(f"module.{name}", span, f"{why}; it is not followed")
+        folder = (self.module.folder / text).resolve()
+        if self.depth >= MAX_MODULE_DEPTH or not folder.is_dir():
+            reason = "module nesting is too deep" if folder.is_dir() else f"module folder {text!r} does not exist"
+            return self.ev.unknown(f"module.{name}", span, reason, error=True)
+        child = self.ev.module(folder)
+        expansion = self.expansion(call.node, scope)
+        if isinstance(expansion, Unknown):
+            return self.ev.unknown(f"module.{name}", span, f"the module's count/for_each ({expansion.expr}) is unknown")
+        keyed: list[tuple[Val | None, Scope]] = [(None, scope)] if expansion is None else list(expansion)
+        result = []
+        for key, inner in keyed:
+            address = self.prefixed(f"module.{name}" + (f"[{_key_text(key)}]" if key is not None else ""))
+            inputs = {
+                attr["n"]: _lazy(self.ev, attr["e"], inner)
+                for attr in call.node["attrs"]
+                if attr["n"] not in META_ARGUMENTS
+            }
+            result.append((key, Instance(self.ev, child, address, inputs, self, self.depth + 1)))
+        return result
+
+    def module_ref(self, name: str, ops: list[list[Any]], scope: Scope, text: str, span: TfSpan) -> Val:
+        if name not in self.module.calls:
+            return self.ev.unknown(text, span, f"no module {name!r} in this module", error=True)
+        found = self.children(name)
+        if isinstance(found, Unknown):
+            return self.ev.unknown(text, span, found.reason)
+        if ops and ops[0][0] == "index":
+            wanted = self.ev.eval(ops[0][1], scope)
+            match = [inst for key, inst in found if key is not None and to_python(key) == to_python(wanted)]
+            if not match:
+                return self.ev.unknown(text, span, f"module.{name} has no instance {to_python(wanted)!r}", error=True)
+            found, ops = [(None, match[0])], ops[1:]
+        if ops and ops[0][0] == "splat":
+            items = [
+                self.ev.apply(self._outputs(inst, ops[1:], text, span), [], scope, text, span) for _, inst in found
+            ]
+            return ListVal(span, items=items)
+        if len(found) != 1:
+            return self.ev.unknown(text, span, f"module.{name} has count/for_each: index it", error=True)
+        return self._outputs(found[0][1], ops, text, span, scope)
+
+    def _outputs(
+        self, inst: Instance, ops: list[list[Any]], text: str, span: TfSpan, scope: Scope | None = None
+    ) -> Val:
+        if not ops or ops[0][0] != "attr":
+            return self.ev.unknown(text, span, "a whole module is not evaluated")
+        value = inst.output(ops[0][1], span, text)
+        return self.ev.apply(value, ops[1:], scope or Scope(self, span.file), text, span)
+
+    def walk(self) -> Iterator[Instance]:
+        """This instance and every child module instance that could be followed."""
+        yield self
+        for name in self.module.calls:
+            found = self.children(name)
+            if not isinstance(found, Unknown):
+                for _, child in found:
+                    yield from child.walk()
+
+
+def _lazy(ev: Evaluator, node: IR, scope: Scope) -> Callable[[], Val]:
+    return lambda: ev.eval(node, scope)
+
+
+def _key_text(key: Val | None) -> str:
+    value = to_python(key) if key is not None else None
+    return json.dumps(value) if isinstance(value, str) else str(value)
+
+
+# --- the root module and its variable values ------------------------------------------------------------------------
+
+
+def root_inputs(ev: Evaluator, module: Module, var_files: list[Path]) -> dict[str, Callable[[], Val]]:
+    """Variable values as Terraform reads them, later sources winning: TF_VAR_ env, terraform.tfvars(.json),
+    *.auto.tfvars(.json) in name order, then --var-file in the order given."""
+    inputs: dict[str, Callable[[], Val]] = {}
+    for name, declared in module.variables.items():
+        raw = os.environ.get(f"TF_VAR_{name}")
+        if raw is not None:
+            span = TfSpan.of(declared.node["s"], declared.file)
+            inputs[name] = _constant(Scalar(span, value=raw))
+    folder = module.folder
+    automatic = [folder / "terraform.tfvars", folder / "terraform.tfvars.json"]
+    try:
+        automatic += sorted(p for p in folder.iterdir() if p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))
+    except OSError:
+        pass
+    for path in [p for p in automatic if p.is_file()] + list(var_files):
+        inputs.update(_var_file(ev, path))
+    return inputs
+
+
+def _constant(value: Val) -> Callable[[], Val]:
+    return lambda: value
+
+
+def _var_file(ev: Evaluator, path: Path) -> dict[str, Callable[[], Val]]:
+    from linter.sources.terraform.cache import parse_files
+
+    shown = display_path(path)
+    if not path.is_file():
+        ev.errors.append(InputError(message="no such variable file", loc=Location(file=shown)))
+        return {}
+    if path.name.endswith(".json"):
+        return _json_var_file(ev, path, shown)
+    parsed = parse_files([path])[path]
+    if parsed.error is not None:
+        message, line, column = parsed.error
+        ev.errors.append(InputError(message=message, loc=Location(file=shown, line=line, column=column)))
+        return {}
+    dummy = Instance(ev, Module(folder=path.parent), "", {})
+    scope = Scope(dummy, shown)
+    return {attr["n"]: _lazy(ev, attr["e"], scope) for attr in parsed.ir["attrs"]}
+
+
+def _json_var_file(ev: Evaluator, path: Path, shown: str) -> dict[str, Callable[[], Val]]:
+    from linter.sources.jsonpos import JObject, JsonSyntaxError, parse
+    from linter.sources.terraform.values import from_jnode, respan
+
+    try:
+        root = parse(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, JsonSyntaxError) as error:
+        line, column = getattr(error, "line", 1), getattr(error, "column", 1)
+        loc = Location(file=shown, line=line, column=column)
+        ev.errors.append(InputError(message=f"cannot read variable file: {error}", loc=loc))
+        return {}
+    if not isinstance(root, JObject):
+        ev.errors.append(InputError(message="a .tfvars.json file must hold an object", loc=Location(file=shown)))
+        return {}
+    root = respan(root, shown)
+    assert isinstance(root, JObject)
+    return {member.key: _constant(from_jnode(member.value)) for member in root.members}

@@ -1,0 +1,653 @@
+"""The Terraform functions and operators that policies are built with; any other function is reported as unknown.
+
+Each function follows Terraform's semantics on known values and keeps unknown parts unknown: `concat` of a known
+and an unknown list is unknown, `coalesce("", var.x)` is unknown, `try(var.x, "a")` is unknown when var.x is merely
+unknown (Terraform's `try` only catches errors), and chooses "a" only when var.x is an error.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from linter.sources.terraform.evaluate import IR, Evaluator, Scope, _number
+from linter.sources.terraform.values import (
+    ListVal,
+    ObjVal,
+    Scalar,
+    TfSpan,
+    Unknown,
+    Val,
+    encoded,
+    from_jnode,
+    is_known,
+    pinned,
+    text_of,
+    to_python,
+    unknowns,
+)
+
+
+@dataclass
+class Call:
+    ev: Evaluator
+    scope: Scope
+    span: TfSpan
+    text: str
+    name: str
+
+    def unknown(self, reason: str, error: bool = False) -> Unknown:
+        return self.ev.unknown(self.text, self.span, reason, error)
+
+    def depends(self, *values: Val) -> Unknown | None:
+        """Unknown when any argument is wholly unknown (its type, length or value cannot be known)."""
+        missing = [v for v in values if isinstance(v, Unknown)]
+        if not missing:
+            return None
+        if any(v.error for v in missing):
+            return self.unknown(missing[0].reason, error=True)
+        return self.unknown(f"depends on {', '.join(dict.fromkeys(v.expr for v in missing))}")
+
+    def string(self, value: str) -> Scalar:
+        return Scalar(self.span, value=value)
+
+
+Function = Callable[[Call, list[Val]], Val]
+
+
+def call(ev: Evaluator, node: IR, scope: Scope) -> Val:
+    name = node["n"].split("::")[-1] if node["n"].startswith("core::") else node["n"]
+    context = Call(ev, scope, scope.span(node["s"]), node["t"], name)
+    function = FUNCTIONS.get(name)
+    if function is None:
+        return context.unknown(f"function {node['n']}() is not evaluated")
+    args = [ev.eval(arg, scope) for arg in node["a"]]
+    if node["x"] and args:  # f(a, list...) spreads the last argument
+        last = args.pop()
+        if not isinstance(last, ListVal):
+            return context.depends(last) or context.unknown("`...` needs a list", error=True)
+        args.extend(last.items)
+    return function(context, args)
+
+
+def _items(c: Call, value: Val) -> list[Val] | Unknown:
+    if isinstance(value, ListVal):
+        return value.items
+    if isinstance(value, Scalar) and value.value is None:
+        return []
+    return c.depends(value) or c.unknown("expected a list", error=True)
+
+
+def _known_text(c: Call, value: Val) -> str | Unknown:
+    text = text_of(value)
+    if text is None or not is_known(value):
+        return c.depends(value) or c.unknown(f"depends on {', '.join(unknowns(value)) or 'a non-string'}")
+    return text
+
+
+def _string_fn(transform: Callable[..., str], extra: int = 0) -> Function:
+    """A function of known strings (lower, replace, trimprefix...)."""
+
+    def function(c: Call, args: list[Val]) -> Val:
+        texts = [_known_text(c, a) for a in args[: 1 + extra]]
+        for text in texts:
+            if isinstance(text, Unknown):
+                return text
+        return c.string(transform(*texts))
+
+    return function
+
+
+# --- encoding and files ---------------------------------------------------------------------------------------------
+
+
+def _jsonencode(c: Call, args: list[Val]) -> Val:
+    return c.depends(args[0]) or encoded(args[0], c.span)
+
+
+def _jsondecode(c: Call, args: list[Val]) -> Val:
+    from linter.sources.jsonpos import JsonSyntaxError, parse
+
+    value = args[0]
+    if isinstance(value, Scalar) and value.doc is not None:
+        return from_jnode(value.doc)
+    text = _known_text(c, value)
+    if isinstance(text, Unknown):
+        return text
+    try:
+        return from_jnode(pinned(parse(text), c.span))
+    except JsonSyntaxError as error:
+        return c.unknown(f"jsondecode: invalid JSON ({error.message})", error=True)
+
+
+def _path(c: Call, value: Val) -> Path | Unknown:
+    text = _known_text(c, value)
+    if isinstance(text, Unknown):
+        return text
+    path = Path(text)
+    # Terraform resolves relative paths against the directory it runs in: the root module.
+    return path if path.is_absolute() else c.scope.inst.root().module.folder / path
+
+
+def _file(c: Call, args: list[Val]) -> Val:
+    from linter.sources.terraform.templates import file_value
+
+    path = _path(c, args[0])
+    return path if isinstance(path, Unknown) else file_value(c, path)
+
+
+def _templatefile(c: Call, args: list[Val]) -> Val:
+    from linter.sources.terraform.templates import template_value
+
+    path = _path(c, args[0])
+    if isinstance(path, Unknown):
+        return path
+    names = args[1] if len(args) > 1 else ObjVal(c.span)
+    if not isinstance(names, ObjVal):
+        return c.depends(names) or c.unknown("templatefile() variables must be an object", error=True)
+    return template_value(c, path, names)
+
+
+# --- strings --------------------------------------------------------------------------------------------------------
+
+_VERB = re.compile(r"%(?:%|[-+ #0]*\d*(?:\.\d+)?([sdvqtfeg]))")
+
+
+def _format(c: Call, args: list[Val]) -> Val:
+    pattern = _known_text(c, args[0])
+    if isinstance(pattern, Unknown):
+        return pattern
+    parts: list[str | Val] = []
+    remaining = list(args[1:])
+    position = 0
+    for match in _VERB.finditer(pattern):
+        parts.append(pattern[position : match.start()])
+        position = match.end()
+        if match[0] == "%%":
+            parts.append("%")
+            continue
+        if not remaining:
+            return c.unknown("format: too few arguments", error=True)
+        value = remaining.pop(0)
+        if match[1] == "q" and isinstance(value, Scalar) and is_known(value):
+            parts.append(json.dumps(text_of(value)))
+        elif isinstance(value, (ListVal, ObjVal)) and is_known(value):
+            parts.append(json.dumps(to_python(value)))
+        else:
+            parts.append(value)
+    parts.append(pattern[position:])
+    return c.ev.render(parts, c.span)
+
+
+def _formatlist(c: Call, args: list[Val]) -> Val:
+    lists = [a for a in args[1:] if isinstance(a, ListVal)]
+    if any(isinstance(a, Unknown) for a in args):
+        return c.depends(*args) or c.unknown("unknown argument")
+    length = len(lists[0].items) if lists else 1
+    if any(len(each.items) != length for each in lists):
+        return c.unknown("formatlist: lists of different lengths", error=True)
+    rows = []
+    for index in range(length):
+        row = [a.items[index] if isinstance(a, ListVal) else a for a in args[1:]]
+        rows.append(_format(c, [args[0], *row]))
+    return ListVal(c.span, items=rows)
+
+
+def _join(c: Call, args: list[Val]) -> Val:
+    separator = _known_text(c, args[0])
+    if isinstance(separator, Unknown):
+        return separator
+    parts: list[str | Val] = []
+    for value in args[1:]:
+        items = _items(c, value)
+        if isinstance(items, Unknown):
+            return items
+        for item in items:
+            if parts:
+                parts.append(separator)
+            parts.append(item)
+    return c.ev.render(parts, c.span)
+
+
+def _split(c: Call, args: list[Val]) -> Val:
+    separator, text = _known_text(c, args[0]), _known_text(c, args[1])
+    if isinstance(separator, Unknown):
+        return separator
+    if isinstance(text, Unknown):
+        return text
+    return ListVal(c.span, items=[c.string(p) for p in (text.split(separator) if text else [])])
+
+
+def _replace(text: str, old: str, new: str) -> str:
+    if len(old) > 1 and old.startswith("/") and old.endswith("/"):
+        return re.sub(old[1:-1], re.sub(r"\$(\d+)", r"\\\1", new), text)
+    return text.replace(old, new)
+
+
+def _substr(text: str, offset: str, length: str) -> str:
+    start, size = int(offset), int(length)
+    start = start if start >= 0 else len(text) + start
+    return text[start:] if size == -1 else text[start : start + size]
+
+
+# --- collections ----------------------------------------------------------------------------------------------------
+
+
+def _concat(c: Call, args: list[Val]) -> Val:
+    items: list[Val] = []
+    for value in args:
+        found = _items(c, value)
+        if isinstance(found, Unknown):
+            return found
+        items.extend(found)
+    return ListVal(c.span, items=items)
+
+
+def _flatten(c: Call, args: list[Val]) -> Val:
+    def flat(value: Val) -> list[Val] | Unknown:
+        found = _items(c, value)
+        if isinstance(found, Unknown):
+            return found
+        out: list[Val] = []
+        for item in found:
+            if isinstance(item, ListVal):
+                inner = flat(item)
+                if isinstance(inner, Unknown):
+                    return inner
+                out.extend(inner)
+            elif isinstance(item, Unknown):
+                return c.depends(item) or item
+            else:
+                out.append(item)
+        return out
+
+    result = flat(args[0])
+    return result if isinstance(result, Unknown) else ListVal(c.span, items=result)
+
+
+def _distinct(c: Call, args: list[Val]) -> Val:
+    found = _items(c, args[0])
+    if isinstance(found, Unknown):
+        return found
+    seen: set[str] = set()
+    items = []
+    for item in found:
+        key = json.dumps(to_python(item), sort_keys=True)
+        if key not in seen or not is_known(item):
+            seen.add(key)
+            items.append(item)
+    return ListVal(c.span, items=items)
+
+
+def _toset(c: Call, args: list[Val]) -> Val:
+    """Sets of strings iterate in lexical order in Terraform (count.index / for_each order follows it)."""
+    distinct = _distinct(c, args)
+    if isinstance(distinct, ListVal) and all(is_known(i) and isinstance(i, Scalar) for i in distinct.items):
+        distinct.items.sort(key=lambda item: str(to_python(item)))
+    return distinct
+
+
+def _compact(c: Call, args: list[Val]) -> Val:
+    found = _items(c, args[0])
+    if isinstance(found, Unknown):
+        return found
+    if any(isinstance(item, Unknown) for item in found):
+        return c.depends(*found) or c.unknown("unknown item")
+    kept = [item for item in found if not (isinstance(item, Scalar) and item.value in ("", None))]
+    return ListVal(c.span, items=kept)
+
+
+def _merge(c: Call, args: list[Val]) -> Val:
+    members: dict[str, tuple[TfSpan, Val]] = {}
+    for value in args:
+        if isinstance(value, Scalar) and value.value is None:
+            continue
+        if not isinstance(value, ObjVal):
+            return c.depends(value) or c.unknown("merge() takes objects", error=True)
+        members.update(value.members)
+    return ObjVal(c.span, members=members)
+
+
+def _lookup(c: Call, args: list[Val]) -> Val:
+    mapping, key = args[0], _known_text(c, args[1])
+    if isinstance(key, Unknown):
+        return key
+    if not isinstance(mapping, ObjVal):
+        return c.depends(mapping) or c.unknown("lookup() takes a map", error=True)
+    found = mapping.get(key)
+    if found is not None:
+        return found
+    return args[2] if len(args) > 2 else c.unknown(f"lookup: no key {key!r}", error=True)
+
+
+def _element(c: Call, args: list[Val]) -> Val:
+    found, index = _items(c, args[0]), _number(args[1]) if is_known(args[1]) else None
+    if isinstance(found, Unknown):
+        return found
+    if index is None:
+        return c.depends(args[1]) or c.unknown(f"depends on {', '.join(unknowns(args[1]))}")
+    return found[int(index) % len(found)] if found else c.unknown("element() of an empty list", error=True)
+
+
+def _length(c: Call, args: list[Val]) -> Val:
+    value = args[0]
+    if isinstance(value, ListVal):
+        return Scalar(c.span, value=len(value.items))
+    if isinstance(value, ObjVal):
+        return Scalar(c.span, value=len(value.members))
+    text = _known_text(c, value)
+    return text if isinstance(text, Unknown) else Scalar(c.span, value=len(text))
+
+
+def _keys(c: Call, args: list[Val]) -> Val:
+    if not isinstance(args[0], ObjVal):
+        return c.depends(args[0]) or c.unknown("keys() takes a map", error=True)
+    return ListVal(c.span, items=[Scalar(span, value=key) for key, (span, _) in sorted(args[0].members.items())])
+
+
+def _values(c: Call, args: list[Val]) -> Val:
+    if not isinstance(args[0], ObjVal):
+        return c.depends(args[0]) or c.unknown("values() takes a map", error=True)
+    return ListVal(c.span, items=[value for _, (_, value) in sorted(args[0].members.items())])
+
+
+def _contains(c: Call, args: list[Val]) -> Val:
+    found = _items(c, args[0])
+    if isinstance(found, Unknown):
+        return found
+    if not is_known(args[1]):
+        return c.depends(args[1]) or c.unknown(f"depends on {', '.join(unknowns(args[1]))}")
+    wanted = to_python(args[1])
+    if any(is_known(item) and to_python(item) == wanted for item in found):
+        return Scalar(c.span, value=True)
+    if all(is_known(item) for item in found):
+        return Scalar(c.span, value=False)
+    return c.unknown("some items are unknown")
+
+
+def _coalesce(c: Call, args: list[Val]) -> Val:
+    for value in args:
+        if not is_known(value):
+            return c.depends(value) or c.unknown(f"depends on {', '.join(unknowns(value))}")
+        if isinstance(value, Scalar) and value.value not in (None, ""):
+            return value
+    return c.unknown("coalesce: every argument is null or empty", error=True)
+
+
+def _coalescelist(c: Call, args: list[Val]) -> Val:
+    for value in args:
+        found = _items(c, value)
+        if isinstance(found, Unknown):
+            return found
+        if found:
+            return value
+    return ListVal(c.span)
+
+
+def _one(c: Call, args: list[Val]) -> Val:
+    found = _items(c, args[0])
+    if isinstance(found, Unknown):
+        return found
+    if len(found) > 1:
+        return c.unknown("one() of a list with more than one item", error=True)
+    return found[0] if found else Scalar(c.span)
+
+
+def _try(c: Call, args: list[Val]) -> Val:
+    for value in args:
+        if isinstance(value, Unknown) and value.error:
+            continue
+        return value
+    return c.unknown("every argument of try() failed", error=True)
+
+
+def _can(c: Call, args: list[Val]) -> Val:
+    value = args[0]
+    if isinstance(value, Unknown):
+        return Scalar(c.span, value=False) if value.error else c.depends(value) or value
+    return Scalar(c.span, value=True)
+
+
+def _identity(c: Call, args: list[Val]) -> Val:
+    return args[0]
+
+
+def _tostring(c: Call, args: list[Val]) -> Val:
+    value = args[0]
+    if isinstance(value, Scalar) and isinstance(value.value, (int, float, bool)):
+        return c.string(text_of(value) or "")
+    return value
+
+
+def _tonumber(c: Call, args: list[Val]) -> Val:
+    number = _number(args[0]) if is_known(args[0]) else None
+    if number is None:
+        return c.depends(args[0]) or c.unknown("tonumber() of a non-number")
+    return Scalar(c.span, value=number)
+
+
+def _tobool(c: Call, args: list[Val]) -> Val:
+    value = args[0]
+    if isinstance(value, Scalar) and value.value in ("true", "false") and value.unresolved is None:
+        return Scalar(c.span, value=value.value == "true")
+    return value
+
+
+def _numbers(reducer: Callable[..., float]) -> Function:
+    def function(c: Call, args: list[Val]) -> Val:
+        numbers = [_number(a) if is_known(a) else None for a in args]
+        if any(n is None for n in numbers):
+            return c.depends(*args) or c.unknown("needs known numbers")
+        return Scalar(c.span, value=reducer(*numbers))
+
+    return function
+
+
+def _range(c: Call, args: list[Val]) -> Val:
+    numbers = [_number(a) if is_known(a) else None for a in args]
+    if any(n is None for n in numbers):
+        return c.depends(*args) or c.unknown("range() needs known numbers")
+    bounds = [int(n) for n in numbers if n is not None]
+    if len(bounds) == 1:
+        bounds = [0, bounds[0]]
+    values = list(range(*bounds))[:1024]
+    return ListVal(c.span, items=[Scalar(c.span, value=v) for v in values])
+
+
+def _zipmap(c: Call, args: list[Val]) -> Val:
+    keys, values = _items(c, args[0]), _items(c, args[1])
+    if isinstance(keys, Unknown):
+        return keys
+    if isinstance(values, Unknown):
+        return values
+    members: dict[str, tuple[TfSpan, Val]] = {}
+    for key, value in zip(keys, values, strict=False):
+        text = _known_text(c, key)
+        if isinstance(text, Unknown):
+            return text
+        members[text] = (key.span, value)
+    return ObjVal(c.span, members=members)
+
+
+def _reverse(c: Call, args: list[Val]) -> Val:
+    found = _items(c, args[0])
+    return found if isinstance(found, Unknown) else ListVal(c.span, items=found[::-1])
+
+
+def _sort(c: Call, args: list[Val]) -> Val:
+    found = _items(c, args[0])
+    if isinstance(found, Unknown):
+        return found
+    if not all(is_known(item) for item in found):
+        return c.unknown("sort() of unknown items")
+    return ListVal(c.span, items=sorted(found, key=lambda item: str(to_python(item))))
+
+
+def _slice(c: Call, args: list[Val]) -> Val:
+    found = _items(c, args[0])
+    bounds = [_number(a) if is_known(a) else None for a in args[1:3]]
+    if isinstance(found, Unknown):
+        return found
+    if any(b is None for b in bounds):
+        return c.depends(*args[1:3]) or c.unknown("slice() needs known bounds")
+    start, end = (int(b) for b in bounds if b is not None)
+    return ListVal(c.span, items=found[start:end])
+
+
+def _bool_fold(all_of: bool) -> Function:
+    def function(c: Call, args: list[Val]) -> Val:
+        found = _items(c, args[0])
+        if isinstance(found, Unknown):
+            return found
+        values = [to_python(item) if is_known(item) else None for item in found]
+        decided = [v in (True, "true") for v in values if v is not None]
+        if all_of and not all(decided):
+            return Scalar(c.span, value=False)
+        if not all_of and any(decided):
+            return Scalar(c.span, value=True)
+        if None in values:
+            return c.unknown("some items are unknown")
+        return Scalar(c.span, value=all_of)
+
+    return function
+
+
+def _starts_or_ends(starts: bool) -> Function:
+    def function(c: Call, args: list[Val]) -> Val:
+        text, fix = _known_text(c, args[0]), _known_text(c, args[1])
+        if isinstance(text, Unknown):
+            return text
+        if isinstance(fix, Unknown):
+            return fix
+        return Scalar(c.span, value=text.startswith(fix) if starts else text.endswith(fix))
+
+    return function
+
+
+FUNCTIONS: dict[str, Function] = {
+    "jsonencode": _jsonencode,
+    "jsondecode": _jsondecode,
+    "file": _file,
+    "templatefile": _templatefile,
+    "format": _format,
+    "formatlist": _formatlist,
+    "join": _join,
+    "split": _split,
+    "lower": _string_fn(str.lower),
+    "upper": _string_fn(str.upper),
+    "title": _string_fn(str.title),
+    "trimspace": _string_fn(str.strip),
+    "chomp": _string_fn(lambda s: s.rstrip("\r\n")),
+    "trim": _string_fn(lambda s, chars: s.strip(chars), 1),
+    "trimprefix": _string_fn(lambda s, prefix: s.removeprefix(prefix), 1),
+    "trimsuffix": _string_fn(lambda s, suffix: s.removesuffix(suffix), 1),
+    "replace": _string_fn(_replace, 2),
+    "substr": _string_fn(_substr, 2),
+    "startswith": _starts_or_ends(True),
+    "endswith": _starts_or_ends(False),
+    "concat": _concat,
+    "flatten": _flatten,
+    "distinct": _distinct,
+    "compact": _compact,
+    "merge": _merge,
+    "lookup": _lookup,
+    "element": _element,
+    "length": _length,
+    "keys": _keys,
+    "values": _values,
+    "contains": _contains,
+    "coalesce": _coalesce,
+    "coalescelist": _coalescelist,
+    "one": _one,
+    "try": _try,
+    "can": _can,
+    "tolist": _identity,
+    "tomap": _identity,
+    "toset": _toset,
+    "tostring": _tostring,
+    "tonumber": _tonumber,
+    "tobool": _tobool,
+    "sensitive": _identity,
+    "nonsensitive": _identity,
+    "max": _numbers(max),
+    "min": _numbers(min),
+    "abs": _numbers(abs),
+    "ceil": _numbers(math.ceil),
+    "floor": _numbers(math.floor),
+    "range": _range,
+    "zipmap": _zipmap,
+    "reverse": _reverse,
+    "sort": _sort,
+    "slice": _slice,
+    "alltrue": _bool_fold(True),
+    "anytrue": _bool_fold(False),
+}
+
+
+# --- operators ------------------------------------------------------------------------------------------------------
+
+
+def binary(ev: Evaluator, node: IR, scope: Scope) -> Val:
+    operator = node["op"]
+    span = scope.span(node["s"])
+    left = ev.eval(node["a"], scope)
+    if operator in ("&&", "||"):
+        return _logical(ev, node, scope, left, span)
+    right = ev.eval(node["b"], scope)
+    if not (is_known(left) and is_known(right)):
+        missing = unknowns(left) + unknowns(right)
+        return ev.unknown(node["t"], span, f"depends on {', '.join(dict.fromkeys(missing))}")
+    if operator in ("==", "!="):
+        equal = _comparable(to_python(left)) == _comparable(to_python(right))
+        return Scalar(span, value=equal if operator == "==" else not equal)
+    a, b = _number(left), _number(right)
+    if a is None or b is None:
+        return ev.unknown(node["t"], span, f"{operator} needs numbers", error=True)
+    try:
+        result = _ARITHMETIC[operator](a, b)
+    except (ZeroDivisionError, KeyError):
+        return ev.unknown(node["t"], span, f"cannot compute {operator}", error=True)
+    return Scalar(span, value=result)
+
+
+def _comparable(value: object) -> object:
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+_ARITHMETIC: dict[str, Callable[[float, float], float | bool]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "%": lambda a, b: a % b,
+    "<": lambda a, b: a < b,
+    ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def _logical(ev: Evaluator, node: IR, scope: Scope, left: Val, span: TfSpan) -> Val:
+    """Kleene logic: `false && unknown` is false, `true || unknown` is true, anything else unknown is unknown."""
+    deciding = node["op"] == "||"
+    left_bool = _bool(left)
+    if left_bool is deciding:
+        return Scalar(span, value=deciding)
+    right = ev.eval(node["b"], scope)
+    right_bool = _bool(right)
+    if right_bool is deciding:
+        return Scalar(span, value=deciding)
+    if left_bool is None or right_bool is None:
+        missing = unknowns(left) + unknowns(right)
+        return ev.unknown(node["t"], span, f"depends on {', '.join(dict.fromkeys(missing)) or 'a non-boolean'}")
+    return Scalar(span, value=not deciding)
+
+
+def _bool(value: Val) -> bool | None:
+    if isinstance(value, Scalar) and value.unresolved is None and isinstance(value.value, bool):
+        return value.value
+    return None

@@ -1,0 +1,206 @@
+"""Heredocs, file() and templatefile(): strings whose JSON keeps the positions of the file it was written in.
+
+A heredoc policy is JSON with `${...}` interpolations. To locate every element, the JSON is parsed *before*
+substitution, with each interpolation replaced by a private-use marker of the same width (so columns stay right),
+quoted when it stands where a JSON value goes; the markers are then replaced by the evaluated values. An unknown
+part inside a string keeps its `${expr}` text and marks the string unresolved.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar, JsonSyntaxError, parse
+from linter.sources.terraform.module import display_path
+from linter.sources.terraform.values import (
+    ObjVal,
+    Scalar,
+    TfSpan,
+    Unknown,
+    Val,
+    is_known,
+    pinned,
+    placeholder,
+    respan,
+    text_of,
+    to_jnode,
+    unknowns,
+)
+
+if TYPE_CHECKING:
+    from linter.sources.terraform.evaluate import Evaluator, Scope
+    from linter.sources.terraform.functions import Call
+
+_OPEN, _CLOSE, _PAD = "\ue000", "\ue001", "\ue002"
+_MARKER = re.compile(f"{_OPEN}(\\d+){_PAD}*{_CLOSE}")
+
+
+def heredoc_value(ev: Evaluator, node: dict[str, Any], scope: Scope) -> Val:
+    parts = node["p"]
+    values: list[str | Val] = [p if isinstance(p, str) else ev.eval(p, scope) for p in parts]
+    rendered = ev.render(_dedent(values, node["trim"]), scope.span(node["s"]))
+    if isinstance(rendered, Scalar):
+        _attach_json(rendered, parts, values, node["bl"], scope.file)
+    return rendered
+
+
+def file_value(c: Call, path: Path) -> Val:
+    """file(): the text; a JSON file keeps its own positions (findings point into it)."""
+    text = _read(c, path)
+    if isinstance(text, Unknown):
+        return text
+    value = Scalar(c.span, value=text)
+    if text.lstrip().startswith(("{", "[")):
+        shown = display_path(path)
+        try:
+            value.doc = respan(parse(text), shown)
+        except JsonSyntaxError as error:
+            value.doc_error = (f"invalid JSON: {error.message}", TfSpan(error.line, error.column, 0, 0, shown))
+    return value
+
+
+def template_value(c: Call, path: Path, names: ObjVal) -> Val:
+    """templatefile(): the template evaluated with only its variables in scope, positioned in the template file."""
+    from linter.sources.terraform.cache import parse_files
+
+    text = _read(c, path)
+    if isinstance(text, Unknown):
+        return text
+    parsed = parse_files([path], kind="template")[path]
+    if parsed.error is not None:
+        return c.unknown(f"cannot parse template: {parsed.error[0]}", error=True)
+    shown = display_path(path)
+    scope = c.scope.inst.scope(shown)
+    scope.names = {key: value for key, (_, value) in names.members.items()}
+    parts = parsed.ir
+    values: list[str | Val] = [p if isinstance(p, str) else c.ev.eval(p, scope) for p in parts]
+    rendered = c.ev.render(values, c.span)
+    if isinstance(rendered, Scalar):
+        _attach_json(rendered, parts, values, 1, shown)
+    return rendered
+
+
+def _read(c: Call, path: Path) -> str | Unknown:
+    c.ev.read_files.add(path)
+    try:
+        return path.read_text(encoding="utf-8").removeprefix("\ufeff")
+    except FileNotFoundError:
+        return c.unknown(f"no such file {display_path(path)}", error=True)
+    except (OSError, UnicodeDecodeError) as error:
+        return c.unknown(f"cannot read {display_path(path)}: {error}", error=True)
+
+
+def _dedent(values: list[str | Val], indent: int) -> list[str | Val]:
+    """`<<-` removes the common indentation from the start of every line of literal text."""
+    if not indent:
+        return values
+    result: list[str | Val] = []
+    at_line_start = True
+    for value in values:
+        if not isinstance(value, str):
+            result.append(value)
+            at_line_start = False
+            continue
+        lines = value.split("\n")
+        for index, line in enumerate(lines):
+            if index > 0 or at_line_start:
+                width = len(line) - len(line.lstrip(" \t"))
+                lines[index] = line[min(width, indent) :]
+        result.append("\n".join(lines))
+        at_line_start = value.endswith("\n")
+    return result
+
+
+def _attach_json(rendered: Scalar, parts: list[Any], values: list[str | Val], line: int, file: str) -> None:
+    """Give a rendered template that looks like JSON its positioned tree (or the reason it has none)."""
+    text = rendered.value if isinstance(rendered.value, str) else ""
+    if not text.lstrip().startswith(("{", "[")):
+        return
+    try:
+        rendered.doc = _json_doc(parts, values, line, file)
+    except JsonSyntaxError as error:
+        rendered.doc_error = (f"invalid JSON: {error.message}", TfSpan(error.line, error.column, 0, 0, file))
+
+
+def _json_doc(parts: list[Any], values: list[str | Val], line: int, file: str) -> JNode:
+    text: list[str] = []
+    in_string = False
+    quoted: set[int] = set()
+    for index, (part, value) in enumerate(zip(parts, values, strict=True)):
+        if isinstance(part, str):
+            text.append(part)
+            in_string = _string_state(part, in_string)
+            continue
+        assert not isinstance(value, str)
+        width = part.get("w", 0)
+        if in_string:
+            text.append(f"{_OPEN}{index}{_CLOSE}".replace(_CLOSE, _PAD * (width - len(str(index)) - 2) + _CLOSE))
+        else:
+            quoted.add(index)
+            text.append(f'"{_OPEN}{index}' + _PAD * (width - len(str(index)) - 4) + f'{_CLOSE}"')
+    try:
+        root = parse("".join(text))
+    except JsonSyntaxError as error:
+        raise JsonSyntaxError(error.message, error.line + line - 1, error.column) from None
+    return _substitute(respan(root, file, line - 1), values, quoted)
+
+
+def _string_state(text: str, in_string: bool) -> bool:
+    escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif in_string and char == "\\":
+            escaped = True
+        elif char == '"':
+            in_string = not in_string
+    return in_string
+
+
+def _substitute(node: JNode, values: list[str | Val], quoted: set[int]) -> JNode:
+    if isinstance(node, JScalar):
+        if not isinstance(node.value, str) or _OPEN not in node.value:
+            return node
+        whole = _MARKER.fullmatch(node.value)
+        if whole and int(whole[1]) in quoted:
+            value = values[int(whole[1])]
+            assert not isinstance(value, str)
+            return _inserted(value, node.span)
+        text, missing = _fill(node.value, values)
+        return JScalar(text, node.span, ", ".join(missing) or node.unresolved)
+    if isinstance(node, JArray):
+        return JArray([_substitute(item, values, quoted) for item in node.items], node.span)
+    members = [JMember(_fill(m.key, values)[0], m.key_span, _substitute(m.value, values, quoted)) for m in node.members]
+    duplicates = [
+        JMember(_fill(m.key, values)[0], m.key_span, _substitute(m.value, values, quoted)) for m in node.duplicates
+    ]
+    return JObject(members, node.span, duplicates)
+
+
+def _fill(text: str, values: list[str | Val]) -> tuple[str, list[str]]:
+    """Markers inside a JSON string -> the values' text; unknown parts -> their placeholders."""
+    missing: list[str] = []
+
+    def one(match: re.Match[str]) -> str:
+        value = values[int(match[1])]
+        assert not isinstance(value, str)
+        missing.extend(unknowns(value))
+        if isinstance(value, Unknown):
+            return placeholder(value.expr)
+        return text_of(value) or ""
+
+    return _MARKER.sub(one, text), list(dict.fromkeys(missing))
+
+
+def _inserted(value: Val, span: TfSpan | Any) -> JNode:
+    """A value interpolated where JSON expects a value: `"Resource": ${jsonencode(var.arns)}`."""
+    if isinstance(value, Scalar) and value.doc is not None:
+        return value.doc
+    if isinstance(value, Scalar) and isinstance(value.value, str) and is_known(value):
+        try:
+            return pinned(parse(value.value), span)
+        except JsonSyntaxError:
+            pass
+    return to_jnode(value) if not isinstance(value, Scalar) else JScalar(value.value, span, value.unresolved)

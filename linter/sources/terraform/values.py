@@ -1,0 +1,203 @@
+"""Terraform values with positions, and the conversions between them and positioned JSON (`jsonpos` nodes).
+
+Every value remembers where it was written (`TfSpan`: a jsonpos Span plus the file), so a policy built from
+`jsonencode({...})`, a heredoc or a policy_document points at the real line of each element. A value that cannot be
+known before apply is `Unknown` and carries the expression that produced it; a string with unknown parts is a
+`Scalar` whose `unresolved` names those parts. Nothing here ever guesses a value.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar, Span
+
+
+@dataclass(slots=True)
+class TfSpan(Span):
+    file: str = ""
+
+    @classmethod
+    def of(cls, raw: list[int], file: str) -> TfSpan:
+        return cls(raw[0], raw[1], raw[2], raw[3], file)
+
+
+@dataclass(slots=True)
+class Val:
+    span: TfSpan
+    ref: str | None = None  # the address of the resource this value names (joins an attachment to its role, etc.)
+
+
+@dataclass(slots=True)
+class Scalar(Val):
+    value: str | int | float | bool | None = None
+    unresolved: str | None = None  # a string with unknown parts: the expressions that could not be resolved
+    doc: JNode | None = None  # a JSON string built by jsonencode/heredoc/file/policy_document: its positioned tree
+    doc_error: tuple[str, TfSpan] | None = None  # why a heredoc/file that looks like JSON did not parse, and where
+
+
+@dataclass(slots=True)
+class ListVal(Val):
+    items: list[Val] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ObjVal(Val):
+    members: dict[str, tuple[TfSpan, Val]] = field(default_factory=dict)
+
+    def get(self, key: str) -> Val | None:
+        found = self.members.get(key)
+        return found[1] if found else None
+
+
+@dataclass(slots=True)
+class Unknown(Val):
+    expr: str = ""
+    reason: str = ""
+    error: bool = False  # an evaluation error (missing attribute, bad index) rather than a value known only at apply
+
+
+def placeholder(expr: str) -> str:
+    """How an unknown part reads inside a string: its expression, as it was written."""
+    return "${" + expr + "}"
+
+
+def is_known(value: Val) -> bool:
+    """True when nothing in the value is unknown."""
+    if isinstance(value, Unknown):
+        return False
+    if isinstance(value, Scalar):
+        return value.unresolved is None
+    if isinstance(value, ListVal):
+        return all(is_known(item) for item in value.items)
+    if isinstance(value, ObjVal):
+        return all(is_known(v) for _, v in value.members.values())
+    return True
+
+
+def unknowns(value: Val) -> list[str]:
+    """The expressions that make a value (partly) unknown, in order, without repeats."""
+    found: list[str] = []
+    if isinstance(value, Unknown):
+        found.append(value.expr)
+    elif isinstance(value, Scalar) and value.unresolved is not None:
+        found.extend(value.unresolved.split(", "))
+    elif isinstance(value, ListVal):
+        for item in value.items:
+            found.extend(unknowns(item))
+    elif isinstance(value, ObjVal):
+        for _, member in value.members.values():
+            found.extend(unknowns(member))
+    return list(dict.fromkeys(found))
+
+
+def to_python(value: Val) -> Any:
+    """Plain Python data; unknown parts read as their placeholders (only for comparisons and messages)."""
+    if isinstance(value, Unknown):
+        return placeholder(value.expr)
+    if isinstance(value, Scalar):
+        return value.value
+    if isinstance(value, ListVal):
+        return [to_python(item) for item in value.items]
+    if isinstance(value, ObjVal):
+        return {key: to_python(v) for key, (_, v) in value.members.items()}
+    return None
+
+
+def text_of(value: Val) -> str | None:
+    """A scalar as Terraform converts it to a string (numbers without a trailing .0, bools lowercase)."""
+    if not isinstance(value, Scalar) or value.value is None:
+        return None
+    raw = value.value
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw)
+
+
+def anchored(value: Val, span: TfSpan) -> Val:
+    """The value as seen where it is referenced: every element located at the reference.
+
+    A policy that says `Action = local.read_actions` reports its findings on that line, where a suppression comment
+    would go, not on the local's definition. The positioned tree of a JSON string (`doc`) keeps its own positions:
+    a policy document referenced by `.json` is still located in the document.
+    """
+    if isinstance(value, ListVal):
+        return ListVal(span, value.ref, [anchored(item, span) for item in value.items])
+    if isinstance(value, ObjVal):
+        return ObjVal(span, value.ref, {k: (span, anchored(v, span)) for k, (_, v) in value.members.items()})
+    return replace(value, span=span)
+
+
+# --- values <-> positioned JSON -------------------------------------------------------------------------------------
+
+
+def to_jnode(value: Val) -> JNode:
+    """What jsonencode() produces, as positioned nodes; unknown values become unresolved string scalars."""
+    if isinstance(value, Unknown):
+        return JScalar(placeholder(value.expr), value.span, unresolved=value.expr)
+    if isinstance(value, Scalar):
+        return JScalar(value.value, value.span, unresolved=value.unresolved)
+    if isinstance(value, ListVal):
+        return JArray([to_jnode(item) for item in value.items], value.span)
+    assert isinstance(value, ObjVal)
+    members = [JMember(key, key_span, to_jnode(member)) for key, (key_span, member) in value.members.items()]
+    return JObject(members, value.span)
+
+
+def from_jnode(node: JNode) -> Val:
+    """jsondecode(): positioned JSON back to values, keeping each element's position."""
+    span = node.span if isinstance(node.span, TfSpan) else TfSpan(*_raw(node.span), "")
+    if isinstance(node, JScalar):
+        return Scalar(span, value=node.value, unresolved=node.unresolved)
+    if isinstance(node, JArray):
+        return ListVal(span, items=[from_jnode(item) for item in node.items])
+    members: dict[str, tuple[TfSpan, Val]] = {}
+    for member in node.members:
+        key_span = member.key_span if isinstance(member.key_span, TfSpan) else span
+        members[member.key] = (key_span, from_jnode(member.value))
+    return ObjVal(span, members=members)
+
+
+def _raw(span: Span) -> tuple[int, int, int, int]:
+    return span.line, span.column, span.end_line, span.end_column
+
+
+def respan(node: JNode, file: str, line_offset: int = 0, first_line_column_offset: int = 0) -> JNode:
+    """Positions from parsing a piece of a file -> positions in that file (with the file attached)."""
+
+    def move(span: Span) -> TfSpan:
+        column = span.column + (first_line_column_offset if span.line == 1 else 0)
+        end_column = span.end_column + (first_line_column_offset if span.end_line == 1 else 0)
+        return TfSpan(span.line + line_offset, column, span.end_line + line_offset, end_column, file)
+
+    return _map_spans(node, move)
+
+
+def pinned(node: JNode, span: TfSpan) -> JNode:
+    """Every node at one place: JSON that was written inside an HCL string has no finer positions to offer."""
+    return _map_spans(node, lambda _: span)
+
+
+def _map_spans(node: JNode, move: Any) -> JNode:
+    if isinstance(node, JScalar):
+        return JScalar(node.value, move(node.span), node.unresolved)
+    if isinstance(node, JArray):
+        return JArray([_map_spans(item, move) for item in node.items], move(node.span))
+    members = [JMember(m.key, move(m.key_span), _map_spans(m.value, move)) for m in node.members]
+    duplicates = [JMember(m.key, move(m.key_span), _map_spans(m.value, move)) for m in node.duplicates]
+    return JObject(members, move(node.span), duplicates)
+
+
+def json_text(value: Val) -> str:
+    """jsonencode()'s string (Terraform sorts object keys); unknown parts read as placeholders."""
+    return json.dumps(to_python(value), separators=(",", ":"), sort_keys=True)
+
+
+def encoded(value: Val, span: TfSpan) -> Scalar:
+    """jsonencode(value): the string, with its positioned tree kept for policy building."""
+    missing = unknowns(value)
+    return Scalar(span, value=json_text(value), unresolved=", ".join(missing) or None, doc=to_jnode(value))

@@ -1,0 +1,135 @@
+"""Action, resource and ARN glob matching: examples from the docs and hypothesis properties."""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from linter.engine.context import UNKNOWN
+from linter.engine.matching import ActionMatcher, ResourceMatcher, arn_matches, glob_matches
+from linter.engine.tri import MAYBE, NO, YES
+from linter.engine.variables import literal
+from linter.model import Location, Text
+
+LOC = Location(file="test.json")
+# No brackets: fnmatch gives them a meaning IAM globs do not have.
+ALPHABET = st.sampled_from("ab/:-.*?")
+PLAIN = st.text(alphabet=st.sampled_from("abAB/:-._0"), max_size=12)
+SEGMENT = st.text(alphabet=st.sampled_from("abcxyz0129-_"), min_size=1, max_size=8)
+
+
+def texts(*values: str) -> list[Text]:
+    return [Text(value=v, loc=LOC) for v in values]
+
+
+@pytest.mark.parametrize(
+    ("patterns", "action", "expected"),
+    [
+        (["s3:GetObject"], "s3:GetObject", YES),
+        (["S3:GETOBJECT"], "s3:getobject", YES),
+        (["s3:Get*"], "s3:GetObjectVersion", YES),
+        (["s3:*Object"], "s3:PutObject", YES),
+        (["*"], "kms:Decrypt", YES),
+        (["s3:Get*"], "s3:PutObject", NO),
+        (["s3:GetObject"], "s3:GetObjectVersion", NO),
+        (["s3:GetObjec?"], "s3:GetObject", MAYBE),
+        (["s3:GetObjec?", "s3:GetObject"], "s3:GetObject", YES),
+    ],
+)
+def test_action_matching(patterns: list[str], action: str, expected: object) -> None:
+    assert ActionMatcher(texts(*patterns)).match(action) is expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "resource", "expected"),
+    [
+        ("arn:aws:s3:::bkt/*", "arn:aws:s3:::bkt/a/b/c.txt", YES),
+        ("arn:aws:s3:::bkt/a*", "arn:aws:s3:::bkt/a/b/c.txt", YES),
+        ("arn:aws:s3:::bkt/?", "arn:aws:s3:::bkt/x", YES),
+        ("arn:aws:s3:::bkt/?", "arn:aws:s3:::bkt/xy", NO),
+        ("arn:aws:s3:::BKT/*", "arn:aws:s3:::bkt/key", NO),
+        ("ARN:AWS:S3:::bkt/*", "arn:aws:s3:::bkt/key", YES),
+        ("arn:aws:logs:*:111111111111:log-group:*", "arn:aws:logs:eu-west-1:111111111111:log-group:g:log-stream:s", YES),
+        ("arn:aws:iam::*:role/x", "arn:aws:iam::111111111111:role/x", YES),
+        ("arn:aws:ec2:eu-*:*:instance/*", "arn:aws:ec2:us-east-1:111111111111:instance/i-1", NO),
+        ("*", "arn:aws:s3:::bkt/key", YES),
+        ("*", "*", YES),
+        ("arn:aws:s3:::bkt/*", "*", NO),
+        # Only under the undocumented reading of a segment-final `*`.
+        ("arn:aws:s3:*", "arn:aws:s3:::bkt/key", MAYBE),
+        ("arn:aws:iam::111111111111*", "arn:aws:iam::111111111111:role/x", MAYBE),
+    ],
+)
+def test_resource_matching(pattern: str, resource: str, expected: object) -> None:
+    assert ResourceMatcher(texts(pattern), substitute=True).match(resource, {}) is expected
+
+
+def test_resource_with_unknown_variable_value_is_maybe() -> None:
+    matcher = ResourceMatcher(texts("arn:aws:s3:::bkt/${aws:userid}/*"), substitute=True)
+    assert matcher.match("arn:aws:s3:::bkt/AIDA/x", {"aws:userid": UNKNOWN}) is MAYBE
+    assert matcher.match("arn:aws:s3:::bkt/AIDA/x", {"aws:userid": "AIDA"}) is YES
+    assert matcher.match("arn:aws:s3:::bkt/AIDA/x", {}) is NO
+
+
+def test_substituted_value_is_never_a_wildcard() -> None:
+    matcher = ResourceMatcher(texts("arn:aws:s3:::bkt/${aws:PrincipalTag/p}/x"), substitute=True)
+    assert matcher.match("arn:aws:s3:::bkt/a*/x", {"aws:principaltag/p": "a*"}) is YES
+    assert matcher.match("arn:aws:s3:::bkt/abc/x", {"aws:principaltag/p": "a*"}) is NO
+
+
+@settings(max_examples=200)
+@given(pattern=st.text(alphabet=ALPHABET, max_size=8), value=st.text(alphabet=ALPHABET, max_size=10))
+def test_glob_agrees_with_fnmatch(pattern: str, value: str) -> None:
+    assert glob_matches(pattern, value) == fnmatchcase(value, pattern)
+
+
+@settings(max_examples=200)
+@given(value=PLAIN, suffix=PLAIN)
+def test_literal_text_matches_only_itself(value: str, suffix: str) -> None:
+    assert glob_matches(literal(value), value)
+    assert glob_matches(literal(value) + "*", value + suffix)
+    assert glob_matches(literal(value + "*"), value + suffix) == (suffix == "*")
+
+
+@settings(max_examples=200)
+@given(service=SEGMENT, name=SEGMENT)
+def test_actions_ignore_case(service: str, name: str) -> None:
+    action = f"{service}:{name}"
+    matcher = ActionMatcher(texts(action.upper()))
+    assert matcher.match(action.lower()) is YES
+    assert matcher.match(action.swapcase()) is YES
+
+
+@st.composite
+def arn_and_pattern(draw: st.DrawFn) -> tuple[str, str]:
+    """An ARN and a pattern made from it by replacing a stretch of some segments with `*`."""
+    segments = ["arn", "aws", draw(SEGMENT), draw(SEGMENT), draw(st.sampled_from(["111111111111", ""]))]
+    resource = draw(st.text(alphabet=st.sampled_from("abc/:-1"), min_size=1, max_size=12))
+    arn = ":".join([*segments, resource])
+    pattern_parts = []
+    for part in [*segments[1:], resource]:
+        start = draw(st.integers(0, len(part)))
+        end = draw(st.integers(start, len(part)))
+        pattern_parts.append(part[:start] + "*" + part[end:] if draw(st.booleans()) else part)
+    return arn, ":".join(["arn", *pattern_parts])
+
+
+@settings(max_examples=200)
+@given(pair=arn_and_pattern())
+def test_wildcarded_arn_matches_as_arn_and_as_string(pair: tuple[str, str]) -> None:
+    arn, pattern = pair
+    assert arn_matches(pattern, arn)
+    assert glob_matches(pattern, arn)
+
+
+@settings(max_examples=200)
+@given(account=st.from_regex(r"[0-9]{12}", fullmatch=True), region=SEGMENT, other=st.from_regex(r"[0-9]{12}", fullmatch=True))
+def test_star_in_a_prefix_segment_never_crosses_a_colon(account: str, region: str, other: str) -> None:
+    # `*` in the region segment must not swallow "region:account" to reach a later account.
+    value = f"arn:aws:svc:{region}:{other}:thing/{account}"
+    pattern = f"arn:aws:svc:*:{account}:thing/*"
+    assert arn_matches(pattern, value) == (other == account)
+    assert glob_matches(f"arn:aws:svc:*:{account}*", value) == (other == account or f":{account}" in value)

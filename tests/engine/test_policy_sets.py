@@ -1,0 +1,183 @@
+"""Evaluation logic beyond §7: organizations, cross-account roles, anonymous and root callers, explanations and the
+checks AWS makes before it stores a policy."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from linter.engine.context import InvalidRequestError
+from linter.engine.policies import InvalidPolicyError
+from linter.model import PolicyKind
+
+if TYPE_CHECKING:
+    from tests.engine.conftest import Engine
+
+A, B = "111111111111", "222222222222"
+ALICE = f"arn:aws:iam::{A}:user/alice"
+BOB_SESSION = f"arn:aws:sts::{B}:assumed-role/Reader/s1"
+OBJECT = "arn:aws:s3:::bkt/key"
+
+
+def allow(action: Any = "s3:GetObject", resource: Any = "arn:aws:s3:::bkt/*", **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def test_scps_skip_the_management_account(engine: Engine) -> None:
+    identity = [engine.policy(allow())]
+    scp = engine.policy(allow("ec2:*", "*"), name="scp.json")
+    member = engine.decide(ALICE, "s3:GetObject", OBJECT, identity=identity, scps=[[scp]])
+    assert engine.outcome(member) == ("implicitDeny", ["identity.json#0"], ("scp:level 0",))
+    management = engine.decide(
+        ALICE, "s3:GetObject", OBJECT, identity=identity, scps=[[scp]], principal_is_management_account=True
+    )
+    assert engine.outcome(management) == ("allowed", ["identity.json#0"], ())
+    assert (member.allowed_by_organizations, management.allowed_by_organizations) == (False, None)
+
+
+def test_rcps_skip_the_management_account_and_need_an_allow_per_level(engine: Engine) -> None:
+    identity = [engine.policy(allow())]
+    full = engine.policy({**allow("*", "*"), "Principal": "*"}, name="rcp-full.json")
+    decision = engine.decide(ALICE, "s3:GetObject", OBJECT, identity=identity, rcps=[[full], []])
+    assert engine.outcome(decision) == ("implicitDeny", ["rcp-full.json#0", "identity.json#0"], ("rcp:level 1",))
+    skipped = engine.decide(
+        ALICE, "s3:GetObject", OBJECT, identity=identity, rcps=[[full], []], resource_owner_is_management_account=True
+    )
+    assert engine.outcome(skipped) == ("allowed", ["identity.json#0"], ())
+
+
+def test_cross_account_role_grant_still_needs_the_identity_allow(engine: Engine) -> None:
+    bucket = engine.policy(allow(Principal={"AWS": f"arn:aws:iam::{B}:role/Reader"}), name="bucket.json")
+    alone = engine.check(BOB_SESSION, "s3:GetObject", OBJECT, owner=A, resource=bucket)
+    assert alone == ("implicitDeny", ["bucket.json#0"], ("identity",))
+    identity = [engine.policy(allow())]
+    both = engine.check(BOB_SESSION, "s3:GetObject", OBJECT, owner=f"arn:aws:iam::{A}:root", resource=bucket, identity=identity)
+    assert both == ("allowed", ["bucket.json#0", "identity.json#0"], ())
+
+
+def test_role_arn_with_a_path_covers_its_sessions(engine: Engine) -> None:
+    bucket = engine.policy(allow(Principal={"AWS": f"arn:aws:iam::{B}:role/teams/Reader"}), name="bucket.json")
+    identity = [engine.policy(allow())]
+    outcome = engine.check(BOB_SESSION, "s3:GetObject", OBJECT, owner=A, resource=bucket, identity=identity)
+    assert outcome == ("allowed", ["bucket.json#0", "identity.json#0"], ())
+
+
+def test_deny_not_principal_needs_every_level_of_a_session(engine: Engine) -> None:
+    def bucket(listed: list[str]) -> Any:
+        return engine.policy(
+            {"Effect": "Deny", "NotPrincipal": {"AWS": listed}, "Action": "s3:*", "Resource": "*"}, name="bucket.json"
+        )
+
+    identity = [engine.policy(allow())]
+    role_and_account = bucket([f"arn:aws:iam::{B}:role/Reader", f"arn:aws:iam::{B}:root"])
+    spared = engine.check(BOB_SESSION, "s3:GetObject", OBJECT, owner=B, identity=identity, resource=role_and_account)
+    assert spared == ("allowed", ["identity.json#0"], ())
+    session_and_account = bucket([BOB_SESSION, f"arn:aws:iam::{B}:root"])
+    denied = engine.check(BOB_SESSION, "s3:GetObject", OBJECT, owner=B, identity=identity, resource=session_and_account)
+    assert denied == ("explicitDeny", ["bucket.json#0"], ())
+
+
+def test_allow_not_principal_grants_everyone_else_including_anonymous(engine: Engine) -> None:
+    bucket = engine.policy(allow(NotPrincipal={"AWS": [ALICE, f"arn:aws:iam::{A}:root"]}), name="bucket.json")
+    anonymous = engine.decide("anonymous", "s3:GetObject", OBJECT, owner=A, resource=bucket)
+    assert engine.outcome(anonymous) == ("allowed", ["bucket.json#0"], ())
+    assert anonymous.notes == ("bucket.json:4:5 (statement 0): current AWS docs say NotPrincipal with Allow is not supported",)
+    assert engine.check(ALICE, "s3:GetObject", OBJECT, resource=bucket) == ("implicitDeny", [], ("identity", "resource"))
+
+
+def test_anonymous_needs_a_grant_to_everyone(engine: Engine) -> None:
+    named = engine.policy(allow(Principal={"AWS": ALICE}), name="bucket.json")
+    assert engine.check("anonymous", "s3:GetObject", OBJECT, owner=A, resource=named) == ("implicitDeny", [], ("resource",))
+
+
+def test_root_user_needs_no_identity_policy(engine: Engine) -> None:
+    root = f"arn:aws:iam::{A}:root"
+    assert engine.check(root, "s3:GetObject", OBJECT) == ("allowed", [], ())
+    deny = engine.policy({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}, name="bucket.json")
+    assert engine.check(root, "s3:GetObject", OBJECT, resource=deny) == ("explicitDeny", ["bucket.json#0"], ())
+
+
+def test_explicit_deny_in_any_policy_type_is_final(engine: Engine) -> None:
+    identity = [engine.policy(allow())]
+    deny = {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}
+    for where in ("boundary", "session"):
+        policy = engine.policy(allow(), deny, name=f"{where}.json")
+        outcome = engine.check(f"arn:aws:sts::{A}:assumed-role/R/s", "s3:GetObject", OBJECT, identity=identity, **{where: policy})
+        assert outcome == ("explicitDeny", [f"{where}.json#1"], ())
+    scp = engine.policy(allow("*", "*"), deny, name="scp.json")
+    assert engine.check(ALICE, "s3:GetObject", OBJECT, identity=identity, scps=[[scp]]) == (
+        "explicitDeny",
+        ["scp.json#1"],
+        (),
+    )
+
+
+def test_decision_details_and_explanation(engine: Engine) -> None:
+    identity = [engine.policy({**allow(), "Sid": "Read"}, name="alice.json")]
+    boundary = engine.policy(allow("ec2:*", "*"), name="boundary.json")
+    decision = engine.decide(ALICE, "s3:GetObject", OBJECT, identity=identity, boundary=boundary)
+    assert decision.allowed_by_boundary is False
+    assert decision.explain() == (
+        "implicitDeny\n"
+        "  alice.json:4:5: Allow by identity policy alice.json, statement 0 ('Read')\n"
+        "  no Allow in: boundary"
+    )
+
+
+def test_missing_context_keys_come_from_statements_that_match_the_request(engine: Engine) -> None:
+    identity = [
+        engine.policy(
+            allow(Condition={"StringEquals": {"aws:SourceVpce": "vpce-1", "aws:PrincipalAccount": A}}),
+            allow("ec2:*", "*", Condition={"Bool": {"aws:ViaAWSService": "true"}}),
+        )
+    ]
+    decision = engine.decide(ALICE, "s3:GetObject", OBJECT, identity=identity)
+    assert decision.missing_context_keys == ("aws:SourceVpce",)
+
+
+@pytest.mark.parametrize(
+    ("statement", "role", "message"),
+    [
+        (allow(Principal="*"), "identity", r"identity.json:4:5 \(statement 0\): Principal is not allowed in a identity"),
+        (allow(), "resource", r"a resource policy statement needs a Principal"),
+        ({"Effect": "Allow", "Action": "s3:*"}, "identity", r"a statement needs Resource or NotResource"),
+        (allow(resource="bkt/*"), "identity", r"Resource 'bkt/\*' must be '\*' or an ARN"),
+        ({**allow(), "Effect": "allow"}, "identity", r"Effect must be 'Allow' or 'Deny', not 'allow'"),
+        (allow(Principal={"AWS": f"arn:aws:iam::{A}:group/g"}), "resource", r"groups are never principals"),
+        (allow(Principal={"AWS": "alice"}), "resource", r"not an account id or IAM/STS principal ARN"),
+        ({**allow(), "Principal": {"AWS": ALICE}}, "rcps", r"supports only \"Principal\": \"\*\""),
+        ({"Effect": "Allow", "Resource": "*"}, "identity", r"^identity.json:4:5: Statement\[0\]: one of Action or NotAction is required$"),
+    ],
+)
+def test_policies_aws_would_reject(engine: Engine, statement: dict[str, Any], role: str, message: str) -> None:
+    policy = engine.policy(statement, kind=PolicyKind.IDENTITY)
+    sets: dict[str, Any] = {
+        "identity": {"identity": [policy]},
+        "resource": {"resource": policy},
+        "rcps": {"rcps": [[policy]]},
+    }
+    with pytest.raises(InvalidPolicyError, match=message):
+        engine.decide(ALICE, "s3:GetObject", OBJECT, **sets[role])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"principal": "arn:aws:s3:::bkt"}, "unsupported caller"),
+        ({"action": "GetObject"}, "expected service:Action"),
+        ({"owner": "bkt-owner"}, "expected an account id or arn:aws:iam::ID:root"),
+    ],
+)
+def test_requests_the_engine_rejects(engine: Engine, kwargs: dict[str, str], message: str) -> None:
+    principal = kwargs.pop("principal", ALICE)
+    action = kwargs.pop("action", "s3:GetObject")
+    with pytest.raises(InvalidRequestError, match=message):
+        engine.decide(principal, action, OBJECT, **kwargs)
+
+
+def test_policies_are_compiled_once(engine: Engine) -> None:
+    from linter.engine.policies import compile_policy
+
+    policy = engine.policy(allow())
+    assert compile_policy(policy) is compile_policy(policy)
