@@ -17,17 +17,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
 import re
+import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from operator import eq, ge, gt, le, lt
-from typing import Any
+from typing import Any, NamedTuple
 
 from linter.engine.context import UNKNOWN, Context, Unknown, as_utc
-from linter.engine.matching import arn_source, compile_any, glob_source
+from linter.engine.matching import arn_matches, arn_source, compile_any, glob_matches, glob_source
 from linter.engine.operators import BaseOperator, Family, Operator, OperatorError, parse_operator
 from linter.engine.tri import MAYBE, NO, YES, Tri, negate
 from linter.engine.variables import Template, parse, plain
@@ -70,20 +70,54 @@ def parse_date(text: str) -> datetime | None:
         return None
 
 
-@lru_cache(maxsize=4096)
-def parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+class Address(NamedTuple):
+    version: int  # 4 or 6
+    value: int
+
+
+class Network(NamedTuple):
+    """A CIDR range; a bare address is a /32 (or /128) and host bits are ignored, as IAM reads them."""
+
+    version: int
+    first: int
+    last: int
+    prefix: int
+
+    def __contains__(self, address: object) -> bool:
+        return (
+            isinstance(address, Address)
+            and address.version == self.version
+            and self.first <= address.value <= self.last
+        )
+
+
+def _address(text: str) -> Address | None:
+    # inet_pton is strict (no short or zero-padded IPv4 forms) and far quicker than the ipaddress module.
+    family, version = (socket.AF_INET6, 6) if ":" in text else (socket.AF_INET, 4)
     try:
-        return ipaddress.ip_network(text.strip(), strict=False)
-    except ValueError:
+        return Address(version, int.from_bytes(socket.inet_pton(family, text), "big"))
+    except (OSError, ValueError):  # ValueError: an embedded NUL
         return None
 
 
 @lru_cache(maxsize=4096)
-def parse_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(text.strip())
-    except ValueError:
+def parse_address(text: str) -> Address | None:
+    return _address(text.strip())
+
+
+@lru_cache(maxsize=4096)
+def parse_network(text: str) -> Network | None:
+    address_text, slash, prefix_text = text.strip().partition("/")
+    address = _address(address_text)
+    if address is None:
         return None
+    width = 32 if address.version == 4 else 128
+    if slash and not (prefix_text.isdigit() and int(prefix_text) <= width):
+        return None
+    prefix = int(prefix_text) if slash else width
+    host_bits = width - prefix
+    first = address.value >> host_bits << host_bits
+    return Network(address.version, first, first | ((1 << host_bits) - 1), prefix)
 
 
 def parse_bool(text: str) -> str | None:
@@ -145,12 +179,10 @@ class CompiledCondition:
         else:
             patterns = values
         if family is Family.ARN:
-            return self._with_templates(_regex_test(patterns, arn_source), lambda p, v: _regex_test([p], arn_source)(v))
+            return self._with_templates(_regex_test(patterns, arn_source), arn_matches)
         if family is Family.STRING:
             if comparison == "like":
-                return self._with_templates(
-                    _regex_test(patterns, glob_source), lambda p, v: _regex_test([p], glob_source)(v)
-                )
+                return self._with_templates(_regex_test(patterns, glob_source), glob_matches)
             if comparison == "equals-ignore-case":
                 folded = {plain(p).casefold() for p in patterns}
                 return self._with_templates(
@@ -187,6 +219,8 @@ class CompiledCondition:
         return compare
 
     def _with_templates(self, static: Callable[[str], bool], dynamic: Callable[[str, str], bool]) -> Comparator:
+        """`static` tests a request value against the values without variables; `dynamic(pattern, value)` against
+        a value whose variables this request has filled in."""
         templates = self._templates
         if not templates:
             return lambda value, _context: YES if static(value) else NO

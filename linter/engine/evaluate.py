@@ -22,7 +22,7 @@ implicitDeny into allowed.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -41,7 +41,7 @@ from linter.engine.explain import Decision, DecisionText, MatchedStatement
 from linter.engine.policies import CompiledStatement, Role, compile_policy
 from linter.engine.principals import Grant, grant_of, names_caller, not_principal_applies
 from linter.engine.public_access import is_public
-from linter.engine.tri import NO, YES, Tri
+from linter.engine.tri import MAYBE, NO, YES, Tri
 from linter.model import Policy
 
 
@@ -102,6 +102,10 @@ class _Group:
         return found
 
 
+# Decisions are remembered per policy set: a batch asks the same question about many object keys.
+_DECISIONS_PER_SET = 4096
+
+
 class CompiledPolicySet:
     def __init__(self, source: PolicySet) -> None:
         self.source = source
@@ -112,6 +116,29 @@ class CompiledPolicySet:
         self.resource_is_public = self.resource is not None and is_public(self.resource.policies[0])
         self.scps = tuple(_Group(f"scp:level {i}", Role.SCP, level) for i, level in enumerate(source.scps))
         self.rcps = tuple(_Group(f"rcp:level {i}", Role.RCP, level) for i, level in enumerate(source.rcps))
+        every = (self.identity, self.boundary, self.session, self.resource, *self.scps, *self.rcps)
+        self._groups = tuple(group for group in every if group is not None)
+        self._decisions: dict[Hashable, Decision] = {}
+
+    def resource_signature(self, action: str, resource: str, context: Context) -> tuple[object, ...]:
+        """How the resource matches each statement that may concern the action: all that a decision depends on
+        the resource ARN for, besides the resource's account and whether a key or trust policy must allow."""
+        signature: list[object] = []
+        for group in self._groups:
+            for statement, _ in group.candidates(action):
+                if statement.resources is not None:
+                    found = statement.resources.match(resource, context)
+                    # The reasons for a doubt end up in warnings, so they are part of what the decision depends on.
+                    signature.append(found if found is not MAYBE else statement.resources.doubt(resource, context))
+        return tuple(signature)
+
+    def remembered(self, key: Hashable) -> Decision | None:
+        return self._decisions.get(key)
+
+    def remember(self, key: Hashable, decision: Decision) -> None:
+        if len(self._decisions) >= _DECISIONS_PER_SET:
+            self._decisions.clear()
+        self._decisions[key] = decision
 
 
 class _Hit(NamedTuple):
@@ -132,7 +159,8 @@ _ACCOUNT_ID = re.compile(r"\d{12}")
 _ACCOUNT_ROOT = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):root")
 
 
-def _resource_account(request: Request, caller: Caller) -> str | None:
+def _resource_account(request: Request, caller_account: str | None) -> str | None:
+    """The explicit owner, else the account in the resource ARN, else the caller's (as the simulator assumes)."""
     owner = request.resource_owner
     if owner:
         if _ACCOUNT_ID.fullmatch(owner):
@@ -144,17 +172,17 @@ def _resource_account(request: Request, caller: Caller) -> str | None:
     parts = request.resource.split(":", 5)
     if len(parts) == 6 and _ACCOUNT_ID.fullmatch(parts[4]):
         return parts[4]
-    return caller.account
+    return caller_account
 
 
 def _always_needs_resource_policy(action: str, resource: str) -> bool:
-    """KMS key policies and role trust policies must allow even in the same account (EVAL)."""
+    """KMS key policies and role trust policies must allow even in the same account (EVAL); `action` lower-cased."""
     parts = resource.split(":", 5)
     if len(parts) < 6:
         return False
     service = parts[2].lower()
     return service == "kms" or (
-        service == "iam" and parts[5].startswith("role/") and action.lower().startswith("sts:assumerole")
+        service == "iam" and parts[5].startswith("role/") and action.startswith("sts:assumerole")
     )
 
 
@@ -165,13 +193,32 @@ def evaluate(request: Request, policies: PolicySet, *, now: datetime | None = No
     if request.principal is None:
         if policies.resource is not None:
             raise InvalidRequestError("a resource policy needs a named caller")
-        caller = Caller(arn="", kind=CallerKind.UNNAMED)
-        caller = Caller(arn="", kind=CallerKind.UNNAMED, account=_resource_account(request, caller))
+        owner = _resource_account(request, None)
+        caller = Caller(arn="", kind=CallerKind.UNNAMED, account=owner)
     else:
         caller = parse_caller(request.principal)
-    owner = _resource_account(request, caller)
+        owner = _resource_account(request, caller.account)
     context = build_context(caller, request.context, now or datetime.now(UTC), owner)
-    return _Evaluation(request, policies.compiled, caller, owner, context).decision()
+    compiled = policies.compiled
+    action = request.action.lower()
+    needs_resource_policy = _always_needs_resource_policy(action, request.resource)
+    # Everything the decision depends on. The resource ARN counts only through how it matches each statement.
+    key = (
+        caller,
+        owner,
+        action,
+        needs_resource_policy,
+        tuple(context.items()),
+        compiled.resource_signature(action, request.resource, context),
+    )
+    decision = compiled.remembered(key)
+    if decision is None:
+        evaluation = _Evaluation(
+            request, compiled, caller, owner=owner, context=context, needs_resource_policy=needs_resource_policy
+        )
+        decision = evaluation.decision()
+        compiled.remember(key, decision)
+    return decision
 
 
 class _Hits:
@@ -200,7 +247,14 @@ _NOTHING = _Hits()
 
 class _Evaluation:
     def __init__(
-        self, request: Request, policies: CompiledPolicySet, caller: Caller, owner: str | None, context: Context
+        self,
+        request: Request,
+        policies: CompiledPolicySet,
+        caller: Caller,
+        *,
+        owner: str | None,
+        context: Context,
+        needs_resource_policy: bool,
     ) -> None:
         self.policies = policies
         self.caller = caller
@@ -213,7 +267,6 @@ class _Evaluation:
         self.missing: set[str] = set()
         self.denies = _Hits()
         self.notes: list[str] = []
-        needs_resource_policy = _always_needs_resource_policy(self.action, request.resource)
         self.resource_required = needs_resource_policy and policies.resource is not None
         if needs_resource_policy and policies.resource is None:
             self.notes.append(
@@ -349,9 +402,8 @@ class _Evaluation:
         for hit in doubtful:
             reasons = hit.statement.doubts(self.action, self.resource, self.context)
             because = "; ".join(reasons) or "unresolved Principal or NotPrincipal value"
-            warnings.append(
-                f"{hit.statement.where} of {hit.label} policy {hit.statement.policy.name} may or may not apply: {because}"
-            )
+            where = f"{hit.statement.where} of {hit.label} policy {hit.statement.policy.name}"
+            warnings.append(f"{where} may or may not apply: {because}")
         if ambiguous:
             warnings.append(
                 "a same-account grant to Principal '*' and a role session: the docs do not say whether it counts as "

@@ -44,8 +44,9 @@ class MatchedStatement:
 @dataclass(frozen=True, slots=True)
 class Decision:
     """`decision` is the least permissive outcome the engine cannot rule out; when the uncertain parts could change
-    it, `uncertain` is set and `possible` lists every outcome they allow. `warnings` say what was uncertain, `notes`
-    explain rules that applied."""
+    it, `uncertain` is set and `possible` lists every outcome they allow. `matched`: for explicitDeny the Deny
+    statements, otherwise the Allow statements that counted (for implicitDeny, those that were not enough).
+    `warnings` say what was uncertain, `notes` explain rules that applied."""
 
     decision: DecisionText
     matched: tuple[MatchedStatement, ...] = ()
@@ -64,7 +65,7 @@ class Decision:
 
     def explain(self) -> str:
         lines = [
-            f"{self.decision}{' (uncertain: could be ' + ' or '.join(self.possible) + ')' if self.uncertain else ''}"
+            f"{self.decision} (uncertain: could be {' or '.join(self.possible)})" if self.uncertain else self.decision
         ]
         lines += [f"  {m.render()}" for m in self.matched]
         if self.failed_to_allow:

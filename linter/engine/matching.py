@@ -24,6 +24,7 @@ from linter.engine.variables import LITERAL_MARKERS, Template, literal, parse
 from linter.model import Text
 
 _ARN_PREFIX_SEGMENTS = 5  # arn, partition, service, region, account
+_LENIENT_ONLY = "matches only if a segment-final '*' crosses ':' (documented as 'can')"
 
 
 def _translate(pattern: str, star: str, one: str) -> str:
@@ -67,8 +68,8 @@ def compile_any(sources: tuple[str, ...], ignore_case: bool = False) -> re.Patte
     return re.compile("|".join(f"(?:{source})" for source in sources), flags)
 
 
-def glob_matches(pattern: str, value: str, ignore_case: bool = False) -> bool:
-    return compile_any((glob_source(pattern),), ignore_case).fullmatch(value) is not None
+def glob_matches(pattern: str, value: str) -> bool:
+    return compile_any((glob_source(pattern),)).fullmatch(value) is not None
 
 
 def arn_matches(pattern: str, value: str, final_star_crosses: bool = False) -> bool:
@@ -160,14 +161,14 @@ class ResourceMatcher:
     def doubt(self, resource: str, context: Context) -> str:
         reasons = []
         if self._lenient is not None and self._lenient.fullmatch(resource):
-            reasons.append("matches only if a segment-final '*' crosses ':' (documented as 'can')")
+            reasons.append(_LENIENT_ONLY)
         for template in self.templates:
             pattern = template.resolve(context)
             if pattern is UNKNOWN:
                 unknown = [v.text for v in template.variables if context.get(v.key) is UNKNOWN]
                 reasons.append(f"policy variable {', '.join(unknown)} has an unknown value")
             elif isinstance(pattern, str) and arn_matches(pattern, resource, final_star_crosses=True):
-                reasons.append("matches only if a segment-final '*' crosses ':' (documented as 'can')")
+                reasons.append(_LENIENT_ONLY)
         if self.unresolved:
             reasons.append(f"unresolved Resource value {', '.join(self.unresolved)}")
         return "; ".join(reasons)

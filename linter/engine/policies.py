@@ -46,9 +46,10 @@ class CompiledStatement:
         "_matched",
         "actions",
         "allow",
+        "certainty",
         "conditions",
         "deny",
-        "effect",
+        "doubts_of_its_own",
         "not_action",
         "not_principal",
         "not_resource",
@@ -63,9 +64,15 @@ class CompiledStatement:
         self.policy = policy
         self.statement = statement
         self.problems: list[str] = []
+        # Doubts about the statement as a whole cap every answer it gives at MAYBE.
+        self.doubts_of_its_own: list[str] = []
         effect = statement.effect
-        # An unresolved Effect may be either: the statement sits in both lists, never more than MAYBE.
-        self.effect = MAYBE if effect is not None and effect.is_unknown else YES
+        if effect is not None and effect.is_unknown:
+            # An unresolved Effect may be either: the statement sits in both lists.
+            self.doubts_of_its_own.append(f"unresolved Effect {effect.unresolved}")
+        if policy.version is not None and policy.version.is_unknown and _mentions_variables(statement):
+            self.doubts_of_its_own.append(f"unresolved Version {policy.version.unresolved} decides what '${{' means")
+        self.certainty = MAYBE if self.doubts_of_its_own else YES
         self.allow = effect is not None and (effect.is_unknown or effect.value == "Allow")
         self.deny = effect is not None and (effect.is_unknown or effect.value == "Deny")
         if effect is not None and not effect.is_unknown and effect.value not in ("Allow", "Deny"):
@@ -117,7 +124,7 @@ class CompiledStatement:
                 if holds is NO:
                     return NO
                 found = min(found, holds)
-        return min(found, self.effect)
+        return min(found, self.certainty)
 
     def action_matches(self, action: str) -> Tri:
         """Action or NotAction against a lower-cased action name."""
@@ -126,9 +133,7 @@ class CompiledStatement:
 
     def doubts(self, action: str, resource: str, context: Context) -> list[str]:
         """Why `applies` answered MAYBE."""
-        reasons = []
-        if self.effect is MAYBE:
-            reasons.append(f"unresolved Effect {self.statement.effect.unresolved if self.statement.effect else ''}")
+        reasons = list(self.doubts_of_its_own)
         if self.actions.match(action) is MAYBE:
             reasons.append(self.actions.doubt(action))
         if self.resources is not None and self.resources.match(resource, context) is MAYBE:
@@ -158,15 +163,20 @@ class CompiledStatement:
         return f"{self.statement.loc.short()} ({self.statement.label})"
 
 
+def _mentions_variables(statement: Statement) -> bool:
+    values = statement.resources_or_not() + [v for c in statement.conditions for v in c.values]
+    return any("${" in text.value for text in values)
+
+
 _Check = Callable[[CompiledStatement, Role], str | None]
 
 
 def _principal_fits_role(statement: CompiledStatement, role: Role) -> str | None:
     element = "NotPrincipal" if statement.not_principal else "Principal"
     if statement.principals is None:
-        return f"a {role.value} policy statement needs a Principal" if role.takes_principal else None
+        return f"{role.value} policy statements need a Principal" if role.takes_principal else None
     if not role.takes_principal:
-        return f"{element} is not allowed in a {role.value} policy"
+        return f"{element} is not allowed in {role.value} policies"
     if role is Role.RCP and (
         statement.not_principal or any(e.kind is not EntryKind.EVERYONE for e in statement.principals)
     ):

@@ -43,7 +43,7 @@ def _pins_a_fixed_value(condition: Condition) -> bool:
     key = condition.key.value.lower()
     if key == "aws:sourceip" and operator.family is Family.IP:
         networks = [parse_network(value.value) for value in condition.values]
-        return all(n is not None and n.prefixlen >= _NARROWEST_PUBLIC_PREFIX[n.version] for n in networks)
+        return all(n is not None and n.prefix >= _NARROWEST_PUBLIC_PREFIX[n.version] for n in networks)
     return (
         key in _FIXING_KEYS
         and operator.family in (Family.STRING, Family.ARN)

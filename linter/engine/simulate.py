@@ -18,9 +18,9 @@ published example (start just inside the statement's '{', end just past its '}')
 PermissionsBoundaryDecisionDetail appear, as in AWS, only when SCPs or a boundary apply. Ours: "Explanation" and
 "Warnings".
 
-Batches are the hot path: each distinct policy text is parsed and compiled once, and the JSON of every cited
-statement is encoded once; a response line is assembled from those pieces. Everything here is pure: no printing,
-no files. Input AWS would reject raises SimulateRequestError, with a one-line message.
+Batches are the hot path: each distinct policy text is parsed and compiled once, and each distinct decision is
+encoded once; a response line is the request's action and resource around that text. Everything here is pure: no
+printing, no files. Input AWS would reject raises SimulateRequestError, with a one-line message.
 """
 
 from __future__ import annotations
@@ -109,8 +109,9 @@ def _list(request: dict[str, Any], field: str) -> list[Any]:
     return value
 
 
-def _texts(request: dict[str, Any], field: str) -> tuple[str, ...]:
-    return tuple(_text(value, f"{field}.{i}") for i, value in enumerate(_list(request, field), 1))
+def _texts(values: list[Any], name: str) -> tuple[str, ...]:
+    # Names are formatted only for a message: this runs for every line of a batch.
+    return tuple(value if isinstance(value, str) else _text(value, f"{name}.{i}") for i, value in enumerate(values, 1))
 
 
 def _optional_text(request: dict[str, Any], field: str) -> str | None:
@@ -121,11 +122,9 @@ def _optional_text(request: dict[str, Any], field: str) -> str | None:
 def _levels(request: dict[str, Any], field: str, inner: str) -> tuple[tuple[str, ...], ...]:
     levels = []
     for number, level in enumerate(_list(request, field), 1):
-        if not isinstance(level, dict) or set(level) - {inner}:
+        if not isinstance(level, dict) or level.keys() - {inner}:
             raise SimulateRequestError(f"{field}.{number} must be an object with {inner}")
-        levels.append(
-            tuple(_text(value, f"{field}.{number}.{inner}.{i}") for i, value in enumerate(_list(level, inner), 1))
-        )
+        levels.append(_texts(_list(level, inner), f"{field}.{number}.{inner}"))
     return tuple(levels)
 
 
@@ -137,11 +136,11 @@ def _flag(request: dict[str, Any], field: str) -> bool:
 
 
 def _policy_inputs(request: dict[str, Any]) -> _PolicyInputs:
-    boundary = _texts(request, "PermissionsBoundaryPolicyInputList")
+    boundary = _texts(_list(request, "PermissionsBoundaryPolicyInputList"), "PermissionsBoundaryPolicyInputList")
     if len(boundary) > 1:
         raise SimulateRequestError("PermissionsBoundaryPolicyInputList takes at most one policy")
     return _PolicyInputs(
-        identity=_texts(request, "PolicyInputList"),
+        identity=_texts(_list(request, "PolicyInputList"), "PolicyInputList"),
         boundary=boundary,
         resource=_optional_text(request, "ResourcePolicy"),
         session=_optional_text(request, "SessionPolicy"),
@@ -215,20 +214,19 @@ def _context_value(values: tuple[str, ...], kind: str) -> ContextInput:
 def _context(entries: list[Any]) -> dict[str, ContextInput]:
     context: dict[str, ContextInput] = {}
     for number, entry in enumerate(entries, 1):
-        where = f"ContextEntries.{number}"
         if not isinstance(entry, dict):
-            raise SimulateRequestError(f"{where} must be an object")
+            raise SimulateRequestError(f"ContextEntries.{number} must be an object")
         name, values, kind = entry.get("ContextKeyName"), entry.get("ContextKeyValues"), entry.get("ContextKeyType")
-        if not isinstance(name, str) or not name:
-            raise SimulateRequestError(f"{where}: ContextKeyName must be a non-empty string")
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise SimulateRequestError(f"{where}: ContextKeyValues must be a list of strings")
-        if kind is not None and not isinstance(kind, str):
-            raise SimulateRequestError(f"{where}: ContextKeyType must be a string")
         try:
+            if not isinstance(name, str) or not name:
+                raise ValueError("ContextKeyName must be a non-empty string")
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                raise ValueError("ContextKeyValues must be a list of strings")
+            if kind is not None and not isinstance(kind, str):
+                raise ValueError("ContextKeyType must be a string")
             context[name] = _context_value(tuple(values), kind or "string")
         except ValueError as error:
-            raise SimulateRequestError(f"{where}: {error}") from None
+            raise SimulateRequestError(f"ContextEntries.{number}: {error}") from None
     return context
 
 
@@ -253,9 +251,9 @@ def requests_of(request: object) -> tuple[list[Request], PolicySet]:
     """The engine's requests (action x resource) and policy set for one simulate request."""
     if not isinstance(request, dict):
         raise SimulateRequestError("a simulate request must be a JSON object")
-    unknown = sorted(set(request) - _FIELDS)
+    unknown = request.keys() - _FIELDS
     if unknown:
-        raise SimulateRequestError(f"unknown request field {unknown[0]!r}")
+        raise SimulateRequestError(f"unknown request field {min(unknown)!r}")
     caller = request.get("CallerArn")
     if caller is None and request.get("ResourcePolicy") is not None:
         raise SimulateRequestError("CallerArn is required with a ResourcePolicy")
@@ -276,71 +274,61 @@ def requests_of(request: object) -> tuple[list[Request], PolicySet]:
 # --- the response --------------------------------------------------------------------------------------------------
 
 
-class _Raw(str):
-    """JSON text encoded once and reused in every response that cites it."""
-
-
-def _encode(value: Any) -> str:
-    """Compact JSON, as json.dumps(separators=(",", ":")) writes it, with _Raw pieces copied as they are."""
-    if isinstance(value, _Raw):
-        return value
-    if isinstance(value, str):
-        return str(encode_basestring_ascii(value))
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{encode_basestring_ascii(k)}:{_encode(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(map(_encode, value)) + "]"
-    return json.dumps(value)
+def _compact(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"))
 
 
 def _position(line: int, column: int | None) -> dict[str, int]:
     return {"Line": line, "Column": column or 1}
 
 
-_CITED: dict[int, tuple[MatchedStatement, _Raw, _Raw]] = {}
-
-
-def _cited(statement: MatchedStatement) -> tuple[_Raw, _Raw]:
-    """A statement as a MatchedStatements entry and as a DecidingStatements entry, encoded once."""
-    found = _CITED.get(id(statement))
-    if found is not None and found[0] is statement:
-        return found[1], found[2]
+def _matched_statement(statement: MatchedStatement) -> dict[str, Any]:
     loc = statement.loc
-    matched = {
+    return {
         "SourcePolicyId": statement.policy,
         "SourcePolicyType": _SOURCE_POLICY_TYPES.get(statement.policy_type, "none"),
         "StartPosition": _position(loc.line, loc.column + 1),
         "EndPosition": _position(loc.end_line or loc.line, loc.end_column),
     }
-    if len(_CITED) >= 8192:
-        _CITED.clear()
-    _CITED[id(statement)] = entry = (statement, _Raw(_encode(matched)), _Raw(_encode(statement.to_json())))
-    return entry[1], entry[2]
 
 
-def _result(action: str, resource: str, decision: Decision) -> dict[str, Any]:
-    cited = [_cited(m) for m in decision.matched]
-    result: dict[str, Any] = {
-        "EvalActionName": action,
-        "EvalResourceName": resource,
+def _rest_of_result(decision: Decision) -> dict[str, Any]:
+    """An EvaluationResults entry after EvalActionName and EvalResourceName."""
+    rest: dict[str, Any] = {
         "EvalDecision": decision.decision,
-        "MatchedStatements": [matched for matched, _ in cited],
+        "MatchedStatements": [_matched_statement(m) for m in decision.matched],
         "MissingContextValues": list(decision.missing_context_keys),
     }
     if decision.allowed_by_organizations is not None:
-        result["OrganizationsDecisionDetail"] = {"AllowedByOrganizations": decision.allowed_by_organizations}
+        rest["OrganizationsDecisionDetail"] = {"AllowedByOrganizations": decision.allowed_by_organizations}
     if decision.allowed_by_boundary is not None:
-        result["PermissionsBoundaryDecisionDetail"] = {"AllowedByPermissionsBoundary": decision.allowed_by_boundary}
-    result["Explanation"] = {
+        rest["PermissionsBoundaryDecisionDetail"] = {"AllowedByPermissionsBoundary": decision.allowed_by_boundary}
+    rest["Explanation"] = {
         "Decision": decision.decision,
         "Uncertain": decision.uncertain,
         "PossibleDecisions": list(decision.possible),
-        "DecidingStatements": [deciding for _, deciding in cited],
+        "DecidingStatements": [m.to_json() for m in decision.matched],
         "FailedToAllow": list(decision.failed_to_allow),
         "Notes": list(decision.notes),
     }
-    result["Warnings"] = list(decision.warnings)
-    return result
+    rest["Warnings"] = list(decision.warnings)
+    return rest
+
+
+# The engine hands out the same Decision object for the same question, so each is encoded once.
+_ENCODED: dict[int, tuple[Decision, str]] = {}
+
+
+def _result_text(action: str, resource: str, decision: Decision) -> str:
+    found = _ENCODED.get(id(decision))
+    if found is None or found[0] is not decision:
+        if len(_ENCODED) >= 4096:
+            _ENCODED.clear()
+        found = _ENCODED[id(decision)] = (decision, _compact(_rest_of_result(decision))[1:])
+    head = (
+        f'{{"EvalActionName":{encode_basestring_ascii(action)},"EvalResourceName":{encode_basestring_ascii(resource)}'
+    )
+    return f"{head},{found[1]}"
 
 
 def _response(request: object, now: datetime | None) -> str:
@@ -352,8 +340,8 @@ def _response(request: object, now: datetime | None) -> str:
             decision = evaluate(one, policies, now=moment)
         except InvalidRequestError as error:
             raise SimulateRequestError(str(error)) from None
-        results.append(_result(one.action, one.resource, decision))
-    return _encode({"EvaluationResults": results})
+        results.append(_result_text(one.action, one.resource, decision))
+    return f'{{"EvaluationResults":[{",".join(results)}]}}'
 
 
 def simulate_request(request: object, *, now: datetime | None = None) -> dict[str, Any]:
@@ -370,6 +358,6 @@ def simulate_jsonl(lines: Iterable[str], *, now: datetime | None = None) -> Iter
         try:
             yield _response(json.loads(line), now)
         except json.JSONDecodeError as error:
-            yield _encode({"Error": {"Line": number, "Message": f"invalid JSON at column {error.colno}: {error.msg}"}})
+            yield _compact({"Error": {"Line": number, "Message": f"invalid JSON at column {error.colno}: {error.msg}"}})
         except SimulateRequestError as error:
-            yield _encode({"Error": {"Line": number, "Message": str(error)}})
+            yield _compact({"Error": {"Line": number, "Message": str(error)}})

@@ -61,7 +61,7 @@ class Engine:
 
     def decide(
         self,
-        principal: str,
+        principal: str | None,
         action: str,
         target: str = "*",
         *,

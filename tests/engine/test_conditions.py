@@ -17,6 +17,9 @@ from linter.engine.operators import BASE_OPERATORS
 from linter.engine.tri import MAYBE, NO, YES, Tri, negate
 from linter.model import Condition, Location, Text
 
+# Derandomized and without deadlines: the same examples every run, however loaded the machine.
+PROPERTY = settings(max_examples=200, derandomize=True, deadline=None)
+
 LOC = Location(file="test.json")
 NON_NULL = sorted(name for name, op in BASE_OPERATORS.items() if op.family.value != "Null")
 POSITIVE_NEGATED_PAIRS = [
@@ -128,7 +131,10 @@ def test_variables_in_string_values() -> None:
     context: Context = {"aws:username": "alice", "aws:principaltag/team": ("red", "blue")}
     assert holds("StringEquals", "k", ["home/${aws:username}"], {**context, "k": "home/alice"}) is YES
     assert holds("StringLike", "k", ["home/${aws:username}/*"], {**context, "k": "home/alice/x"}) is YES
-    assert holds("ArnLike", "k", ["arn:aws:iam::*:user/${aws:username}"], {**context, "k": "arn:aws:iam::1:user/alice"}) is YES
+    assert (
+        holds("ArnLike", "k", ["arn:aws:iam::*:user/${aws:username}"], {**context, "k": "arn:aws:iam::1:user/alice"})
+        is YES
+    )
     # No single value (absent or multi-valued key): StringEquals/StringLike do not match, the negated forms do.
     assert holds("StringEquals", "k", ["${aws:PrincipalTag/team}"], {**context, "k": "red"}) is NO
     assert holds("StringNotEquals", "k", ["${aws:PrincipalTag/team}"], {**context, "k": "red"}) is YES
@@ -148,7 +154,7 @@ def test_invalid_policy_value_is_uncertain() -> None:
     assert compiled.doubt({"k": "1"}) == "policy value 'ten' is not a valid Numeric value"
 
 
-@settings(max_examples=200)
+@PROPERTY
 @given(operators=st.sampled_from(POSITIVE_NEGATED_PAIRS), value=st.text(max_size=8), policy=st.text(max_size=8))
 def test_negated_operator_is_the_complement_for_a_present_single_value(
     operators: tuple[str, str], value: str, policy: str
@@ -158,7 +164,7 @@ def test_negated_operator_is_the_complement_for_a_present_single_value(
     assert holds(negated, "k", [policy], context) is negate(holds(positive, "k", [policy], context))
 
 
-@settings(max_examples=200)
+@PROPERTY
 @given(operator=st.sampled_from(NON_NULL), values=st.lists(st.text(max_size=5), min_size=1, max_size=3))
 def test_if_exists_holds_on_an_absent_key(operator: str, values: list[str]) -> None:
     assert holds(f"{operator}IfExists", "k", values, {}) is YES
@@ -167,7 +173,7 @@ def test_if_exists_holds_on_an_absent_key(operator: str, values: list[str]) -> N
 WORDS = st.sets(st.sampled_from(["a", "b", "c", "d"]), max_size=4)
 
 
-@settings(max_examples=200)
+@PROPERTY
 @given(request=WORDS, policy=WORDS.filter(bool))
 def test_set_qualifiers(request: set[str], policy: set[str]) -> None:
     context: Context = {"aws:tagkeys": tuple(sorted(request))}
@@ -176,7 +182,7 @@ def test_set_qualifiers(request: set[str], policy: set[str]) -> None:
     assert holds("ForAllValues:StringEquals", "aws:TagKeys", values, context) is (YES if request <= policy else NO)
 
 
-@settings(max_examples=200)
+@PROPERTY
 @given(
     value=st.decimals(allow_nan=False, allow_infinity=False, places=3),
     limit=st.decimals(allow_nan=False, allow_infinity=False, places=3),
@@ -187,7 +193,7 @@ def test_numeric_ordering(value: Decimal, limit: Decimal) -> None:
     assert holds("NumericGreaterThanEquals", "k", [str(limit)], context) is (YES if value >= limit else NO)
 
 
-@settings(max_examples=200)
+@PROPERTY
 @given(seconds=st.integers(0, 4_000_000_000), delta=st.integers(-100_000, 100_000), epoch=st.booleans())
 def test_date_ordering(seconds: int, delta: int, epoch: bool) -> None:
     moment = datetime.fromtimestamp(seconds, UTC)
@@ -198,7 +204,7 @@ def test_date_ordering(seconds: int, delta: int, epoch: bool) -> None:
     assert holds("DateEquals", "aws:CurrentTime", [written], context) is (YES if delta == 0 else NO)
 
 
-@settings(max_examples=200)
+@PROPERTY
 @given(
     address=st.ip_addresses(),
     network=st.one_of(st.ip_addresses(v=4).map(lambda a: f"{a}/{a.packed[0] % 33}"), st.ip_addresses(v=6).map(str)),

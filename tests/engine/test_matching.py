@@ -14,6 +14,9 @@ from linter.engine.tri import MAYBE, NO, YES
 from linter.engine.variables import literal
 from linter.model import Location, Text
 
+# Derandomized and without deadlines: the same examples every run, however loaded the machine.
+PROPERTY = settings(max_examples=200, derandomize=True, deadline=None)
+
 LOC = Location(file="test.json")
 # No brackets: fnmatch gives them a meaning IAM globs do not have.
 ALPHABET = st.sampled_from("ab/:-.*?")
@@ -52,7 +55,11 @@ def test_action_matching(patterns: list[str], action: str, expected: object) -> 
         ("arn:aws:s3:::bkt/?", "arn:aws:s3:::bkt/xy", NO),
         ("arn:aws:s3:::BKT/*", "arn:aws:s3:::bkt/key", NO),
         ("ARN:AWS:S3:::bkt/*", "arn:aws:s3:::bkt/key", YES),
-        ("arn:aws:logs:*:111111111111:log-group:*", "arn:aws:logs:eu-west-1:111111111111:log-group:g:log-stream:s", YES),
+        (
+            "arn:aws:logs:*:111111111111:log-group:*",
+            "arn:aws:logs:eu-west-1:111111111111:log-group:g:log-stream:s",
+            YES,
+        ),
         ("arn:aws:iam::*:role/x", "arn:aws:iam::111111111111:role/x", YES),
         ("arn:aws:ec2:eu-*:*:instance/*", "arn:aws:ec2:us-east-1:111111111111:instance/i-1", NO),
         ("*", "arn:aws:s3:::bkt/key", YES),
@@ -80,13 +87,13 @@ def test_substituted_value_is_never_a_wildcard() -> None:
     assert matcher.match("arn:aws:s3:::bkt/abc/x", {"aws:principaltag/p": "a*"}) is NO
 
 
-@settings(max_examples=200)
+@PROPERTY
 @given(pattern=st.text(alphabet=ALPHABET, max_size=8), value=st.text(alphabet=ALPHABET, max_size=10))
 def test_glob_agrees_with_fnmatch(pattern: str, value: str) -> None:
     assert glob_matches(pattern, value) == fnmatchcase(value, pattern)
 
 
-@settings(max_examples=200)
+@PROPERTY
 @given(value=PLAIN, suffix=PLAIN)
 def test_literal_text_matches_only_itself(value: str, suffix: str) -> None:
     assert glob_matches(literal(value), value)
@@ -94,7 +101,7 @@ def test_literal_text_matches_only_itself(value: str, suffix: str) -> None:
     assert glob_matches(literal(value + "*"), value + suffix) == (suffix == "*")
 
 
-@settings(max_examples=200)
+@PROPERTY
 @given(service=SEGMENT, name=SEGMENT)
 def test_actions_ignore_case(service: str, name: str) -> None:
     action = f"{service}:{name}"
@@ -117,7 +124,7 @@ def arn_and_pattern(draw: st.DrawFn) -> tuple[str, str]:
     return arn, ":".join(["arn", *pattern_parts])
 
 
-@settings(max_examples=200)
+@PROPERTY
 @given(pair=arn_and_pattern())
 def test_wildcarded_arn_matches_as_arn_and_as_string(pair: tuple[str, str]) -> None:
     arn, pattern = pair
@@ -125,8 +132,12 @@ def test_wildcarded_arn_matches_as_arn_and_as_string(pair: tuple[str, str]) -> N
     assert glob_matches(pattern, arn)
 
 
-@settings(max_examples=200)
-@given(account=st.from_regex(r"[0-9]{12}", fullmatch=True), region=SEGMENT, other=st.from_regex(r"[0-9]{12}", fullmatch=True))
+@PROPERTY
+@given(
+    account=st.from_regex(r"[0-9]{12}", fullmatch=True),
+    region=SEGMENT,
+    other=st.from_regex(r"[0-9]{12}", fullmatch=True),
+)
 def test_star_in_a_prefix_segment_never_crosses_a_colon(account: str, region: str, other: str) -> None:
     # `*` in the region segment must not swallow "region:account" to reach a later account.
     value = f"arn:aws:svc:{region}:{other}:thing/{account}"

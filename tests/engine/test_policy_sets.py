@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from linter.engine.context import InvalidRequestError
+from linter.engine.evaluate import PolicySet, Request, evaluate
 from linter.engine.policies import InvalidPolicyError
 from linter.model import PolicyKind
 
@@ -52,7 +53,9 @@ def test_cross_account_role_grant_still_needs_the_identity_allow(engine: Engine)
     alone = engine.check(BOB_SESSION, "s3:GetObject", OBJECT, owner=A, resource=bucket)
     assert alone == ("implicitDeny", ["bucket.json#0"], ("identity",))
     identity = [engine.policy(allow())]
-    both = engine.check(BOB_SESSION, "s3:GetObject", OBJECT, owner=f"arn:aws:iam::{A}:root", resource=bucket, identity=identity)
+    both = engine.check(
+        BOB_SESSION, "s3:GetObject", OBJECT, owner=f"arn:aws:iam::{A}:root", resource=bucket, identity=identity
+    )
     assert both == ("allowed", ["bucket.json#0", "identity.json#0"], ())
 
 
@@ -82,13 +85,23 @@ def test_allow_not_principal_grants_everyone_else_including_anonymous(engine: En
     bucket = engine.policy(allow(NotPrincipal={"AWS": [ALICE, f"arn:aws:iam::{A}:root"]}), name="bucket.json")
     anonymous = engine.decide("anonymous", "s3:GetObject", OBJECT, owner=A, resource=bucket)
     assert engine.outcome(anonymous) == ("allowed", ["bucket.json#0"], ())
-    assert anonymous.notes == ("bucket.json:4:5 (statement 0): current AWS docs say NotPrincipal with Allow is not supported",)
-    assert engine.check(ALICE, "s3:GetObject", OBJECT, resource=bucket) == ("implicitDeny", [], ("identity", "resource"))
+    assert anonymous.notes == (
+        "bucket.json:4:5 (statement 0): current AWS docs say NotPrincipal with Allow is not supported",
+    )
+    assert engine.check(ALICE, "s3:GetObject", OBJECT, resource=bucket) == (
+        "implicitDeny",
+        [],
+        ("identity", "resource"),
+    )
 
 
 def test_anonymous_needs_a_grant_to_everyone(engine: Engine) -> None:
     named = engine.policy(allow(Principal={"AWS": ALICE}), name="bucket.json")
-    assert engine.check("anonymous", "s3:GetObject", OBJECT, owner=A, resource=named) == ("implicitDeny", [], ("resource",))
+    assert engine.check("anonymous", "s3:GetObject", OBJECT, owner=A, resource=named) == (
+        "implicitDeny",
+        [],
+        ("resource",),
+    )
 
 
 def test_root_user_needs_no_identity_policy(engine: Engine) -> None:
@@ -103,7 +116,9 @@ def test_explicit_deny_in_any_policy_type_is_final(engine: Engine) -> None:
     deny = {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}
     for where in ("boundary", "session"):
         policy = engine.policy(allow(), deny, name=f"{where}.json")
-        outcome = engine.check(f"arn:aws:sts::{A}:assumed-role/R/s", "s3:GetObject", OBJECT, identity=identity, **{where: policy})
+        outcome = engine.check(
+            f"arn:aws:sts::{A}:assumed-role/R/s", "s3:GetObject", OBJECT, identity=identity, **{where: policy}
+        )
         assert outcome == ("explicitDeny", [f"{where}.json#1"], ())
     scp = engine.policy(allow("*", "*"), deny, name="scp.json")
     assert engine.check(ALICE, "s3:GetObject", OBJECT, identity=identity, scps=[[scp]]) == (
@@ -139,15 +154,23 @@ def test_missing_context_keys_come_from_statements_that_match_the_request(engine
 @pytest.mark.parametrize(
     ("statement", "role", "message"),
     [
-        (allow(Principal="*"), "identity", r"identity.json:4:5 \(statement 0\): Principal is not allowed in a identity"),
-        (allow(), "resource", r"a resource policy statement needs a Principal"),
+        (
+            allow(Principal="*"),
+            "identity",
+            r"^identity.json:4:5 \(statement 0\): Principal is not allowed in identity policies$",
+        ),
+        (allow(), "resource", r"resource policy statements need a Principal"),
         ({"Effect": "Allow", "Action": "s3:*"}, "identity", r"a statement needs Resource or NotResource"),
         (allow(resource="bkt/*"), "identity", r"Resource 'bkt/\*' must be '\*' or an ARN"),
         ({**allow(), "Effect": "allow"}, "identity", r"Effect must be 'Allow' or 'Deny', not 'allow'"),
         (allow(Principal={"AWS": f"arn:aws:iam::{A}:group/g"}), "resource", r"groups are never principals"),
         (allow(Principal={"AWS": "alice"}), "resource", r"not an account id or IAM/STS principal ARN"),
         ({**allow(), "Principal": {"AWS": ALICE}}, "rcps", r"supports only \"Principal\": \"\*\""),
-        ({"Effect": "Allow", "Resource": "*"}, "identity", r"^identity.json:4:5: Statement\[0\]: one of Action or NotAction is required$"),
+        (
+            {"Effect": "Allow", "Resource": "*"},
+            "identity",
+            r"^identity.json:4:5: Statement\[0\]: one of Action or NotAction is required$",
+        ),
     ],
 )
 def test_policies_aws_would_reject(engine: Engine, statement: dict[str, Any], role: str, message: str) -> None:
@@ -174,6 +197,39 @@ def test_requests_the_engine_rejects(engine: Engine, kwargs: dict[str, str], mes
     action = kwargs.pop("action", "s3:GetObject")
     with pytest.raises(InvalidRequestError, match=message):
         engine.decide(principal, action, OBJECT, **kwargs)
+
+
+def test_unnamed_caller_is_a_principal_of_the_resource_owner(engine: Engine) -> None:
+    identity = [engine.policy(allow(Condition={"StringEquals": {"aws:PrincipalAccount": A}}))]
+    scp = engine.policy(allow("s3:*", "*"), name="scp.json")
+    decision = engine.decide(None, "s3:GetObject", OBJECT, owner=A, identity=identity, scps=[[scp]])
+    assert engine.outcome(decision) == ("allowed", ["scp.json#0", "identity.json#0"], ())
+    unknown_arn = [engine.policy(allow(Condition={"StringEquals": {"aws:PrincipalArn": ALICE}}))]
+    decision = engine.decide(None, "s3:GetObject", OBJECT, identity=unknown_arn)
+    assert (decision.decision, decision.uncertain) == ("implicitDeny", True)
+    bucket = engine.policy(allow(Principal="*"), name="bucket.json")
+    with pytest.raises(InvalidRequestError, match="a resource policy needs a named caller"):
+        engine.decide(None, "s3:GetObject", OBJECT, resource=bucket)
+
+
+def test_unresolved_version_makes_variables_uncertain(engine: Engine) -> None:
+    home = allow(resource="arn:aws:s3:::bkt/home/${aws:username}/*")
+    identity = [engine.policy(home, unresolved={"/Version"})]
+    decision = engine.decide(ALICE, "s3:GetObject", "arn:aws:s3:::bkt/home/alice/f", identity=identity)
+    assert (decision.decision, decision.possible) == ("implicitDeny", ("implicitDeny", "allowed"))
+    assert "unresolved Version var.Version decides what '${' means" in decision.warnings[0]
+
+
+def test_the_same_question_gets_the_same_decision(engine: Engine) -> None:
+    identity = [engine.policy(allow(), allow("s3:GetObject", "arn:aws:s3:::bkt/secret/*", Effect="Deny"))]
+    policies = PolicySet(identity=identity)
+    one = evaluate(Request(ALICE, "s3:GetObject", "arn:aws:s3:::bkt/a"), policies, now=engine.now)
+    # Another key that every statement matches the same way is the same question.
+    same = evaluate(Request(ALICE, "s3:GetObject", "arn:aws:s3:::bkt/b"), policies, now=engine.now)
+    secret = evaluate(Request(ALICE, "s3:GetObject", "arn:aws:s3:::bkt/secret/x"), policies, now=engine.now)
+    later = evaluate(Request(ALICE, "s3:GetObject", "arn:aws:s3:::bkt/a"), policies, now=engine.now.replace(year=2031))
+    assert same is one and later is not one
+    assert (one.decision, secret.decision, later.decision) == ("allowed", "explicitDeny", "allowed")
 
 
 def test_policies_are_compiled_once(engine: Engine) -> None:

@@ -101,11 +101,17 @@ def test_aws_published_example_without_caller() -> None:
         "PolicyInputList": [policy],
         "ActionNames": ["dynamodb:CreateBackup"],
         "ContextEntries": [
-            {"ContextKeyName": "aws:CurrentTime", "ContextKeyValues": ["2019-04-25T11:00:00Z"], "ContextKeyType": "date"}
+            {
+                "ContextKeyName": "aws:CurrentTime",
+                "ContextKeyValues": ["2019-04-25T11:00:00Z"],
+                "ContextKeyType": "date",
+            }
         ],
     }
     result = simulate_request(request, now=NOW)["EvaluationResults"][0]
-    assert {key: result[key] for key in ("EvalActionName", "EvalResourceName", "EvalDecision", "MissingContextValues")} == {
+    assert {
+        key: result[key] for key in ("EvalActionName", "EvalResourceName", "EvalDecision", "MissingContextValues")
+    } == {
         "EvalActionName": "dynamodb:CreateBackup",
         "EvalResourceName": "*",
         "EvalDecision": "allowed",
@@ -119,7 +125,10 @@ def test_aws_published_example_without_caller() -> None:
             "EndPosition": {"Line": 1, "Column": 167},
         }
     ]
-    earlier = {**request, "ContextEntries": [{**request["ContextEntries"][0], "ContextKeyValues": ["2014-04-25T11:00:00Z"]}]}
+    earlier = {
+        **request,
+        "ContextEntries": [{**request["ContextEntries"][0], "ContextKeyValues": ["2014-04-25T11:00:00Z"]}],
+    }
     assert simulate_request(earlier, now=NOW)["EvaluationResults"][0]["EvalDecision"] == "implicitDeny"
 
 
@@ -186,7 +195,10 @@ def test_uncertainty_is_reported() -> None:
 @pytest.mark.parametrize(
     ("request_fields", "message"),
     [
-        ({"CallerArn": None, "ResourcePolicy": document(allow(Principal="*"))}, "CallerArn is required with a ResourcePolicy"),
+        (
+            {"CallerArn": None, "ResourcePolicy": document(allow(Principal="*"))},
+            "CallerArn is required with a ResourcePolicy",
+        ),
         ({"CallerArn": ""}, "CallerArn must be a principal ARN or 'anonymous'"),
         ({"ActionNames": []}, "ActionNames is required"),
         ({"ActionNames": ["s3:Get*"]}, "'s3:Get\\*' must be service:Action without wildcards"),
@@ -198,11 +210,26 @@ def test_uncertainty_is_reported() -> None:
             "MalformedPolicyDocument: ResourcePolicy:4:5 \\(statement 0\\): invalid principal",
         ),
         ({"PermissionsBoundaryPolicyInputList": [document(allow()), document(allow())]}, "at most one policy"),
-        ({"OrderedOrganizationPolicyInputList": [[document(allow())]]}, "must be an object with ServiceControlPolicyInputList"),
-        ({"ContextEntries": [{"ContextKeyName": "k", "ContextKeyValues": ["1"], "ContextKeyType": "int"}]}, "unknown ContextKeyType 'int'"),
-        ({"ContextEntries": [{"ContextKeyName": "k", "ContextKeyValues": ["x"], "ContextKeyType": "numeric"}]}, "'x' is not a numeric value"),
-        ({"ContextEntries": [{"ContextKeyName": "k", "ContextKeyValues": ["a", "b"]}]}, "takes exactly one value \\(use stringList\\)"),
-        ({"ContextEntries": [{"ContextKeyName": "k", "ContextKeyValues": "a"}]}, "ContextKeyValues must be a list of strings"),
+        (
+            {"OrderedOrganizationPolicyInputList": [[document(allow())]]},
+            "must be an object with ServiceControlPolicyInputList",
+        ),
+        (
+            {"ContextEntries": [{"ContextKeyName": "k", "ContextKeyValues": ["1"], "ContextKeyType": "int"}]},
+            "unknown ContextKeyType 'int'",
+        ),
+        (
+            {"ContextEntries": [{"ContextKeyName": "k", "ContextKeyValues": ["x"], "ContextKeyType": "numeric"}]},
+            "'x' is not a numeric value",
+        ),
+        (
+            {"ContextEntries": [{"ContextKeyName": "k", "ContextKeyValues": ["a", "b"]}]},
+            "takes exactly one value \\(use stringList\\)",
+        ),
+        (
+            {"ContextEntries": [{"ContextKeyName": "k", "ContextKeyValues": "a"}]},
+            "ContextKeyValues must be a list of strings",
+        ),
         ({"ResourceOwner": "someone"}, "expected an account id or arn:aws:iam::ID:root"),
         ({"CallerArn": "arn:aws:iam::111111111111:group/g"}, "unsupported caller"),
         ({"RestrictPublicBuckets": "yes"}, "RestrictPublicBuckets must be true or false"),
@@ -239,7 +266,14 @@ def _scenarios(engine: Engine) -> list[tuple[dict[str, Any], Request, PolicySet]
     boundary_doc = document(allow("ec2:*", "*"))
     scp_docs = [document(allow("*", "*")), document(allow("s3:*", "*"))]
     role_bucket_doc = document(allow(Principal={"AWS": f"arn:aws:iam::{A}:role/AppRole"}))
-    deny_ip = document({"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"NotIpAddress": {"aws:SourceIp": "198.51.100.0/24"}}})
+    deny_ip = document(
+        {
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"NotIpAddress": {"aws:SourceIp": "198.51.100.0/24"}},
+        }
+    )
     bob = f"arn:aws:iam::{B}:user/bob"
 
     def policy(doc: dict[str, Any], name: str) -> Any:
@@ -247,22 +281,41 @@ def _scenarios(engine: Engine) -> list[tuple[dict[str, Any], Request, PolicySet]
 
     return [
         (
-            {"CallerArn": bob, "ActionNames": ["s3:GetObject"], "ResourceArns": [OBJECT], "ResourceOwner": A,
-             "PolicyInputList": [identity_doc], "ResourcePolicy": bucket_doc},
+            {
+                "CallerArn": bob,
+                "ActionNames": ["s3:GetObject"],
+                "ResourceArns": [OBJECT],
+                "ResourceOwner": A,
+                "PolicyInputList": [identity_doc],
+                "ResourcePolicy": bucket_doc,
+            },
             Request(bob, "s3:GetObject", OBJECT, A),
-            PolicySet(identity=[policy(identity_doc, "PolicyInputList.1")], resource=policy(bucket_doc, "ResourcePolicy")),
+            PolicySet(
+                identity=[policy(identity_doc, "PolicyInputList.1")], resource=policy(bucket_doc, "ResourcePolicy")
+            ),
         ),
         (
-            {"CallerArn": SESSION, "ActionNames": ["s3:GetObject"], "ResourceArns": [OBJECT],
-             "ResourcePolicy": role_bucket_doc, "PermissionsBoundaryPolicyInputList": [boundary_doc]},
+            {
+                "CallerArn": SESSION,
+                "ActionNames": ["s3:GetObject"],
+                "ResourceArns": [OBJECT],
+                "ResourcePolicy": role_bucket_doc,
+                "PermissionsBoundaryPolicyInputList": [boundary_doc],
+            },
             Request(SESSION, "s3:GetObject", OBJECT),
             PolicySet(resource=policy(role_bucket_doc, "ResourcePolicy"), boundary=policy(boundary_doc, "b")),
         ),
         (
-            {"CallerArn": ALICE, "ActionNames": ["s3:GetObject"], "ResourceArns": [OBJECT],
-             "PolicyInputList": [identity_doc, deny_ip],
-             "OrderedOrganizationPolicyInputList": [{"ServiceControlPolicyInputList": [d]} for d in scp_docs],
-             "ContextEntries": [{"ContextKeyName": "aws:SourceIp", "ContextKeyValues": ["203.0.113.9"], "ContextKeyType": "ip"}]},
+            {
+                "CallerArn": ALICE,
+                "ActionNames": ["s3:GetObject"],
+                "ResourceArns": [OBJECT],
+                "PolicyInputList": [identity_doc, deny_ip],
+                "OrderedOrganizationPolicyInputList": [{"ServiceControlPolicyInputList": [d]} for d in scp_docs],
+                "ContextEntries": [
+                    {"ContextKeyName": "aws:SourceIp", "ContextKeyValues": ["203.0.113.9"], "ContextKeyType": "ip"}
+                ],
+            },
             Request(ALICE, "s3:GetObject", OBJECT, context={"aws:SourceIp": "203.0.113.9"}),
             PolicySet(
                 identity=[policy(identity_doc, "i1"), policy(deny_ip, "i2")],
@@ -279,6 +332,8 @@ def test_simulate_and_python_api_agree(engine: Engine) -> None:
         direct = evaluate(api_request, policy_set, now=NOW)
         assert simulated["EvalDecision"] == direct.decision
         assert simulated["Explanation"]["FailedToAllow"] == list(direct.failed_to_allow)
-        assert [m["StatementIndex"] for m in simulated["Explanation"]["DecidingStatements"]] == [m.index for m in direct.matched]
+        assert [m["StatementIndex"] for m in simulated["Explanation"]["DecidingStatements"]] == [
+            m.index for m in direct.matched
+        ]
         decisions.append(direct.decision)
     assert decisions == ["allowed", "implicitDeny", "explicitDeny"]

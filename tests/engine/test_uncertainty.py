@@ -40,7 +40,9 @@ def test_unresolved_action_in_an_allow_never_allows(engine: Engine) -> None:
 def test_unresolved_resource_in_a_deny_is_read_as_denying(engine: Engine) -> None:
     identity = [
         engine.policy(
-            allow(), {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::x"}, unresolved={"/Statement/1/Resource"}
+            allow(),
+            {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::x"},
+            unresolved={"/Statement/1/Resource"},
         )
     ]
     decision = engine.decide(ALICE, "s3:GetObject", OBJECT, identity=identity)
@@ -62,7 +64,9 @@ def test_doubt_that_cannot_change_the_decision_is_a_warning_only(engine: Engine)
 def test_unresolved_condition_value(engine: Engine) -> None:
     condition = {"StringEquals": {"aws:PrincipalTag/team": ["red", "blue"]}}
     identity = [
-        engine.policy(allow(Condition=condition), unresolved={"/Statement/0/Condition/StringEquals/aws:PrincipalTag~1team/1"})
+        engine.policy(
+            allow(Condition=condition), unresolved={"/Statement/0/Condition/StringEquals/aws:PrincipalTag~1team/1"}
+        )
     ]
     red = engine.decide(ALICE, "s3:GetObject", OBJECT, identity=identity, context={"aws:PrincipalTag/team": "red"})
     assert (red.decision, red.uncertain) == ("allowed", False)
@@ -73,7 +77,9 @@ def test_unresolved_condition_value(engine: Engine) -> None:
 
 def test_unresolved_principal(engine: Engine) -> None:
     bucket = engine.policy(
-        allow(Principal={"AWS": f"arn:aws:iam::{A}:user/x"}), name="bucket.json", unresolved={"/Statement/0/Principal/AWS"}
+        allow(Principal={"AWS": f"arn:aws:iam::{A}:user/x"}),
+        name="bucket.json",
+        unresolved={"/Statement/0/Principal/AWS"},
     )
     decision = engine.decide(ALICE, "s3:GetObject", OBJECT, resource=bucket)
     assert (decision.decision, decision.possible) == ("implicitDeny", ("implicitDeny", "allowed"))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pytest
 
 from linter.awsdata import aws_data
-from linter.check import load_inputs, run_rules
+from linter.check import load_inputs, run_check, run_rules
+from linter.config import Config
+from linter.findings import Finding
 from linter.fixtures import Fixture, rule_fixtures
 from linter.registry import all_rules
 from linter.rule import RuleContext
@@ -14,10 +18,22 @@ FIXTURES = [fixture for rule in all_rules() for fixture in rule_fixtures(rule)]
 
 
 def _found(fixture: Fixture) -> list[str]:
-    loaded = load_inputs(fixture.path, fixture.path.name, fixture.kind)
-    assert not loaded.errors, [e.render() for e in loaded.errors]
-    findings = run_rules(loaded.policies, [fixture.rule], RuleContext(aws=aws_data()))
+    if fixture.path.is_dir():
+        findings: Iterable[Finding] = _module_findings(fixture)
+    else:
+        loaded = load_inputs(fixture.path, fixture.path.name, fixture.kind)
+        assert not loaded.errors, [e.render() for e in loaded.errors]
+        findings = run_rules(loaded.policies, [fixture.rule], RuleContext(aws=aws_data()))
     return sorted(f"{f.rule_id} {f.loc.line}:{f.loc.column} {f.loc.json_path}".strip() for f in findings)
+
+
+def _module_findings(fixture: Fixture) -> list[Finding]:
+    """A Terraform module fixture: inventory notes and unused suppressions need the whole check (no parse cache)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("IAM_PREFLIGHT_NO_CACHE", "1")
+        result = run_check([str(fixture.path)], Config())
+    assert not result.errors, [e.render() for e in result.errors]
+    return [f for f in result.findings if f.rule_id == fixture.rule.id]
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda f: f"{f.rule.id}-{'good' if f.good else 'bad'}-{f.path.name}")

@@ -13,41 +13,54 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from linter.model import Location
+from linter.model import InputError, Location
 from linter.sources import Loaded
 
 if TYPE_CHECKING:
     from linter.sources.terraform.evaluate import Instance, ResInst
     from linter.sources.terraform.resources import InventoryBuilder
+    from linter.sources.terraform.values import Val
 
 SKIPPED_DIRS = {".git", ".terraform", ".venv", "venv", "node_modules", "__pycache__"}
 
 
 def load_module(folder: Path, var_files: list[Path] | None = None) -> Loaded:
     """Everything one root module defines: its policies, the inventory, input errors and inline suppressions."""
+    prefetch([folder])  # the module and its local modules in one batch: parallel when many files are new
     return evaluate_module(folder, var_files)[0]
 
 
 def evaluate_module(
-    folder: Path, var_files: list[Path] | None = None
+    folder: Path, var_files: list[Path] | None = None, extra_inputs: dict[str, Val] | None = None
 ) -> tuple[Loaded, InventoryBuilder, dict[str, ResInst]]:
-    """load_module, also returning the builder (every policy by name) and each resource instance by address."""
-    from linter.sources.terraform.evaluate import Evaluator, Instance, root_inputs
+    """load_module, also returning the builder (every policy by name) and each resource instance by address.
+
+    `extra_inputs` are variable values that win over every variable file (a plan's own variables).
+    """
+    from linter.sources.terraform.evaluate import Evaluator, Instance, _constant, root_inputs
     from linter.sources.terraform.module import display_path
     from linter.sources.terraform.resources import InventoryBuilder
 
     ev = Evaluator()
     module = ev.module(folder)
     var_paths = list(var_files or [])
-    root = Instance(ev, module, "", root_inputs(ev, module, var_paths))
+    inputs = root_inputs(ev, module, var_paths)
+    inputs.update({name: _constant(value) for name, value in (extra_inputs or {}).items()})
+    root = Instance(ev, module, "", inputs)
     builder = InventoryBuilder(ev.reasons)
     instances = list(root.walk())
     views: dict[str, ResInst] = {}
     for inst in instances:
-        for key in inst.module.resources:
-            for resource in _resource_instances(inst, key, builder):
-                views[resource.address] = resource
-                builder.add(resource)
+        for key, declared in inst.module.resources.items():
+            try:
+                for resource in _resource_instances(inst, key, builder):
+                    views[resource.address] = resource
+                    builder.add(resource)
+            except Exception as error:  # one resource the evaluator cannot handle must not hide the others
+                line, column = declared.block["s"][:2]
+                where = Location(file=declared.file, line=line, column=column, address=inst.prefixed(key))
+                message = f"{inst.prefixed(key)}: cannot evaluate ({type(error).__name__}: {error}); please report it"
+                builder.errors.append(InputError(message=message, loc=where))
     _standalone_documents(instances, builder)
     _note_unfollowed_modules(instances, builder)
     inventory = builder.finish()
@@ -69,12 +82,10 @@ def load_modules(folders: Sequence[Path], var_files: list[Path] | None = None) -
 
 
 def prefetch(folders: Sequence[Path]) -> None:
-    """Parse (into the cache) the .tf files of these folders and of the local modules they call, level by level."""
-    from linter.sources.terraform.cache import cache_dir, parse_files
+    """Parse the .tf files of these folders and of the local modules they call, a level of the tree at a time."""
+    from linter.sources.terraform.cache import parse_files
     from linter.sources.terraform.module import module_files
 
-    if cache_dir() is None:
-        return  # without a cache there is nowhere to keep the results: each module parses its own files
     seen: set[Path] = set()
     level = [f.resolve() for f in folders]
     while level:

@@ -7,6 +7,7 @@ does not implement) becomes `Unknown` naming its expression; the reason is kept 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -391,6 +392,7 @@ class Instance:
         module: Module,
         address: str,
         inputs: dict[str, Callable[[], Val]],
+        *,
         parent: Instance | None = None,
         depth: int = 0,
     ) -> None:
@@ -586,7 +588,7 @@ class Instance:
                 for attr in call.node["attrs"]
                 if attr["n"] not in META_ARGUMENTS
             }
-            result.append((key, Instance(self.ev, child, address, inputs, self, self.depth + 1)))
+            result.append((key, Instance(self.ev, child, address, inputs, parent=self, depth=self.depth + 1)))
         return result
 
     def module_ref(self, name: str, ops: list[list[Any]], scope: Scope, text: str, span: TfSpan) -> Val:
@@ -651,10 +653,8 @@ def root_inputs(ev: Evaluator, module: Module, var_files: list[Path]) -> dict[st
             inputs[name] = _constant(Scalar(span, value=raw))
     folder = module.folder
     automatic = [folder / "terraform.tfvars", folder / "terraform.tfvars.json"]
-    try:
+    with contextlib.suppress(OSError):
         automatic += sorted(p for p in folder.iterdir() if p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))
-    except OSError:
-        pass
     for path in [p for p in automatic if p.is_file()] + list(var_files):
         inputs.update(_var_file(ev, path))
     return inputs

@@ -315,7 +315,7 @@ class _Converter:
     def x_binary_op(self, node: Any) -> Expr:
         left, term = node.children[0], node.children[1]
         operator = str(term.children[0].children[0]).strip()
-        right = [c for c in term.children[1:] if getattr(c, "data", None) != "new_line_or_comment"][0]
+        right = next(c for c in term.children[1:] if getattr(c, "data", None) != "new_line_or_comment")
         return {
             "k": "bin",
             "op": operator,
@@ -461,9 +461,9 @@ def template_parts(body: str, line: int, column: int) -> list[Any]:
         if end < 0:
             literal.append(body[at:])
             break
-        if literal:
+        if "".join(literal):
             parts.append("".join(literal))
-            literal = []
+        literal = []
         start_line, start_col = where(at)
         end_line, end_col = where(end)
         raw = body[at:end]
@@ -473,7 +473,7 @@ def template_parts(body: str, line: int, column: int) -> list[Any]:
         else:
             parts.append(_parse_interpolation(raw, span))
         index = end
-    if literal:
+    if "".join(literal):
         parts.append("".join(literal))
     return parts
 

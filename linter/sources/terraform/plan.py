@@ -95,6 +95,7 @@ def load_plan(root: JNode, path: str, display: str) -> Loaded:
         from linter.sources.terraform import evaluate_module
 
         configured, configured_builder, views = evaluate_module(folder, extra_inputs=_plan_variables(plan))
+        builder.reasons.update(configured_builder.reasons)
         builder.configured = configured_builder.built
         builder.configured_linted = {p.name for p in configured.policies}
         loaded.errors.extend(configured.errors)

@@ -208,7 +208,7 @@ def _string_set(value: Val, variables: bool) -> JNode | None:
 
 
 def _principals(ev: Evaluator, blocks: list[tuple[dict[str, Any], Scope]]) -> JNode | None:
-    """principals blocks -> `"*"` (a single `*` of type `*`) or `{type: identifiers}`, types sorted, same types joined."""
+    """principals blocks -> `"*"` (one `*` of type `*`) or `{type: identifiers}`, types sorted, same types joined."""
     if not blocks:
         return None
     grouped: dict[str, tuple[TfSpan, list[JNode]]] = {}

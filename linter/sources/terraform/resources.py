@@ -191,7 +191,9 @@ class InventoryBuilder:
             statements = JArray([unknown_statement(root, span, with_principal=taking)], span)
             root = JObject([JMember("Version", span, unknown), JMember("Statement", span, statements)], span)
         policy = build_policy(root, name, locate, kind)
-        unknown_pointers = list(self._note_tree(root, locate, ""))
+        if whole_unknown:  # one note for the policy, not one per element of its placeholder statement
+            self.note(unknowns(value)[0], locate(span, ""))
+        unknown_pointers = list(self._note_tree(root, locate, "", note=not whole_unknown))
         if unknown_pointers:
             kept = [
                 issue
@@ -234,20 +236,20 @@ class InventoryBuilder:
         self.errors.append(InputError(message=f"{view.address}.{attr}: a policy must be a JSON string", loc=loc))
         return None
 
-    def _note_tree(self, node: JNode, locate: Locator, pointer: str) -> Iterator[str]:
+    def _note_tree(self, node: JNode, locate: Locator, pointer: str, note: bool = True) -> Iterator[str]:
         """Note every unresolved element of a policy; yield their pointers (schema issues there are not real)."""
         if isinstance(node, JScalar):
             if node.unresolved:
-                for expr in node.unresolved.split(", "):
+                for expr in node.unresolved.split(", ") if note else []:
                     self.note(expr, locate(node.span, pointer))
                 yield pointer
         elif isinstance(node, JArray):
             for index, item in enumerate(node.items):
-                yield from self._note_tree(item, locate, f"{pointer}/{index}")
+                yield from self._note_tree(item, locate, f"{pointer}/{index}", note)
         else:
             for member in node.members:
                 key = member.key.replace("~", "~0").replace("/", "~1")
-                yield from self._note_tree(member.value, locate, f"{pointer}/{key}")
+                yield from self._note_tree(member.value, locate, f"{pointer}/{key}", note)
 
     # --- resources ------------------------------------------------------------------------------------------------
 

@@ -37,8 +37,19 @@ _OPEN, _CLOSE, _PAD = "\ue000", "\ue001", "\ue002"
 _MARKER = re.compile(f"{_OPEN}(\\d+){_PAD}*{_CLOSE}")
 
 
+def _directive(ev: Evaluator, parts: list[Any], span: TfSpan, expr: str) -> Unknown | None:
+    """`%{ if }` / `%{ for }` can change a template's whole structure: its value is unknown, not a broken JSON."""
+    found = next((p for p in parts if isinstance(p, dict) and p["k"] == "directive"), None)
+    if found is None:
+        return None
+    return ev.unknown(expr, span, f"template directives ({found['t']}) are not evaluated")
+
+
 def heredoc_value(ev: Evaluator, node: dict[str, Any], scope: Scope) -> Val:
     parts = node["p"]
+    directive = _directive(ev, parts, scope.span(node["s"]), "heredoc")
+    if directive is not None:
+        return directive
     values: list[str | Val] = [p if isinstance(p, str) else ev.eval(p, scope) for p in parts]
     rendered = ev.render(_dedent(values, node["trim"]), scope.span(node["s"]))
     if isinstance(rendered, Scalar):
@@ -75,6 +86,9 @@ def template_value(c: Call, path: Path, names: ObjVal) -> Val:
     scope = c.scope.inst.scope(shown)
     scope.names = {key: value for key, (_, value) in names.members.items()}
     parts = parsed.ir
+    directive = _directive(c.ev, parts, c.span, c.text)
+    if directive is not None:
+        return directive
     values: list[str | Val] = [p if isinstance(p, str) else c.ev.eval(p, scope) for p in parts]
     rendered = c.ev.render(values, c.span)
     if isinstance(rendered, Scalar):

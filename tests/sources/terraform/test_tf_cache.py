@@ -1,0 +1,78 @@
+"""The parse cache: unchanged files are not parsed again; it can be moved or turned off; it never breaks a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from linter.sources.terraform import cache, hcl, load_module, load_modules
+
+MODULE = 'resource "aws_iam_policy" "p" {\n  policy = jsonencode({ Statement = [] })\n}\n'
+
+
+def _module(tmp_path: Path, name: str = "m") -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "main.tf").write_text(MODULE)
+    return folder
+
+
+def test_unchanged_files_come_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IAM_PREFLIGHT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    folder = _module(tmp_path)
+    first = load_module(folder, [])
+    assert list((tmp_path / "cache" / "hcl").glob("*/*.json"))
+
+    def no_parsing(text: str) -> dict[str, object]:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(hcl, "parse_text", no_parsing)
+    cache._memo.clear()  # a new process: only the cache folder remembers
+    again = load_module(folder, [])
+    assert [p.model_dump() for p in again.policies] == [p.model_dump() for p in first.policies]
+    (folder / "main.tf").write_text(MODULE + "\n")  # changed content: parsed again
+    # (and a failure inside the parser costs that one file, reported, never a traceback)
+    [error] = load_module(folder, []).errors
+    assert error.render() == "m/main.tf:1:1: cannot read this file (AssertionError: parsed again); please report it"
+
+
+def test_no_cache_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IAM_PREFLIGHT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("IAM_PREFLIGHT_NO_CACHE", "1")
+    assert cache.cache_dir() is None
+    load_module(_module(tmp_path), [])
+    assert not (tmp_path / "cache").exists()
+
+
+def test_default_location_follows_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("IAM_PREFLIGHT_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache.cache_dir() == tmp_path / "iam-preflight"
+
+
+def test_corrupt_or_unwritable_cache_only_costs_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IAM_PREFLIGHT_CACHE_DIR", str(tmp_path / "cache"))
+    folder = _module(tmp_path)
+    load_module(folder, [])
+    for entry in (tmp_path / "cache" / "hcl").glob("*/*.json"):
+        entry.write_text("{not json")
+    assert [p.name for p in load_module(folder, []).policies] == ["aws_iam_policy.p.policy"]
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("")
+    monkeypatch.setenv("IAM_PREFLIGHT_CACHE_DIR", str(blocked))
+    assert [p.name for p in load_module(folder, []).policies] == ["aws_iam_policy.p.policy"]
+
+
+def test_many_uncached_files_are_parsed_in_parallel_with_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IAM_PREFLIGHT_CACHE_DIR", str(tmp_path / "cache"))
+    folders = [_module(tmp_path, f"m{i}") for i in range(cache.PARALLEL_THRESHOLD + 2)]
+    for index, folder in enumerate(folders):  # distinct content, so that nothing is cached yet
+        (folder / "main.tf").write_text(MODULE.replace('"p"', f'"p{index}"'))
+    loaded = load_modules(folders)
+    assert [[p.name for p in one.policies] for one in loaded] == [
+        [f"aws_iam_policy.p{i}.policy"] for i in range(len(folders))
+    ]

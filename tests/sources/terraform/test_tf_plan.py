@@ -1,0 +1,85 @@
+"""`terraform show -json` plans: resolved values, located in the configuration when it is beside the plan."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from linter.sources.json_file import load_json_file
+
+ACCOUNT = "${data.aws_caller_identity.current.account_id}"
+
+
+def test_plan_values_located_in_the_configuration(fixtures: Path, tf: SimpleNamespace) -> None:
+    loaded = load_json_file("plan/plan.json", "plan/plan.json")
+    assert loaded.errors == []
+    assert loaded.files == ["plan/plan.json", "plan/main.tf"]
+    assert sorted(p.name for p in loaded.policies) == [
+        "aws_iam_policy.app.policy",
+        "aws_iam_role.app.assume_role_policy",
+        "aws_s3_bucket_policy.data.policy",
+    ]
+    # Resolved by the plan (var.bucket), located by the configuration's policy document.
+    app = tf.policy(loaded, "aws_iam_policy.app.policy")
+    assert (app.loc.file, app.loc.line, app.loc.address) == ("plan/main.tf", 13, "aws_iam_policy.app")
+    assert tf.elements(app) == [
+        ("/Statement/0/Effect", "Allow", "plan/main.tf:14:3", None),
+        ("/Statement/0/Action/0", "s3:PutObject", "plan/main.tf:15:34", None),
+        ("/Statement/0/Action/1", "s3:GetObject", "plan/main.tf:15:18", None),
+        ("/Statement/0/Resource", "arn:aws:s3:::acme-app-data/*", "plan/main.tf:16:18", None),
+    ]
+    # Unknown in the plan (it needs the role's ARN): the configuration's reading, with the plan's variables.
+    bucket_policy = tf.policy(loaded, "aws_s3_bucket_policy.data.policy")
+    assert tf.elements(bucket_policy) == [
+        ("/Statement/0/Effect", "Allow", "plan/main.tf:39:19", None),
+        ("/Statement/0/Action", "s3:GetObject", "plan/main.tf:41:19", None),
+        ("/Statement/0/Resource", "arn:aws:s3:::acme-app-data/*", "plan/main.tf:42:19", None),
+        (
+            "/Statement/0/Principal/AWS",
+            f"arn:aws:iam::{ACCOUNT}:role/app",
+            "plan/main.tf:40:27",
+            "aws_iam_role.app.arn",
+        ),
+    ]
+    inventory = loaded.inventory
+    assert inventory is not None
+    [role] = inventory.principals
+    assert [(a.via, a.policy.name if a.policy else None) for a in role.policies] == [
+        ("managed", "aws_iam_policy.app.policy")  # joined through the plan's recorded references
+    ]
+    [bucket] = inventory.buckets
+    assert (bucket.name.value, tf.where(bucket.name)) == ("acme-app-data", "plan/main.tf:31:3")
+    assert bucket.policy is not None and bucket.policy.name == "aws_s3_bucket_policy.data.policy"
+    assert tf.unresolved(loaded) == [
+        (
+            "aws_iam_role.app.arn",
+            "plan/main.tf:40:27",
+            "aws_s3_bucket_policy.data",
+            "the AWS account is known only when Terraform runs",
+        )
+    ]
+
+
+def test_plan_without_configuration_points_into_the_plan(
+    fixtures: Path, tmp_path: Path, tf: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(fixtures / "plan" / "plan.json", tmp_path / "plan.json")
+    monkeypatch.chdir(tmp_path)
+    loaded = load_json_file("plan.json", "plan.json")
+    assert loaded.errors == [] and loaded.files == ["plan.json"]
+    app = tf.policy(loaded, "aws_iam_policy.app.policy")
+    assert {e[2] for e in tf.elements(app)} == {"plan.json:24:23"}  # the policy string in the plan
+    assert [e[1] for e in tf.elements(app)] == ["Allow", "s3:PutObject", "s3:GetObject", "arn:aws:s3:::acme-app-data/*"]
+    inventory = loaded.inventory
+    assert inventory is not None
+    [bucket] = inventory.buckets
+    # The bucket policy is unknown until apply: kept as one unknown statement, and noted.
+    assert bucket.policy is not None and bucket.policy.statements[0].effect is not None
+    assert bucket.policy.statements[0].effect.unresolved == "aws_s3_bucket_policy.data.policy"
+    assert "aws_s3_bucket_policy.data.policy" not in [p.name for p in loaded.policies]
+    assert tf.unresolved(loaded) == [
+        ("aws_s3_bucket_policy.data.policy", "plan.json:81:21", "aws_s3_bucket_policy.data", "known only after apply")
+    ]

@@ -1,0 +1,125 @@
+"""data "aws_iam_policy_document" -> the JSON the AWS provider renders, with each element's .tf position."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+from linter.model import PolicyKind
+from linter.sources.jsonpos import to_python
+from linter.sources.terraform import load_module
+from linter.sources.terraform.evaluate import Evaluator, Instance
+from linter.sources.terraform.policy_document import render
+from linter.sources.terraform.values import Scalar, Unknown
+
+
+def test_sources_overrides_dynamic_statements_and_unknown_ones(fixtures: Path, tf: SimpleNamespace) -> None:
+    loaded = load_module(Path("dynamic-documents"), [])
+    assert loaded.errors == []
+    policy = tf.policy(loaded, "aws_s3_bucket_policy.data.policy")
+    assert policy.kind is PolicyKind.RESOURCE
+    where = "dynamic-documents/main.tf"
+    assert tf.elements(policy) == [
+        # from source document "base"
+        ("/Statement/0/Sid", "DenyInsecureTransport", f"{where}:17:14", None),
+        ("/Statement/0/Effect", "Deny", f"{where}:18:14", None),
+        ("/Statement/0/NotAction", "s3:GetBucketLocation", f"{where}:19:20", None),
+        ("/Statement/0/Resource/0", "arn:aws:s3:::acme-data/*", f"{where}:20:44", None),
+        ("/Statement/0/Resource/1", "arn:aws:s3:::acme-data", f"{where}:20:18", None),
+        ("/Statement/0/NotPrincipal/AWS", "arn:aws:iam::111122223333:role/breakglass", f"{where}:24:22", None),
+        ("/Statement/0/Condition/Bool/aws:SecureTransport", "false", f"{where}:30:19", None),
+        # "ReadForAll" of base, replaced in place by the override document's statement with the same Sid
+        ("/Statement/1/Sid", "ReadForAll", f"{where}:64:17", None),
+        ("/Statement/1/Effect", "Deny", f"{where}:65:17", None),
+        ("/Statement/1/Action", "s3:GetObject", f"{where}:66:18", None),
+        ("/Statement/1/Resource", "arn:aws:s3:::acme-data/public/*", f"{where}:67:18", None),
+        ("/Statement/1/Principal/AWS", "*", f"{where}:71:22", None),
+        # two condition blocks with the same test and variable: one key, values in order
+        ("/Statement/1/Condition/StringNotEquals/aws:PrincipalOrgID/0", "o-abc123", f"{where}:77:19", None),
+        ("/Statement/1/Condition/StringNotEquals/aws:PrincipalOrgID/1", "o-def456", f"{where}:77:31", None),
+        ("/Statement/1/Condition/StringNotEquals/aws:PrincipalOrgID/2", "o-ghi789", f"{where}:82:19", None),
+        # the dynamic statement of source document "readers", expanded over var.readers
+        ("/Statement/2/Sid", "ReadAnalytics", f"{where}:50:19", None),
+        ("/Statement/2/Effect", "Allow", f"{where}:49:5", None),
+        ("/Statement/2/Action", "s3:GetObject", f"{where}:51:20", None),
+        ("/Statement/2/Resource/0", "arn:aws:s3:::acme-data/reports/*", f"{where}:52:61", None),
+        ("/Statement/2/Resource/1", "arn:aws:s3:::acme-data/exports/*", f"{where}:52:61", None),
+        ("/Statement/2/Principal/AWS", "arn:aws:iam::111122223333:role/analytics", f"{where}:56:23", None),
+        # a dynamic statement over an unknown variable: present, every element unknown
+        ("/Statement/3/Effect", "${var.extra_statements}", f"{where}:88:5", "var.extra_statements"),
+        ("/Statement/3/Action", "${var.extra_statements}", f"{where}:88:5", "var.extra_statements"),
+        ("/Statement/3/Resource", "${var.extra_statements}", f"{where}:88:5", "var.extra_statements"),
+    ]
+    assert policy.issues == []  # the unknown statement raises no schema issue
+
+
+def _document(tmp_path: Path, body: str) -> Scalar:
+    (tmp_path / "main.tf").write_text(f'data "aws_iam_policy_document" "d" {{\n{body}\n}}\n')
+    ev = Evaluator()
+    root = Instance(ev, ev.module(tmp_path), "", {})
+    instances = root.instances("data.aws_iam_policy_document.d")
+    assert not isinstance(instances, Unknown)
+    rendered = render(ev, instances[0])
+    assert isinstance(rendered, Scalar) and rendered.doc is not None
+    return rendered
+
+
+def test_rendering_matches_the_provider(tmp_path: Path) -> None:
+    rendered = _document(
+        tmp_path,
+        """
+  policy_id = "doc"
+  statement {
+    sid       = "One"
+    actions   = ["s3:GetObject", "s3:GetObject", "s3:ListBucket"]
+    resources = ["arn:aws:s3:::b/&{aws:userid}/*"]
+    principals {
+      type        = "Service"
+      identifiers = ["b.amazonaws.com", "a.amazonaws.com"]
+    }
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::111122223333:root"]
+    }
+    condition {
+      test     = "NumericLessThan"
+      variable = "s3:signatureAge"
+      values   = [600000]
+    }
+  }
+  statement {
+    effect      = "Deny"
+    not_actions = ["iam:*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+  }
+""",
+    )
+    assert rendered.doc is not None
+    assert to_python(rendered.doc) == {
+        "Version": "2012-10-17",
+        "Id": "doc",
+        "Statement": [
+            {
+                "Sid": "One",
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket", "s3:GetObject"],
+                "Resource": "arn:aws:s3:::b/${aws:userid}/*",
+                "Principal": {
+                    "AWS": "arn:aws:iam::111122223333:root",
+                    "Service": ["b.amazonaws.com", "a.amazonaws.com"],
+                },
+                "Condition": {"NumericLessThan": {"s3:signatureAge": "600000"}},
+            },
+            {"Effect": "Deny", "NotAction": "iam:*", "Principal": "*"},
+        ],
+    }
+    assert json.loads(str(rendered.value)) == to_python(rendered.doc)
+
+
+def test_empty_document_has_no_statement(tmp_path: Path) -> None:
+    rendered = _document(tmp_path, '  version = "2008-10-17"')
+    assert rendered.doc is not None and to_python(rendered.doc) == {"Version": "2008-10-17"}
