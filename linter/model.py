@@ -187,6 +187,11 @@ class InputError(BaseModel):
 
 # --- Inventory: what cross-resource rules (presign) need to know about an account's resources ---------------------
 
+# The account a Terraform root module deploys into, when nothing pins its id (data.aws_caller_identity). Every
+# resource of one module lives in it, so comparisons between them are exact; comparisons with other, hard-coded
+# account ids assume this account is none of them.
+THIS_ACCOUNT = "000000000000"
+
 
 class Unresolved(BaseModel):
     """A value the source could not resolve (a variable without a value, a data source, a function it can't run).
@@ -270,6 +275,12 @@ class KmsKey(BaseModel):
     loc: Location
     policy: Policy | None = None  # None: AWS's default key policy (account root delegation)
     aliases: list[str] = []
+    region: str | None = None
+
+    @property
+    def arn(self) -> str:
+        """A stand-in ARN: the key id is only known after apply, so the address names the key."""
+        return f"arn:aws:kms:{self.region or 'us-east-1'}:{THIS_ACCOUNT}:key/{self.address}"
 
 
 class OrganizationPolicy(BaseModel):

@@ -25,7 +25,12 @@ SKIPPED_DIRS = {".git", ".terraform", ".venv", "venv", "node_modules", "__pycach
 
 
 def load_module(folder: Path, var_files: list[Path] | None = None) -> Loaded:
-    """Everything one root module defines: its policies, the inventory, input errors and inline suppressions."""
+    """Everything one root module defines: its policies, the inventory, input errors and inline suppressions.
+
+    Given a .tf file (a pre-commit hook passes changed files), its whole module is loaded: policy documents and the
+    resources using them often sit in sibling files.
+    """
+    folder = folder.parent if folder.is_file() else folder
     prefetch([folder])  # the module and its local modules in one batch: parallel when many files are new
     return evaluate_module(folder, var_files)[0]
 
@@ -37,7 +42,7 @@ def evaluate_module(
 
     `extra_inputs` are variable values that win over every variable file (a plan's own variables).
     """
-    from linter.sources.terraform.evaluate import Evaluator, Instance, _constant, root_inputs
+    from linter.sources.terraform.evaluate import Evaluator, Instance, constant, root_inputs
     from linter.sources.terraform.module import display_path
     from linter.sources.terraform.resources import InventoryBuilder
 
@@ -45,7 +50,7 @@ def evaluate_module(
     module = ev.module(folder)
     var_paths = list(var_files or [])
     inputs = root_inputs(ev, module, var_paths)
-    inputs.update({name: _constant(value) for name, value in (extra_inputs or {}).items()})
+    inputs.update({name: constant(value) for name, value in (extra_inputs or {}).items()})
     root = Instance(ev, module, "", inputs)
     builder = InventoryBuilder(ev.reasons)
     instances = list(root.walk())
@@ -113,7 +118,7 @@ def _local_sources(ir: dict[str, object]) -> list[str]:
 
 def _resource_instances(inst: Instance, key: str, builder: InventoryBuilder) -> list[ResInst]:
     """Instances of a resource; one placeholder instance (noted) when count/for_each cannot be resolved."""
-    from linter.sources.terraform.evaluate import _res_inst
+    from linter.sources.terraform.evaluate import resource_instance
     from linter.sources.terraform.resources import HANDLERS
     from linter.sources.terraform.values import Unknown
 
@@ -127,7 +132,7 @@ def _resource_instances(inst: Instance, key: str, builder: InventoryBuilder) -> 
     scope = inst.scope(resource.file)
     unknown = Unknown(found.span, expr=found.expr, reason=found.reason)
     scope = scope.with_names(count=unknown, each=unknown)
-    placeholder = _res_inst(resource, inst.prefixed(key) + "[*]", scope, unknown)
+    placeholder = resource_instance(resource, inst.prefixed(key) + "[*]", scope, unknown)
     builder.note(found.expr, builder.location(placeholder, found.span), "count/for_each cannot be resolved")
     return [placeholder]
 

@@ -2,9 +2,9 @@
 its name), or Unknown for what AWS decides at apply time.
 
 Placeholders, chosen so that resources of one configuration compare consistently without pretending to know more:
-- The account (data.aws_caller_identity, the account part of an IAM ARN) reads as the token `ACCOUNT` below and the
-  value is marked unresolved: every ARN of the configuration spells the account the same way, yet rules still treat
-  a comparison that depends on it as uncertain.
+- The account (data.aws_caller_identity, the account part of an IAM ARN) is `linter.model.THIS_ACCOUNT`, a known
+  value: every resource of one root module lives in the one account Terraform runs in, so comparisons between them
+  (a key policy's root principal and the signer, a role ARN in a bucket policy) are exact rather than uncertain.
 - The region (data.aws_region) likewise reads as `REGION`, marked unresolved.
 - The partition (data.aws_partition) resolves to "aws": the ARNs one configuration builds all share a partition, and
   `Bucket.arn` is written for "aws" too, so comparisons between them are right in any partition.
@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from linter.model import THIS_ACCOUNT
 from linter.sources.terraform.evaluate import Evaluator, ResInst
 from linter.sources.terraform.values import Scalar, TfSpan, Unknown, Val, is_known, text_of
 
-ACCOUNT = "${data.aws_caller_identity.current.account_id}"
+ACCOUNT = THIS_ACCOUNT
 REGION = "${data.aws_region.current.name}"
 PARTITION = "aws"
 
@@ -39,8 +40,7 @@ def attribute_value(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text:
 
 
 def _account(ev: Evaluator, span: TfSpan, text: str) -> Scalar:
-    ev.reasons.setdefault(text, "the AWS account is known only when Terraform runs")
-    return Scalar(span, value=ACCOUNT, unresolved=text)
+    return Scalar(span, value=ACCOUNT)
 
 
 def _named(ev: Evaluator, inst: ResInst, argument: str, span: TfSpan, text: str) -> Val:

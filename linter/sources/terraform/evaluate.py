@@ -26,6 +26,7 @@ from linter.sources.terraform.values import (
     Val,
     anchored,
     is_known,
+    number_of,
     placeholder,
     text_of,
     to_python,
@@ -94,7 +95,7 @@ class ResInst(BlockView):
         return self.resource.mode if self.resource else "resource"
 
 
-def _res_inst(resource: Resource, address: str, scope: Scope, key: Val | None = None) -> ResInst:
+def resource_instance(resource: Resource, address: str, scope: Scope, key: Val | None = None) -> ResInst:
     return ResInst(resource.block, scope, address, resource.type, resource, key)
 
 
@@ -199,7 +200,7 @@ class Evaluator:
             return self.unknown(node["t"], span, f"depends on {', '.join(unknowns(operand)) or node['a'].get('t')}")
         if node["op"] == "!" and isinstance(operand.value, bool):
             return Scalar(span, value=not operand.value)
-        number = _number(operand)
+        number = number_of(operand)
         if node["op"] == "-" and number is not None:
             return Scalar(span, value=-number)
         return self.unknown(node["t"], span, "operand has the wrong type", error=True)
@@ -314,7 +315,7 @@ class Evaluator:
         if not is_known(key):
             return self.unknown(text, span, f"the index {', '.join(unknowns(key))} is unknown")
         if isinstance(value, ListVal):
-            number = _number(key)
+            number = number_of(key)
             if number is not None and 0 <= int(number) < len(value.items):
                 return value.items[int(number)]
         elif isinstance(value, ObjVal):
@@ -351,22 +352,6 @@ class Evaluator:
                 found.append((content, scope.with_names(**{iterator: item})))
         found.sort(key=lambda pair: (pair[0]["s"][0], pair[0]["s"][1]))
         return found
-
-
-def _number(value: Val) -> int | float | None:
-    if not isinstance(value, Scalar) or isinstance(value.value, bool):
-        return None
-    if isinstance(value.value, (int, float)):
-        return value.value
-    if isinstance(value.value, str):
-        try:
-            return int(value.value)
-        except ValueError:
-            try:
-                return float(value.value)
-            except ValueError:
-                return None
-    return None
 
 
 def _iteration(collection: Val) -> list[tuple[Val, Val]] | None:
@@ -489,8 +474,8 @@ class Instance:
         if isinstance(expansion, Unknown):
             return expansion
         if expansion is None:
-            return [_res_inst(resource, address, scope)]
-        return [_res_inst(resource, f"{address}[{_key_text(k)}]", inner, k) for k, inner in expansion]
+            return [resource_instance(resource, address, scope)]
+        return [resource_instance(resource, f"{address}[{_key_text(k)}]", inner, k) for k, inner in expansion]
 
     def expansion(self, block: IR, scope: Scope) -> list[tuple[Val, Scope]] | Unknown | None:
         """count/for_each of a block: None without them, instance scopes, or Unknown."""
@@ -498,7 +483,7 @@ class Instance:
         for_each = attribute(block, "for_each")
         if count is not None:
             value = self.ev.eval(count["e"], scope)
-            number = _number(value) if is_known(value) else None
+            number = number_of(value) if is_known(value) else None
             if number is None:
                 return self.ev.unknown(count["e"].get("t", "count"), scope.span(count["s"]), "count is unknown")
             keys = [Scalar(value.span, value=i) for i in range(min(int(number), MAX_INSTANCES))]
@@ -650,7 +635,7 @@ def root_inputs(ev: Evaluator, module: Module, var_files: list[Path]) -> dict[st
         raw = os.environ.get(f"TF_VAR_{name}")
         if raw is not None:
             span = TfSpan.of(declared.node["s"], declared.file)
-            inputs[name] = _constant(Scalar(span, value=raw))
+            inputs[name] = constant(Scalar(span, value=raw))
     folder = module.folder
     automatic = [folder / "terraform.tfvars", folder / "terraform.tfvars.json"]
     with contextlib.suppress(OSError):
@@ -660,7 +645,7 @@ def root_inputs(ev: Evaluator, module: Module, var_files: list[Path]) -> dict[st
     return inputs
 
 
-def _constant(value: Val) -> Callable[[], Val]:
+def constant(value: Val) -> Callable[[], Val]:
     return lambda: value
 
 
@@ -699,4 +684,4 @@ def _json_var_file(ev: Evaluator, path: Path, shown: str) -> dict[str, Callable[
         return {}
     root = respan(root, shown)
     assert isinstance(root, JObject)
-    return {member.key: _constant(from_jnode(member.value)) for member in root.members}
+    return {member.key: constant(from_jnode(member.value)) for member in root.members}

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from linter.sources.terraform.evaluate import IR, Evaluator, Scope, _number
+from linter.sources.terraform.evaluate import IR, Evaluator, Scope
 from linter.sources.terraform.values import (
     ListVal,
     ObjVal,
@@ -25,6 +25,7 @@ from linter.sources.terraform.values import (
     encoded,
     from_jnode,
     is_known,
+    number_of,
     pinned,
     text_of,
     to_python,
@@ -325,7 +326,7 @@ def _lookup(c: Call, args: list[Val]) -> Val:
 
 
 def _element(c: Call, args: list[Val]) -> Val:
-    found, index = _items(c, args[0]), _number(args[1]) if is_known(args[1]) else None
+    found, index = _items(c, args[0]), number_of(args[1]) if is_known(args[1]) else None
     if isinstance(found, Unknown):
         return found
     if index is None:
@@ -424,7 +425,7 @@ def _tostring(c: Call, args: list[Val]) -> Val:
 
 
 def _tonumber(c: Call, args: list[Val]) -> Val:
-    number = _number(args[0]) if is_known(args[0]) else None
+    number = number_of(args[0]) if is_known(args[0]) else None
     if number is None:
         return c.depends(args[0]) or c.unknown("tonumber() of a non-number")
     return Scalar(c.span, value=number)
@@ -439,7 +440,7 @@ def _tobool(c: Call, args: list[Val]) -> Val:
 
 def _numbers(reducer: Callable[..., float]) -> Function:
     def function(c: Call, args: list[Val]) -> Val:
-        numbers = [_number(a) if is_known(a) else None for a in args]
+        numbers = [number_of(a) if is_known(a) else None for a in args]
         if any(n is None for n in numbers):
             return c.depends(*args) or c.unknown("needs known numbers")
         return Scalar(c.span, value=reducer(*numbers))
@@ -448,7 +449,7 @@ def _numbers(reducer: Callable[..., float]) -> Function:
 
 
 def _range(c: Call, args: list[Val]) -> Val:
-    numbers = [_number(a) if is_known(a) else None for a in args]
+    numbers = [number_of(a) if is_known(a) else None for a in args]
     if any(n is None for n in numbers):
         return c.depends(*args) or c.unknown("range() needs known numbers")
     bounds = [int(n) for n in numbers if n is not None]
@@ -489,7 +490,7 @@ def _sort(c: Call, args: list[Val]) -> Val:
 
 def _slice(c: Call, args: list[Val]) -> Val:
     found = _items(c, args[0])
-    bounds = [_number(a) if is_known(a) else None for a in args[1:3]]
+    bounds = [number_of(a) if is_known(a) else None for a in args[1:3]]
     if isinstance(found, Unknown):
         return found
     if any(b is None for b in bounds):
@@ -604,7 +605,7 @@ def binary(ev: Evaluator, node: IR, scope: Scope) -> Val:
     if operator in ("==", "!="):
         equal = _comparable(to_python(left)) == _comparable(to_python(right))
         return Scalar(span, value=equal if operator == "==" else not equal)
-    a, b = _number(left), _number(right)
+    a, b = number_of(left), number_of(right)
     if a is None or b is None:
         return ev.unknown(node["t"], span, f"{operator} needs numbers", error=True)
     try:

@@ -40,6 +40,7 @@ from linter.sources.terraform.values import (
     TfSpan,
     Unknown,
     Val,
+    number_of,
     pinned,
     placeholder,
     text_of,
@@ -286,6 +287,14 @@ class InventoryBuilder:
                 for attached in group.policies:
                     via = f"group {group.view.address} ({attached.via})"
                     policies = [*policies, attached.model_copy(update={"via": via})]
+        # One policy can reach a principal twice (an attachment and an *_exclusive list naming it): list it once.
+        seen: set[tuple[str, str | None, str]] = set()
+        unique = []
+        for attached in policies:
+            key = (attached.via, attached.policy.name if attached.policy else None, attached.ref.value)
+            if key not in seen:
+                seen.add(key)
+                unique.append(attached)
         name = self.text(p.view, p.name, p.view.arg_span("name"))
         return PrincipalResource(
             type=p.type,
@@ -293,7 +302,7 @@ class InventoryBuilder:
             address=p.view.address,
             loc=self.location(p.view),
             arn=_arn_of(p),
-            policies=policies,
+            policies=unique,
             groups=p.groups,
             boundary=p.boundary,
             trust=p.trust,
@@ -466,8 +475,9 @@ def _iam_principal(kind: str) -> Handler:
         principal.trust = b.policy(view, "assume_role_policy", PolicyKind.TRUST)
         duration = view.arg("max_session_duration")
         if duration is not None:
-            if isinstance(duration, Scalar) and isinstance(duration.value, (int, float)) and not unknowns(duration):
-                principal.max_session_duration = int(duration.value)
+            seconds = number_of(duration) if not unknowns(duration) else None  # tfvars may spell it "7200"
+            if seconds is not None:
+                principal.max_session_duration = int(seconds)
             else:
                 b.text(view, duration, view.arg_span("max_session_duration"))
         for index, inline in enumerate(view.blocks("inline_policy")):

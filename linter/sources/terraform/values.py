@@ -106,6 +106,23 @@ def to_python(value: Val) -> Any:
     return None
 
 
+def number_of(value: Val) -> int | float | None:
+    """A known number, or a string Terraform would convert to one (tfvars often quote numbers)."""
+    if not isinstance(value, Scalar) or isinstance(value.value, bool):
+        return None
+    if isinstance(value.value, (int, float)):
+        return value.value
+    if isinstance(value.value, str):
+        try:
+            return int(value.value)
+        except ValueError:
+            try:
+                return float(value.value)
+            except ValueError:
+                return None
+    return None
+
+
 def text_of(value: Val) -> str | None:
     """A scalar as Terraform converts it to a string (numbers without a trailing .0, bools lowercase)."""
     if not isinstance(value, Scalar) or value.value is None:

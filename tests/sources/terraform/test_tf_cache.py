@@ -76,3 +76,20 @@ def test_many_uncached_files_are_parsed_in_parallel_with_the_same_result(
     assert [[p.name for p in one.policies] for one in loaded] == [
         [f"aws_iam_policy.p{i}.policy"] for i in range(len(folders))
     ]
+
+
+def test_grammar_cache_goes_to_our_cache_folder_when_site_packages_is_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without Lark's grammar cache every process pays ~3.5 s; a read-only install must not mean that."""
+    from hcl2 import parser as hcl2_parser
+
+    monkeypatch.setenv("IAM_PREFLIGHT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(hcl2_parser, "PARSER_FILE", tmp_path / "read-only" / ".lark_cache.bin")
+    monkeypatch.setattr(hcl.os, "access", lambda path, mode: False)
+    hcl._parser.cache_clear()
+    try:
+        assert hcl.parse_text('a = "b"\n')["attrs"][0]["n"] == "a"
+        assert list((tmp_path / "cache").glob("lark-hcl2-*.bin"))
+    finally:
+        hcl._parser.cache_clear()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
+from linter.model import THIS_ACCOUNT
 from linter.model import PolicyKind
 from linter.sources.terraform import load_module
 
-ACCOUNT = "${data.aws_caller_identity.current.account_id}"
+ACCOUNT = THIS_ACCOUNT
 
 
 def test_signer_policies_point_at_elements_inside_documents_jsonencode_and_heredoc(
@@ -63,7 +64,7 @@ def test_signer_policies_point_at_elements_inside_documents_jsonencode_and_hered
             "/Statement/0/Resource",
             f"arn:aws:kms:*:{ACCOUNT}:key/*",
             "signer/main.tf:70:23",
-            "data.aws_caller_identity.current.account_id",
+            None,
         ),
     ]
 
@@ -100,12 +101,6 @@ def test_signer_inventory_joins_attachments_and_keeps_the_unknown_policy(fixture
     assert not any("legacy_admin" in p.name for p in loaded.policies)
     assert tf.unresolved(loaded) == [
         (
-            "data.aws_caller_identity.current.account_id",
-            "signer/main.tf:70:23",
-            "aws_iam_role_policy.kms",
-            "the AWS account is known only when Terraform runs",
-        ),
-        (
             "var.extra_policy_json",
             "signer/main.tf:86:12",
             "aws_iam_role_policy.extra",
@@ -119,6 +114,12 @@ def test_var_file_overrides_tfvars_and_defaults(fixtures: Path, tf: SimpleNamesp
     assert loaded.inventory is not None
     assert loaded.inventory.principals[0].max_session_duration == 7200
     assert "signer/prod.tfvars" in loaded.files
+
+
+def test_a_single_file_loads_its_whole_module(fixtures: Path) -> None:
+    loaded = load_module(Path("signer/variables.tf"), [])
+    assert loaded.files == ["signer/main.tf", "signer/variables.tf"]
+    assert len(loaded.policies) == 3
 
 
 def test_nested_modules_are_followed_with_addresses_and_for_each(fixtures: Path, tf: SimpleNamespace) -> None:
@@ -160,7 +161,7 @@ def test_nested_modules_are_followed_with_addresses_and_for_each(fixtures: Path,
             "/Statement/1/Principal/AWS/0",
             f"arn:aws:iam::{ACCOUNT}:role/acme-reader",
             "nested-modules/modules/bucket/main.tf:30:29",
-            "aws_iam_role.this.arn",
+            None,
         ),
     ]
     read = tf.policy(loaded, "module.reader.aws_iam_role_policy.read.policy")
@@ -189,12 +190,6 @@ def test_nested_modules_are_followed_with_addresses_and_for_each(fixtures: Path,
         ("inline", "module.reader.aws_iam_role_policy.read.policy")
     ]
     assert tf.unresolved(loaded) == [
-        (
-            "aws_iam_role.this.arn",
-            "nested-modules/modules/bucket/main.tf:30:29",
-            'module.bucket["logs"].aws_s3_bucket_policy.this',
-            "the AWS account is known only when Terraform runs",
-        ),
         (
             "module.remote",
             "nested-modules/main.tf:25:1",
@@ -332,12 +327,6 @@ def test_inventory_of_buckets_keys_groups_and_organization_policies(fixtures: Pa
     account = inventory.account_public_access_block
     assert account is not None and (account.block_public_acls, account.restrict_public_buckets) == (True, False)
     assert tf.unresolved(loaded) == [
-        (
-            "data.aws_caller_identity.current.account_id",
-            "inventory/s3.tf:22:27",
-            "aws_kms_key_policy.uploads",
-            "the AWS account is known only when Terraform runs",
-        ),
         (
             "var.restrict_public_buckets",
             "inventory/s3.tf:53:3",

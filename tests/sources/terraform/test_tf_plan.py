@@ -8,9 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from linter.model import THIS_ACCOUNT
 from linter.sources.json_file import load_json_file
 
-ACCOUNT = "${data.aws_caller_identity.current.account_id}"
+ACCOUNT = THIS_ACCOUNT
 
 
 def test_plan_values_located_in_the_configuration(fixtures: Path, tf: SimpleNamespace) -> None:
@@ -41,7 +42,7 @@ def test_plan_values_located_in_the_configuration(fixtures: Path, tf: SimpleName
             "/Statement/0/Principal/AWS",
             f"arn:aws:iam::{ACCOUNT}:role/app",
             "plan/main.tf:40:27",
-            "aws_iam_role.app.arn",
+            None,
         ),
     ]
     inventory = loaded.inventory
@@ -53,14 +54,7 @@ def test_plan_values_located_in_the_configuration(fixtures: Path, tf: SimpleName
     [bucket] = inventory.buckets
     assert (bucket.name.value, tf.where(bucket.name)) == ("acme-app-data", "plan/main.tf:31:3")
     assert bucket.policy is not None and bucket.policy.name == "aws_s3_bucket_policy.data.policy"
-    assert tf.unresolved(loaded) == [
-        (
-            "aws_iam_role.app.arn",
-            "plan/main.tf:40:27",
-            "aws_s3_bucket_policy.data",
-            "the AWS account is known only when Terraform runs",
-        )
-    ]
+    assert tf.unresolved(loaded) == []
 
 
 def test_plan_without_configuration_points_into_the_plan(

@@ -1,0 +1,136 @@
+"""The request a pre-signed URL makes when someone opens it (iam-semantics.md §4; S3 API, sigv4-query-string-auth).
+
+It is authenticated as the signer and authorized at request time; the principal keys are the signer's, the network
+and transport keys are those of the person who opens the URL.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+
+from linter.engine.context import UNKNOWN, ContextInput
+from linter.presign.lifetime import MAX_EXPIRES
+
+METHODS = ("GET", "HEAD", "PUT")
+# Canned ACLs other than this one are refused by buckets whose Object Ownership is BucketOwnerEnforced.
+OWNER_FULL_CONTROL = "bucket-owner-full-control"
+
+
+class ExpectationError(ValueError):
+    """An expectation that cannot be checked as written (unknown method, bad duration): exit 2."""
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """A URL someone will sign: by whom, for what, for how long, opened from where."""
+
+    signer: str
+    bucket: str
+    key: str = "*"
+    methods: tuple[str, ...] = ("GET",)
+    expires: int = 3600
+    source_ips: tuple[str, ...] = ()
+    vpce: str | None = None
+    version_id: bool = False
+    acl: str | None = None
+    credentials: str | None = None  # a CredentialSource value; None: inferred from the signer
+    declared_at: str | None = None  # "file:line" of the config entry, for messages
+
+    def __post_init__(self) -> None:
+        unknown = [m for m in self.methods if m.upper() not in METHODS]
+        if unknown:
+            raise ExpectationError(f"unknown method {unknown[0]!r} (use {', '.join(METHODS)})")
+        if not self.methods:
+            raise ExpectationError("no method given")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One S3 permission a method needs, and the HTTP answer when it is missing."""
+
+    action: str
+    why: str
+    failure: str = "403 AccessDenied"
+
+
+def operations(method: str, expectation: Expectation) -> list[Operation]:
+    """GET/HEAD need s3:GetObject (s3:GetObjectVersion with a versionId); PUT needs s3:PutObject (+ACL)."""
+    method = method.upper()
+    if method in ("GET", "HEAD"):
+        if expectation.version_id:
+            return [Operation("s3:GetObjectVersion", f"{method} with versionId")]
+        return [Operation("s3:GetObject", method)]
+    needed = [Operation("s3:PutObject", "PUT")]
+    if expectation.acl is not None:
+        needed.append(Operation("s3:PutObjectAcl", f"PUT with x-amz-acl: {expectation.acl}"))
+    return needed
+
+
+def kms_action(method: str) -> str:
+    """Reading SSE-KMS objects needs kms:Decrypt, writing them kms:GenerateDataKey (S3 User Guide, UsingKMSEncryption)."""
+    return "kms:GenerateDataKey" if method.upper() == "PUT" else "kms:Decrypt"
+
+
+def sample_keys(pattern: str) -> list[str]:
+    """Concrete keys a key pattern stands for: a URL names one object, the pattern says which objects may be named.
+
+    `*` is filled with a short name and with a nested path, so a grant on `prefix/*` and one on `prefix/a*` are told
+    apart from a grant on the whole bucket.
+    """
+    if "*" not in pattern and "?" not in pattern:
+        return [pattern]
+    samples = [pattern.replace("*", "example").replace("?", "x"), pattern.replace("*", "dir/example").replace("?", "x")]
+    return [s for s in dict.fromkeys(samples) if fnmatch.fnmatchcase(s, pattern)] or samples[:1]
+
+
+@dataclass
+class UrlContext:
+    """The condition keys of a pre-signed request, at a given signature age."""
+
+    secure: bool = True
+    source_ip: str | None = None
+    vpce: str | None = None
+    network_known: bool = False
+    signature_age_ms: int = 0
+    acl: str | None = None
+    extra: dict[str, ContextInput] = field(default_factory=dict)
+
+    def keys(self) -> dict[str, ContextInput]:
+        keys: dict[str, ContextInput] = {
+            "s3:authType": "REST-QUERY-STRING",
+            "s3:signatureversion": "AWS4-HMAC-SHA256",
+            "s3:signatureAge": str(self.signature_age_ms),
+            "aws:SecureTransport": "true" if self.secure else "false",
+            # Not documented for pre-signed URLs (iam-semantics.md §4): present but unknown, never guessed.
+            "s3:x-amz-content-sha256": UNKNOWN,
+        }
+        if self.vpce is not None:
+            # Through a VPC endpoint aws:SourceIp is absent and aws:SourceVpce is set.
+            keys["aws:SourceVpce"] = self.vpce
+            keys["aws:SourceVpc"] = UNKNOWN
+        elif self.source_ip is not None:
+            keys["aws:SourceIp"] = self.source_ip
+        elif not self.network_known:
+            keys["aws:SourceIp"] = UNKNOWN
+        if self.acl is not None:
+            keys["s3:x-amz-acl"] = self.acl
+        keys.update(self.extra)
+        return keys
+
+
+_CIDR_KEYS = re.compile(r"^aws:(sourceip|sourcevpce|sourcevpc)$", re.IGNORECASE)
+
+
+def expires_problem(seconds: int) -> str | None:
+    if seconds > MAX_EXPIRES:
+        return (
+            f"X-Amz-Expires={seconds} is more than 7 days (604800 s): S3 answers 400 AuthorizationQueryParametersError "
+            "'X-Amz-Expires must be less than a week'"
+        )
+    return None
+
+
+def is_network_key(key: str) -> bool:
+    return bool(_CIDR_KEYS.match(key))

@@ -1,0 +1,94 @@
+"""Find the signer, the bucket and the KMS key a URL expectation names, in an inventory.
+
+A reference is a Terraform address (`aws_iam_user.user_two`, `module.app.aws_iam_role.api`), an ARN or a name.
+A reference that names nothing is an input error that lists the closest matches.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Sequence
+
+from linter.model import THIS_ACCOUNT, Bucket, Inventory, KmsKey, Location, Policy, PolicyKind, PrincipalResource, Text
+from linter.sources.jsonpos import Span, parse
+from linter.sources.policy_document import build_policy
+
+
+class UnknownReference(LookupError):
+    """Nothing matches a reference; the message names the closest candidates."""
+
+
+def _closest(reference: str, names: Iterable[str]) -> str:
+    candidates = sorted(set(names))
+    close = difflib.get_close_matches(reference, candidates, n=3, cutoff=0.4)
+    if close:
+        return f"; did you mean {', '.join(close)}?"
+    return f"; defined here: {', '.join(candidates[:6])}" if candidates else "; none is defined in these inputs"
+
+
+def _matches(reference: str, address: str, names: Sequence[str]) -> bool:
+    return reference == address or address.endswith(f".{reference}") or reference in names
+
+
+def find_principal(inventories: Iterable[Inventory], reference: str) -> tuple[Inventory, PrincipalResource]:
+    seen: list[str] = []
+    for inventory in inventories:
+        for principal in inventory.principals:
+            if principal.type == "group":
+                continue
+            names = [principal.name.value, principal.arn or "", principal_arn(principal)]
+            if _matches(reference, principal.address, names):
+                return inventory, principal
+            seen += [principal.address, principal.name.value]
+    raise UnknownReference(f"unknown signer {reference!r}{_closest(reference, seen)}")
+
+
+def find_bucket(inventories: Iterable[Inventory], reference: str) -> tuple[Inventory, Bucket]:
+    seen: list[str] = []
+    for inventory in inventories:
+        for bucket in inventory.buckets:
+            if _matches(reference.removeprefix("arn:aws:s3:::"), bucket.address, [bucket.name.value]):
+                return inventory, bucket
+            seen += [bucket.address, bucket.name.value]
+    raise UnknownReference(f"unknown bucket {reference!r}{_closest(reference, seen)}")
+
+
+def find_key(inventory: Inventory, reference: Text) -> KmsKey | None:
+    """The key a bucket's encryption names: by address (resolved or left as a reference), ARN or alias."""
+    written = reference.unresolved or reference.value
+    for key in inventory.keys:
+        if key.address in written or written == key.arn or any(alias in written for alias in key.aliases):
+            return key
+    return None
+
+
+def principal_arn(principal: PrincipalResource) -> str:
+    """The ARN requests are made as: a user itself, or a session of a role (roles only sign through sessions)."""
+    name = principal.name.value
+    if principal.type == "role":
+        return f"arn:aws:sts::{THIS_ACCOUNT}:assumed-role/{name}/iam-preflight"
+    return principal.arn if principal.arn and "${" not in principal.arn else f"arn:aws:iam::{THIS_ACCOUNT}:user/{name}"
+
+
+def default_key_policy(key: KmsKey) -> Policy:
+    """AWS's default key policy: the account root, i.e. the account's IAM policies, may use the key."""
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Enable IAM User Permissions",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{THIS_ACCOUNT}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+    name = f"{key.address} (AWS default key policy)"
+
+    def at_the_key(span: Span, pointer: str) -> Location:
+        # The default policy has no text in the configuration: every element points at the key resource itself.
+        return key.loc.model_copy(update={"json_path": pointer})
+
+    return build_policy(parse(json.dumps(document)), name, at_the_key, PolicyKind.KEY)

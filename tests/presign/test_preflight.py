@@ -1,0 +1,232 @@
+"""Pre-flight verdicts on hand-built inventories: every cause of iam-semantics.md §4 and its fixed twin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from presign_builders import BUCKET, bucket, inventory, key, policy, role, user
+
+from linter.model import THIS_ACCOUNT
+from linter.presign.preflight import Status, Verdict, preflight
+from linter.presign.request import Expectation
+
+LIST_ONLY = [
+    {"Sid": "VisualEditor0", "Effect": "Allow", "Action": ["s3:ListAllMyBuckets", "s3:ListBucket"], "Resource": "*"}
+]
+READ = [{"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{BUCKET}/*"}]
+
+
+def run(signer: Any, the_bucket: Any, keys: Any = None, **expectation: Any) -> Verdict:
+    expect = Expectation(
+        signer=signer.address, bucket="aws_s3_bucket.demo", key=expectation.pop("key", "cat.jpg"), **expectation
+    )
+    return preflight(inventory(signer, the_bucket, keys), signer, the_bucket, expect)
+
+
+def summary(verdict: Verdict) -> list[tuple[str, str]]:
+    return [(p.status.value, p.subject) for p in verdict.problems]
+
+
+def test_user_two_can_sign_but_every_url_is_denied() -> None:
+    verdict = run(user("user-two", policy("aws_iam_user_policy.user_two", LIST_ONLY)), bucket(), expires=1800)
+    assert verdict.status is Status.FAILS
+    [problem] = verdict.problems
+    assert problem.message == (
+        "aws_iam_user.user_two can sign URLs for presign-demo/cat.jpg (GET), but every one returns 403 AccessDenied: "
+        "no identity-based policy allows s3:GetObject (its policies — aws_iam_user_policy.user_two at main.tf:1:1 — "
+        "allow only s3:ListAllMyBuckets, s3:ListBucket)"
+    )
+    assert problem.fix == "allow s3:GetObject on arn:aws:s3:::presign-demo/*"
+
+
+def test_user_two_fixed_works_for_30_minutes() -> None:
+    verdict = run(user("user-two", policy("p", LIST_ONLY + READ)), bucket(), expires=1800)
+    assert (verdict.status, verdict.problems, verdict.lifetime) == (Status.WORKS, [], 1800)
+
+
+def test_version_id_needs_get_object_version() -> None:
+    signer = user("u", policy("p", READ))
+    assert summary(run(signer, bucket(), version_id=True)) == [("fails", "identity:s3:GetObjectVersion")]
+    fixed = user("u", policy("p", [{**READ[0], "Action": ["s3:GetObject", "s3:GetObjectVersion"]}]))
+    assert summary(run(fixed, bucket(), version_id=True)) == []
+
+
+def test_bucket_policy_denying_query_string_auth_blocks_every_url() -> None:
+    deny = [
+        {
+            "Sid": "NoPresigned",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": f"arn:aws:s3:::{BUCKET}/*",
+            "Condition": {"StringEquals": {"s3:authType": "REST-QUERY-STRING"}},
+        }
+    ]
+    verdict = run(user("u", policy("p", READ)), bucket(deny))
+    assert summary(verdict) == [("fails", "deny:s3:GetObject")]
+    assert "statement 0 ('NoPresigned')" in verdict.problems[0].message
+    header_only = [{**deny[0], "Condition": {"StringEquals": {"s3:authType": "POST"}}}]
+    assert summary(run(user("u", policy("p", READ)), bucket(header_only))) == []
+
+
+def test_signature_age_limit_shorter_than_the_url() -> None:
+    deny = [
+        {
+            "Sid": "Fresh",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": f"arn:aws:s3:::{BUCKET}/*",
+            "Condition": {"NumericGreaterThan": {"s3:signatureAge": "600000"}},
+        }
+    ]
+    verdict = run(user("u", policy("p", READ)), bucket(deny), expires=1800)
+    assert summary(verdict) == [("fails", "signature-age:s3:GetObject")]
+    assert "stop working after 10m" in verdict.problems[0].message
+    assert summary(run(user("u", policy("p", READ)), bucket(deny), expires=600)) == []
+
+
+def test_source_ip_deny_without_a_declared_opener_is_a_works_only_from_warning() -> None:
+    deny = [
+        {
+            "Sid": "Office",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": f"arn:aws:s3:::{BUCKET}/*",
+            "Condition": {"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
+        }
+    ]
+    verdict = run(user("u", policy("p", READ)), bucket(deny))
+    assert summary(verdict) == [("works", "network:s3:GetObject")]
+    assert "work only when opened from 203.0.113.1" in verdict.problems[0].message
+    assert summary(run(user("u", policy("p", READ)), bucket(deny), source_ips=("198.51.100.9",))) == [
+        ("fails", "deny:s3:GetObject")
+    ]
+    assert summary(run(user("u", policy("p", READ)), bucket(deny), source_ips=("203.0.113.50",))) == []
+
+
+def test_identity_deny_unless_source_ip_opened_elsewhere() -> None:
+    guarded = READ + [
+        {
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"NotIpAddress": {"aws:SourceIp": "198.51.100.0/24"}},
+        }
+    ]
+    assert summary(run(user("u", policy("p", guarded)), bucket(), source_ips=("203.0.113.9",))) == [
+        ("fails", "deny:s3:GetObject")
+    ]
+
+
+def test_vpce_opener_has_no_source_ip() -> None:
+    deny = [
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": f"arn:aws:s3:::{BUCKET}/*",
+            "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-123"}},
+        }
+    ]
+    assert summary(run(user("u", policy("p", READ)), bucket(deny), vpce="vpce-123")) == []
+    assert summary(run(user("u", policy("p", READ)), bucket(deny), vpce="vpce-999")) == [("fails", "deny:s3:GetObject")]
+
+
+def test_sse_kms_download_needs_kms_decrypt_through_the_key_policy() -> None:
+    signer = role("reports_api", policy("p", READ))
+    verdict = run(signer, bucket(kms_key="aws_kms_key.k"), keys=[key()])
+    assert summary(verdict) == [("fails", "kms:kms:Decrypt")]
+    assert (
+        "SSE-KMS encrypted with aws_kms_key.k and no identity-based policy allows kms:Decrypt"
+        in verdict.problems[0].message
+    )
+    fixed = role("reports_api", policy("p", READ + [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]))
+    assert summary(run(fixed, bucket(kms_key="aws_kms_key.k"), keys=[key()])) == []
+
+
+def test_sse_kms_key_policy_without_delegation_blocks_even_with_identity_allow() -> None:
+    only_admin = [
+        {
+            "Sid": "Admins",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{THIS_ACCOUNT}:role/admin"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    signer = role("api", policy("p", READ + [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]))
+    verdict = run(signer, bucket(kms_key="aws_kms_key.k"), keys=[key(only_admin)])
+    assert summary(verdict) == [("fails", "kms:kms:Decrypt")]
+    assert "the key policy of aws_kms_key.k allows kms:Decrypt" in verdict.problems[0].message
+
+
+def test_upload_needs_generate_data_key() -> None:
+    put = [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{BUCKET}/*"}]
+    verdict = run(role("up", policy("p", put)), bucket(kms_key="k"), keys=[key()], methods=("PUT",))
+    assert summary(verdict) == [("fails", "kms:kms:GenerateDataKey")]
+
+
+def test_permissions_boundary_without_get_object() -> None:
+    boundary = policy("boundary", [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}])
+    verdict = run(user("u", policy("p", READ), boundary=boundary), bucket())
+    assert summary(verdict) == [("fails", "boundary:s3:GetObject")]
+
+
+def test_unknown_managed_policy_makes_a_denial_uncertain() -> None:
+    signer = user("u", policy("p", LIST_ONLY), unknown=("arn:aws:iam::aws:policy/SomeTeamPolicy",))
+    assert summary(run(signer, bucket())) == [("uncertain", "identity:s3:GetObject")]
+
+
+def test_known_aws_managed_read_only_policy_allows() -> None:
+    signer = user("u", unknown=("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",))
+    assert summary(run(signer, bucket())) == []
+
+
+def test_expires_over_seven_days_is_rejected_by_s3() -> None:
+    verdict = run(user("u", policy("p", READ)), bucket(), expires=604801)
+    assert summary(verdict) == [("fails", "expires"), ("fails", "credential-lifetime")]
+    assert "400 AuthorizationQueryParametersError" in verdict.problems[0].message
+    assert summary(run(user("u", policy("p", READ)), bucket(), expires=604800)) == []
+
+
+@pytest.mark.parametrize(
+    ("max_session", "expires", "expected"),
+    [
+        (None, 3600, []),
+        (None, 7200, [("fails", "credential-lifetime")]),
+        (43200, 43200, []),
+        (43200, 86400, [("fails", "credential-lifetime")]),
+    ],
+)
+def test_role_session_lifetime(max_session: int | None, expires: int, expected: list[tuple[str, str]]) -> None:
+    assert summary(run(role("api", policy("p", READ), max_session=max_session), bucket(), expires=expires)) == expected
+
+
+def test_lambda_credentials_lifetime_is_uncertain_beyond_an_hour() -> None:
+    signer = role("fn", policy("p", READ), service="lambda.amazonaws.com")
+    assert summary(run(signer, bucket(), expires=7200)) == [("uncertain", "credential-lifetime")]
+
+
+def test_put_with_acl_fails_under_bucket_owner_enforced() -> None:
+    put = [{"Effect": "Allow", "Action": ["s3:PutObject", "s3:PutObjectAcl"], "Resource": f"arn:aws:s3:::{BUCKET}/*"}]
+    verdict = run(user("u", policy("p", put)), bucket(), methods=("PUT",), acl="public-read")
+    assert summary(verdict) == [("fails", "acl")]
+    assert (
+        summary(run(user("u", policy("p", put)), bucket(ownership="ObjectWriter"), methods=("PUT",), acl="public-read"))
+        == []
+    )
+
+
+def test_put_with_acl_needs_put_object_acl() -> None:
+    put = [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{BUCKET}/*"}]
+    verdict = run(user("u", policy("p", put)), bucket(ownership="ObjectWriter"), methods=("PUT",), acl="public-read")
+    assert summary(verdict) == [("fails", "identity:s3:PutObjectAcl")]
+
+
+def test_key_pattern_needs_every_key_it_covers() -> None:
+    prefix_only = [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{BUCKET}/public/*"}]
+    assert summary(run(user("u", policy("p", prefix_only)), bucket(), key="public/*")) == []
+    assert summary(run(user("u", policy("p", prefix_only)), bucket(), key="*")) == [("fails", "identity:s3:GetObject")]
