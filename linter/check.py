@@ -179,24 +179,45 @@ def _unused_suppressions(suppressions: list[InlineSuppression], used: set[int]) 
             yield rule.for_suppression(suppression)
 
 
-def run_check(paths: Sequence[str], config: Config, options: CheckOptions | None = None) -> CheckResult:
-    options = options or CheckOptions()
-    rules = selected_rules(config, options)
-    result = CheckResult(rules=rules)
+def _drop_covered(loads: list[Loaded]) -> list[Loaded]:
+    """An input whose files another input already read is dropped: a child module called by a root module that is
+    also checked, or the configuration beside a plan file that was joined to it. Checking both would report every
+    finding twice."""
+    file_sets = [set(loaded.files) for loaded in loads]
+    readers: dict[str, list[int]] = {}
+    for index, files in enumerate(file_sets):
+        for name in files:
+            readers.setdefault(name, []).append(index)
+
+    def covered(index: int) -> bool:
+        files = file_sets[index]
+        if not files:
+            return False
+        # Only inputs that read one of this input's files can cover it.
+        candidates = readers[next(iter(files))]
+        return any(
+            files < file_sets[other] or (files == file_sets[other] and other < index)
+            for other in candidates
+            if other != index
+        )
+
+    return [loaded for index, loaded in enumerate(loads) if not covered(index)]
+
+
+@dataclass
+class LoadedInputs:
+    """Everything the inputs of one run produced, in the model."""
+
+    policies: list[Policy] = field(default_factory=list)
+    inventories: list[Inventory] = field(default_factory=list)
+    suppressions: list[InlineSuppression] = field(default_factory=list)
+
+
+def load_all(paths: Sequence[str], config: Config, options: CheckOptions, result: CheckResult) -> LoadedInputs:
+    """Discover and load every input; errors, checked and skipped files are recorded on `result`."""
     inputs = discover(paths, config)
     result.errors.extend(inputs.errors)
-    policies: list[Policy] = []
-    inventories: list[Inventory] = []
-    suppressions: list[InlineSuppression] = []
-
-    def take(loaded: Loaded) -> None:
-        result.errors.extend(loaded.errors)
-        result.files_checked.extend(loaded.files)
-        policies.extend(loaded.policies)
-        suppressions.extend(loaded.suppressions)
-        if loaded.inventory is not None:
-            inventories.append(loaded.inventory)
-
+    loads: list[Loaded] = []
     for path in inputs.json_files:
         display = display_path(path)
         loaded = load_json_file(str(path), display, options.kind or config.kind_for(str(path)))
@@ -206,22 +227,41 @@ def run_check(paths: Sequence[str], config: Config, options: CheckOptions | None
             else:
                 result.skipped.append((display, loaded.not_policy))
             continue
-        take(loaded)
-    for folder in inputs.modules:
-        take(load_inputs(folder, display_path(folder), var_files=options.var_files))
+        loads.append(loaded)
+    if inputs.modules:
+        from linter.sources.terraform import load_modules
 
-    context = RuleContext(aws=aws_data())
-    findings = [_with_severity(f, config) for f in run_rules(policies, rules, context, inventories)]
+        loads.extend(load_modules(inputs.modules, [Path(v) for v in options.var_files]))
+    everything = LoadedInputs()
+    for loaded in _drop_covered(loads):
+        result.errors.extend(loaded.errors)
+        result.files_checked.extend(f for f in loaded.files if f not in result.files_checked)
+        everything.policies.extend(loaded.policies)
+        everything.suppressions.extend(loaded.suppressions)
+        if loaded.inventory is not None:
+            everything.inventories.append(loaded.inventory)
+    return everything
+
+
+def finish(
+    result: CheckResult,
+    findings: Iterable[Finding],
+    config: Config,
+    options: CheckOptions,
+    suppressions: list[InlineSuppression],
+) -> CheckResult:
+    """Severity overrides, suppressions (inline, config), unused-suppression notes and the baseline."""
+    adjusted = [_with_severity(f, config) for f in findings]
     kept: list[Finding] = []
     used: set[int] = set()
-    for finding in findings:
+    for finding in adjusted:
         inline = _inline_suppression(finding, suppressions)
         if inline is not None:
             used.add(id(inline))
         elif not _config_suppressed(finding, config):
             kept.append(finding)
-    result.suppressed = len(findings) - len(kept)
-    if any(rule.id == "IPN002" for rule in rules):
+    result.suppressed = len(adjusted) - len(kept)
+    if any(rule.id == "IPN002" for rule in result.rules):
         kept.extend(_unused_suppressions(suppressions, used))
     baseline_path = options.baseline or (str(config.root / config.baseline) if config.baseline else None)
     if baseline_path is not None:
@@ -236,3 +276,17 @@ def run_check(paths: Sequence[str], config: Config, options: CheckOptions | None
         kept = [f for f in kept if not baseline.contains(f)]
     result.findings = sorted(kept, key=Finding.sort_key)
     return result
+
+
+def run_check(paths: Sequence[str], config: Config, options: CheckOptions | None = None) -> CheckResult:
+    options = options or CheckOptions()
+    result = CheckResult(rules=selected_rules(config, options))
+    loaded = load_all(paths, config, options, result)
+    context = RuleContext(aws=aws_data())
+    if config.presign and any(rule.id.startswith("IPS") for rule in result.rules):
+        from linter.presign import declared_checks
+
+        context.presign, errors = declared_checks(config.presign, loaded.inventories, config.root, config.source)
+        result.errors.extend(errors)
+    findings = run_rules(loaded.policies, result.rules, context, loaded.inventories)
+    return finish(result, findings, config, options, loaded.suppressions)

@@ -181,6 +181,51 @@ def simulate(
     _emit(json.dumps(response, indent=2), output)
 
 
+@app.command()
+def presign(
+    paths: Annotated[list[str], typer.Argument(help="Terraform folders or files, plan JSON.", show_default=False)],
+    signer: Annotated[str, typer.Option(help="Who signs: Terraform address, ARN or name.", show_default=False)],
+    bucket: Annotated[str, typer.Option(help="Bucket: Terraform address, ARN or name.", show_default=False)],
+    key: Annotated[str, typer.Option(help="Object key or key pattern (`reports/*.pdf`).")] = "*",
+    method: Annotated[list[str] | None, typer.Option(help="GET, HEAD or PUT (repeatable). Default GET.")] = None,
+    version_id: Annotated[bool, typer.Option("--version-id", help="The URL names an object version.")] = False,
+    expires: Annotated[str, typer.Option(help="How long the URL must work: 1800, 30m, 12h, 7d.")] = "1h",
+    source_ip: Annotated[list[str] | None, typer.Option(help="IP the URL is opened from (repeatable).")] = None,
+    vpce: Annotated[str | None, typer.Option(help="VPC endpoint the URL is opened through.")] = None,
+    acl: Annotated[str | None, typer.Option(help="PUT: the x-amz-acl header the URL is signed with.")] = None,
+    credentials: Annotated[
+        str | None,
+        typer.Option(help="How the signer got its credentials: user-keys, assume-role, role-chaining, instance-profile, lambda, session-token."),
+    ] = None,
+    output_format: Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")] = None,
+    config_file: Annotated[str | None, typer.Option("--config", help="Config file (default: nearest).")] = None,
+    var_file: Annotated[list[str] | None, typer.Option("--var-file", help="Terraform tfvars file (repeatable).")] = None,
+    color: Annotated[ColorMode, typer.Option(help="Colour the text output.")] = ColorMode.AUTO,
+) -> None:
+    """Will a pre-signed URL work, for its whole life? Exit 0 it works, 1 it does not (or is uncertain), 2 input error."""
+    from linter.check import CheckOptions
+    from linter.config import load_config
+    from linter.presign import ExpectationError, UnknownReference, expectation
+    from linter.presign.command import check_url, exit_code, render
+
+    config = load_config(config_file)
+    try:
+        wanted = expectation(
+            signer=signer, bucket=bucket, key=key, methods=method or ["GET"], expires=expires,
+            source_ips=source_ip or [], vpce=vpce, version_id=version_id, acl=acl, credentials=credentials,
+        )
+    except ExpectationError as error:
+        raise UsageProblem(str(error)) from None
+    try:
+        result, verdict = check_url(paths, config, CheckOptions(var_files=var_file or []), wanted)
+    except UnknownReference as error:
+        raise UsageProblem(str(error)) from None
+    fmt = output_format.value if output_format else "text"
+    _emit(render(fmt, result, verdict, color=_use_color(color, output)), output)
+    raise typer.Exit(exit_code(result, verdict))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code instead of exiting (for tests and embedding)."""
     # A policy may hold any character; never let a non-UTF-8 terminal turn a report into a crash.
@@ -211,6 +256,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as error:  # a bug of ours: one line, not a traceback; IAM_PREFLIGHT_DEBUG=1 shows it
+        if os.environ.get("IAM_PREFLIGHT_DEBUG"):
+            raise
+        typer.echo(f"iam-preflight: internal error: {type(error).__name__}: {error} (rerun with IAM_PREFLIGHT_DEBUG=1)", err=True)
+        return 2
     return code if isinstance(code, int) else 0
 
 

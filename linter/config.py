@@ -34,17 +34,23 @@ class Suppression(BaseModel):
 
 
 class PresignExpectation(BaseModel):
-    """A URL a team promises to sign: checked by `iam-preflight check` (pre-signed URL issue)."""
+    """A URL a team promises to sign: `iam-preflight check` fails the change that would break it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     signer: str
     bucket: str
     key: str = "*"
     methods: list[str] = ["GET"]
-    expires: str = "3600"
+    expires: str | int = "3600"
     source_ips: list[str] = Field(default_factory=list, alias="source-ips")
     vpce: str | None = None
+    version_id: bool = Field(False, alias="version-id")
+    acl: str | None = None
+    credentials: str | None = None
+    # The Terraform module (folder, relative to this config file) that defines signer and bucket. With it, the
+    # expectation is checked only when that module is; without it, in whichever checked module defines them.
+    module: str | None = None
 
 
 class Config(BaseModel):

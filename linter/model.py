@@ -193,6 +193,11 @@ class InputError(BaseModel):
 THIS_ACCOUNT = "000000000000"
 
 
+def account_label(account: str) -> str:
+    """How messages name an account: the configuration's own account has no id worth showing."""
+    return "this configuration's account" if account == THIS_ACCOUNT else f"account {account}"
+
+
 class Unresolved(BaseModel):
     """A value the source could not resolve (a variable without a value, a data source, a function it can't run).
 
@@ -295,6 +300,7 @@ class OrganizationPolicy(BaseModel):
 class Inventory(BaseModel):
     """Everything a set of inputs defines, joined: the Terraform source builds it; rules read it."""
 
+    root: str | None = None  # the root module's folder
     principals: list[PrincipalResource] = []
     managed_policies: dict[str, Policy] = {}  # address -> policy
     buckets: list[Bucket] = []

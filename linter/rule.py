@@ -17,6 +17,7 @@ from linter.model import Inventory, Location, Policy, PolicyKind
 
 if TYPE_CHECKING:
     from linter.awsdata import AwsData
+    from linter.presign import PresignCheck
 
 RULE_ID = re.compile(r"^IP[A-Z][0-9]{3}$")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -38,10 +39,12 @@ class RuleDefinitionError(TypeError):
 
 @dataclass
 class RuleContext:
-    """What a rule may consult besides the policy: the AWS action database and (later) the inventory."""
+    """What a rule may consult besides the policy: the AWS action database, the declared pre-signed URL checks
+    (already resolved to an inventory's signer and bucket), and a per-run cache rules may share results through."""
 
     aws: AwsData
-    extras: dict[str, object] = field(default_factory=dict)
+    presign: list[PresignCheck] = field(default_factory=list)
+    shared: dict[object, object] = field(default_factory=dict)
 
 
 class Rule:

@@ -1,1 +1,151 @@
-"""Pre-signed URL pre-flight: will a URL work, for its whole life, for the person who opens it?"""
+"""Pre-signed URL pre-flight: will a URL work, for its whole life, for the person who opens it?
+
+`preflight.preflight` decides one expectation; this module turns declared expectations (config or CLI flags)
+into checks resolved against the inventories a run loaded, and caches verdicts so every presign rule reads the
+same one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from linter.model import Bucket, InputError, Inventory, Location, PrincipalResource
+from linter.presign.lifetime import CredentialSource, parse_duration
+from linter.presign.preflight import Verdict, preflight
+from linter.presign.request import Expectation, ExpectationError
+from linter.presign.resolve import UnknownReference, find_bucket, find_principal
+
+
+@dataclass(frozen=True, eq=False)
+class PresignCheck:
+    """An expectation resolved to the inventory that defines its signer and bucket."""
+
+    inventory: Inventory
+    signer: PrincipalResource
+    bucket: Bucket
+    expectation: Expectation
+
+    def verdict(self, shared: dict[object, object]) -> Verdict:
+        """Decided once per run, whichever rule asks first."""
+        cached = shared.get(self)
+        if not isinstance(cached, Verdict):
+            cached = preflight(self.inventory, self.signer, self.bucket, self.expectation)
+            shared[self] = cached
+        return cached
+
+
+def expectation(
+    *,
+    signer: str,
+    bucket: str,
+    key: str = "*",
+    methods: Sequence[str] = ("GET",),
+    expires: str | int = 3600,
+    source_ips: Sequence[str] = (),
+    vpce: str | None = None,
+    version_id: bool = False,
+    acl: str | None = None,
+    credentials: str | None = None,
+    declared_at: Location | None = None,
+) -> Expectation:
+    """Validate user-given values into an Expectation; raises ExpectationError with a one-line message."""
+    try:
+        seconds = parse_duration(str(expires))
+    except ValueError as error:
+        raise ExpectationError(str(error)) from None
+    if credentials is not None and credentials not in CredentialSource._value2member_map_:
+        choices = ", ".join(s.value for s in CredentialSource)
+        raise ExpectationError(f"unknown credentials {credentials!r} (choose from {choices})")
+    return Expectation(
+        signer=signer,
+        bucket=bucket,
+        key=key,
+        methods=tuple(m.upper() for m in methods),
+        expires=seconds,
+        source_ips=tuple(source_ips),
+        vpce=vpce,
+        version_id=version_id,
+        acl=acl,
+        credentials=credentials,
+        declared_at=declared_at,
+    )
+
+
+def resolve(inventories: Sequence[Inventory], wanted: Expectation) -> PresignCheck:
+    """Find signer and bucket in the same inventory; raises UnknownReference naming the closest matches."""
+    inventory, signer = find_principal(inventories, wanted.signer)
+    _, bucket = find_bucket([inventory], wanted.bucket)
+    return PresignCheck(inventory, signer, bucket, wanted)
+
+
+def declared_checks(
+    entries: Sequence[object], inventories: Sequence[Inventory], config_root: Path, config_file: str | None
+) -> tuple[list[PresignCheck], list[InputError]]:
+    """The config's `[[presign]]` entries that apply to this run, resolved; mistakes in them are input errors."""
+    from linter.config import PresignExpectation
+
+    checks: list[PresignCheck] = []
+    errors: list[InputError] = []
+    lines = _entry_lines(config_file)
+    for index, entry in enumerate(entries):
+        where = Location(file=_display(config_file), line=lines[index] if index < len(lines) else 1)
+        assert isinstance(entry, PresignExpectation)
+        scope = inventories
+        if entry.module is not None:
+            module = (config_root / entry.module).resolve()
+            scope = [inv for inv in inventories if inv.root is not None and Path(inv.root).resolve() == module]
+            if not scope:
+                continue  # that module is not part of this run (a pre-commit run on other files)
+        elif not inventories:
+            continue  # nothing Terraform was checked: a policy-JSON-only run
+        try:
+            wanted = expectation(
+                signer=entry.signer,
+                bucket=entry.bucket,
+                key=entry.key,
+                methods=entry.methods,
+                expires=entry.expires,
+                source_ips=entry.source_ips,
+                vpce=entry.vpce,
+                version_id=entry.version_id,
+                acl=entry.acl,
+                credentials=entry.credentials,
+                declared_at=where,
+            )
+            checks.append(resolve(scope, wanted))
+        except (ExpectationError, UnknownReference) as error:
+            errors.append(InputError(message=f"[[presign]] #{index + 1}: {error}", loc=where))
+    return checks, errors
+
+
+def _display(config_file: str | None) -> str:
+    if config_file is None:
+        return "config"
+    from linter.check import display_path
+
+    return display_path(Path(config_file))
+
+
+def _entry_lines(config_file: str | None) -> list[int]:
+    """Line of each `[[presign]]` table in the config file (tomllib keeps no positions)."""
+    if config_file is None:
+        return []
+    try:
+        text = Path(config_file).read_text(encoding="utf-8")
+    except OSError:
+        return []
+    headers = ("[[presign]]", "[[tool.iam-preflight.presign]]")
+    return [n for n, line in enumerate(text.splitlines(), start=1) if line.strip().replace(" ", "") in headers]
+
+
+__all__ = [
+    "ExpectationError",
+    "PresignCheck",
+    "UnknownReference",
+    "Verdict",
+    "declared_checks",
+    "expectation",
+    "resolve",
+]

@@ -137,7 +137,8 @@ def _lifetime_problems(signer: PrincipalResource, expectation: Expectation, labe
     source = _credential_source(signer, expectation)
     lifetime: Lifetime = credential_lifetime(source, signer.max_session_duration)
     works_for = min(requested, lifetime.seconds)
-    if requested > lifetime.seconds:
+    # IAM user keys do not expire: their only limit is the 7-day cap on X-Amz-Expires, reported above.
+    if requested > lifetime.seconds and source is not CredentialSource.USER_KEYS:
         status = Status.UNCERTAIN if lifetime.uncertain else Status.FAILS
         fix = (
             f"shorten the URL to {describe_duration(lifetime.seconds)} or less"
@@ -177,7 +178,7 @@ def _allowed_actions(policies: Sequence[Policy]) -> list[str]:
 
 
 @dataclass
-class _Subject:
+class Subject:
     """The signer and the bucket with everything the engine needs about them."""
 
     signer: PrincipalResource
@@ -201,7 +202,7 @@ class _Subject:
         )
 
 
-def _subject(inventory: Inventory, signer: PrincipalResource, bucket: Bucket) -> _Subject:
+def subject_for(inventory: Inventory, signer: PrincipalResource, bucket: Bucket) -> Subject:
     identity: list[Policy] = []
     unknown: list[AttachedPolicy] = []
     for attached in signer.policies:
@@ -212,7 +213,7 @@ def _subject(inventory: Inventory, signer: PrincipalResource, bucket: Bucket) ->
             identity.append(policy)
     boundary = _known(signer.boundary) if signer.boundary else None
     scps = [op.policy for op in inventory.organization_policies if op.policy.kind is PolicyKind.SCP]
-    return _Subject(
+    return Subject(
         signer=signer,
         bucket=bucket,
         inventory=inventory,
@@ -231,7 +232,7 @@ def _restrict_public(inventory: Inventory, bucket: Bucket) -> bool:
     return any(block is not None and block.restrict_public_buckets for block in blocks)
 
 
-def _decide(subject: _Subject, action: str, resource: str, context: UrlContext, resource_policy: Policy | None) -> Decision:
+def decide(subject: Subject, action: str, resource: str, context: UrlContext, resource_policy: Policy | None) -> Decision:
     restrict = _restrict_public(subject.inventory, subject.bucket)
     request = Request(principal=subject.caller, action=action, resource=resource, resource_owner=THIS_ACCOUNT, context=context.keys())
     return evaluate(request, subject.policy_set(resource_policy, restrict), now=DEFAULT_NOW)
@@ -260,7 +261,7 @@ def _network_candidates(policies: Iterable[Policy | None]) -> tuple[list[str], l
     return list(dict.fromkeys(ips)), list(dict.fromkeys(endpoints))
 
 
-def _explain_denial(subject: _Subject, decision: Decision, action: str, resource: str, what: str) -> Problem:
+def explain_denial(subject: Subject, decision: Decision, action: str, resource: str, what: str) -> Problem:
     """Turn a denial into a message that names the missing permission or the blocking statement, and a fix."""
     bucket_name = subject.bucket.name.value
     if decision.decision == "explicitDeny":
@@ -323,7 +324,7 @@ def _explain_denial(subject: _Subject, decision: Decision, action: str, resource
     )
 
 
-def _uncertain(subject: _Subject, decision: Decision, action: str, what: str) -> Problem:
+def _uncertain(subject: Subject, decision: Decision, action: str, what: str) -> Problem:
     reasons = "; ".join(decision.warnings) or "a value could not be resolved"
     return Problem(
         Status.UNCERTAIN,
@@ -336,7 +337,7 @@ def _uncertain(subject: _Subject, decision: Decision, action: str, what: str) ->
 
 
 def _check_operation(
-    subject: _Subject,
+    subject: Subject,
     operation: Operation,
     resource: str,
     what: str,
@@ -346,13 +347,13 @@ def _check_operation(
 ) -> list[Problem]:
     """One permission for one object, across the opener's network and the URL's whole life."""
     contexts = _contexts(subject, expectation, resource_policy)
-    outcomes = [(label, context, _decide(subject, operation.action, resource, context, resource_policy)) for label, context in contexts]
+    outcomes = [(label, context, decide(subject, operation.action, resource, context, resource_policy)) for label, context in contexts]
     allowed = [(label, context) for label, context, decision in outcomes if decision.allowed]
     if not allowed:
         label, context, decision = outcomes[-1]
         if any(d.uncertain for _, _, d in outcomes):
             return [_uncertain(subject, next(d for _, _, d in outcomes if d.uncertain), operation.action, what)]
-        problem = _explain_denial(subject, decision, operation.action, resource, what)
+        problem = explain_denial(subject, decision, operation.action, resource, what)
         if subject.unknown_attachments and problem.subject.startswith("identity"):
             refs = ", ".join(a.ref.value for a in subject.unknown_attachments)
             return [
@@ -383,7 +384,7 @@ def _check_operation(
         )
     label, context = allowed[0]
     end = UrlContext(**{**context.__dict__, "signature_age_ms": works_for * 1000})
-    late = _decide(subject, operation.action, resource, end, resource_policy)
+    late = decide(subject, operation.action, resource, end, resource_policy)
     if not late.allowed:
         cutoff = _last_working_age(subject, operation.action, resource, context, resource_policy, works_for * 1000)
         problems.append(
@@ -402,21 +403,21 @@ def _check_operation(
 
 
 def _last_working_age(
-    subject: _Subject, action: str, resource: str, context: UrlContext, policy: Policy | None, end_ms: int
+    subject: Subject, action: str, resource: str, context: UrlContext, policy: Policy | None, end_ms: int
 ) -> int:
     """Binary search for the oldest signature still allowed (policies compare s3:signatureAge in milliseconds)."""
     low, high = 0, end_ms
     while high - low > 1:
         middle = (low + high) // 2
         probe = UrlContext(**{**context.__dict__, "signature_age_ms": middle})
-        if _decide(subject, action, resource, probe, policy).allowed:
+        if decide(subject, action, resource, probe, policy).allowed:
             low = middle
         else:
             high = middle
     return low
 
 
-def _contexts(subject: _Subject, expectation: Expectation, policy: Policy | None) -> list[tuple[str, UrlContext]]:
+def _contexts(subject: Subject, expectation: Expectation, policy: Policy | None) -> list[tuple[str, UrlContext]]:
     """Where the URL is opened from: as declared, or every network the policies name plus somewhere else."""
     acl = expectation.acl
     if expectation.vpce:
@@ -431,7 +432,7 @@ def _contexts(subject: _Subject, expectation: Expectation, policy: Policy | None
     return [*candidates, ("elsewhere", UrlContext(source_ip=ELSEWHERE_IP, acl=acl))]
 
 
-def _kms_problems(subject: _Subject, expectation: Expectation, what: str, resource: str) -> list[Problem]:
+def _kms_problems(subject: Subject, expectation: Expectation, what: str, resource: str) -> list[Problem]:
     encryption = subject.bucket.encryption
     if encryption is None or not encryption.algorithm.startswith("aws:kms"):
         return []
@@ -457,7 +458,7 @@ def _kms_problems(subject: _Subject, expectation: Expectation, what: str, resour
             network_known=True,
             extra={"kms:ViaService": f"s3.{key.region or 'us-east-1'}.amazonaws.com", "kms:CallerAccount": THIS_ACCOUNT},
         )
-        decision = _decide(subject, action, key.arn, context, key_policy)
+        decision = decide(subject, action, key.arn, context, key_policy)
         if decision.allowed:
             continue
         if decision.uncertain:
@@ -482,7 +483,7 @@ def _kms_problems(subject: _Subject, expectation: Expectation, what: str, resour
     return problems
 
 
-def _put_acl_problems(subject: _Subject, expectation: Expectation, what: str) -> list[Problem]:
+def _put_acl_problems(subject: Subject, expectation: Expectation, what: str) -> list[Problem]:
     acl = expectation.acl
     if acl is None or "PUT" not in (m.upper() for m in expectation.methods):
         return []
@@ -503,7 +504,7 @@ def _put_acl_problems(subject: _Subject, expectation: Expectation, what: str) ->
 
 def preflight(inventory: Inventory, signer: PrincipalResource, bucket: Bucket, expectation: Expectation) -> Verdict:
     """The verdict for one expectation; signer and bucket are already resolved in this inventory."""
-    subject = _subject(inventory, signer, bucket)
+    subject = subject_for(inventory, signer, bucket)
     what = f"{bucket.name.value}/{expectation.key}"
     works_for, problems = _lifetime_problems(signer, expectation, subject.label)
     verdict = Verdict(expectation, signer, bucket, works_for, problems)

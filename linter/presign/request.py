@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from linter.engine.context import UNKNOWN, ContextInput
+from linter.model import Location
 from linter.presign.lifetime import MAX_EXPIRES
 
 METHODS = ("GET", "HEAD", "PUT")
@@ -36,7 +37,7 @@ class Expectation:
     version_id: bool = False
     acl: str | None = None
     credentials: str | None = None  # a CredentialSource value; None: inferred from the signer
-    declared_at: str | None = None  # "file:line" of the config entry, for messages
+    declared_at: Location | None = None  # the config entry, for messages
 
     def __post_init__(self) -> None:
         unknown = [m for m in self.methods if m.upper() not in METHODS]

@@ -1,7 +1,7 @@
 from collections.abc import Iterator
 
 from linter.findings import Finding, Severity
-from linter.model import Policy, PolicyKind
+from linter.model import Policy, PolicyKind, account_label
 from linter.rule import Rule, RuleContext
 from rules.privilege._statements import (
     account_of,
@@ -73,7 +73,7 @@ class KeyRootDelegation(Rule):
                 account = account_of(ref.value.value)
                 yield self.finding(
                     ref.value.loc,
-                    f"{statement.label} delegates this key to account {account}'s IAM policies: any principal "
+                    f"{statement.label} delegates this key to {account_label(account)}'s IAM policies: any principal "
                     "there whose identity policies allow a kms: action on the key may perform it. This is the "
                     "default key policy statement; grant key use in those identity policies.",
                     subject=f"delegate {account}",

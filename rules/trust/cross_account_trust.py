@@ -1,7 +1,7 @@
 from collections.abc import Iterator
 
 from linter.findings import Finding, Severity
-from linter.model import Policy, PolicyKind
+from linter.model import THIS_ACCOUNT, Policy, PolicyKind
 from linter.rule import Rule, RuleContext
 from rules.privilege._statements import account_of, grants_action, is_allow, is_restricted, on_keys
 from rules.resource._principals import public_principal, refs_of_type, unrestricted_public
@@ -16,8 +16,9 @@ class CrossAccountTrust(Rule):
     Finds `Allow` statements in trust policies that grant `sts:AssumeRole` to an account principal
     (`arn:aws:iam::ACCOUNT:root` or the bare account id), or to `*` already limited by some other condition, with
     no positive condition on `sts:ExternalId`, `aws:PrincipalOrgID`, `aws:PrincipalOrgPaths` or
-    `aws:PrincipalArn`. An unrestricted `*` is IPR001's error. Trusting your own account's root is reported too:
-    a policy does not say which account it lives in.
+    `aws:PrincipalArn`. An unrestricted `*` is IPR001's error. Trusting your own account's root is reported too
+    when the account is written as a literal id (a policy does not say which account it lives in); in Terraform,
+    the account of `data.aws_caller_identity` is the configuration's own and is not reported.
 
     ## Why it matters
     Trusting an account lets every principal there that its administrators allow `sts:AssumeRole` become this role.
@@ -62,6 +63,8 @@ class CrossAccountTrust(Rule):
                 account = account_of(ref.value.value)
                 if ref is everyone:
                     who = "any AWS principal that meets its other conditions"
+                elif account == THIS_ACCOUNT:
+                    continue  # Terraform's own account (data.aws_caller_identity): not a cross-account trust
                 elif account is not None:
                     who = f"every principal in account {account} that its administrators allow sts:AssumeRole"
                 else:

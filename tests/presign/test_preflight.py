@@ -187,7 +187,7 @@ def test_known_aws_managed_read_only_policy_allows() -> None:
 
 def test_expires_over_seven_days_is_rejected_by_s3() -> None:
     verdict = run(user("u", policy("p", READ)), bucket(), expires=604801)
-    assert summary(verdict) == [("fails", "expires"), ("fails", "credential-lifetime")]
+    assert summary(verdict) == [("fails", "expires")]
     assert "400 AuthorizationQueryParametersError" in verdict.problems[0].message
     assert summary(run(user("u", policy("p", READ)), bucket(), expires=604800)) == []
 

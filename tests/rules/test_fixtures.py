@@ -8,7 +8,7 @@ import pytest
 
 from linter.awsdata import aws_data
 from linter.check import load_inputs, run_check, run_rules
-from linter.config import Config
+from linter.config import load_config
 from linter.findings import Finding
 from linter.fixtures import Fixture, rule_fixtures
 from linter.registry import all_rules
@@ -31,7 +31,8 @@ def _module_findings(fixture: Fixture) -> list[Finding]:
     """A Terraform module fixture: inventory notes and unused suppressions need the whole check (no parse cache)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("IAM_PREFLIGHT_NO_CACHE", "1")
-        result = run_check([str(fixture.path)], Config())
+        # A fixture folder may carry its own .iam-preflight.toml (declared pre-signed URLs).
+        result = run_check([str(fixture.path)], load_config(start=fixture.path))
     assert not result.errors, [e.render() for e in result.errors]
     return [f for f in result.findings if f.rule_id == fixture.rule.id]
 

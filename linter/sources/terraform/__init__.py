@@ -68,7 +68,7 @@ def evaluate_module(
                 builder.errors.append(InputError(message=message, loc=where))
     _standalone_documents(instances, builder)
     _note_unfollowed_modules(instances, builder)
-    inventory = builder.finish()
+    inventory = builder.finish().model_copy(update={"root": str(folder)})
     loaded = Loaded(policies=builder.policies, inventory=inventory)
     for child in ev.modules.values():
         loaded.errors.extend(child.errors)

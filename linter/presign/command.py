@@ -1,0 +1,86 @@
+"""`iam-preflight presign`: one URL expectation, decided over the given inputs, rendered for a person or a CI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from linter.check import CheckOptions, CheckResult, finish, load_all, run_rules, selected_rules
+from linter.config import Config
+from linter.findings import Finding
+from linter.presign import PresignCheck, resolve
+from linter.presign.lifetime import describe_duration
+from linter.presign.preflight import Status, Verdict
+from linter.presign.request import Expectation
+from linter.rule import RuleContext
+
+# The rules that report a declared URL's verdict; inference (IPS004) is for `check`, not for one named URL.
+VERDICT_RULES = ("IPS001", "IPS002", "IPS003")
+SYMBOLS = {Status.WORKS: "✓", Status.FAILS: "✗", Status.UNCERTAIN: "?"}
+
+
+def check_url(
+    paths: Sequence[str], config: Config, options: CheckOptions, wanted: Expectation
+) -> tuple[CheckResult, Verdict]:
+    """Load the inputs and decide the URL; raises UnknownReference when signer or bucket names nothing."""
+    options.select = list(VERDICT_RULES)
+    result = CheckResult(rules=selected_rules(Config(), options))
+    loaded = load_all(paths, config, options, result)
+    presign_check: PresignCheck = resolve(loaded.inventories, wanted)  # UnknownReference: a usage error
+    context = RuleContext(aws=_aws(), presign=[presign_check])
+    findings: list[Finding] = list(run_rules([], result.rules, context, [presign_check.inventory]))
+    verdict = presign_check.verdict(context.shared)
+    return finish(result, findings, config, options, loaded.suppressions), verdict
+
+
+def _aws():  # type: ignore[no-untyped-def]
+    from linter.awsdata import aws_data
+
+    return aws_data()
+
+
+def exit_code(result: CheckResult, verdict: Verdict) -> int:
+    if result.errors:
+        return 2
+    return 0 if verdict.status is Status.WORKS else 1
+
+
+def headline(verdict: Verdict) -> str:
+    wanted = verdict.expectation
+    methods = ", ".join(wanted.methods)
+    what = f"{verdict.signer.address} → {verdict.object_label} ({methods}, {describe_duration(wanted.expires)})"
+    if verdict.status is Status.WORKS:
+        return f"{SYMBOLS[verdict.status]} URL works for its whole life: {what}"
+    if verdict.status is Status.UNCERTAIN:
+        return f"{SYMBOLS[verdict.status]} URL uncertain (cannot be decided offline): {what}"
+    return f"{SYMBOLS[verdict.status]} URL fails: {what}"
+
+
+def verdict_json(verdict: Verdict) -> dict[str, object]:
+    wanted = verdict.expectation
+    return {
+        "status": verdict.status.value,
+        "signer": verdict.signer.address,
+        "bucket": verdict.bucket.address,
+        "key": wanted.key,
+        "methods": list(wanted.methods),
+        "expires_seconds": wanted.expires,
+        "works_for_seconds": verdict.lifetime if verdict.status is Status.WORKS else 0,
+        "problems": [
+            {"status": p.status.value, "message": p.message, "fix": p.fix, "location": p.loc.short() if p.loc else None}
+            for p in verdict.problems
+        ],
+    }
+
+
+def render(fmt: str, result: CheckResult, verdict: Verdict, *, color: bool) -> str:
+    from linter.report import render as render_report
+
+    body = render_report(fmt, result, color=color)
+    if fmt == "text":
+        return f"{headline(verdict)}\n\n{body}"
+    if fmt == "json":
+        document = json.loads(body)
+        document["presign"] = verdict_json(verdict)
+        return json.dumps(document, indent=2, ensure_ascii=False)
+    return body

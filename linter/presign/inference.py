@@ -1,0 +1,63 @@
+"""Signers that can reach a bucket but whose pre-signed URLs for it would fail, found without any declaration.
+
+The seed case: "user two" may list the bucket (s3:ListBucket) but not read it, so every URL it signs returns 403.
+A principal reaches a bucket when it may list it or act on some of its objects; its URLs fail when it may neither
+s3:GetObject nor s3:PutObject an object there. Only certain denials are reported: inference stays quiet when
+anything is uncertain, since no one declared this URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from linter.engine.explain import Decision
+from linter.model import Bucket, Inventory, PrincipalResource
+from linter.presign.preflight import Problem, Subject, decide, explain_denial, subject_for
+from linter.presign.request import UrlContext
+
+REACH_ACTIONS = ("s3:ListBucket", "s3:DeleteObject", "s3:GetObjectAttributes", "s3:PutObjectTagging")
+SAMPLE_KEY = "example.txt"
+
+
+@dataclass(frozen=True)
+class UnusableSigner:
+    signer: PrincipalResource
+    bucket: Bucket
+    reach: str  # the action that shows the signer is meant to use the bucket
+    problem: Problem
+
+
+def unusable_signers(inventory: Inventory, declared: set[tuple[str, str]]) -> Iterator[UnusableSigner]:
+    """(signer, bucket) pairs whose URLs would all fail; pairs in `declared` (by address) are left to their check."""
+    context = UrlContext(network_known=True)
+    for signer in inventory.principals:
+        if signer.type == "group":
+            continue
+        for bucket in inventory.buckets:
+            if bucket.name.is_unknown or (signer.address, bucket.address) in declared:
+                continue
+            subject = subject_for(inventory, signer, bucket)
+            if subject.unknown_attachments or subject.unknown_boundary:
+                continue
+            reach = _reaching_action(subject, bucket, context)
+            if reach is None:
+                continue
+            obj = f"{bucket.arn}/{SAMPLE_KEY}"
+            get = decide(subject, "s3:GetObject", obj, context, bucket.policy)
+            put = decide(subject, "s3:PutObject", obj, context, bucket.policy)
+            if _certainly_denied(get) and _certainly_denied(put):
+                what = f"{bucket.name.value}/*"
+                yield UnusableSigner(signer, bucket, reach, explain_denial(subject, get, "s3:GetObject", obj, what))
+
+
+def _reaching_action(subject: Subject, bucket: Bucket, context: UrlContext) -> str | None:
+    for action in REACH_ACTIONS:
+        resource = bucket.arn if action == "s3:ListBucket" else f"{bucket.arn}/{SAMPLE_KEY}"
+        if decide(subject, action, resource, context, bucket.policy).allowed:
+            return action
+    return None
+
+
+def _certainly_denied(decision: Decision) -> bool:
+    return not decision.allowed and not decision.uncertain

@@ -1,0 +1,1 @@
+"""Pre-signed URLs: will the URLs a signer hands out work when someone opens them?"""

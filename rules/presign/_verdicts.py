@@ -1,0 +1,32 @@
+"""The findings presign rules share: one verdict per declared URL, split by what each rule reports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from linter.findings import Finding, RelatedLocation
+from linter.model import Inventory
+from linter.presign import PresignCheck
+from linter.presign.preflight import Problem, Status
+from linter.rule import Rule, RuleContext
+
+
+def problems(inventory: Inventory, context: RuleContext, status: Status) -> Iterator[tuple[PresignCheck, Problem]]:
+    for check in context.presign:
+        if check.inventory is inventory:
+            for problem in check.verdict(context.shared).problems:
+                if problem.status is status:
+                    yield check, problem
+
+
+def finding(rule: Rule, check: PresignCheck, problem: Problem) -> Finding:
+    message = problem.message + (f". Fix: {problem.fix}." if problem.fix else ".")
+    related = list(problem.related)
+    if check.expectation.declared_at:
+        related.append(RelatedLocation(message="the URL is declared here", loc=check.expectation.declared_at))
+    return rule.finding(
+        problem.loc or check.signer.loc,
+        message,
+        subject=f"{check.signer.address}->{check.bucket.address}/{check.expectation.key}:{problem.subject}",
+        related=related,
+    )

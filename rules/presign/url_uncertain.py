@@ -1,0 +1,51 @@
+from collections.abc import Iterator
+
+from linter.findings import Finding, Severity
+from linter.model import Inventory
+from linter.presign.preflight import Status
+from linter.rule import Rule, RuleContext
+from rules.presign._verdicts import finding, problems
+
+
+class PresignUrlUncertain(Rule):
+    """Reports a declared pre-signed URL whose fate cannot be decided offline.
+
+    ## What it does
+    Lists what stopped the pre-flight from deciding a declared URL: a policy attached by an ARN that is not defined
+    in the configuration, a value Terraform only knows after apply, a KMS key defined elsewhere, a condition on a
+    key whose value nobody can know before the request, a credential lifetime AWS does not document.
+
+    ## Why it matters
+    Saying a URL works when it will not is the worst mistake a pre-flight checker can make. Where the answer depends
+    on something unknown, iam-preflight says so instead of guessing, and names what to pin.
+
+    ## Example
+    ```hcl
+    resource "aws_iam_user_policy_attachment" "reader" {
+      user       = aws_iam_user.reader.name
+      policy_arn = var.reader_policy_arn  # defined in another repository
+    }
+    ```
+
+    ## Instead
+    ```hcl
+    resource "aws_iam_user_policy_attachment" "reader" {
+      user       = aws_iam_user.reader.name
+      policy_arn = aws_iam_policy.reader.arn  # defined here, so it can be read
+    }
+    ```
+
+    ## References
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_testing-policies.html
+    """
+
+    id = "IPS002"
+    name = "presign-url-uncertain"
+    severity = Severity.WARNING
+    summary = "Whether a declared pre-signed URL works depends on something that cannot be known offline"
+    doc_url = "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_testing-policies.html"
+    tags = ("presign", "uncertain")
+
+    def check_inventory(self, inventory: Inventory, context: RuleContext) -> Iterator[Finding]:
+        for check, problem in problems(inventory, context, Status.UNCERTAIN):
+            yield finding(self, check, problem)
