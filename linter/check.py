@@ -283,10 +283,10 @@ def run_check(paths: Sequence[str], config: Config, options: CheckOptions | None
     result = CheckResult(rules=selected_rules(config, options))
     loaded = load_all(paths, config, options, result)
     context = RuleContext(aws=aws_data())
-    if config.presign and any(rule.id.startswith("IPS") for rule in result.rules):
-        from linter.presign import declared_checks
+    if any(rule.id.startswith("IPS") for rule in result.rules):
+        from linter.presign import all_declared_checks
 
-        context.presign, errors = declared_checks(config.presign, loaded.inventories, config.root, config.source)
+        context.presign, errors = all_declared_checks(config, loaded.inventories)
         result.errors.extend(errors)
     findings = run_rules(loaded.policies, result.rules, context, loaded.inventories)
     return finish(result, findings, config, options, loaded.suppressions)

@@ -125,29 +125,44 @@ def _describe(error: ValidationError) -> str:
     return f"{where}: {first['msg']}"
 
 
+def read_config(path: Path) -> Config | None:
+    """The iam-preflight settings in one file, or None when it has none; raises ConfigError."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    table = _table(path, data)
+    if table is None:
+        return None
+    try:
+        return Config.model_validate({**table, "root": path.parent.resolve(), "source": str(path)})
+    except ValidationError as error:
+        raise ConfigError(f"{path}: {_describe(error)}") from None
+
+
+def folder_config(folder: Path) -> Config | None:
+    """The config kept in exactly this folder (a Terraform module may declare its own pre-signed URLs)."""
+    for name in CONFIG_NAMES:
+        candidate = folder / name
+        if candidate.is_file():
+            found = read_config(candidate)
+            if found is not None:
+                return found
+    return None
+
+
 def load_config(explicit: str | None = None, start: Path | None = None) -> Config:
     """The explicit file, or the nearest config upward from `start`; defaults when there is none."""
     if explicit is not None:
-        candidates = [Path(explicit)]
-        if not candidates[0].is_file():
+        path = Path(explicit)
+        if not path.is_file():
             raise ConfigError(f"{explicit}: no such config file")
-    else:
-        candidates = []
-        folder = (start or Path.cwd()).resolve()
-        for directory in (folder, *folder.parents):
-            candidates.extend(directory / name for name in CONFIG_NAMES if (directory / name).is_file())
-    for path in candidates:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as error:
-            raise ConfigError(f"{path}: cannot read: {error}") from None
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(f"{path}: invalid TOML: {error}") from None
-        table = _table(path, data)
-        if table is None:
-            continue
-        try:
-            return Config.model_validate({**table, "root": path.parent.resolve(), "source": str(path)})
-        except ValidationError as error:
-            raise ConfigError(f"{path}: {_describe(error)}") from None
+        return read_config(path) or Config(root=path.parent.resolve(), source=str(path))
+    folder = (start or Path.cwd()).resolve()
+    for directory in (folder, *folder.parents):
+        found = folder_config(directory)
+        if found is not None:
+            return found
     return Config()

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from linter.config import Config, ConfigError, folder_config
 from linter.model import Bucket, InputError, Inventory, Location, PrincipalResource
 from linter.presign.lifetime import CredentialSource, parse_duration
 from linter.presign.preflight import Verdict, preflight
@@ -120,6 +121,25 @@ def declared_checks(
     return checks, errors
 
 
+def all_declared_checks(config: Config, inventories: Sequence[Inventory]) -> tuple[list[PresignCheck], list[InputError]]:
+    """The run's config declarations, plus those a module's own folder declares (scoped to that module)."""
+    checks, errors = declared_checks(config.presign, inventories, config.root, config.source)
+    for inventory in inventories:
+        if inventory.root is None:
+            continue
+        try:
+            local = folder_config(Path(inventory.root))
+        except ConfigError as error:
+            errors.append(InputError(message=str(error), loc=Location(file=inventory.root)))
+            continue
+        if local is None or not local.presign or local.source == config.source:
+            continue
+        more_checks, more_errors = declared_checks(local.presign, [inventory], local.root, local.source)
+        checks += more_checks
+        errors += more_errors
+    return checks, errors
+
+
 def _display(config_file: str | None) -> str:
     if config_file is None:
         return "config"
@@ -145,6 +165,7 @@ __all__ = [
     "PresignCheck",
     "UnknownReference",
     "Verdict",
+    "all_declared_checks",
     "declared_checks",
     "expectation",
     "resolve",
