@@ -193,6 +193,9 @@ def presign(
     source_ip: Annotated[list[str] | None, typer.Option(help="IP the URL is opened from (repeatable).")] = None,
     vpce: Annotated[str | None, typer.Option(help="VPC endpoint the URL is opened through.")] = None,
     acl: Annotated[str | None, typer.Option(help="PUT: the x-amz-acl header the URL is signed with.")] = None,
+    sse: Annotated[
+        str | None, typer.Option(help="PUT: the x-amz-server-side-encryption header the URL is signed with.")
+    ] = None,
     credentials: Annotated[
         str | None,
         typer.Option(help="How the signer got its credentials: user-keys, assume-role, role-chaining, instance-profile, lambda, session-token."),
@@ -213,7 +216,7 @@ def presign(
     try:
         wanted = expectation(
             signer=signer, bucket=bucket, key=key, methods=method or ["GET"], expires=expires,
-            source_ips=source_ip or [], vpce=vpce, version_id=version_id, acl=acl, credentials=credentials,
+            source_ips=source_ip or [], vpce=vpce, version_id=version_id, acl=acl, sse=sse, credentials=credentials,
         )
     except ExpectationError as error:
         raise UsageProblem(str(error)) from None

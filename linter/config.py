@@ -47,6 +47,7 @@ class PresignExpectation(BaseModel):
     vpce: str | None = None
     version_id: bool = Field(False, alias="version-id")
     acl: str | None = None
+    sse: str | None = None
     credentials: str | None = None
     # The Terraform module (folder, relative to this config file) that defines signer and bucket. With it, the
     # expectation is checked only when that module is; without it, in whichever checked module defines them.

@@ -48,6 +48,7 @@ def expectation(
     vpce: str | None = None,
     version_id: bool = False,
     acl: str | None = None,
+    sse: str | None = None,
     credentials: str | None = None,
     declared_at: Location | None = None,
 ) -> Expectation:
@@ -69,6 +70,7 @@ def expectation(
         vpce=vpce,
         version_id=version_id,
         acl=acl,
+        sse=sse,
         credentials=credentials,
         declared_at=declared_at,
     )
@@ -112,6 +114,7 @@ def declared_checks(
                 vpce=entry.vpce,
                 version_id=entry.version_id,
                 acl=entry.acl,
+                sse=entry.sse,
                 credentials=entry.credentials,
                 declared_at=where,
             )

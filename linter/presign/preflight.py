@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
@@ -93,14 +93,37 @@ class Verdict:
         return f"{self.bucket.name.value}/{self.expectation.key}"
 
 
+FULL_AWS_ACCESS = "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess"
+RCP_FULL_AWS_ACCESS = "arn:aws:organizations::aws:policy/resource_control_policy/p-RCPFullAWSAccess"
+
+
+def _managed_kind(arn: str) -> PolicyKind:
+    if "/service_control_policy/" in arn:
+        return PolicyKind.SCP
+    if "/resource_control_policy/" in arn:
+        return PolicyKind.RCP
+    return PolicyKind.IDENTITY
+
+
 @cache
 def _managed_policies() -> dict[str, Policy]:
     text = resources.files("linter.data").joinpath("aws-managed-policies.json").read_text()
     documents = json.loads(text)["policies"]
     return {
-        arn: build_policy(parse(json.dumps(doc)), arn, file_locator(arn), PolicyKind.IDENTITY)
+        arn: build_policy(parse(json.dumps(doc)), arn, file_locator(arn), _managed_kind(arn))
         for arn, doc in documents.items()
     }
+
+
+def _organization_level(policies: list[Policy], full_access: str, always: bool) -> list[list[Policy]]:
+    """The SCPs (RCPs) defined here as one level. AWS attaches FullAWSAccess by default and a deny-list strategy
+    keeps it; an allow-list strategy replaces it with Allow statements of its own, so it is assumed only when the
+    policies here allow nothing. RCPFullAWSAccess cannot be detached: it is always there."""
+    if not policies:
+        return []
+    if always or not any(s.is_allow for p in policies for s in p.statements):
+        policies = [*policies, _managed_policies()[full_access]]
+    return [policies]
 
 
 def _known(attached: AttachedPolicy) -> Policy | None:
@@ -189,7 +212,10 @@ class Subject:
     unknown_attachments: list[AttachedPolicy]
     boundary: Policy | None
     unknown_boundary: AttachedPolicy | None
+    # Attachment targets are not resolved to the account's place in the organization: every SCP (RCP) defined here
+    # is read as attached at one level above the account (see _organization_level).
     scps: list[list[Policy]]
+    rcps: list[list[Policy]]
     label: str
 
     def policy_set(self, resource: Policy | None, restrict_public: bool) -> PolicySet:
@@ -198,6 +224,7 @@ class Subject:
             resource=resource,
             boundary=self.boundary,
             scps=self.scps,
+            rcps=self.rcps,
             restrict_public_buckets=restrict_public,
         )
 
@@ -213,6 +240,7 @@ def subject_for(inventory: Inventory, signer: PrincipalResource, bucket: Bucket)
             identity.append(policy)
     boundary = _known(signer.boundary) if signer.boundary else None
     scps = [op.policy for op in inventory.organization_policies if op.policy.kind is PolicyKind.SCP]
+    rcps = [op.policy for op in inventory.organization_policies if op.policy.kind is PolicyKind.RCP]
     return Subject(
         signer=signer,
         bucket=bucket,
@@ -222,7 +250,8 @@ def subject_for(inventory: Inventory, signer: PrincipalResource, bucket: Bucket)
         unknown_attachments=unknown,
         boundary=boundary,
         unknown_boundary=signer.boundary if signer.boundary and boundary is None else None,
-        scps=[scps] if scps else [],
+        scps=_organization_level(scps, FULL_AWS_ACCESS, always=False),
+        rcps=_organization_level(rcps, RCP_FULL_AWS_ACCESS, always=True),
         label=signer.address,
     )
 
@@ -238,9 +267,9 @@ def decide(subject: Subject, action: str, resource: str, context: UrlContext, re
     return evaluate(request, subject.policy_set(resource_policy, restrict), now=DEFAULT_NOW)
 
 
-def _network_candidates(policies: Iterable[Policy | None]) -> tuple[list[str], list[str]]:
-    """IPs inside every CIDR and the VPC endpoints that policies name in network conditions."""
-    ips: list[str] = []
+def _network_candidates(policies: Iterable[Policy | None]) -> tuple[dict[str, str], list[str]]:
+    """An IP inside every CIDR (by the CIDR as written) and the VPC endpoints that policies name in conditions."""
+    ips: dict[str, str] = {}
     endpoints: list[str] = []
     for policy in policies:
         for statement in policy.statements if policy else []:
@@ -255,13 +284,42 @@ def _network_candidates(policies: Iterable[Policy | None]) -> tuple[list[str], l
                             network = ipaddress.ip_network(value.value, strict=False)
                         except ValueError:
                             continue
-                        ips.append(str(next(iter(network.hosts()), network.network_address)))
+                        ips.setdefault(value.value, str(next(iter(network.hosts()), network.network_address)))
                     elif condition.key.value.lower() == "aws:sourcevpce":
                         endpoints.append(value.value)
-    return list(dict.fromkeys(ips)), list(dict.fromkeys(endpoints))
+    return ips, list(dict.fromkeys(endpoints))
 
 
-def explain_denial(subject: Subject, decision: Decision, action: str, resource: str, what: str) -> Problem:
+# What to do about a Deny, by the condition key that made it apply to the pre-signed request.
+_DENY_FIXES = {
+    "s3:authtype": "this statement refuses pre-signed (query-string) requests; exempt the signer or share objects another way",
+    "s3:signatureversion": "sign with Signature Version 4 (AWS4-HMAC-SHA256), or relax the condition",
+    "s3:x-amz-server-side-encryption": "sign the URL with the x-amz-server-side-encryption header the policy demands "
+    "(presign --sse, or sse = in the declaration), and send that header",
+    "s3:x-amz-acl": "sign the URL with the x-amz-acl the policy demands, or without one",
+    "aws:securetransport": "hand out https:// URLs",
+    "aws:sourceip": "open the URL from a network the condition admits, or relax it",
+    "aws:sourcevpce": "open the URL through the VPC endpoint the condition names",
+    "aws:sourcevpc": "open the URL through a VPC endpoint of the VPC the condition names",
+}
+
+
+def _deny_fix(subject: Subject, matched: MatchedStatement | None, resource_policy: Policy | None) -> str:
+    policies = [*subject.identity, subject.boundary, resource_policy, *(p for level in subject.scps for p in level)]
+    for policy in policies:
+        if matched is None or policy is None or policy.name != matched.policy:
+            continue
+        statement = policy.statements[matched.index] if matched.index < len(policy.statements) else None
+        for condition in statement.conditions if statement else []:
+            fix = _DENY_FIXES.get(condition.key.value.lower())
+            if fix:
+                return fix
+    return "change that statement's condition so the pre-signed request passes, or exempt the signer"
+
+
+def explain_denial(
+    subject: Subject, decision: Decision, action: str, resource: str, what: str, resource_policy: Policy | None = None
+) -> Problem:
     """Turn a denial into a message that names the missing permission or the blocking statement, and a fix."""
     bucket_name = subject.bucket.name.value
     if decision.decision == "explicitDeny":
@@ -272,7 +330,7 @@ def explain_denial(subject: Subject, decision: Decision, action: str, resource: 
             Status.FAILS,
             f"{subject.label} can sign URLs for {what}, but every one returns 403 AccessDenied: {blocker}{where} "
             f"explicitly denies {action}",
-            "change that statement's condition so the pre-signed request passes, or exempt the signer",
+            _deny_fix(subject, first, resource_policy),
             first.loc if first else subject.signer.loc,
             _statement_related(decision.matched, "denies"),
             subject=f"deny:{action}",
@@ -353,7 +411,7 @@ def _check_operation(
         label, context, decision = outcomes[-1]
         if any(d.uncertain for _, _, d in outcomes):
             return [_uncertain(subject, next(d for _, _, d in outcomes if d.uncertain), operation.action, what)]
-        problem = explain_denial(subject, decision, operation.action, resource, what)
+        problem = explain_denial(subject, decision, operation.action, resource, what, resource_policy)
         if subject.unknown_attachments and problem.subject.startswith("identity"):
             refs = ", ".join(a.ref.value for a in subject.unknown_attachments)
             return [
@@ -383,7 +441,7 @@ def _check_operation(
             )
         )
     label, context = allowed[0]
-    end = UrlContext(**{**context.__dict__, "signature_age_ms": works_for * 1000})
+    end = replace(context, signature_age_ms=works_for * 1000)
     late = decide(subject, operation.action, resource, end, resource_policy)
     if not late.allowed:
         cutoff = _last_working_age(subject, operation.action, resource, context, resource_policy, works_for * 1000)
@@ -409,7 +467,7 @@ def _last_working_age(
     low, high = 0, end_ms
     while high - low > 1:
         middle = (low + high) // 2
-        probe = UrlContext(**{**context.__dict__, "signature_age_ms": middle})
+        probe = replace(context, signature_age_ms=middle)
         if decide(subject, action, resource, probe, policy).allowed:
             low = middle
         else:
@@ -419,17 +477,18 @@ def _last_working_age(
 
 def _contexts(subject: Subject, expectation: Expectation, policy: Policy | None) -> list[tuple[str, UrlContext]]:
     """Where the URL is opened from: as declared, or every network the policies name plus somewhere else."""
-    acl = expectation.acl
+    signed = UrlContext(acl=expectation.acl, sse=expectation.sse)  # the headers the URL was signed with
     if expectation.vpce:
-        return [(f"VPC endpoint {expectation.vpce}", UrlContext(vpce=expectation.vpce, acl=acl))]
+        return [(f"VPC endpoint {expectation.vpce}", replace(signed, vpce=expectation.vpce))]
     if expectation.source_ips:
-        return [(ip, UrlContext(source_ip=ip, acl=acl)) for ip in expectation.source_ips]
+        return [(ip, replace(signed, source_ip=ip)) for ip in expectation.source_ips]
     ips, endpoints = _network_candidates([*subject.identity, subject.boundary, policy])
+    elsewhere = replace(signed, source_ip=ELSEWHERE_IP)
     if not ips and not endpoints:
-        return [("anywhere", UrlContext(source_ip=ELSEWHERE_IP, acl=acl))]
-    candidates = [(ip, UrlContext(source_ip=ip, acl=acl)) for ip in ips]
-    candidates += [(f"VPC endpoint {e}", UrlContext(vpce=e, acl=acl)) for e in endpoints]
-    return [*candidates, ("elsewhere", UrlContext(source_ip=ELSEWHERE_IP, acl=acl))]
+        return [("anywhere", elsewhere)]
+    candidates = [(cidr, replace(signed, source_ip=ip)) for cidr, ip in ips.items()]
+    candidates += [(f"VPC endpoint {e}", replace(signed, vpce=e)) for e in endpoints]
+    return [*candidates, ("elsewhere", elsewhere)]
 
 
 def _kms_problems(subject: Subject, expectation: Expectation, what: str, resource: str) -> list[Problem]:

@@ -36,6 +36,7 @@ class Expectation:
     vpce: str | None = None
     version_id: bool = False
     acl: str | None = None
+    sse: str | None = None  # PUT: the x-amz-server-side-encryption header the URL is signed with
     credentials: str | None = None  # a CredentialSource value; None: inferred from the signer
     declared_at: Location | None = None  # the config entry, for messages
 
@@ -96,6 +97,7 @@ class UrlContext:
     network_known: bool = False
     signature_age_ms: int = 0
     acl: str | None = None
+    sse: str | None = None
     extra: dict[str, ContextInput] = field(default_factory=dict)
 
     def keys(self) -> dict[str, ContextInput]:
@@ -117,6 +119,8 @@ class UrlContext:
             keys["aws:SourceIp"] = UNKNOWN
         if self.acl is not None:
             keys["s3:x-amz-acl"] = self.acl
+        if self.sse is not None:
+            keys["s3:x-amz-server-side-encryption"] = self.sse
         keys.update(self.extra)
         return keys
 

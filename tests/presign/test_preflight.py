@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from presign_builders import BUCKET, bucket, inventory, key, policy, role, user
 
-from linter.model import THIS_ACCOUNT
+from linter.model import THIS_ACCOUNT, Location, OrganizationPolicy, PolicyKind
 from linter.presign.preflight import Status, Verdict, preflight
 from linter.presign.request import Expectation
 
@@ -100,7 +100,7 @@ def test_source_ip_deny_without_a_declared_opener_is_a_works_only_from_warning()
     ]
     verdict = run(user("u", policy("p", READ)), bucket(deny))
     assert summary(verdict) == [("works", "network:s3:GetObject")]
-    assert "work only when opened from 203.0.113.1" in verdict.problems[0].message
+    assert "work only when opened from 203.0.113.0/24; elsewhere they return 403" in verdict.problems[0].message
     assert summary(run(user("u", policy("p", READ)), bucket(deny), source_ips=("198.51.100.9",))) == [
         ("fails", "deny:s3:GetObject")
     ]
@@ -230,3 +230,50 @@ def test_key_pattern_needs_every_key_it_covers() -> None:
     prefix_only = [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{BUCKET}/public/*"}]
     assert summary(run(user("u", policy("p", prefix_only)), bucket(), key="public/*")) == []
     assert summary(run(user("u", policy("p", prefix_only)), bucket(), key="*")) == [("fails", "identity:s3:GetObject")]
+
+
+def test_sse_header_demanded_by_the_bucket_policy() -> None:
+    put = [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{BUCKET}/*"}]
+    demand = [
+        {
+            "Sid": "RequireKms",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:PutObject",
+            "Resource": f"arn:aws:s3:::{BUCKET}/*",
+            "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+        }
+    ]
+    verdict = run(user("u", policy("p", put)), bucket(demand), methods=("PUT",))
+    assert summary(verdict) == [("fails", "deny:s3:PutObject")]
+    assert verdict.problems[0].fix is not None and "x-amz-server-side-encryption" in verdict.problems[0].fix
+    assert summary(run(user("u", policy("p", put)), bucket(demand), methods=("PUT",), sse="aws:kms")) == []
+
+
+def _with_scps(signer: Any, *scps: list[dict[str, Any]]) -> Verdict:
+    the_bucket = bucket()
+    inv = inventory(signer, the_bucket)
+    org = [
+        OrganizationPolicy(
+            address=f"aws_organizations_policy.p{i}",
+            loc=Location(file="org.tf"),
+            policy=policy(f"scp{i}", s, PolicyKind.SCP),
+        )
+        for i, s in enumerate(scps)
+    ]
+    inv = inv.model_copy(update={"organization_policies": org})
+    return preflight(inv, signer, the_bucket, Expectation(signer=signer.address, bucket="aws_s3_bucket.demo", key="k"))
+
+
+def test_deny_list_scp_keeps_full_aws_access() -> None:
+    deny_iam = [{"Effect": "Deny", "Action": "iam:*", "Resource": "*"}]
+    assert summary(_with_scps(user("u", policy("p", READ)), deny_iam)) == []
+    deny_s3 = [{"Sid": "NoS3Reads", "Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}]
+    assert summary(_with_scps(user("u", policy("p", READ)), deny_s3)) == [("fails", "deny:s3:GetObject")]
+
+
+def test_allow_list_scp_without_s3_denies() -> None:
+    only_ec2 = [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]
+    assert summary(_with_scps(user("u", policy("p", READ)), only_ec2)) == [("fails", "scp:s3:GetObject")]
+    with_s3 = [{"Effect": "Allow", "Action": ["ec2:*", "s3:*"], "Resource": "*"}]
+    assert summary(_with_scps(user("u", policy("p", READ)), with_s3)) == []
