@@ -15,7 +15,15 @@ import tempfile
 import time
 from pathlib import Path
 
-ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "kms:Decrypt", "iam:PassRole", "ec2:RunInstances", "sts:AssumeRole"]
+ACTIONS = [
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:ListBucket",
+    "kms:Decrypt",
+    "iam:PassRole",
+    "ec2:RunInstances",
+    "sts:AssumeRole",
+]
 
 
 def policy(i: int) -> dict[str, object]:

@@ -40,7 +40,11 @@ class Baseline:
             raise BaselineError(f"cannot read baseline: {error}") from None
         except json.JSONDecodeError as error:
             raise BaselineError(f"invalid baseline JSON: {error.msg}", error.lineno, error.colno) from None
-        if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION or not isinstance(data.get("findings"), list):
+        if (
+            not isinstance(data, dict)
+            or data.get("version") != FORMAT_VERSION
+            or not isinstance(data.get("findings"), list)
+        ):
             raise BaselineError(f"not an iam-preflight baseline (version {FORMAT_VERSION})")
         return cls({str(entry.get("fingerprint")) for entry in data["findings"] if isinstance(entry, dict)})
 

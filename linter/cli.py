@@ -15,10 +15,10 @@ from typing import Annotated
 
 import typer
 
-from linter import __version__
-
 # typer >= 0.29 vendors click; its usage errors are caught below to print them on one line.
 from typer._click import exceptions as click_exceptions
+
+from linter import __version__
 
 app = typer.Typer(
     name="iam-preflight",
@@ -59,7 +59,13 @@ def _version_callback(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", help="Show the version and the date of the AWS action data.", callback=_version_callback, is_eager=True)
+        bool,
+        typer.Option(
+            "--version",
+            help="Show the version and the date of the AWS action data.",
+            callback=_version_callback,
+            is_eager=True,
+        ),
     ] = False,
 ) -> None:
     """Lint AWS IAM policies and Terraform; check that pre-signed S3 URLs will work before you share them."""
@@ -85,7 +91,9 @@ def _emit(text: str, output: Path | None) -> None:
 
 @app.command()
 def check(
-    paths: Annotated[list[str], typer.Argument(help="Policy JSON, Terraform files or folders, plan JSON.", show_default=False)],
+    paths: Annotated[
+        list[str], typer.Argument(help="Policy JSON, Terraform files or folders, plan JSON.", show_default=False)
+    ],
     output_format: Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")] = None,
     fail_on: Annotated[str | None, typer.Option(help="Lowest severity that fails: info, warning, error.")] = None,
@@ -95,7 +103,9 @@ def check(
     ignore: Annotated[list[str] | None, typer.Option(help="Skip these rules (id, id prefix or name).")] = None,
     baseline: Annotated[str | None, typer.Option(help="Report only findings not in this baseline file.")] = None,
     write_baseline: Annotated[str | None, typer.Option(help="Record today's findings to FILE and exit 0.")] = None,
-    var_file: Annotated[list[str] | None, typer.Option("--var-file", help="Terraform tfvars file (repeatable).")] = None,
+    var_file: Annotated[
+        list[str] | None, typer.Option("--var-file", help="Terraform tfvars file (repeatable).")
+    ] = None,
     color: Annotated[ColorMode, typer.Option(help="Colour the text output.")] = ColorMode.AUTO,
 ) -> None:
     """Lint policies. Exit 0 clean, 1 findings at or above --fail-on, 2 input or usage error."""
@@ -198,15 +208,20 @@ def presign(
     ] = None,
     credentials: Annotated[
         str | None,
-        typer.Option(help="How the signer got its credentials: user-keys, assume-role, role-chaining, instance-profile, lambda, session-token."),
+        typer.Option(
+            help="How the signer gets credentials: user-keys, assume-role, role-chaining, instance-profile, "
+            "lambda, session-token. Default: inferred from the signer."
+        ),
     ] = None,
     output_format: Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")] = None,
     config_file: Annotated[str | None, typer.Option("--config", help="Config file (default: nearest).")] = None,
-    var_file: Annotated[list[str] | None, typer.Option("--var-file", help="Terraform tfvars file (repeatable).")] = None,
+    var_file: Annotated[
+        list[str] | None, typer.Option("--var-file", help="Terraform tfvars file (repeatable).")
+    ] = None,
     color: Annotated[ColorMode, typer.Option(help="Colour the text output.")] = ColorMode.AUTO,
 ) -> None:
-    """Will a pre-signed URL work, for its whole life? Exit 0 it works, 1 it does not (or is uncertain), 2 input error."""
+    """Will a pre-signed URL work for its whole life? Exit 0 it works, 1 it fails or is uncertain, 2 input error."""
     from linter.check import CheckOptions
     from linter.config import load_config
     from linter.presign import ExpectationError, UnknownReference, expectation
@@ -215,8 +230,17 @@ def presign(
     config = load_config(config_file)
     try:
         wanted = expectation(
-            signer=signer, bucket=bucket, key=key, methods=method or ["GET"], expires=expires,
-            source_ips=source_ip or [], vpce=vpce, version_id=version_id, acl=acl, sse=sse, credentials=credentials,
+            signer=signer,
+            bucket=bucket,
+            key=key,
+            methods=method or ["GET"],
+            expires=expires,
+            source_ips=source_ip or [],
+            vpce=vpce,
+            version_id=version_id,
+            acl=acl,
+            sse=sse,
+            credentials=credentials,
         )
     except ExpectationError as error:
         raise UsageProblem(str(error)) from None
@@ -262,7 +286,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # a bug of ours: one line, not a traceback; IAM_PREFLIGHT_DEBUG=1 shows it
         if os.environ.get("IAM_PREFLIGHT_DEBUG"):
             raise
-        typer.echo(f"iam-preflight: internal error: {type(error).__name__}: {error} (rerun with IAM_PREFLIGHT_DEBUG=1)", err=True)
+        typer.echo(
+            f"iam-preflight: internal error: {type(error).__name__}: {error} (rerun with IAM_PREFLIGHT_DEBUG=1)",
+            err=True,
+        )
         return 2
     return code if isinstance(code, int) else 0
 

@@ -23,7 +23,9 @@ def all_rules() -> tuple[type[Rule], ...]:
                     continue
                 existing = found.get(value.id)
                 if existing is not None and existing is not value:
-                    raise RuntimeError(f"rule id {value.id} is used by both {existing.__module__} and {value.__module__}")
+                    raise RuntimeError(
+                        f"rule id {value.id} is used by both {existing.__module__} and {value.__module__}"
+                    )
                 found[value.id] = value
     return tuple(found[rule_id] for rule_id in sorted(found))
 

@@ -41,7 +41,14 @@ def _fixture_blocks(rule: type[Rule]) -> list[str]:
             continue
         language = "hcl" if fixture.path.suffix == ".tf" else "json"
         verdict = "passes" if fixture.good else "fails: " + "; ".join(fixture.expected())
-        lines += [f"`{fixture.path.name}` ({verdict})", "", f"```{language}", fixture.path.read_text().rstrip(), "```", ""]
+        lines += [
+            f"`{fixture.path.name}` ({verdict})",
+            "",
+            f"```{language}",
+            fixture.path.read_text().rstrip(),
+            "```",
+            "",
+        ]
     return lines
 
 

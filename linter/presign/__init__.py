@@ -124,7 +124,9 @@ def declared_checks(
     return checks, errors
 
 
-def all_declared_checks(config: Config, inventories: Sequence[Inventory]) -> tuple[list[PresignCheck], list[InputError]]:
+def all_declared_checks(
+    config: Config, inventories: Sequence[Inventory]
+) -> tuple[list[PresignCheck], list[InputError]]:
     """The run's config declarations, plus those a module's own folder declares (scoped to that module)."""
     checks, errors = declared_checks(config.presign, inventories, config.root, config.source)
     for inventory in inventories:

@@ -21,6 +21,7 @@ from linter.engine.evaluate import PolicySet, Request, evaluate
 from linter.engine.explain import Decision, MatchedStatement
 from linter.findings import RelatedLocation
 from linter.model import (
+    THIS_ACCOUNT,
     AttachedPolicy,
     Bucket,
     Inventory,
@@ -29,7 +30,6 @@ from linter.model import (
     Policy,
     PolicyKind,
     PrincipalResource,
-    THIS_ACCOUNT,
 )
 from linter.presign.lifetime import CredentialSource, Lifetime, credential_lifetime, describe_duration
 from linter.presign.request import (
@@ -155,7 +155,9 @@ def _lifetime_problems(signer: PrincipalResource, expectation: Expectation, labe
     too_long = expires_problem(requested)
     if too_long:
         problems.append(
-            Problem(Status.FAILS, f"{label}: {too_long}", "sign with --expires 7d or less", signer.loc, subject="expires")
+            Problem(
+                Status.FAILS, f"{label}: {too_long}", "sign with --expires 7d or less", signer.loc, subject="expires"
+            )
         )
     source = _credential_source(signer, expectation)
     lifetime: Lifetime = credential_lifetime(source, signer.max_session_duration)
@@ -184,7 +186,9 @@ def _lifetime_problems(signer: PrincipalResource, expectation: Expectation, labe
 
 def _statement_related(matched: Iterable[MatchedStatement], verb: str) -> tuple[RelatedLocation, ...]:
     return tuple(
-        RelatedLocation(message=f"{m.policy_type} policy {m.policy}, statement {m.index}{_sid(m.sid)} {verb}", loc=m.loc)
+        RelatedLocation(
+            message=f"{m.policy_type} policy {m.policy}, statement {m.index}{_sid(m.sid)} {verb}", loc=m.loc
+        )
         for m in matched
     )
 
@@ -261,9 +265,13 @@ def _restrict_public(inventory: Inventory, bucket: Bucket) -> bool:
     return any(block is not None and block.restrict_public_buckets for block in blocks)
 
 
-def decide(subject: Subject, action: str, resource: str, context: UrlContext, resource_policy: Policy | None) -> Decision:
+def decide(
+    subject: Subject, action: str, resource: str, context: UrlContext, resource_policy: Policy | None
+) -> Decision:
     restrict = _restrict_public(subject.inventory, subject.bucket)
-    request = Request(principal=subject.caller, action=action, resource=resource, resource_owner=THIS_ACCOUNT, context=context.keys())
+    request = Request(
+        principal=subject.caller, action=action, resource=resource, resource_owner=THIS_ACCOUNT, context=context.keys()
+    )
     return evaluate(request, subject.policy_set(resource_policy, restrict), now=DEFAULT_NOW)
 
 
@@ -292,7 +300,7 @@ def _network_candidates(policies: Iterable[Policy | None]) -> tuple[dict[str, st
 
 # What to do about a Deny, by the condition key that made it apply to the pre-signed request.
 _DENY_FIXES = {
-    "s3:authtype": "this statement refuses pre-signed (query-string) requests; exempt the signer or share objects another way",
+    "s3:authtype": "this statement refuses pre-signed (query-string) requests; exempt the signer or share another way",
     "s3:signatureversion": "sign with Signature Version 4 (AWS4-HMAC-SHA256), or relax the condition",
     "s3:x-amz-server-side-encryption": "sign the URL with the x-amz-server-side-encryption header the policy demands "
     "(presign --sse, or sse = in the declaration), and send that header",
@@ -325,7 +333,11 @@ def explain_denial(
     if decision.decision == "explicitDeny":
         first = decision.matched[0] if decision.matched else None
         where = f" ({first.loc.short()})" if first else ""
-        blocker = f"{first.policy_type} policy {first.policy}, statement {first.index}{_sid(first.sid)}" if first else "a Deny"
+        blocker = (
+            f"{first.policy_type} policy {first.policy}, statement {first.index}{_sid(first.sid)}"
+            if first
+            else "a Deny"
+        )
         return Problem(
             Status.FAILS,
             f"{subject.label} can sign URLs for {what}, but every one returns 403 AccessDenied: {blocker}{where} "
@@ -338,9 +350,7 @@ def explain_denial(
     failed = decision.failed_to_allow
     if "identity" in failed or not failed:
         allows = _allowed_actions(subject.identity)
-        policies = ", ".join(
-            f"{p.name} at {p.loc.short()}" for p in subject.identity
-        ) or "no identity policy at all"
+        policies = ", ".join(f"{p.name} at {p.loc.short()}" for p in subject.identity) or "no identity policy at all"
         only = f"allow only {', '.join(allows)}" if allows else "allow nothing"
         return Problem(
             Status.FAILS,
@@ -405,10 +415,13 @@ def _check_operation(
 ) -> list[Problem]:
     """One permission for one object, across the opener's network and the URL's whole life."""
     contexts = _contexts(subject, expectation, resource_policy)
-    outcomes = [(label, context, decide(subject, operation.action, resource, context, resource_policy)) for label, context in contexts]
+    outcomes = [
+        (label, context, decide(subject, operation.action, resource, context, resource_policy))
+        for label, context in contexts
+    ]
     allowed = [(label, context) for label, context, decision in outcomes if decision.allowed]
     if not allowed:
-        label, context, decision = outcomes[-1]
+        decision = outcomes[-1][2]
         if any(d.uncertain for _, _, d in outcomes):
             return [_uncertain(subject, next(d for _, _, d in outcomes if d.uncertain), operation.action, what)]
         problem = explain_denial(subject, decision, operation.action, resource, what, resource_policy)
@@ -417,7 +430,8 @@ def _check_operation(
             return [
                 Problem(
                     Status.UNCERTAIN,
-                    f"{problem.message}; but it also has policies iam-preflight cannot read ({refs}), which may allow it",
+                    f"{problem.message}; but it also has policies iam-preflight cannot read ({refs}), "
+                    "which may allow it",
                     problem.fix,
                     problem.loc,
                     problem.related,
@@ -440,7 +454,7 @@ def _check_operation(
                 subject=f"network:{operation.action}",
             )
         )
-    label, context = allowed[0]
+    _label, context = allowed[0]
     end = replace(context, signature_age_ms=works_for * 1000)
     late = decide(subject, operation.action, resource, end, resource_policy)
     if not late.allowed:
@@ -515,7 +529,10 @@ def _kms_problems(subject: Subject, expectation: Expectation, what: str, resourc
         action = kms_action(method)
         context = UrlContext(
             network_known=True,
-            extra={"kms:ViaService": f"s3.{key.region or 'us-east-1'}.amazonaws.com", "kms:CallerAccount": THIS_ACCOUNT},
+            extra={
+                "kms:ViaService": f"s3.{key.region or 'us-east-1'}.amazonaws.com",
+                "kms:CallerAccount": THIS_ACCOUNT,
+            },
         )
         decision = decide(subject, action, key.arn, context, key_policy)
         if decision.allowed:
@@ -528,14 +545,16 @@ def _kms_problems(subject: Subject, expectation: Expectation, what: str, resourc
         problems.append(
             Problem(
                 Status.FAILS,
-                f"{subject.label} can sign {method} URLs for {what}, but every one returns 403 AccessDenied: the bucket "
-                f"is SSE-KMS encrypted with {key.address} and {where} allows {action}"
+                f"{subject.label} can sign {method} URLs for {what}, but every one returns 403 AccessDenied: "
+                f"the bucket is SSE-KMS encrypted with {key.address} and {where} allows {action}"
                 + ("" if in_key_policy else " on that key"),
                 f"allow {action} on {key.address}'s ARN for the signer"
                 + (" in the key policy" if in_key_policy else " (the key policy delegates to IAM)"),
                 key.loc if in_key_policy else (subject.identity[0].loc if subject.identity else subject.signer.loc),
-                (RelatedLocation(message="bucket encryption", loc=encryption.loc),)
-                + _statement_related(decision.matched, "was considered"),
+                (
+                    RelatedLocation(message="bucket encryption", loc=encryption.loc),
+                    *_statement_related(decision.matched, "was considered"),
+                ),
                 subject=f"kms:{action}",
             )
         )
@@ -551,8 +570,8 @@ def _put_acl_problems(subject: Subject, expectation: Expectation, what: str) -> 
         return [
             Problem(
                 Status.FAILS,
-                f"{subject.label}: PUT URLs for {what} with x-amz-acl: {acl} fail with 400 AccessControlListNotSupported: "
-                "the bucket's Object Ownership is BucketOwnerEnforced (ACLs disabled)",
+                f"{subject.label}: PUT URLs for {what} with x-amz-acl: {acl} fail with 400 "
+                "AccessControlListNotSupported: the bucket's Object Ownership is BucketOwnerEnforced (ACLs disabled)",
                 "sign without the x-amz-acl header, or use bucket-owner-full-control",
                 subject.bucket.loc,
                 subject="acl",

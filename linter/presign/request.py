@@ -71,7 +71,7 @@ def operations(method: str, expectation: Expectation) -> list[Operation]:
 
 
 def kms_action(method: str) -> str:
-    """Reading SSE-KMS objects needs kms:Decrypt, writing them kms:GenerateDataKey (S3 User Guide, UsingKMSEncryption)."""
+    """SSE-KMS reads need kms:Decrypt, writes kms:GenerateDataKey (S3 User Guide: UsingKMSEncryption)."""
     return "kms:GenerateDataKey" if method.upper() == "PUT" else "kms:Decrypt"
 
 

@@ -45,7 +45,7 @@ def load_json_file(path: str, display: str, kind: PolicyKind | None = None) -> L
         return load_plan(root, path, display)
     if not looks_like_policy(root):
         what = "a JSON object" if isinstance(root, JObject) else "JSON"
-        return Loaded(not_policy=f"{what} without a \"Statement\" element, not an IAM policy")
+        return Loaded(not_policy=f'{what} without a "Statement" element, not an IAM policy')
     return Loaded(policies=[build_policy(root, display, file_locator(display), kind)], files=[display])
 
 

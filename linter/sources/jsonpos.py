@@ -10,7 +10,6 @@ import json
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Union
 
 
 class JsonSyntaxError(ValueError):
@@ -72,7 +71,7 @@ class JObject:
         return found
 
 
-JNode = Union[JScalar, JArray, JObject]
+JNode = JScalar | JArray | JObject
 
 _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")

@@ -211,7 +211,9 @@ def infer_kind(statements: list[Statement]) -> PolicyKind:
     if not with_principal:
         return PolicyKind.IDENTITY
     actions = [a.value.lower() for s in statements for a in s.actions_or_not()]
-    if actions and all(a.startswith("sts:assumerole") or a in ("sts:tagsession", "sts:setsourceidentity") for a in actions):
+    if actions and all(
+        a.startswith("sts:assumerole") or a in ("sts:tagsession", "sts:setsourceidentity") for a in actions
+    ):
         return PolicyKind.TRUST
     if actions and all(a.startswith("kms:") for a in actions):
         return PolicyKind.KEY

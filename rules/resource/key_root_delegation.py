@@ -71,9 +71,10 @@ class KeyRootDelegation(Rule):
                 continue
             for ref in refs_of_type(statement, "AWS"):
                 account = account_of(ref.value.value)
+                who = account_label(account) if account else "the account"
                 yield self.finding(
                     ref.value.loc,
-                    f"{statement.label} delegates this key to {account_label(account)}'s IAM policies: any principal "
+                    f"{statement.label} delegates this key to {who}'s IAM policies: any principal "
                     "there whose identity policies allow a kms: action on the key may perform it. This is the "
                     "default key policy statement; grant key use in those identity policies.",
                     subject=f"delegate {account}",

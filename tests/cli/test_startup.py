@@ -49,6 +49,7 @@ def test_console_script_runs_as_a_subprocess(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         cwd=tmp_path,
+        check=False,
     )
     assert completed.returncode == 1
     assert "IPG001" in completed.stdout

@@ -108,13 +108,14 @@ def test_source_ip_deny_without_a_declared_opener_is_a_works_only_from_warning()
 
 
 def test_identity_deny_unless_source_ip_opened_elsewhere() -> None:
-    guarded = READ + [
+    guarded = [
+        *READ,
         {
             "Effect": "Deny",
             "Action": "*",
             "Resource": "*",
             "Condition": {"NotIpAddress": {"aws:SourceIp": "198.51.100.0/24"}},
-        }
+        },
     ]
     assert summary(run(user("u", policy("p", guarded)), bucket(), source_ips=("203.0.113.9",))) == [
         ("fails", "deny:s3:GetObject")
@@ -143,7 +144,7 @@ def test_sse_kms_download_needs_kms_decrypt_through_the_key_policy() -> None:
         "SSE-KMS encrypted with aws_kms_key.k and no identity-based policy allows kms:Decrypt"
         in verdict.problems[0].message
     )
-    fixed = role("reports_api", policy("p", READ + [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]))
+    fixed = role("reports_api", policy("p", [*READ, {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]))
     assert summary(run(fixed, bucket(kms_key="aws_kms_key.k"), keys=[key()])) == []
 
 
@@ -157,7 +158,7 @@ def test_sse_kms_key_policy_without_delegation_blocks_even_with_identity_allow()
             "Resource": "*",
         }
     ]
-    signer = role("api", policy("p", READ + [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]))
+    signer = role("api", policy("p", [*READ, {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]))
     verdict = run(signer, bucket(kms_key="aws_kms_key.k"), keys=[key(only_admin)])
     assert summary(verdict) == [("fails", "kms:kms:Decrypt")]
     assert "the key policy of aws_kms_key.k allows kms:Decrypt" in verdict.problems[0].message

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-from linter.model import THIS_ACCOUNT
-from linter.model import PolicyKind
+from linter.model import THIS_ACCOUNT, PolicyKind
 from linter.sources.terraform import load_module
 
 ACCOUNT = THIS_ACCOUNT
