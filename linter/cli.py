@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -171,15 +172,12 @@ def simulate(
 
     from linter.engine.simulate import SimulateRequestError, simulate_jsonl, simulate_request
 
+    if jsonl:
+        raise typer.Exit(_simulate_stream(request, output, simulate_jsonl))
     try:
         text = sys.stdin.read() if request == "-" else Path(request).read_text(encoding="utf-8")
     except OSError as error:
         raise UsageProblem(f"{request}: cannot read: {error.strerror or error}") from None
-    if jsonl:
-        lines = list(simulate_jsonl(text.splitlines()))
-        _emit("\n".join(lines), output)
-        failed = any('"Error"' in line[:12] for line in lines)
-        raise typer.Exit(2 if failed else 0)
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
@@ -189,6 +187,23 @@ def simulate(
     except SimulateRequestError as error:
         raise UsageProblem(f"{request}: {error}") from None
     _emit(json.dumps(response, indent=2), output)
+
+
+def _simulate_stream(request: str, output: Path | None, respond: Callable[[Iterable[str]], Iterator[str]]) -> int:
+    """Stream requests in and responses out, a line at a time, so a batch never has to fit in memory."""
+    from contextlib import ExitStack
+
+    failed = False
+    with ExitStack() as files:  # closes only the files opened here, never stdin or stdout
+        try:
+            source = sys.stdin if request == "-" else files.enter_context(open(request, encoding="utf-8"))
+            sink = sys.stdout if output is None else files.enter_context(open(output, "w", encoding="utf-8"))
+        except OSError as error:
+            raise UsageProblem(f"{error.filename}: cannot open: {error.strerror or error}") from None
+        for line in respond(source):
+            failed = failed or line.startswith('{"Error"')
+            sink.write(line + "\n")
+    return 2 if failed else 0
 
 
 @app.command()
