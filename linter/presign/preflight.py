@@ -541,7 +541,7 @@ def _kms_problems(subject: Subject, expectation: Expectation, what: str, resourc
             problems.append(_uncertain(subject, decision, action, what))
             continue
         in_key_policy = "resource" in decision.failed_to_allow
-        where = f"the key policy of {key.address}" if in_key_policy else "no identity-based policy"
+        where = f"nothing in the key policy of {key.address}" if in_key_policy else "no identity-based policy"
         problems.append(
             Problem(
                 Status.FAILS,

@@ -178,7 +178,75 @@ def _schema_message(error: Any) -> str:
     return f"{where}: {error.message[:160]}"
 
 
+_STATEMENT_KEYS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource"}
+_PRINCIPAL_TYPES = {"AWS", "Service", "Federated", "CanonicalUser"}
+
+
+def _is_text(node: JNode | None) -> bool:
+    return isinstance(node, JScalar) and isinstance(node.value, str)
+
+
+def _is_texts(node: JNode | None) -> bool:
+    return _is_text(node) or (isinstance(node, JArray) and all(_is_text(item) for item in node.items))
+
+
+def _is_condition_value(node: JNode) -> bool:
+    def scalar(item: JNode) -> bool:
+        return isinstance(item, JScalar) and item.value is not None
+
+    return scalar(node) or (isinstance(node, JArray) and all(scalar(item) for item in node.items))
+
+
+def _plainly_valid_statement(node: JNode) -> bool:
+    if not isinstance(node, JObject) or not _is_text(node.get("Effect")):
+        return False
+    keys = {m.key for m in node.members}
+    if not keys <= _STATEMENT_KEYS | {"Condition"} or len(keys) != len(node.members):
+        return False
+    if ("Action" in keys) == ("NotAction" in keys) or {"Resource", "NotResource"} <= keys:
+        return False
+    if {"Principal", "NotPrincipal"} <= keys:
+        return False
+    for member in node.members:
+        value = member.value
+        if member.key in ("Principal", "NotPrincipal"):
+            star = isinstance(value, JScalar) and value.value == "*"
+            typed = isinstance(value, JObject) and all(
+                m.key in _PRINCIPAL_TYPES and _is_texts(m.value) for m in value.members
+            )
+            if not (star or typed):
+                return False
+        elif member.key == "Condition":
+            if not isinstance(value, JObject) or not all(
+                isinstance(op.value, JObject) and all(_is_condition_value(k.value) for k in op.value.members)
+                for op in value.members
+            ):
+                return False
+        elif member.key in ("Sid", "Effect"):
+            if not _is_text(value):
+                return False
+        elif not _is_texts(value):
+            return False
+    return True
+
+
+def plainly_valid(root: JNode) -> bool:
+    """True only for documents the JSON Schema certainly accepts, so the common case skips jsonschema (its import
+    alone costs a pre-commit run ~70 ms). Anything unusual goes to the schema, which stays the authority; a property
+    test holds this function to never accept what the schema rejects."""
+    if not isinstance(root, JObject) or not {m.key for m in root.members} <= {"Version", "Id", "Statement"}:
+        return False
+    if any(m.key in ("Version", "Id") and not _is_text(m.value) for m in root.members):
+        return False
+    statements = root.get("Statement")
+    if isinstance(statements, JArray):
+        return all(_plainly_valid_statement(item) for item in statements.items)
+    return statements is not None and _plainly_valid_statement(statements)
+
+
 def _schema_issues(root: JNode, locate: Locator) -> Iterator[GrammarIssue]:
+    if plainly_valid(root):
+        return
     for error in _validator().iter_errors(to_python(root)):
         path = list(error.absolute_path)
         node = _find(root, path) or root

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from linter.findings import Finding, RelatedLocation
 from linter.model import Inventory
-from linter.presign import PresignCheck
-from linter.presign.preflight import Problem, Status
 from linter.rule import Rule, RuleContext
 
+if TYPE_CHECKING:  # the pre-flight machinery loads only when a run has URLs to decide
+    from linter.presign import PresignCheck
+    from linter.presign.preflight import Problem
 
-def problems(inventory: Inventory, context: RuleContext, status: Status) -> Iterator[tuple[PresignCheck, Problem]]:
+
+def problems(inventory: Inventory, context: RuleContext, status: str) -> Iterator[tuple[PresignCheck, Problem]]:
+    """The problems of this inventory's declared URLs whose status is `status` ("fails", "uncertain", "works")."""
     for check in context.presign:
         if check.inventory is inventory:
             for problem in check.verdict(context.shared).problems:
-                if problem.status is status:
+                if problem.status.value == status:
                     yield check, problem
 
 

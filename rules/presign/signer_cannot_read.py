@@ -2,7 +2,6 @@ from collections.abc import Iterator
 
 from linter.findings import Finding, Severity
 from linter.model import Inventory
-from linter.presign.inference import unusable_signers
 from linter.rule import Rule, RuleContext
 
 
@@ -54,6 +53,8 @@ class SignerCannotRead(Rule):
     tags = ("presign", "s3")
 
     def check_inventory(self, inventory: Inventory, context: RuleContext) -> Iterator[Finding]:
+        from linter.presign.inference import unusable_signers
+
         declared = {(c.signer.address, c.bucket.address) for c in context.presign if c.inventory is inventory}
         for found in unusable_signers(inventory, declared):
             message = (

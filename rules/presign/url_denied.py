@@ -2,7 +2,6 @@ from collections.abc import Iterator
 
 from linter.findings import Finding, Severity
 from linter.model import Inventory
-from linter.presign.preflight import Status
 from linter.rule import Rule, RuleContext
 from rules.presign._verdicts import finding, problems
 
@@ -61,5 +60,5 @@ class PresignUrlDenied(Rule):
     tags = ("presign", "s3")
 
     def check_inventory(self, inventory: Inventory, context: RuleContext) -> Iterator[Finding]:
-        for check, problem in problems(inventory, context, Status.FAILS):
+        for check, problem in problems(inventory, context, "fails"):
             yield finding(self, check, problem)

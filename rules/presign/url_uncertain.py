@@ -2,7 +2,6 @@ from collections.abc import Iterator
 
 from linter.findings import Finding, Severity
 from linter.model import Inventory
-from linter.presign.preflight import Status
 from linter.rule import Rule, RuleContext
 from rules.presign._verdicts import finding, problems
 
@@ -47,5 +46,5 @@ class PresignUrlUncertain(Rule):
     tags = ("presign", "uncertain")
 
     def check_inventory(self, inventory: Inventory, context: RuleContext) -> Iterator[Finding]:
-        for check, problem in problems(inventory, context, Status.UNCERTAIN):
+        for check, problem in problems(inventory, context, "uncertain"):
             yield finding(self, check, problem)

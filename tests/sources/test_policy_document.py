@@ -133,3 +133,13 @@ policy_like = st.fixed_dictionaries(
 @given(policy_like)
 def test_any_shape_normalises_without_raising(document: dict[str, object]) -> None:
     _policy(document)
+
+
+@settings(max_examples=500, deadline=None)
+@given(policy_like)
+def test_fast_path_never_accepts_what_the_schema_rejects(document: dict[str, object]) -> None:
+    from linter.sources.policy_document import _validator, plainly_valid
+
+    root = parse(json.dumps(document))
+    if plainly_valid(root):
+        assert list(_validator().iter_errors(document)) == []
