@@ -45,6 +45,14 @@ class ColorMode(StrEnum):
     NEVER = "never"
 
 
+# Options several commands share, declared once.
+FormatOption = Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format.")]
+OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")]
+ConfigOption = Annotated[str | None, typer.Option("--config", help="Config file (default: nearest).")]
+VarFileOption = Annotated[list[str] | None, typer.Option("--var-file", help="Terraform tfvars file (repeatable).")]
+ColorOption = Annotated[ColorMode, typer.Option(help="Colour the text output.")]
+
+
 class UsageProblem(Exception):
     """A problem with how the command was called or configured: one line, exit 2."""
 
@@ -95,19 +103,17 @@ def check(
     paths: Annotated[
         list[str], typer.Argument(help="Policy JSON, Terraform files or folders, plan JSON.", show_default=False)
     ],
-    output_format: Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")] = None,
+    output_format: FormatOption = None,
+    output: OutputOption = None,
     fail_on: Annotated[str | None, typer.Option(help="Lowest severity that fails: info, warning, error.")] = None,
-    config_file: Annotated[str | None, typer.Option("--config", help="Config file (default: nearest).")] = None,
+    config_file: ConfigOption = None,
     kind: Annotated[str | None, typer.Option(help="Policy kind: identity, resource, trust, scp, rcp, key.")] = None,
     select: Annotated[list[str] | None, typer.Option(help="Only these rules (id, id prefix or name).")] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Skip these rules (id, id prefix or name).")] = None,
     baseline: Annotated[str | None, typer.Option(help="Report only findings not in this baseline file.")] = None,
     write_baseline: Annotated[str | None, typer.Option(help="Record today's findings to FILE and exit 0.")] = None,
-    var_file: Annotated[
-        list[str] | None, typer.Option("--var-file", help="Terraform tfvars file (repeatable).")
-    ] = None,
-    color: Annotated[ColorMode, typer.Option(help="Colour the text output.")] = ColorMode.AUTO,
+    var_file: VarFileOption = None,
+    color: ColorOption = ColorMode.AUTO,
 ) -> None:
     """Lint policies. Exit 0 clean, 1 findings at or above --fail-on, 2 input or usage error."""
     from linter.check import CheckOptions, run_check
@@ -143,7 +149,7 @@ def check(
 def rules_command(
     rule: Annotated[str | None, typer.Argument(help="A rule id or name: print its documentation.")] = None,
     markdown: Annotated[bool, typer.Option(help="Print the documentation of every rule as Markdown.")] = False,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE.")] = None,
+    output: OutputOption = None,
 ) -> None:
     """List the rules, or show one rule's documentation."""
     from linter import ruledocs
@@ -165,7 +171,7 @@ def rules_command(
 def simulate(
     request: Annotated[str, typer.Argument(help="SimulateCustomPolicy-style request JSON file, or - for stdin.")],
     jsonl: Annotated[bool, typer.Option(help="One request per line in, one response per line out.")] = False,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE.")] = None,
+    output: OutputOption = None,
 ) -> None:
     """Decide requests offline the way AWS's policy simulator does (allowed / explicitDeny / implicitDeny)."""
     import json
@@ -228,13 +234,11 @@ def presign(
             "lambda, session-token. Default: inferred from the signer."
         ),
     ] = None,
-    output_format: Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")] = None,
-    config_file: Annotated[str | None, typer.Option("--config", help="Config file (default: nearest).")] = None,
-    var_file: Annotated[
-        list[str] | None, typer.Option("--var-file", help="Terraform tfvars file (repeatable).")
-    ] = None,
-    color: Annotated[ColorMode, typer.Option(help="Colour the text output.")] = ColorMode.AUTO,
+    output_format: FormatOption = None,
+    output: OutputOption = None,
+    config_file: ConfigOption = None,
+    var_file: VarFileOption = None,
+    color: ColorOption = ColorMode.AUTO,
 ) -> None:
     """Will a pre-signed URL work for its whole life? Exit 0 it works, 1 it fails or is uncertain, 2 input error."""
     from linter.check import CheckOptions
