@@ -137,7 +137,11 @@ def all_declared_checks(
         except ConfigError as error:
             errors.append(InputError(message=str(error), loc=Location(file=inventory.root)))
             continue
-        if local is None or not local.presign or local.source == config.source:
+        if (
+            local is None
+            or not local.presign
+            or Path(str(local.source)).resolve() == Path(str(config.source)).resolve()
+        ):
             continue
         more_checks, more_errors = declared_checks(local.presign, [inventory], local.root, local.source)
         checks += more_checks

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from linter.engine.explain import Decision
 from linter.model import Bucket, Inventory, PrincipalResource
-from linter.presign.preflight import Problem, Subject, decide, explain_denial, subject_for
+from linter.presign.messages import Problem, explain_denial
 from linter.presign.request import UrlContext
+from linter.presign.subject import Subject, decide, subject_for
 
 REACH_ACTIONS = ("s3:ListBucket", "s3:DeleteObject", "s3:GetObjectAttributes", "s3:PutObjectTagging")
 SAMPLE_KEY = "example.txt"
@@ -43,12 +44,32 @@ def unusable_signers(inventory: Inventory, declared: set[tuple[str, str]]) -> It
             reach = _reaching_action(subject, bucket, context)
             if reach is None:
                 continue
-            obj = f"{bucket.arn}/{SAMPLE_KEY}"
-            get = decide(subject, "s3:GetObject", obj, context, bucket.policy)
-            put = decide(subject, "s3:PutObject", obj, context, bucket.policy)
-            if _certainly_denied(get) and _certainly_denied(put):
+            first_denial: tuple[Decision, str] | None = None
+            usable = False
+            for obj in _sample_objects(subject, bucket):
+                get = decide(subject, "s3:GetObject", obj, context, bucket.policy)
+                put = decide(subject, "s3:PutObject", obj, context, bucket.policy)
+                if not (_certainly_denied(get) and _certainly_denied(put)):
+                    usable = True
+                    break
+                first_denial = first_denial or (get, obj)
+            if not usable and first_denial is not None:
+                get, obj = first_denial
                 what = f"{bucket.name.value}/*"
                 yield UnusableSigner(signer, bucket, reach, explain_denial(subject, get, "s3:GetObject", obj, what))
+
+
+def _sample_objects(subject: Subject, bucket: Bucket) -> list[str]:
+    """Objects the signer's URLs could name: one at the bucket's top, and one under each prefix its own policies
+    grant object access on (a reader of reports/* is not a signer whose every URL fails)."""
+    samples = [f"{bucket.arn}/{SAMPLE_KEY}"]
+    for policy in subject.identity:
+        for statement in policy.statements:
+            for resource in (statement.resource or []) if statement.is_allow else []:
+                value = resource.value
+                if value.startswith(f"{bucket.arn}/") and not resource.is_unknown:
+                    samples.append(value.replace("*", "x").replace("?", "x"))
+    return list(dict.fromkeys(samples))
 
 
 def _reaching_action(subject: Subject, bucket: Bucket, context: UrlContext) -> str | None:

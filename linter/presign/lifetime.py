@@ -47,6 +47,7 @@ class CredentialSource(StrEnum):
     ROLE_CHAINING = "role-chaining"  # a role session assuming another role: 1 hour at most
     INSTANCE_PROFILE = "instance-profile"  # EC2 instance profile credentials
     LAMBDA = "lambda"  # a Lambda execution role: AWS does not document the lifetime
+    SERVICE = "service"  # another service's role (ECS tasks, CodeBuild ...): need not follow max_session_duration
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,13 @@ def credential_lifetime(source: CredentialSource, max_session_duration: int | No
         return Lifetime(
             max_session_duration or DEFAULT_ROLE_SESSION,
             "a Lambda execution role's credential lifetime is not documented by AWS",
+            uncertain=True,
+        )
+    if source is CredentialSource.SERVICE:
+        return Lifetime(
+            max_session_duration or DEFAULT_ROLE_SESSION,
+            "credentials a service hands its role's tasks need not follow the role's max_session_duration, and "
+            "their lifetime is not documented for pre-signed URLs",
             uncertain=True,
         )
     limit = max_session_duration or DEFAULT_ROLE_SESSION

@@ -10,13 +10,15 @@ import fnmatch
 import re
 from dataclasses import dataclass, field
 
-from linter.engine.context import UNKNOWN, ContextInput
+from linter.engine.context import UNKNOWN, ContextInput, Unknown
 from linter.model import Location
 from linter.presign.lifetime import MAX_EXPIRES
 
 METHODS = ("GET", "HEAD", "PUT")
 # Canned ACLs other than this one are refused by buckets whose Object Ownership is BucketOwnerEnforced.
 OWNER_FULL_CONTROL = "bucket-owner-full-control"
+# Canned ACLs that Block Public Access (BlockPublicAcls) treats as public.
+PUBLIC_ACLS = frozenset({"public-read", "public-read-write", "authenticated-read"})
 
 
 class ExpectationError(ValueError):
@@ -50,23 +52,25 @@ class Expectation:
 
 @dataclass(frozen=True)
 class Operation:
-    """One S3 permission a method needs, and the HTTP answer when it is missing."""
+    """One S3 permission a method needs; `qualifier` says what about the request needs it."""
 
     action: str
-    why: str
-    failure: str = "403 AccessDenied"
+    qualifier: str = ""
+
+    @property
+    def why_suffix(self) -> str:
+        return f" {self.qualifier}" if self.qualifier else ""
 
 
 def operations(method: str, expectation: Expectation) -> list[Operation]:
     """GET/HEAD need s3:GetObject (s3:GetObjectVersion with a versionId); PUT needs s3:PutObject (+ACL)."""
-    method = method.upper()
-    if method in ("GET", "HEAD"):
+    if method.upper() in ("GET", "HEAD"):
         if expectation.version_id:
-            return [Operation("s3:GetObjectVersion", f"{method} with versionId")]
-        return [Operation("s3:GetObject", method)]
-    needed = [Operation("s3:PutObject", "PUT")]
+            return [Operation("s3:GetObjectVersion", "with versionId")]
+        return [Operation("s3:GetObject")]
+    needed = [Operation("s3:PutObject")]
     if expectation.acl is not None:
-        needed.append(Operation("s3:PutObjectAcl", f"PUT with x-amz-acl: {expectation.acl}"))
+        needed.append(Operation("s3:PutObjectAcl", f"with x-amz-acl: {expectation.acl}"))
     return needed
 
 
@@ -93,7 +97,7 @@ class UrlContext:
 
     secure: bool = True
     source_ip: str | None = None
-    vpce: str | None = None
+    vpce: str | Unknown | None = None  # UNKNOWN: through an endpoint a condition names but nobody could resolve
     network_known: bool = False
     signature_age_ms: int = 0
     acl: str | None = None

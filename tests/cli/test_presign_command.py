@@ -35,7 +35,7 @@ def test_user_two_url_fails_with_the_reason_and_the_fix(demo: Path, capsys: pyte
     out = capsys.readouterr().out
     assert out.startswith("✗ URL fails: aws_iam_user.user_two → presign-demo/cat.jpg (GET, 30m)\n")
     assert (
-        "presign-demo/main.tf:24:23 — allow only s3:ListAllMyBuckets, s3:ListBucket). "
+        "presign-demo/main.tf:24:23 allows only s3:ListAllMyBuckets, s3:ListBucket). "
         "Fix: allow s3:GetObject on arn:aws:s3:::presign-demo/*." in out
     )
 

@@ -50,12 +50,12 @@ def user(
     )
 
 
-def role(
-    name: str, *policies: Policy, service: str = "ecs-tasks.amazonaws.com", max_session: int | None = None
-) -> PrincipalResource:
+def role(name: str, *policies: Policy, service: str | None = None, max_session: int | None = None) -> PrincipalResource:
+    """A role; assumed by the account's principals unless `service` names the AWS service that assumes it."""
+    principal = {"Service": service} if service else {"AWS": f"arn:aws:iam::{THIS_ACCOUNT}:root"}
     trust = policy(
         f"aws_iam_role.{name}.assume_role_policy",
-        [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+        [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}],
         PolicyKind.TRUST,
     )
     return PrincipalResource(
@@ -74,6 +74,7 @@ def bucket(
     *,
     kms_key: str | None = None,
     restrict_public: bool = True,
+    block_acls: bool = True,
     ownership: str | None = None,
 ) -> Bucket:
     return Bucket(
@@ -83,7 +84,7 @@ def bucket(
         policy=policy("aws_s3_bucket_policy.demo", bucket_policy, PolicyKind.RESOURCE) if bucket_policy else None,
         public_access_block=PublicAccessBlock(
             loc=Location(file="main.tf", line=8),
-            block_public_acls=True,
+            block_public_acls=block_acls,
             block_public_policy=True,
             ignore_public_acls=True,
             restrict_public_buckets=restrict_public,

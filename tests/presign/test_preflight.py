@@ -34,8 +34,8 @@ def test_user_two_can_sign_but_every_url_is_denied() -> None:
     [problem] = verdict.problems
     assert problem.message == (
         "aws_iam_user.user_two can sign URLs for presign-demo/cat.jpg (GET), but every one returns 403 AccessDenied: "
-        "no identity-based policy allows s3:GetObject (its policies — aws_iam_user_policy.user_two at main.tf:1:1 — "
-        "allow only s3:ListAllMyBuckets, s3:ListBucket)"
+        "no identity-based policy allows s3:GetObject (its policy aws_iam_user_policy.user_two at main.tf:1:1 "
+        "allows only s3:ListAllMyBuckets, s3:ListBucket)"
     )
     assert problem.fix == "allow s3:GetObject on arn:aws:s3:::presign-demo/*"
 
@@ -141,7 +141,7 @@ def test_sse_kms_download_needs_kms_decrypt_through_the_key_policy() -> None:
     verdict = run(signer, bucket(kms_key="aws_kms_key.k"), keys=[key()])
     assert summary(verdict) == [("fails", "kms:kms:Decrypt")]
     assert (
-        "SSE-KMS encrypted with aws_kms_key.k and no identity-based policy allows kms:Decrypt"
+        "SSE-KMS encrypted with aws_kms_key.k, and no identity-based policy allows kms:Decrypt"
         in verdict.problems[0].message
     )
     fixed = role("reports_api", policy("p", [*READ, {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]))
@@ -161,7 +161,7 @@ def test_sse_kms_key_policy_without_delegation_blocks_even_with_identity_allow()
     signer = role("api", policy("p", [*READ, {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]))
     verdict = run(signer, bucket(kms_key="aws_kms_key.k"), keys=[key(only_admin)])
     assert summary(verdict) == [("fails", "kms:kms:Decrypt")]
-    assert "the key policy of aws_kms_key.k allows kms:Decrypt" in verdict.problems[0].message
+    assert "nothing in its key policy allows kms:Decrypt for the signer" in verdict.problems[0].message
 
 
 def test_upload_needs_generate_data_key() -> None:
@@ -178,7 +178,7 @@ def test_permissions_boundary_without_get_object() -> None:
 
 def test_unknown_managed_policy_makes_a_denial_uncertain() -> None:
     signer = user("u", policy("p", LIST_ONLY), unknown=("arn:aws:iam::aws:policy/SomeTeamPolicy",))
-    assert summary(run(signer, bucket())) == [("uncertain", "identity:s3:GetObject")]
+    assert summary(run(signer, bucket())) == [("uncertain", "unreadable:s3:GetObject")]
 
 
 def test_known_aws_managed_read_only_policy_allows() -> None:
@@ -215,15 +215,22 @@ def test_put_with_acl_fails_under_bucket_owner_enforced() -> None:
     put = [{"Effect": "Allow", "Action": ["s3:PutObject", "s3:PutObjectAcl"], "Resource": f"arn:aws:s3:::{BUCKET}/*"}]
     verdict = run(user("u", policy("p", put)), bucket(), methods=("PUT",), acl="public-read")
     assert summary(verdict) == [("fails", "acl")]
-    assert (
-        summary(run(user("u", policy("p", put)), bucket(ownership="ObjectWriter"), methods=("PUT",), acl="public-read"))
-        == []
-    )
+    writer = bucket(ownership="ObjectWriter", block_acls=False)
+    assert summary(run(user("u", policy("p", put)), writer, methods=("PUT",), acl="public-read")) == []
+
+
+def test_public_acl_is_refused_by_block_public_acls() -> None:
+    put = [{"Effect": "Allow", "Action": ["s3:PutObject", "s3:PutObjectAcl"], "Resource": f"arn:aws:s3:::{BUCKET}/*"}]
+    blocked = bucket(ownership="ObjectWriter", block_acls=True)
+    verdict = run(user("u", policy("p", put)), blocked, methods=("PUT",), acl="public-read")
+    assert summary(verdict) == [("fails", "acl-public")]
+    assert "Block Public Access (BlockPublicAcls)" in verdict.problems[0].message
 
 
 def test_put_with_acl_needs_put_object_acl() -> None:
     put = [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{BUCKET}/*"}]
-    verdict = run(user("u", policy("p", put)), bucket(ownership="ObjectWriter"), methods=("PUT",), acl="public-read")
+    writer = bucket(ownership="ObjectWriter", block_acls=False)
+    verdict = run(user("u", policy("p", put)), writer, methods=("PUT",), acl="public-read")
     assert summary(verdict) == [("fails", "identity:s3:PutObjectAcl")]
 
 

@@ -1,0 +1,146 @@
+"""The signer and the bucket as the engine sees them: the policies in play and the one question it answers.
+
+Every S3 and KMS decision of the pre-flight goes through `decide`, so the policy set is assembled in one place.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+
+from linter.engine.evaluate import PolicySet, Request, evaluate
+from linter.engine.explain import Decision
+from linter.model import THIS_ACCOUNT, AttachedPolicy, Bucket, Inventory, Policy, PolicyKind, PrincipalResource
+from linter.presign.request import UrlContext
+from linter.presign.resolve import principal_arn
+from linter.sources.jsonpos import parse
+from linter.sources.policy_document import build_policy, file_locator
+
+# Requests are decided at a fixed instant so verdicts do not change with the clock.
+DEFAULT_NOW = datetime(2026, 1, 1, tzinfo=UTC)
+FULL_AWS_ACCESS = "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess"
+RCP_FULL_AWS_ACCESS = "arn:aws:organizations::aws:policy/resource_control_policy/p-RCPFullAWSAccess"
+
+
+def _managed_kind(arn: str) -> PolicyKind:
+    if "/service_control_policy/" in arn:
+        return PolicyKind.SCP
+    if "/resource_control_policy/" in arn:
+        return PolicyKind.RCP
+    return PolicyKind.IDENTITY
+
+
+@cache
+def managed_policies() -> dict[str, Policy]:
+    """The AWS-managed policies known offline (linter/data/aws-managed-policies.json), by ARN."""
+    text = resources.files("linter.data").joinpath("aws-managed-policies.json").read_text()
+    documents = json.loads(text)["policies"]
+    return {
+        arn: build_policy(parse(json.dumps(doc)), arn, file_locator(arn), _managed_kind(arn))
+        for arn, doc in documents.items()
+    }
+
+
+def _known(attached: AttachedPolicy) -> Policy | None:
+    return attached.policy or managed_policies().get(attached.ref.value)
+
+
+def _organization_level(policies: list[Policy], full_access: str, always: bool) -> list[list[Policy]]:
+    """The SCPs (RCPs) defined here as one level. AWS attaches FullAWSAccess by default and a deny-list strategy
+    keeps it; an allow-list strategy replaces it with Allow statements of its own, so it is assumed only when the
+    policies here allow nothing. RCPFullAWSAccess cannot be detached: it is always there."""
+    if not policies:
+        return []
+    if always or not any(s.is_allow for p in policies for s in p.statements):
+        policies = [*policies, managed_policies()[full_access]]
+    return [policies]
+
+
+@dataclass
+class Subject:
+    """The signer and the bucket with everything the engine needs about them."""
+
+    signer: PrincipalResource
+    bucket: Bucket
+    inventory: Inventory
+    caller: str
+    identity: list[Policy]
+    identity_via: dict[str, str]  # policy name -> how it reaches the signer (inline, managed, group:NAME)
+    unknown_attachments: list[AttachedPolicy]
+    boundary: Policy | None
+    unknown_boundary: AttachedPolicy | None
+    # Attachment targets are not resolved to the account's place in the organization: every SCP (RCP) defined here
+    # is read as attached at one level above the account (see _organization_level).
+    scps: list[list[Policy]]
+    rcps: list[list[Policy]]
+
+    @property
+    def label(self) -> str:
+        return self.signer.address
+
+    def policies(self, resource_policy: Policy | None) -> list[Policy]:
+        """Every policy a decision may cite, to find a matched statement's text again."""
+        levels = [p for level in (*self.scps, *self.rcps) for p in level]
+        return [p for p in (*self.identity, self.boundary, resource_policy, *levels) if p is not None]
+
+
+def subject_for(inventory: Inventory, signer: PrincipalResource, bucket: Bucket) -> Subject:
+    identity: list[Policy] = []
+    via: dict[str, str] = {}
+    unknown: list[AttachedPolicy] = []
+    for attached in signer.policies:
+        policy = _known(attached)
+        if policy is None:
+            unknown.append(attached)
+        else:
+            identity.append(policy)
+            via[policy.name] = attached.via
+    boundary = _known(signer.boundary) if signer.boundary else None
+    scps = [op.policy for op in inventory.organization_policies if op.policy.kind is PolicyKind.SCP]
+    rcps = [op.policy for op in inventory.organization_policies if op.policy.kind is PolicyKind.RCP]
+    return Subject(
+        signer=signer,
+        bucket=bucket,
+        inventory=inventory,
+        caller=principal_arn(signer),
+        identity=identity,
+        identity_via=via,
+        unknown_attachments=unknown,
+        boundary=boundary,
+        unknown_boundary=signer.boundary if signer.boundary and boundary is None else None,
+        scps=_organization_level(scps, FULL_AWS_ACCESS, always=False),
+        rcps=_organization_level(rcps, RCP_FULL_AWS_ACCESS, always=True),
+    )
+
+
+def public_access_flag(inventory: Inventory, bucket: Bucket, flag: str) -> bool | None:
+    """A Block Public Access setting: True if the bucket's or the account's block sets it, None if one of them holds
+    a value Terraform could not resolve and neither sets it, else False."""
+    blocks = [b for b in (bucket.public_access_block, inventory.account_public_access_block) if b is not None]
+    values = [getattr(block, flag) for block in blocks]
+    if True in values:
+        return True
+    return None if None in values else False
+
+
+def decide(
+    subject: Subject, action: str, resource: str, context: UrlContext, resource_policy: Policy | None
+) -> Decision:
+    # RestrictPublicBuckets only takes access away: when it cannot be resolved, reading it as on never makes a URL
+    # look as if it works when it might not.
+    restrict = public_access_flag(subject.inventory, subject.bucket, "restrict_public_buckets") is not False
+    policy_set = PolicySet(
+        identity=subject.identity,
+        resource=resource_policy,
+        boundary=subject.boundary,
+        scps=subject.scps,
+        rcps=subject.rcps,
+        restrict_public_buckets=restrict,
+    )
+    request = Request(
+        principal=subject.caller, action=action, resource=resource, resource_owner=THIS_ACCOUNT, context=context.keys()
+    )
+    return evaluate(request, policy_set, now=DEFAULT_NOW)
