@@ -13,7 +13,7 @@ from pathlib import Path
 
 from linter.awsdata import aws_data
 from linter.baseline import Baseline, BaselineError
-from linter.config import Config
+from linter.config import Config, ConfigError
 from linter.findings import Finding, Severity
 from linter.model import InputError, Inventory, Location, Policy, PolicyKind
 from linter.registry import all_rules
@@ -108,14 +108,26 @@ def discover(paths: Iterable[str], config: Config) -> Inputs:
     return inputs
 
 
+def _selectors(keys: Iterable[str]) -> list[str]:
+    """Rule selectors as given, split on commas (`--select IPG,IPA` as well as `--select IPG --select IPA`)."""
+    return [part.strip() for key in keys for part in key.split(",") if part.strip()]
+
+
 def selected_rules(config: Config, options: CheckOptions) -> list[type[Rule]]:
-    select = options.select or config.select
-    ignore = [*config.ignore, *options.ignore]
+    """The rules this run applies; a selector that names no rule is an error, never a silent no-op."""
+    select = _selectors(options.select or config.select)
+    ignore = _selectors([*config.ignore, *options.ignore])
+    rules = all_rules()
 
-    def named(rule: type[Rule], keys: list[str]) -> bool:
-        return any(rule.id.startswith(key.upper()) or rule.name == key.lower() for key in keys)
+    def named(rule: type[Rule], key: str) -> bool:
+        return rule.id.startswith(key.upper()) or rule.name == key.lower()
 
-    return [r for r in all_rules() if (not select or named(r, select)) and not named(r, ignore)]
+    unknown = [key for key in (*select, *ignore) if not any(named(rule, key) for rule in rules)]
+    if unknown:
+        raise ConfigError(f"no rule is named {unknown[0]!r}: `iam-preflight rules` lists them")
+    return [
+        r for r in rules if (not select or any(named(r, k) for k in select)) and not any(named(r, k) for k in ignore)
+    ]
 
 
 def load_inputs(path: Path, display: str, kind: PolicyKind | None = None, var_files: Sequence[str] = ()) -> Loaded:

