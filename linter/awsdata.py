@@ -15,6 +15,8 @@ from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
+from linter.engine.matching import compile_any, glob_source
+
 
 @dataclass(frozen=True, slots=True)
 class ResourceTypeRef:
@@ -113,13 +115,6 @@ def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile(f"^{pattern}$", re.IGNORECASE)
 
 
-@cache
-def _glob(pattern: str) -> re.Pattern[str]:
-    """Action-name glob: `*` any run, `?` one character, case-insensitive."""
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(f"^{body}$", re.IGNORECASE | re.DOTALL)
-
-
 def _closest(word: str, choices: Iterable[str]) -> str | None:
     import difflib
 
@@ -180,8 +175,8 @@ class AwsData:
         if "*" not in name and "?" not in name:
             found = self.action(pattern)
             return [found] if found else []
-        matcher = _glob(name)
-        return [info for info in self.actions(service).values() if matcher.match(info.name)]
+        matcher = compile_any((glob_source(name),), ignore_case=True)
+        return [info for info in self.actions(service).values() if matcher.fullmatch(info.name)]
 
     @cache  # noqa: B019
     def resource_types(self, service: str) -> dict[str, ResourceType]:
