@@ -26,9 +26,10 @@ exist, as they would on any second use of either tool.
 Memory: "max RSS" is the largest single process of the run (ru_maxrss from wait4, what `/usr/bin/time -f %M` shows);
 "tree PSS" is the peak of the summed proportional set size of the process and all its descendants, sampled every
 `--sample` seconds from /proc (both tools fork workers: checkov always, iam-preflight for 16+ uncached files).
-Ratios are checkov's median over iam-preflight's median. Both tools print their JSON report to stdout; it is saved
-and read back to show what each run found. Exit 0 or 1 (findings) is accepted, and 2 (some input had an error) when
-the report is complete; anything else is a failure.
+Ratios are checkov's median over iam-preflight's median, for wall time and for CPU time (user+sys of the process and
+its workers, from wait4: less sensitive than wall time to other jobs on a shared machine). Both tools print their
+JSON report to stdout; it is saved and read back to show what each run found. Exit 0 or 1 (findings) is accepted,
+and 2 (some input had an error) when the report is complete; anything else is a failure.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ CHECKOV_ENV = {"CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "BC_SKIP_MAPPING": "TRUE
 @dataclass
 class Run:
     seconds: float
+    cpu_seconds: float
     max_rss_mb: float
     tree_pss_mb: float
     returncode: int
@@ -74,6 +76,10 @@ class Figures:
     @property
     def median(self) -> float:
         return statistics.median(r.seconds for r in self.runs)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(r.cpu_seconds for r in self.runs)
 
     @property
     def low(self) -> float:
@@ -170,8 +176,14 @@ def timed(command: list[str], env: dict[str, str], cwd: Path, report: Path, time
     # malformed ignore comment on purpose) but still reports everything else: fine as long as the report is complete.
     if process.returncode not in (0, 1) and not (process.returncode == 2 and summary != UNREADABLE):
         raise RuntimeError(f"exit {process.returncode}: {' '.join(command)}\n{stderr[-2000:]}")
+    cpu = usage.ru_utime + usage.ru_stime  # the process and every worker it waited for
     return Run(
-        seconds, usage.ru_maxrss / 1024, peak_kb / 1024, process.returncode, f"exit {process.returncode}, {summary}"
+        seconds,
+        cpu,
+        usage.ru_maxrss / 1024,
+        peak_kb / 1024,
+        process.returncode,
+        f"exit {process.returncode}, {summary}",
     )
 
 
@@ -276,27 +288,32 @@ ROWS = (("cold", "iam-preflight cold"), ("warm", "iam-preflight warm"), ("checko
 
 
 def table(results: list[tuple[str, Path, dict[str, Figures]]], runs: int, checkov: bool) -> None:
-    print(f"median of {runs} fresh processes (min-max); memory in MiB")
+    print(f"median of {runs} fresh processes (min-max); CPU = user+sys of the process tree; memory in MiB")
     print("case: module folders / folders with .tf (nested modules included) / .tf files\n")
-    header = f"{'case':40} {'tool':20} {'median s':>9} {'min-max s':>12} {'max RSS':>8} {'tree PSS':>9} {'ratio':>7}"
+    header = f"{'case':33} {'tool':19} {'median s':>8} {'min-max s':>12} {'ratio':>6} {'CPU s':>6} {'ratio':>6}"
+    header += f" {'max RSS':>7} {'tree PSS':>8}"
     print(header)
     print("-" * len(header))
     for name, target, figures in results:
         label = f"{name}: {count_roots(target)}/{count_modules(target)}/{count_files(target)}"
-        theirs = figures["checkov"].median if figures["checkov"].runs else None
+        theirs = figures["checkov"] if figures["checkov"].runs else None
         for key, tool in ROWS:
             f = figures[key]
             if not f.runs:
                 if key == "checkov" and checkov:
-                    print(f"{label:40} {tool:20} failed: {f.error}")
+                    print(f"{label:33} {tool:19} failed: {f.error}")
                 continue
-            ratio = f"{theirs / f.median:6.1f}x" if theirs and key != "checkov" else ""
+            ratio = f"{theirs.median / f.median:5.1f}x" if theirs and key != "checkov" else ""
+            cpu_ratio = f"{theirs.cpu / f.cpu:5.1f}x" if theirs and key != "checkov" else ""
             span = f"{f.low:.2f}-{f.high:.2f}"
-            print(f"{label:40} {tool:20} {f.median:9.2f} {span:>12} {f.max_rss:8.0f} {f.tree_pss:9.0f} {ratio:>7}")
+            print(
+                f"{label:33} {tool:19} {f.median:8.2f} {span:>12} {ratio:>6} {f.cpu:6.2f} {cpu_ratio:>6}"
+                f" {f.max_rss:7.0f} {f.tree_pss:8.0f}"
+            )
             label = ""
         for key, tool in ROWS:
             if figures[key].runs:
-                print(f"{'':40} {tool + ' found:':20} {figures[key].runs[-1].summary}")
+                print(f"{'':33} {tool + ' found:':19} {figures[key].runs[-1].summary}")
     ratios = [
         (figures["checkov"].median / figures[key].median, name, key)
         for name, _, figures in results

@@ -8,6 +8,7 @@ element, whatever the input format was.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -274,18 +275,38 @@ class Bucket(BaseModel):
 
 
 class KmsKey(BaseModel):
+    """A KMS key the inputs define. AWS chooses its id at apply, so its address stands in for the id.
+
+    `region` is where the key is created when the configuration says (its provider's region); None when nothing in
+    the configuration sets it. The ARN then reads `THIS_REGION` in its region part, as `aws_kms_key.x.arn` and
+    `aws_kms_alias.x.arn` do in the Terraform source: like THIS_ACCOUNT, one root module's keys live in the one region
+    Terraform runs in, so a policy naming a key by reference is exactly the key's ARN. A policy that spells the
+    region out (or uses data.aws_region) still compares as uncertain against it.
+    """
+
     model_config = ConfigDict(frozen=True)
+
+    THIS_REGION: ClassVar[str] = "this-region"
 
     address: str
     loc: Location
     policy: Policy | None = None  # None: AWS's default key policy (account root delegation)
-    aliases: list[str] = []
-    region: str | None = None
+    aliases: list[str] = []  # alias names, `alias/name`
+    region: str | None = None  # None: not set by the configuration (the environment Terraform runs in decides)
 
     @property
     def arn(self) -> str:
-        """A stand-in ARN: the key id is only known after apply, so the address names the key."""
-        return f"arn:aws:kms:{self.region or 'us-east-1'}:{THIS_ACCOUNT}:key/{self.address}"
+        """A stand-in ARN: `arn:aws:kms:REGION:THIS_ACCOUNT:key/ADDRESS` (see `stand_in_arn`)."""
+        return self.stand_in_arn(f"key/{self.address}", self.region)
+
+    @staticmethod
+    def stand_in_arn(resource: str, region: str | None) -> str:
+        """The ARN of a key (`key/ADDRESS`) or alias (`alias/NAME`) of these inputs, in their account.
+
+        The one place the stand-in is built: `KmsKey.arn` and the Terraform source's `aws_kms_key.x.arn` and
+        `aws_kms_alias.x.arn` all call it, so they compare equal. `region` None reads as `THIS_REGION`.
+        """
+        return f"arn:aws:kms:{region or KmsKey.THIS_REGION}:{THIS_ACCOUNT}:{resource}"
 
 
 class OrganizationPolicy(BaseModel):

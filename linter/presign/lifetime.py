@@ -68,15 +68,17 @@ def credential_lifetime(source: CredentialSource, max_session_duration: int | No
         return Lifetime(ROLE_CHAINING_LIMIT, "role chaining limits a session to 1 hour")
     if source is CredentialSource.INSTANCE_PROFILE:
         return Lifetime(INSTANCE_PROFILE_LIMIT, "instance profile credentials last at most 6 hours")
+    # Services hand their roles' credentials out and refresh them on their own schedule, whatever the role's
+    # max_session_duration says: only the 1-hour default is assumed, and anything longer is uncertain.
     if source is CredentialSource.LAMBDA:
         return Lifetime(
-            max_session_duration or DEFAULT_ROLE_SESSION,
+            DEFAULT_ROLE_SESSION,
             "a Lambda execution role's credential lifetime is not documented by AWS",
             uncertain=True,
         )
     if source is CredentialSource.SERVICE:
         return Lifetime(
-            max_session_duration or DEFAULT_ROLE_SESSION,
+            DEFAULT_ROLE_SESSION,
             "credentials a service hands its role's tasks need not follow the role's max_session_duration, and "
             "their lifetime is not documented for pre-signed URLs",
             uncertain=True,

@@ -132,9 +132,11 @@ def explain_denial(
     what: str,
     resource_policy: Policy | None = None,
     preface: str = "",
+    target: str | None = None,
 ) -> Problem:
     """Turn a certain denial into a message that names the cause with its location, and a fix. `preface` says why
-    the action is needed at all (the bucket's KMS encryption)."""
+    the action is needed at all (the bucket's KMS encryption); `target` names the resource in the fix when its ARN
+    is a stand-in (`aws_kms_key.reports.arn`)."""
     opening = f"{subject.label} can sign URLs for {what}, but every one returns 403 AccessDenied: {preface}"
     if decision.decision == "explicitDeny":
         first = decision.matched[0] if decision.matched else None
@@ -151,7 +153,7 @@ def explain_denial(
     failed = decision.failed_to_allow
     if "identity" in failed or not failed:
         elsewhere = _granted_elsewhere(subject, action)
-        scope = resource.rsplit("/", 1)[0] + "/*" if "/" in resource else resource
+        scope = target or (resource.rsplit("/", 1)[0] + "/*" if "/" in resource else resource)
         if elsewhere:
             cause = f"its identity policies allow {action} only on {', '.join(elsewhere)}, not on {resource}"
         else:

@@ -291,7 +291,7 @@ def _kms_problems(subject: Subject, expectation: Expectation, what: str) -> list
         in_key_policy = "resource" in decision.failed_to_allow and decision.decision == "implicitDeny"
         if decision.decision == "explicitDeny" or not in_key_policy:
             preface = f"the bucket is SSE-KMS encrypted with {key.address}, and "
-            cause = explain_denial(subject, decision, action, key.arn, what, key_policy, preface)
+            cause = explain_denial(subject, decision, action, key.arn, what, key_policy, preface, f"{key.address}.arn")
             problems.append(replace(cause, subject=f"kms:{action}"))
             continue
         problems.append(

@@ -55,10 +55,14 @@ def find_bucket(inventories: Iterable[Inventory], reference: str) -> tuple[Inven
 
 
 def find_key(inventory: Inventory, reference: Text) -> KmsKey | None:
-    """The key a bucket's encryption names: by address (resolved or left as a reference), ARN or alias."""
+    """The key a bucket's encryption names: its address (what the Terraform source gives for references to a key or
+    an alias of it), its stand-in ARN, an alias name, or an alias ARN. Exact comparisons only: `alias/app` must
+    not find the key of `alias/app-logs`."""
     written = reference.unresolved or reference.value
     for key in inventory.keys:
-        if key.address in written or written == key.arn or any(alias in written for alias in key.aliases):
+        if written in (key.address, key.arn) or written in key.aliases:
+            return key
+        if any(written.endswith(f":{alias}") for alias in key.aliases):
             return key
     return None
 

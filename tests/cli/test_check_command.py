@@ -191,4 +191,6 @@ def test_comma_separated_selectors_and_unknown_ones(in_tmp: Path, capsys: pytest
     assert main(["check", "broken.json", "--select", "IPG001,IPG002", "--format", "json"]) == 1
     assert json.loads(capsys.readouterr().out)["tool"]["rules"] == ["IPG001", "IPG002"]
     assert main(["check", "broken.json", "--select", "IPG001,IPX9"]) == 2
-    assert capsys.readouterr().err == "iam-preflight: error: no rule is named 'IPX9': `iam-preflight rules` lists them\n"
+    assert (
+        capsys.readouterr().err == "iam-preflight: error: no rule is named 'IPX9': `iam-preflight rules` lists them\n"
+    )

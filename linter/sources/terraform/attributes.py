@@ -5,7 +5,16 @@ Placeholders, chosen so that resources of one configuration compare consistently
 - The account (data.aws_caller_identity, the account part of an IAM ARN) is `linter.model.THIS_ACCOUNT`, a known
   value: every resource of one root module lives in the one account Terraform runs in, so comparisons between them
   (a key policy's root principal and the signer, a role ARN in a bucket policy) are exact rather than uncertain.
-- The region (data.aws_region) likewise reads as `REGION`, marked unresolved.
+- The region is the ROOT module's `provider "aws" { region = ... }` (a literal, or a variable or local with a
+  value), inherited by child modules as Terraform passes providers (`providers = { aws = aws.west }` included), or a
+  resource's own `region` argument (AWS provider 6). data.aws_region then resolves to it. When no configuration sets
+  it, the region comes from the environment Terraform runs in (AWS_REGION, the profile): the linter never reads its
+  own environment for that, so data.aws_region reads as `REGION` below, marked unresolved.
+- KMS keys and aliases get stand-in ids, since AWS chooses key ids at apply: `aws_kms_key.x.key_id`/`.id` is the
+  key's address, `.arn` is `KmsKey.stand_in_arn("key/ADDRESS", region)` and `aws_kms_alias.x.arn` is
+  `KmsKey.stand_in_arn("alias/NAME", region)` -- exactly `KmsKey.arn` of the inventory's key, so a policy naming the
+  key matches the ARN the pre-flight asks about. Without a known region these ARNs read `KmsKey.THIS_REGION`, known:
+  like the account, the region is one for every resource of a root module (see `KmsKey`).
 - The partition (data.aws_partition) resolves to "aws": the ARNs one configuration builds all share a partition, and
   `Bucket.arn` is written for "aws" too, so comparisons between them are right in any partition.
 """
@@ -14,12 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from linter.model import THIS_ACCOUNT
-from linter.sources.terraform.evaluate import Evaluator, ResInst
-from linter.sources.terraform.values import Scalar, TfSpan, Unknown, Val, is_known, text_of
+from linter.model import THIS_ACCOUNT, KmsKey
+from linter.sources.terraform.evaluate import BlockView, Evaluator, ResInst, provider_ref
+from linter.sources.terraform.values import Scalar, TfSpan, Unknown, Val, is_known, text_of, unknowns
 
 ACCOUNT = THIS_ACCOUNT
 REGION = "${data.aws_region.current.name}"
+KMS_KEY_TYPES = ("aws_kms_key", "aws_kms_replica_key")
 PARTITION = "aws"
 
 Handler = Callable[[Evaluator, ResInst, str, TfSpan, str], Val | None]
@@ -99,10 +109,78 @@ def _bucket_child(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: s
     return None
 
 
-def _generated(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
-    """KMS key ids and ARNs are chosen by AWS: unknown, but `ref` still joins them to the key."""
-    if name in ("arn", "id", "key_id"):
-        return ev.unknown(text, span, f"the {name} of {inst.address} is chosen by AWS at apply")
+def region_of(view: BlockView) -> Val | None:
+    """The region a resource is created in: its own `region` argument, else its provider configuration's.
+
+    None when neither is written (the environment Terraform runs in decides); a nested block reads its module's
+    default provider.
+    """
+    written = view.arg("region")
+    if written is not None:
+        return written
+    ref = provider_ref(view.block)
+    return view.scope.inst.provider_region(ref) if ref is not None else None
+
+
+def _region_reason(region: Val | None) -> str:
+    if region is None:
+        return (
+            "no provider configuration sets the region: it comes from the environment Terraform runs in "
+            '(set `region` in the provider "aws" block)'
+        )
+    return f"the region depends on {', '.join(unknowns(region)) or 'an unknown value'}"
+
+
+def resource_type(address: str | None) -> str | None:
+    """The resource type of an address: `module.m.aws_kms_key.k["a.b"]` -> `aws_kms_key`."""
+    if address is None:
+        return None
+    plain, depth = [], 0
+    for char in address:
+        depth += char == "["
+        if depth == 0:
+            plain.append(char)
+        depth -= char == "]"
+    parts = "".join(plain).split(".")
+    return parts[-2] if len(parts) >= 2 else None
+
+
+def _kms_arn(ev: Evaluator, inst: ResInst, resource: Val, span: TfSpan, text: str) -> Val:
+    """`KmsKey.stand_in_arn` of a key (`key/ADDRESS`) or alias (`alias/NAME`) in the resource's region.
+
+    Without a known region the ARN reads `KmsKey.THIS_REGION`: keys and the policies that name them by reference
+    share the configuration's one region, so the two compare exactly (see `KmsKey`).
+    """
+    if isinstance(resource, Unknown):
+        return resource
+    region = region_of(inst)
+    known = text_of(region) if region is not None and is_known(region) else None
+    missing = unknowns(resource)
+    value = KmsKey.stand_in_arn(text_of(resource) or "", known)
+    return Scalar(span, value=value, unresolved=", ".join(dict.fromkeys(missing)) or None)
+
+
+def _kms_key(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
+    """AWS chooses key ids at apply: the address stands in for the id (see the module docstring)."""
+    if name in ("id", "key_id"):
+        return Scalar(span, value=inst.address)
+    if name == "arn":
+        return _kms_arn(ev, inst, Scalar(span, value=f"key/{inst.address}"), span, text)
+    return None
+
+
+def _kms_alias(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
+    """An alias's name and ARN; `target_key_arn` is its key's ARN (an alias lives in its key's region)."""
+    if name in ("name", "id"):
+        return _named(ev, inst, "name", span, text)
+    if name == "arn":
+        return _kms_arn(ev, inst, _named(ev, inst, "name", span, text), span, text)
+    if name == "target_key_arn":
+        target = inst.arg("target_key_id")
+        if target is not None and target.ref is not None and resource_type(target.ref) in KMS_KEY_TYPES:
+            return _kms_arn(ev, inst, Scalar(span, value=f"key/{target.ref}"), span, text)
+        if target is not None and (text_of(target) or "").startswith("arn:"):
+            return target
     return None
 
 
@@ -121,11 +199,13 @@ def _partition(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str)
 
 
 def _region(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
+    """data.aws_region: the region it names (`name`, `region`), else its provider's; REGION when unknown."""
     if name in ("name", "id", "region"):
-        written = inst.arg("name") or inst.arg("region")
-        if written is not None and is_known(written):
-            return written
-        ev.reasons.setdefault(text, "the region comes from the provider configuration")
+        region = inst.arg("name") or region_of(inst)
+        known = text_of(region) if region is not None and is_known(region) else None
+        if known is not None:
+            return Scalar(span, value=known)
+        ev.reasons.setdefault(text, _region_reason(region))
         return Scalar(span, value=REGION, unresolved=text)
     return None
 
@@ -178,8 +258,9 @@ _HANDLERS: dict[tuple[str, str], Handler] = {
     ("resource", "aws_s3_bucket_public_access_block"): _bucket_child,
     ("resource", "aws_s3_bucket_server_side_encryption_configuration"): _bucket_child,
     ("resource", "aws_s3_bucket_ownership_controls"): _bucket_child,
-    ("resource", "aws_kms_key"): _generated,
-    ("resource", "aws_kms_replica_key"): _generated,
+    ("resource", "aws_kms_key"): _kms_key,
+    ("resource", "aws_kms_replica_key"): _kms_key,
+    ("resource", "aws_kms_alias"): _kms_alias,
     ("data", "aws_caller_identity"): _caller_identity,
     ("data", "aws_partition"): _partition,
     ("data", "aws_region"): _region,

@@ -82,6 +82,13 @@ class BlockView:
             for block, scope in self.scope.inst.ev.blocks(self.block, kind, self.scope)
         ]
 
+    def region(self) -> str | None:
+        """The region the resource is created in when the configuration says (see `attributes.region_of`)."""
+        from linter.sources.terraform.attributes import region_of
+
+        value = region_of(self)
+        return text_of(value) if value is not None and is_known(value) else None
+
 
 @dataclass
 class ResInst(BlockView):
@@ -380,6 +387,7 @@ class Instance:
         *,
         parent: Instance | None = None,
         depth: int = 0,
+        passed: dict[str, str] | None = None,
     ) -> None:
         self.ev = ev
         self.module = module
@@ -387,6 +395,7 @@ class Instance:
         self.inputs = inputs
         self.parent = parent
         self.depth = depth
+        self.passed = passed  # the call's `providers` argument: this module's provider -> the parent's; None: absent
         self._vars: dict[str, Val] = {}
         self._locals: dict[str, Val] = {}
         self._resources: dict[str, list[ResInst] | Unknown] = {}
@@ -457,6 +466,31 @@ class Instance:
             return self.ev.unknown(text, span, f"{self.address} has no output {name!r}", error=True)
         scope = Scope(self, declared.file)
         return self._guarded(f"output.{name}", lambda: self.ev.eval(value["e"], scope), text, span)
+
+    # -- provider configurations --
+
+    def provider_region(self, ref: str = "aws") -> Val | None:
+        """The `region` of provider configuration `ref` ("aws", "aws.west") as this module sees it.
+
+        A module's own provider block decides; a child module without one uses its parent's, through the call's
+        `providers` argument when it has one, else the parent's default (un-aliased) configuration, as Terraform
+        passes it. None when no configuration sets a region: the region then comes from the environment Terraform
+        runs in, which an offline check does not read (AWS_REGION on this machine says nothing about the deploy).
+        """
+        config = self.module.providers.get(ref)
+        if config is not None:
+            region = attribute(config.node, "region")
+            if region is None:
+                return None
+            scope = Scope(self, config.file)
+            span = scope.span(region["s"])
+            return self._guarded(f"provider.{ref}", lambda: self.ev.eval(region["e"], scope), f"{ref}.region", span)
+        if self.parent is None:
+            return None
+        if self.passed is None:
+            return self.parent.provider_region(ref) if "." not in ref else None
+        given = self.passed.get(ref)
+        return self.parent.provider_region(given) if given is not None else None
 
     # -- resources --
 
@@ -573,7 +607,9 @@ class Instance:
                 for attr in call.node["attrs"]
                 if attr["n"] not in META_ARGUMENTS
             }
-            result.append((key, Instance(self.ev, child, address, inputs, parent=self, depth=self.depth + 1)))
+            passed = _passed_providers(call.node)
+            child_inst = Instance(self.ev, child, address, inputs, parent=self, depth=self.depth + 1, passed=passed)
+            result.append((key, child_inst))
         return result
 
     def module_ref(self, name: str, ops: list[list[Any]], scope: Scope, text: str, span: TfSpan) -> Val:
@@ -613,6 +649,32 @@ class Instance:
             if not isinstance(found, Unknown):
                 for _, child in found:
                     yield from child.walk()
+
+
+def _passed_providers(call: IR) -> dict[str, str] | None:
+    """A module call's `providers = { aws = aws.west }` as {"aws": "aws.west"}; None when the call has none."""
+    passed = attribute(call, "providers")
+    if passed is None:
+        return None
+    found: dict[str, str] = {}
+    if passed["e"]["k"] == "obj":
+        for key, value in passed["e"]["items"]:
+            name = str(key["v"]) if key["k"] == "lit" else key.get("t", "")
+            found[name] = value.get("t", "")
+    return found
+
+
+def provider_ref(block: IR) -> str | None:
+    """The provider configuration a resource uses: its `provider` meta-argument ("aws.west"), else "aws".
+
+    None when it names something other than an AWS provider configuration.
+    """
+    chosen = attribute(block, "provider")
+    if chosen is None:
+        return "aws"
+    expr = chosen["e"]
+    text = str(expr["v"]) if expr["k"] == "lit" else str(expr.get("t", ""))  # "aws.west": Terraform 0.11's spelling
+    return text if text == "aws" or text.startswith("aws.") else None
 
 
 def _lazy(ev: Evaluator, node: IR, scope: Scope) -> Callable[[], Val]:

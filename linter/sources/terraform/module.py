@@ -58,6 +58,7 @@ class Module:
     outputs: dict[str, Located] = field(default_factory=dict)
     resources: dict[str, Resource] = field(default_factory=dict)
     calls: dict[str, Located] = field(default_factory=dict)
+    providers: dict[str, Located] = field(default_factory=dict)  # provider blocks by reference: "aws", "aws.west"
     errors: list[InputError] = field(default_factory=list)
     suppressions: list[InlineSuppression] = field(default_factory=list)
 
@@ -102,6 +103,12 @@ def _add_file(module: Module, ir: IR, shown: str) -> None:
             module.resources[resource.key] = resource
         elif kind == "module" and labels:
             module.calls[labels[0]] = Located(block, shown)
+        elif kind == "provider" and labels:
+            alias = attribute(block, "alias")
+            if alias is None:
+                module.providers[labels[0]] = Located(block, shown)
+            elif alias["e"]["k"] == "lit":  # Terraform requires a literal alias
+                module.providers[f"{labels[0]}.{alias['e']['v']}"] = Located(block, shown)
     for line, column, rules, reason, first, last in ir["suppressions"]:
         loc = Location(file=shown, line=line, column=column)
         keys = tuple(r for r in rules.split(",") if r)

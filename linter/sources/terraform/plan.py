@@ -66,6 +66,16 @@ class PlanView:
             value.ref = self.refs[name]
         return value
 
+    def region(self) -> str | None:
+        """The planned `region` (AWS provider 6 records it on every resource), else the configuration's reading."""
+        value = None if self._is_unknown("region") else self.values.get("region")
+        if isinstance(value, Scalar) and isinstance(value.value, str) and value.value:
+            return value.value
+        if self.configured is not None:
+            region: str | None = self.configured.region()
+            return region
+        return None
+
     def blocks(self, kind: str) -> list[PlanView]:
         value = self.values.get(kind)
         if not isinstance(value, ListVal):

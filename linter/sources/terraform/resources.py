@@ -56,6 +56,7 @@ class View(Protocol):
     def arg(self, name: str) -> Val | None: ...
     def arg_span(self, name: str) -> TfSpan: ...
     def blocks(self, kind: str) -> Sequence[View]: ...
+    def region(self) -> str | None: ...  # where the resource is created, when the configuration says
 
 
 def locator(address: str, fallback: str) -> Locator:
@@ -106,6 +107,12 @@ class _Key:
     aliases: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _Alias:
+    name: Text | None  # None: name_prefix (Terraform generates the name)
+    target: Val | None
+
+
 class InventoryBuilder:
     """Collects resources (in any order), then joins them into an Inventory."""
 
@@ -118,6 +125,7 @@ class InventoryBuilder:
         self.managed: dict[str, tuple[View, Policy]] = {}
         self.buckets: list[_Bucket] = []
         self.keys: list[_Key] = []
+        self.aliases: dict[str, _Alias] = {}  # aws_kms_alias by address
         self.org_policies: list[tuple[View, Policy]] = []
         self.account_block: PublicAccessBlock | None = None
         self.org_targets: list[tuple[Val, Text]] = []
@@ -268,7 +276,13 @@ class InventoryBuilder:
             managed_policies={address: policy for address, (_, policy) in self.managed.items()},
             buckets=[self._bucket(b) for b in self.buckets],
             keys=[
-                KmsKey(address=k.view.address, loc=self.location(k.view), policy=k.policy, aliases=k.aliases)
+                KmsKey(
+                    address=k.view.address,
+                    loc=self.location(k.view),
+                    policy=k.policy,
+                    aliases=k.aliases,
+                    region=k.view.region(),
+                )
                 for k in self.keys
             ],
             organization_policies=[self._org_policy(view, policy) for view, policy in self.org_policies],
@@ -313,6 +327,9 @@ class InventoryBuilder:
         return [g for g in self.principals if g.type == "group" and g.view.address in user.groups]
 
     def _bucket(self, b: _Bucket) -> Bucket:
+        encryption = b.encryption
+        if encryption is not None and encryption.kms_key is not None:
+            encryption = encryption.model_copy(update={"kms_key": self._through_alias(encryption.kms_key)})
         return Bucket(
             name=self.text(b.view, b.name, b.view.arg_span("bucket")),
             address=b.view.address,
@@ -320,7 +337,7 @@ class InventoryBuilder:
             policy=b.policy,
             public_access_block=b.public_access_block,
             object_ownership=b.object_ownership,
-            encryption=b.encryption,
+            encryption=encryption,
             acl=b.acl,
         )
 
@@ -374,6 +391,23 @@ class InventoryBuilder:
         text = text_of(arn)
         name = view.arg("name")
         return bool(text and name is not None and text_of(name) and text.endswith(f":policy/{text_of(name)}"))
+
+    def key_for(self, value: Val) -> _Key | None:
+        """The key of this configuration a value names (by reference: key ids are AWS's choice)."""
+        return next((k for k in self.keys if value.ref is not None and value.ref == k.view.address), None)
+
+    def _through_alias(self, written: Text) -> Text:
+        """A bucket key written as an alias of this configuration (its address, see `_key_text`) -> the alias's key
+        address; the alias's name when its key is not one of this configuration's."""
+        alias = self.aliases.get(written.value)
+        if alias is None:
+            return written
+        key = self.key_for(alias.target) if alias.target is not None else None
+        if key is not None:
+            return written.model_copy(update={"value": key.view.address})
+        if alias.name is not None:
+            return written.model_copy(update={"value": alias.name.value, "unresolved": alias.name.unresolved})
+        return written
 
     def bucket_for(self, value: Val) -> _Bucket | None:
         return next((b for b in self.buckets if self._matches(value, b.view, "bucket")), None)
@@ -623,10 +657,16 @@ def _encryption(b: InventoryBuilder, rule: View) -> Encryption | None:
 
 
 def _key_text(b: InventoryBuilder, view: View, key: Val) -> Text:
-    """The key as written; a key of this configuration reads as its KmsKey address (its ARN is AWS's choice)."""
-    joined = key.ref is not None and key.ref.split(".")[-2:-1] in (["aws_kms_key"], ["aws_kms_replica_key"])
+    """The key as written; a key of this configuration reads as its KmsKey address (its id is AWS's choice).
+
+    So does an alias of this configuration (`aws_kms_alias.x.arn`/`.name`), as the alias's address until `finish`
+    follows it to its key (`_through_alias`): the alias may be read after the bucket.
+    """
+    from linter.sources.terraform.attributes import KMS_KEY_TYPES, resource_type
+
+    joined = resource_type(key.ref) in (*KMS_KEY_TYPES, "aws_kms_alias")
     text = b.text(view, key, view.arg_span("kms_master_key_id"), note=not joined)
-    return text.model_copy(update={"value": key.ref}) if joined else text
+    return text.model_copy(update={"value": key.ref, "unresolved": None}) if joined else text
 
 
 def _bucket_policy(b: InventoryBuilder, view: View) -> None:
@@ -713,7 +753,7 @@ def _kms_key_policy(b: InventoryBuilder, view: View) -> None:
         return
 
     def join() -> None:
-        key = next((k for k in b.keys if target.ref == k.view.address), None)
+        key = b.key_for(target)
         if key is not None:
             key.policy = policy
 
@@ -722,14 +762,15 @@ def _kms_key_policy(b: InventoryBuilder, view: View) -> None:
 
 def _kms_alias(b: InventoryBuilder, view: View) -> None:
     name, target = view.arg("name"), view.arg("target_key_id")
-    if name is None or target is None:
+    alias = b.text(view, name, view.arg_span("name")) if name is not None else None
+    b.aliases[view.address] = _Alias(alias, target)
+    if alias is None or alias.is_unknown or target is None:
         return
-    alias = b.text(view, name, view.arg_span("name")).value
 
-    def join() -> None:
-        key = next((k for k in b.keys if target.ref == k.view.address), None)
-        if key is not None:
-            key.aliases.append(alias)
+    def join(known: str = alias.value, value: Val = target) -> None:
+        key = b.key_for(value)
+        if key is not None and known not in key.aliases:
+            key.aliases.append(known)
 
     b.later.append(join)
 
@@ -790,6 +831,7 @@ HANDLERS: dict[str, Handler] = {
     "aws_secretsmanager_secret_policy": _resource_policy,
     "aws_efs_file_system_policy": _resource_policy,
     "aws_kms_key": _kms_key,
+    "aws_kms_replica_key": _kms_key,
     "aws_kms_key_policy": _kms_key_policy,
     "aws_kms_alias": _kms_alias,
     "aws_organizations_policy": _organizations_policy,

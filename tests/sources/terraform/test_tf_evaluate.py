@@ -100,7 +100,6 @@ def test_known_values(tmp_path: Path, expr: str, expected: object) -> None:
         ('coalesce(var.unset, "b")', 'coalesce(var.unset, "b")'),
         ("base64encode(var.known)", "base64encode(var.known)"),  # a function it does not evaluate
         ("data.aws_region.current.name", None),
-        ("aws_kms_key.k.arn", "aws_kms_key.k.arn"),
         ("[for n in var.unset : n]", "[for n in var.unset : n]"),
         ("local.x", "local.x"),  # refers to itself
     ],
@@ -114,6 +113,15 @@ def test_unknown_values_name_their_expression(tmp_path: Path, expr: str, named: 
     else:
         assert isinstance(result, Unknown) and result.expr == named
         assert ev.reasons[named] or result.reason
+
+
+def test_key_arn_without_a_provider_region_is_known_in_this_region(tmp_path: Path) -> None:
+    # Like the account, the region of a root module's keys is the one Terraform runs in: a known stand-in, no note.
+    extra = VARS + 'resource "aws_kms_key" "k" {}\n'
+    result, ev = _evaluate(tmp_path, f"locals {{\n  x = aws_kms_key.k.arn\n}}\n{extra}")
+    assert isinstance(result, Scalar)
+    assert (result.value, result.unresolved) == ("arn:aws:kms:this-region:000000000000:key/aws_kms_key.k", None)
+    assert ev.reasons == {}
 
 
 def test_conditional_with_unknown_condition_but_equal_branches_is_known(tmp_path: Path) -> None:
