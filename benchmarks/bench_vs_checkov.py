@@ -45,6 +45,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -257,7 +258,8 @@ class Bench:
     def case(self, target: Path) -> dict[str, Figures]:
         """`runs` rounds of (cold, warm, checkov), interleaved so that load from other jobs hits all three alike."""
         figures = {"cold": Figures(), "warm": Figures(), "checkov": Figures()}
-        cold, warm = self.work / f"cache-{target.name}-cold", self.work / f"cache-{target.name}-warm"
+        tag = f"{target.name}-{zlib.crc32(str(target).encode()):08x}"  # two corpora may share a folder name
+        cold, warm = self.work / f"cache-{tag}-cold", self.work / f"cache-{tag}-warm"
         shutil.rmtree(warm, ignore_errors=True)
         self.ours(target, warm)  # fill the warm cache (untimed)
         for _ in range(self.runs):
