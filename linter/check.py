@@ -18,7 +18,7 @@ from linter.findings import Finding, Severity
 from linter.model import InputError, Inventory, Location, Policy, PolicyKind
 from linter.registry import all_rules
 from linter.rule import Rule, RuleContext
-from linter.sources import InlineSuppression, Loaded
+from linter.sources import InlineSuppression, Loaded, display_path
 from linter.sources.json_file import load_json_file
 
 # Folders never worth walking into: tool caches and vendored dependencies.
@@ -64,14 +64,6 @@ class Inputs:
     def add_module(self, folder: Path) -> None:
         if folder not in self.modules:
             self.modules.append(folder)
-
-
-def display_path(path: Path) -> str:
-    """Paths are shown relative to the working directory when inside it, as linters conventionally do."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def discover(paths: Iterable[str], config: Config) -> Inputs:

@@ -17,6 +17,7 @@ from linter.presign.lifetime import CredentialSource, parse_duration
 from linter.presign.preflight import Verdict, preflight
 from linter.presign.request import Expectation, ExpectationError
 from linter.presign.resolve import UnknownReference, find_bucket, find_principal
+from linter.sources import display_path
 
 
 @dataclass(frozen=True, eq=False)
@@ -152,8 +153,6 @@ def all_declared_checks(
 def _display(config_file: str | None) -> str:
     if config_file is None:
         return "config"
-    from linter.check import display_path
-
     return display_path(Path(config_file))
 
 

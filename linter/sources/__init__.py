@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from linter.model import InputError, Inventory, Location, Policy
+
+
+def display_path(path: Path) -> str:
+    """Paths are shown relative to the working directory when inside it, as linters conventionally do."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 @dataclass(frozen=True)
