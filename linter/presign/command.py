@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from linter.awsdata import aws_data
 from linter.check import CheckOptions, CheckResult, finish, load_all, run_rules, selected_rules
 from linter.config import Config
 from linter.findings import Finding
@@ -27,16 +28,10 @@ def check_url(
     result = CheckResult(rules=selected_rules(Config(), options))
     loaded = load_all(paths, config, options, result)
     presign_check: PresignCheck = resolve(loaded.inventories, wanted)  # UnknownReference: a usage error
-    context = RuleContext(aws=_aws(), presign=[presign_check])
+    context = RuleContext(aws=aws_data(), presign=[presign_check])
     findings: list[Finding] = list(run_rules([], result.rules, context, [presign_check.inventory]))
     verdict = presign_check.verdict(context.shared)
     return finish(result, findings, config, options, loaded.suppressions), verdict
-
-
-def _aws():  # type: ignore[no-untyped-def]
-    from linter.awsdata import aws_data
-
-    return aws_data()
 
 
 def exit_code(result: CheckResult, verdict: Verdict) -> int:
