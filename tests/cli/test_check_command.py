@@ -194,3 +194,14 @@ def test_comma_separated_selectors_and_unknown_ones(in_tmp: Path, capsys: pytest
     assert (
         capsys.readouterr().err == "iam-preflight: error: no rule is named 'IPX9': `iam-preflight rules` lists them\n"
     )
+
+
+def test_huge_file_and_a_directory_named_like_a_policy(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (in_tmp / "huge.json").write_text('{"Statement": [' + " " * (6 * 1024 * 1024) + "]}")
+    _write(in_tmp, "ok.json", USER_TWO)
+    assert main(["check", "huge.json", "ok.json", "--format", "json", "--select", "IPG001"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert [(e["location"]["file"], e["message"]) for e in report["errors"]] == [
+        ("huge.json", "file is larger than 5 MB; not an IAM policy")
+    ]
+    assert report["summary"]["files_checked"] == 1
