@@ -4,7 +4,7 @@ from linter.engine.operators import Family
 from linter.findings import Finding, Severity
 from linter.model import Policy, Statement
 from linter.rule import Rule, RuleContext
-from rules.actions._resolve import is_single_valued, known_conditions
+from rules._shared.actions import is_single_valued, known_conditions
 
 
 class ForAllValuesWithoutPresenceCheck(Rule):

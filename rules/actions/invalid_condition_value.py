@@ -7,7 +7,7 @@ from linter.engine.operators import Family
 from linter.findings import Finding, Severity
 from linter.model import Policy
 from linter.rule import Rule, RuleContext
-from rules.actions._resolve import known_conditions
+from rules._shared.actions import known_conditions
 
 
 def _is_flag(text: str) -> bool:

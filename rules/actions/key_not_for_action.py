@@ -3,7 +3,7 @@ from collections.abc import Iterator
 from linter.findings import Finding, Severity
 from linter.model import Policy
 from linter.rule import Rule, RuleContext
-from rules.actions._resolve import action_keys, data_note, key_prefix, name_actions, statement_actions
+from rules._shared.actions import action_keys, data_note, key_prefix, name_actions, statement_actions
 
 
 class ConditionKeyNotForAction(Rule):

@@ -5,8 +5,8 @@ from linter.awsdata import AwsData
 from linter.findings import Finding, Severity
 from linter.model import Policy
 from linter.rule import Rule, RuleContext
-from rules.actions._arn import ACCOUNT_ID, PARTITIONS, is_pattern, split_arn
-from rules.actions._resolve import can_name
+from rules._shared.actions import can_name
+from rules._shared.arn import ACCOUNT_ID, PARTITIONS, is_pattern, split_arn
 
 # Accounts that are not 12-digit ids but appear in real ARNs: AWS managed policies (`arn:aws:iam::aws:policy/...`).
 _NAMED_ACCOUNTS = {"aws"}

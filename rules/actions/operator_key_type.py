@@ -4,7 +4,7 @@ from linter.engine.operators import Family
 from linter.findings import Finding, Severity
 from linter.model import Policy
 from linter.rule import Rule, RuleContext
-from rules.actions._resolve import data_note, known_conditions
+from rules._shared.actions import data_note, known_conditions
 
 # Key types (service authorization data, without ArrayOf) each operator family is meant for. String operators also
 # read ARN keys, as the IAM docs' own examples do (`StringLike` on `aws:PrincipalArn`).

@@ -4,8 +4,8 @@ from linter.awsdata import ActionInfo, AwsData
 from linter.findings import Finding, Severity
 from linter.model import Policy, Statement, Text
 from linter.rule import Rule, RuleContext
-from rules.actions._arn import split_arn
-from rules.actions._resolve import action_templates, can_name, data_note, lookup_action, resource_types_of
+from rules._shared.actions import action_templates, can_name, data_note, lookup_action, resource_types_of
+from rules._shared.arn import split_arn
 
 
 class ActionResourceMismatch(Rule):

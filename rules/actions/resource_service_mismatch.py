@@ -3,8 +3,8 @@ from collections.abc import Iterator
 from linter.findings import Finding, Severity
 from linter.model import Policy, Statement
 from linter.rule import Rule, RuleContext
-from rules.actions._arn import is_pattern, split_arn
-from rules.actions._resolve import data_note
+from rules._shared.actions import data_note
+from rules._shared.arn import is_pattern, split_arn
 
 
 class ResourceServiceMismatch(Rule):

@@ -3,7 +3,7 @@ from collections.abc import Iterator
 from linter.findings import Finding, Severity
 from linter.model import Policy
 from linter.rule import Rule, RuleContext
-from rules.actions._resolve import data_note, is_single_valued, known_conditions
+from rules._shared.actions import data_note, is_single_valued, known_conditions
 
 
 class SetOperatorOnSingleValuedKey(Rule):

@@ -3,7 +3,7 @@ from collections.abc import Iterator
 from linter.findings import Finding, Severity
 from linter.model import Policy
 from linter.rule import Rule, RuleContext
-from rules.actions._resolve import lookup_action
+from rules._shared.actions import lookup_action
 
 
 class UnknownAction(Rule):

@@ -4,7 +4,7 @@ from linter.engine.operators import OperatorError, parse_operator
 from linter.findings import Finding, Severity
 from linter.model import Policy
 from linter.rule import Rule, RuleContext
-from rules.actions._resolve import operator_of
+from rules._shared.actions import operator_of
 
 
 class UnknownConditionOperator(Rule):

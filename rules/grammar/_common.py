@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from linter.engine.operators import Family
 from linter.engine.variables import Template, parse
 from linter.model import Policy, PrincipalRef, Text
-from rules.actions._resolve import known_conditions
+from rules._shared.actions import known_conditions
 
 CURRENT_VERSION = "2012-10-17"
 LEGACY_VERSION = "2008-10-17"  # what IAM reads a policy without Version as

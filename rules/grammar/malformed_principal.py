@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from linter.findings import Finding, Severity
 from linter.model import Policy, PrincipalRef
 from linter.rule import Rule, RuleContext
-from rules.actions._arn import ACCOUNT_ID, PARTITIONS, split_arn
+from rules._shared.arn import ACCOUNT_ID, PARTITIONS, split_arn
 from rules.grammar._common import partial_wildcard
 
 # Unique ids of users and roles (AIDA..., AROA...): AWS shows them in place of a principal that was deleted.

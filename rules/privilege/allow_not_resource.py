@@ -3,7 +3,7 @@ from collections.abc import Iterator
 from linter.findings import Finding, Severity
 from linter.model import Policy, PolicyKind
 from linter.rule import Rule, RuleContext
-from rules.privilege._statements import is_allow, is_delegation, listing
+from rules._shared.statements import is_allow, is_delegation, listing
 
 
 class AllowNotResource(Rule):

@@ -3,7 +3,7 @@ from collections.abc import Iterator
 from linter.findings import Finding, Severity
 from linter.model import Policy, PolicyKind
 from linter.rule import Rule, RuleContext
-from rules.privilege._statements import PASS_ROLE, every_role_element, is_allow, pass_role_grant
+from rules._shared.statements import PASS_ROLE, every_role_element, is_allow, pass_role_grant
 
 
 class PassRoleAnyRole(Rule):

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from linter.findings import Finding, RelatedLocation, Severity
 from linter.model import Policy, PolicyKind, Statement, Text
 from linter.rule import Rule, RuleContext
-from rules.privilege._statements import (
+from rules._shared.statements import (
     PASS_ROLE,
     action_matches,
     broad_resource_element,

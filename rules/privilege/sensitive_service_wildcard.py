@@ -3,7 +3,7 @@ from collections.abc import Iterator
 from linter.findings import Finding, Severity
 from linter.model import Policy, PolicyKind
 from linter.rule import Rule, RuleContext
-from rules.privilege._statements import (
+from rules._shared.statements import (
     SENSITIVE_SERVICES,
     is_allow,
     powerful_actions,

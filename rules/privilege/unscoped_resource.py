@@ -5,7 +5,7 @@ from linter.engine.operators import Operator
 from linter.findings import Finding, Severity
 from linter.model import Condition, Policy, PolicyKind
 from linter.rule import Rule, RuleContext
-from rules.privilege._statements import (
+from rules._shared.statements import (
     any_resource_element,
     is_allow,
     is_any_action,

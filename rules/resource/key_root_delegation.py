@@ -3,7 +3,8 @@ from collections.abc import Iterator
 from linter.findings import Finding, Severity
 from linter.model import Policy, PolicyKind, account_label
 from linter.rule import Rule, RuleContext
-from rules.privilege._statements import (
+from rules._shared.principals import refs_of_type
+from rules._shared.statements import (
     account_of,
     any_resource_element,
     grants_action,
@@ -12,7 +13,6 @@ from rules.privilege._statements import (
     known,
     service_wildcard,
 )
-from rules.resource._principals import refs_of_type
 
 
 class KeyRootDelegation(Rule):

@@ -3,8 +3,8 @@ from collections.abc import Iterator
 from linter.findings import Finding, Severity
 from linter.model import Policy, PolicyKind
 from linter.rule import Rule, RuleContext
-from rules.privilege._statements import listing, resources_text
-from rules.resource._principals import unrestricted_public
+from rules._shared.principals import unrestricted_public
+from rules._shared.statements import listing, resources_text
 
 
 class PublicPrincipal(Rule):

@@ -3,8 +3,8 @@ from collections.abc import Iterator
 from linter.findings import Finding, Severity
 from linter.model import Policy, PolicyKind
 from linter.rule import Rule, RuleContext
-from rules.privilege._statements import is_allow, is_restricted, listing, resources_text
-from rules.resource._principals import refs_of_type, ties_to_source
+from rules._shared.principals import refs_of_type, ties_to_source
+from rules._shared.statements import is_allow, is_restricted, listing, resources_text
 
 
 class ServicePrincipalWithoutSource(Rule):

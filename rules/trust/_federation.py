@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from linter.model import Statement, Text
-from rules.privilege._statements import (
+from rules._shared.principals import refs_of_type
+from rules._shared.statements import (
     condition_is_unknown,
     grants_action,
     is_allow,
@@ -17,7 +18,6 @@ from rules.privilege._statements import (
     positive_operator,
     restricting_conditions,
 )
-from rules.resource._principals import refs_of_type
 
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 GITHUB_HOST = "token.actions.githubusercontent.com"

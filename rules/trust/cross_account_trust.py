@@ -3,8 +3,8 @@ from collections.abc import Iterator
 from linter.findings import Finding, Severity
 from linter.model import THIS_ACCOUNT, Policy, PolicyKind
 from linter.rule import Rule, RuleContext
-from rules.privilege._statements import account_of, grants_action, is_allow, is_restricted, on_keys
-from rules.resource._principals import public_principal, refs_of_type, unrestricted_public
+from rules._shared.principals import public_principal, refs_of_type, unrestricted_public
+from rules._shared.statements import account_of, grants_action, is_allow, is_restricted, on_keys
 
 _PINS_CALLER = on_keys("sts:ExternalId", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalArn")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from linter.awsdata import aws_data
-from rules.actions._resolve import action_templates, can_name, lookup_action
+from rules._shared.actions import action_templates, can_name, lookup_action
 
 BUCKET = "arn:${Partition}:s3:::${BucketName}"
 OBJECT = "arn:${Partition}:s3:::${BucketName}/${ObjectName}"

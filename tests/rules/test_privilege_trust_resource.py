@@ -18,7 +18,7 @@ from linter.registry import all_rules
 from linter.rule import Rule, RuleContext
 from linter.sources.jsonpos import parse
 from linter.sources.policy_document import build_policy, file_locator
-from rules.privilege._statements import (
+from rules._shared.statements import (
     account_of,
     action_matches,
     is_any_action,

@@ -6,7 +6,7 @@ import ipaddress
 
 from linter.engine.operators import Family, Operator
 from linter.model import Condition, PrincipalRef, Statement
-from rules.privilege._statements import is_allow, is_restricted, is_wildcard_only, key_name
+from rules._shared.statements import is_allow, is_restricted, is_wildcard_only, key_name
 
 # Keys that pin an `AWS: *` grant to known callers, networks or source resources (iam-semantics §4, S3 Block Public
 # Access's "fixed values", plus the KMS and S3 access-point keys AWS's own policies use with Principal "*").

@@ -1,0 +1,1 @@
+"""Helpers rules of several families share: statement grants, principals, action lookups, ARNs."""
