@@ -3,7 +3,9 @@
 Run: `.venv/bin/python benchmarks/bench_engine.py [--lines N] [--runs N]`. Prints the median rate of `simulate_jsonl`
 (JSON in, JSON out, one request per line, as `iam-preflight simulate --jsonl` runs it) and of `evaluate` through the
 Python API. Target: >= 20,000 decisions/s in jsonl mode on one core. Not a test: timings vary by machine.
-"No repeats" gives every request its own context, so the engine never answers the same question twice: the floor.
+"No repeats" gives every request its own caller (role session) and user, so the engine never answers the same question
+twice: the floor. (Varying only a context value that no statement reads, like the source IP, does not make another
+question: the engine keys decisions on the context keys the statements read.)
 
 The requests are typical S3 ones: a role session reading, writing and deleting objects under varied keys, with an
 identity policy, a bucket policy (TLS deny, role grant, a VPC-endpoint condition), one SCP level and context entries.
@@ -78,13 +80,15 @@ SCP = _policy({"Effect": "Allow", "Action": "*", "Resource": "*"})
 
 
 def request_line(i: int, unique: bool = False) -> str:
-    """The i-th request; `unique` gives each one its own source IP, so no decision is asked twice."""
+    """The i-th request; `unique` gives each one its own role session, user (a tag the identity policy reads, and the
+    key prefix that goes with it) and source IP, so no decision is asked twice."""
     source_ip = f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}" if unique else "203.0.113.7"
+    user, session = (f"u{i}", f"session-{i}") if unique else (f"u{i % 200}", f"session-{i % 50}")
     return json.dumps(
         {
-            "CallerArn": f"arn:aws:sts::{ACCOUNT}:assumed-role/AppRole/session-{i % 50}",
+            "CallerArn": f"arn:aws:sts::{ACCOUNT}:assumed-role/AppRole/{session}",
             "ActionNames": [ACTIONS[i % len(ACTIONS)]],
-            "ResourceArns": [f"arn:aws:s3:::bkt/users/u{i % 200}/file-{i}.bin"],
+            "ResourceArns": [f"arn:aws:s3:::bkt/users/{user}/file-{i}.bin"],
             "ResourceOwner": ACCOUNT,
             "PolicyInputList": [IDENTITY],
             "ResourcePolicy": BUCKET,
@@ -93,7 +97,7 @@ def request_line(i: int, unique: bool = False) -> str:
                 {"ContextKeyName": "aws:SecureTransport", "ContextKeyValues": ["true"], "ContextKeyType": "boolean"},
                 {
                     "ContextKeyName": "aws:PrincipalTag/user",
-                    "ContextKeyValues": [f"u{i % 200}"],
+                    "ContextKeyValues": [user],
                     "ContextKeyType": "string",
                 },
                 {"ContextKeyName": "aws:SourceIp", "ContextKeyValues": [source_ip], "ContextKeyType": "ip"},

@@ -167,6 +167,11 @@ class CompiledCondition:
         self._compare = self._comparator(self.operator.base, known, substitute)
 
     @property
+    def context_keys(self) -> tuple[str, ...]:
+        """The context keys the condition's policy variables read (lower-cased); its own key is `key`."""
+        return tuple(v.key for template in self._templates for v in template.variables)
+
+    @property
     def text(self) -> str:
         return f"{self.condition.operator.value} {self.condition.key.value}"
 

@@ -69,6 +69,9 @@ class Caller:
     name: str | None = None  # user, role or federated user name
     session: str | None = None
 
+    def __hash__(self) -> int:  # the ARN and account tell callers apart; hashing every field is slower
+        return hash((self.arn, self.account))
+
     @property
     def role_arn(self) -> str | None:
         if self.kind is CallerKind.ROLE:
@@ -169,10 +172,15 @@ def build_context(
     now: datetime,
     resource_account: str | None = None,
 ) -> Context:
-    context: Context = dict(_principal_keys(caller))
-    context.update(_time_keys(now))
+    context = _base_context(caller, now).copy()
     if resource_account is not None:
         context["aws:resourceaccount"] = resource_account
     for key, value in explicit.items():
-        context[key.lower()] = normalise(value)
+        context[key.lower()] = value if type(value) is str else normalise(value)
     return context
+
+
+@lru_cache(maxsize=1024)
+def _base_context(caller: Caller, now: datetime) -> Context:
+    """What the caller and the clock give; callers copy it."""
+    return {**dict(_principal_keys(caller)), **dict(_time_keys(now))}

@@ -25,7 +25,7 @@ import re
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Literal, NamedTuple
 
 from linter.engine.context import (
@@ -38,6 +38,7 @@ from linter.engine.context import (
     parse_caller,
 )
 from linter.engine.explain import Decision, DecisionText, MatchedStatement
+from linter.engine.matching import ResourceMatcher
 from linter.engine.policies import CompiledStatement, Role, compile_policy
 from linter.engine.principals import Grant, grant_of, names_caller, not_principal_applies
 from linter.engine.public_access import is_public
@@ -106,6 +107,43 @@ class _Group:
 _DECISIONS_PER_SET = 4096
 
 
+class _Plan:
+    """What a decision about one action can depend on, besides the caller, the resource's account and whether a key
+    or trust policy must allow: the context keys its candidate statements read (conditions and policy variables) and
+    how the resource matches each of their Resource elements that is not `*`."""
+
+    __slots__ = ("keys", "matchers", "patterns")
+
+    def __init__(self, groups: Sequence[_Group], action: str) -> None:
+        keys: dict[str, None] = {}
+        patterns: dict[re.Pattern[str], None] = {}  # elements that match or not by one regex, each regex once
+        matchers: list[ResourceMatcher] = []  # the others
+        for group in groups:
+            for statement, _ in group.candidates(action):
+                resources = statement.resources
+                if resources is not None:
+                    keys.update(dict.fromkeys(resources.context_keys))
+                    if resources.plain_pattern is not None:
+                        patterns[resources.plain_pattern] = None
+                    elif not resources.matches_everything:
+                        matchers.append(resources)
+                for condition in statement.conditions:
+                    keys[condition.key] = None
+                    keys.update(dict.fromkeys(condition.context_keys))
+        self.keys = tuple(keys)
+        self.patterns = tuple(patterns)
+        self.matchers = tuple(matchers)
+
+    def signature(self, resource: str, context: Context) -> tuple[object, ...]:
+        """How the resource matches each Resource element that may concern the action. The reasons for a doubt end
+        up in warnings, so they are part of what the decision depends on."""
+        signature: list[object] = [pattern.fullmatch(resource) is not None for pattern in self.patterns]
+        for resources in self.matchers:
+            found = resources.match(resource, context)
+            signature.append(found if found is not MAYBE else resources.doubt(resource, context))
+        return tuple(signature)
+
+
 class CompiledPolicySet:
     def __init__(self, source: PolicySet) -> None:
         self.source = source
@@ -118,19 +156,17 @@ class CompiledPolicySet:
         self.rcps = tuple(_Group(f"rcp:level {i}", Role.RCP, level) for i, level in enumerate(source.rcps))
         every = (self.identity, self.boundary, self.session, self.resource, *self.scps, *self.rcps)
         self._groups = tuple(group for group in every if group is not None)
+        self._plans: dict[str, _Plan] = {}
         self._decisions: dict[Hashable, Decision] = {}
 
-    def resource_signature(self, action: str, resource: str, context: Context) -> tuple[object, ...]:
-        """How the resource matches each statement that may concern the action: all that a decision depends on
-        the resource ARN for, besides the resource's account and whether a key or trust policy must allow."""
-        signature: list[object] = []
-        for group in self._groups:
-            for statement, _ in group.candidates(action):
-                if statement.resources is not None:
-                    found = statement.resources.match(resource, context)
-                    # The reasons for a doubt end up in warnings, so they are part of what the decision depends on.
-                    signature.append(found if found is not MAYBE else statement.resources.doubt(resource, context))
-        return tuple(signature)
+    def plan(self, action: str) -> _Plan:
+        """What a decision about `action` (lower-cased) depends on."""
+        found = self._plans.get(action)
+        if found is None:
+            found = _Plan(self._groups, action)
+            if len(self._plans) < 4096:
+                self._plans[action] = found
+        return found
 
     def remembered(self, key: Hashable) -> Decision | None:
         return self._decisions.get(key)
@@ -159,20 +195,24 @@ _ACCOUNT_ID = re.compile(r"\d{12}")
 _ACCOUNT_ROOT = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):root")
 
 
-def _resource_account(request: Request, caller_account: str | None) -> str | None:
+def _resource_account(owner: str | None, resource: str, caller_account: str | None) -> str | None:
     """The explicit owner, else the account in the resource ARN, else the caller's (as the simulator assumes)."""
-    owner = request.resource_owner
     if owner:
-        if _ACCOUNT_ID.fullmatch(owner):
-            return owner
-        match = _ACCOUNT_ROOT.fullmatch(owner)
-        if match is None:
-            raise InvalidRequestError(f"resource owner {owner!r}: expected an account id or arn:aws:iam::ID:root")
-        return match.group(1)
-    parts = request.resource.split(":", 5)
+        return _owner_account(owner)
+    parts = resource.split(":", 5)
     if len(parts) == 6 and _ACCOUNT_ID.fullmatch(parts[4]):
         return parts[4]
     return caller_account
+
+
+@lru_cache(maxsize=1024)
+def _owner_account(owner: str) -> str:
+    if _ACCOUNT_ID.fullmatch(owner):
+        return owner
+    match = _ACCOUNT_ROOT.fullmatch(owner)
+    if match is None:
+        raise InvalidRequestError(f"resource owner {owner!r}: expected an account id or arn:aws:iam::ID:root")
+    return match.group(1)
 
 
 def _always_needs_resource_policy(action: str, resource: str) -> bool:
@@ -188,33 +228,58 @@ def _always_needs_resource_policy(action: str, resource: str) -> bool:
 
 def evaluate(request: Request, policies: PolicySet, *, now: datetime | None = None) -> Decision:
     """Decide one request. Raises InvalidRequestError or InvalidPolicyError for input AWS would reject."""
-    if ":" not in request.action:
-        raise InvalidRequestError(f"action {request.action!r}: expected service:Action")
-    if request.principal is None:
+    return decide(
+        request.principal, request.action, request.resource, request.resource_owner, request.context, policies, now
+    )
+
+
+def decide(
+    principal: str | None,
+    action: str,
+    resource: str,
+    resource_owner: str | None,
+    explicit: Mapping[str, ContextInput],
+    policies: PolicySet,
+    now: datetime | None = None,
+) -> Decision:
+    """`evaluate` for a request given as its fields (batches skip building a Request)."""
+    if ":" not in action:
+        raise InvalidRequestError(f"action {action!r}: expected service:Action")
+    if principal is None:
         if policies.resource is not None:
             raise InvalidRequestError("a resource policy needs a named caller")
-        owner = _resource_account(request, None)
+        owner = _resource_account(resource_owner, resource, None)
         caller = Caller(arn="", kind=CallerKind.UNNAMED, account=owner)
     else:
-        caller = parse_caller(request.principal)
-        owner = _resource_account(request, caller.account)
-    context = build_context(caller, request.context, now or datetime.now(UTC), owner)
+        caller = parse_caller(principal)
+        owner = _resource_account(resource_owner, resource, caller.account)
+    # The clock is read in whole seconds (aws:CurrentTime, aws:EpochTime): one context per second.
+    context = build_context(caller, explicit, now or datetime.now(UTC).replace(microsecond=0), owner)
     compiled = policies.compiled
-    action = request.action.lower()
-    needs_resource_policy = _always_needs_resource_policy(action, request.resource)
-    # Everything the decision depends on. The resource ARN counts only through how it matches each statement.
+    lowered = action.lower()
+    needs_resource_policy = _always_needs_resource_policy(lowered, resource)
+    plan = compiled.plan(lowered)
+    # Everything the decision depends on: the caller (its ARN names it; without one it is the owner's), and the
+    # context and resource ARN only as far as the statements that may concern the action read them.
+    get = context.get
     key = (
-        caller,
+        principal,
         owner,
-        action,
+        lowered,
         needs_resource_policy,
-        tuple(context.items()),
-        compiled.resource_signature(action, request.resource, context),
+        tuple([get(name) for name in plan.keys]),
+        plan.signature(resource, context),
     )
     decision = compiled.remembered(key)
     if decision is None:
         evaluation = _Evaluation(
-            request, compiled, caller, owner=owner, context=context, needs_resource_policy=needs_resource_policy
+            caller,
+            lowered,
+            resource,
+            compiled,
+            owner=owner,
+            context=context,
+            needs_resource_policy=needs_resource_policy,
         )
         decision = evaluation.decision()
         compiled.remember(key, decision)
@@ -248,9 +313,10 @@ _NOTHING = _Hits()
 class _Evaluation:
     def __init__(
         self,
-        request: Request,
-        policies: CompiledPolicySet,
         caller: Caller,
+        action: str,
+        resource: str,
+        policies: CompiledPolicySet,
         *,
         owner: str | None,
         context: Context,
@@ -258,8 +324,8 @@ class _Evaluation:
     ) -> None:
         self.policies = policies
         self.caller = caller
-        self.action = request.action.lower()
-        self.resource = request.resource
+        self.action = action
+        self.resource = resource
         self.context = context
         self.same_account = caller.kind is CallerKind.UNNAMED or (
             caller.account is not None and caller.account == owner

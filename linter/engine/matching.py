@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from linter.engine.context import UNKNOWN, Context
 from linter.engine.tri import MAYBE, NO, YES, Tri
-from linter.engine.variables import LITERAL_MARKERS, Template, literal, parse
+from linter.engine.variables import LITERAL_MARKERS, Template, literal, parse, plain
 from linter.model import Text
 
 _ARN_PREFIX_SEGMENTS = 5  # arn, partition, service, region, account
@@ -68,11 +68,45 @@ def compile_any(sources: tuple[str, ...], ignore_case: bool = False) -> re.Patte
     return re.compile("|".join(f"(?:{source})" for source in sources), flags)
 
 
+def _prefix_glob(pattern: str) -> tuple[str, bool] | None:
+    """(text, True) for a glob whose only wildcard is a final `*`, (text, False) for one without wildcards: the common
+    shapes of a policy variable substituted into a pattern, which is new for every new value."""
+    star = pattern.endswith("*")
+    text = pattern[:-1] if star else pattern
+    if "*" in text or "?" in text:
+        return None
+    return plain(text), star
+
+
 def glob_matches(pattern: str, value: str) -> bool:
+    # Substituted patterns are usually new, and compiling a regex for one is far slower than the test it is for.
+    simple = _prefix_glob(pattern)
+    if simple is not None:
+        text, star = simple
+        return value.startswith(text) if star else value == text
     return compile_any((glob_source(pattern),)).fullmatch(value) is not None
 
 
 def arn_matches(pattern: str, value: str, final_star_crosses: bool = False) -> bool:
+    # As glob_matches: when the first five segments have no wildcard (`final_star_crosses` then changes nothing) they
+    # are a case-insensitive prefix, compared directly when ASCII (the regex folds some other characters to ASCII).
+    segments = pattern.split(":", _ARN_PREFIX_SEGMENTS)
+    if len(segments) > _ARN_PREFIX_SEGMENTS:
+        resource_part = segments[_ARN_PREFIX_SEGMENTS]
+        head = pattern[: len(pattern) - len(resource_part)]
+        simple = _prefix_glob(resource_part)
+        value_head = value[: len(head)]
+        if (
+            simple is not None
+            and head.isascii()
+            and value_head.isascii()
+            and "*" not in head
+            and "?" not in head
+            and value_head.lower() == head.lower()
+        ):
+            text, star = simple
+            rest = value[len(head) :]
+            return rest.startswith(text) if star else rest == text
     return compile_any((arn_source(pattern, final_star_crosses),)).fullmatch(value) is not None
 
 
@@ -121,7 +155,15 @@ class ActionMatcher:
 class ResourceMatcher:
     """The Resource or NotResource list of one statement (before negation)."""
 
-    __slots__ = ("_lenient", "_strict", "templates", "unresolved")
+    __slots__ = (
+        "_lenient",
+        "_strict",
+        "context_keys",
+        "matches_everything",
+        "plain_pattern",
+        "templates",
+        "unresolved",
+    )
 
     def __init__(self, texts: Sequence[Text], substitute: bool) -> None:
         static: list[str] = []
@@ -139,8 +181,17 @@ class ResourceMatcher:
         self._lenient = _any_regex(lenient)
         self.templates = tuple(templates)
         self.unresolved = tuple(t.unresolved or "" for t in texts if t.is_unknown)
+        # "*" matches any resource whatever the context: such an element never needs matching.
+        self.matches_everything = "*" in static
+        # When the answer is YES or NO by one regex, that regex.
+        plain = self._lenient is None and not self.templates and not self.unresolved and not self.matches_everything
+        self.plain_pattern = self._strict if plain else None
+        # The context keys the policy variables read (lower-cased).
+        self.context_keys = tuple(dict.fromkeys(v.key for t in self.templates for v in t.variables))
 
     def match(self, resource: str, context: Context) -> Tri:
+        if self.matches_everything:
+            return YES
         if self._strict is not None and self._strict.fullmatch(resource):
             return YES
         best = MAYBE if self._lenient is not None and self._lenient.fullmatch(resource) else NO

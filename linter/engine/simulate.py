@@ -18,15 +18,16 @@ published example (start just inside the statement's '{', end just past its '}')
 PermissionsBoundaryDecisionDetail appear, as in AWS, only when SCPs or a boundary apply. Ours: "Explanation" and
 "Warnings".
 
-Batches are the hot path: each distinct policy text is parsed and compiled once, and each distinct decision is
-encoded once; a response line is the request's action and resource around that text. Everything here is pure: no
-printing, no files. Input AWS would reject raises SimulateRequestError, with a one-line message.
+Batches are the hot path: each distinct policy text is parsed and compiled once, what a line repeats of the line before
+(policy fields, context entries) is not read again, and each distinct decision is encoded once; a response line is the
+request's action and resource around that text. Everything here is pure: no printing, no files. Input AWS would reject
+raises SimulateRequestError, with a one-line message.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
 from json.encoder import encode_basestring_ascii
@@ -34,7 +35,7 @@ from typing import Any, NamedTuple
 
 from linter.engine.conditions import decode_binary, parse_bool, parse_date, parse_network, parse_number
 from linter.engine.context import ContextInput, InvalidRequestError
-from linter.engine.evaluate import PolicySet, Request, evaluate
+from linter.engine.evaluate import PolicySet, Request, decide
 from linter.engine.explain import Decision, MatchedStatement
 from linter.engine.policies import InvalidPolicyError
 from linter.model import Policy, PolicyKind
@@ -109,19 +110,32 @@ def _list(request: dict[str, Any], field: str) -> list[Any]:
     return value
 
 
+def _all_str(values: list[Any]) -> bool:
+    for value in values:  # noqa: SIM110 - quicker than all() over a generator, and this runs for every line
+        if type(value) is not str:
+            return False
+    return True
+
+
 def _texts(values: list[Any], name: str) -> tuple[str, ...]:
-    # Names are formatted only for a message: this runs for every line of a batch.
+    if type(values) is list and _all_str(values):  # what JSON gives: the rest is for objects and messages
+        return tuple(values)
     return tuple(value if isinstance(value, str) else _text(value, f"{name}.{i}") for i, value in enumerate(values, 1))
 
 
 def _optional_text(request: dict[str, Any], field: str) -> str | None:
     value = request.get(field)
-    return None if value is None else _text(value, field)
+    return value if value is None or type(value) is str else _text(value, field)
 
 
 def _levels(request: dict[str, Any], field: str, inner: str) -> tuple[tuple[str, ...], ...]:
+    if field not in request:
+        return ()
     levels = []
     for number, level in enumerate(_list(request, field), 1):
+        if type(level) is dict and len(level) == 1 and type(texts := level.get(inner)) is list and _all_str(texts):
+            levels.append(tuple(texts))  # what JSON gives: the rest is for objects and messages
+            continue
         if not isinstance(level, dict) or level.keys() - {inner}:
             raise SimulateRequestError(f"{field}.{number} must be an object with {inner}")
         levels.append(_texts(_list(level, inner), f"{field}.{number}.{inner}"))
@@ -135,19 +149,20 @@ def _flag(request: dict[str, Any], field: str) -> bool:
     return value
 
 
+_NO_FLAGS = (False, False, False)
+
+
 def _policy_inputs(request: dict[str, Any]) -> _PolicyInputs:
     boundary = _texts(_list(request, "PermissionsBoundaryPolicyInputList"), "PermissionsBoundaryPolicyInputList")
     if len(boundary) > 1:
         raise SimulateRequestError("PermissionsBoundaryPolicyInputList takes at most one policy")
-    return _PolicyInputs(
-        identity=_texts(_list(request, "PolicyInputList"), "PolicyInputList"),
-        boundary=boundary,
-        resource=_optional_text(request, "ResourcePolicy"),
-        session=_optional_text(request, "SessionPolicy"),
-        scps=_levels(request, *_SCP_LEVELS),
-        rcps=_levels(request, *_RCP_LEVELS),
-        flags=tuple(_flag(request, field) for field in _FLAGS),
-    )
+    identity = _texts(_list(request, "PolicyInputList"), "PolicyInputList")
+    resource = _optional_text(request, "ResourcePolicy")
+    session = _optional_text(request, "SessionPolicy")
+    scps = _levels(request, *_SCP_LEVELS)
+    rcps = _levels(request, *_RCP_LEVELS)
+    flags = _NO_FLAGS if request.keys().isdisjoint(_FLAGS) else tuple(_flag(request, field) for field in _FLAGS)
+    return _PolicyInputs(identity, boundary, resource, session, scps, rcps, flags)
 
 
 @lru_cache(maxsize=2048)
@@ -211,28 +226,38 @@ def _context_value(values: tuple[str, ...], kind: str) -> ContextInput:
     return values
 
 
-def _context(entries: list[Any]) -> dict[str, ContextInput]:
+def _context(entries: list[Any], last: _LastLine | None = None) -> dict[str, ContextInput]:
     context: dict[str, ContextInput] = {}
+    known = last.entries if last is not None else []
+    read: list[tuple[object, str, ContextInput]] = []
     for number, entry in enumerate(entries, 1):
+        if number <= len(known) and entry == known[number - 1][0]:  # as on the line before: already read
+            reused = known[number - 1]
+            context[reused[1]] = reused[2]
+            read.append(reused)
+            continue
         if not isinstance(entry, dict):
             raise SimulateRequestError(f"ContextEntries.{number} must be an object")
         name, values, kind = entry.get("ContextKeyName"), entry.get("ContextKeyValues"), entry.get("ContextKeyType")
         try:
             if not isinstance(name, str) or not name:
                 raise ValueError("ContextKeyName must be a non-empty string")
-            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            if not isinstance(values, list) or not (_all_str(values) or all(isinstance(v, str) for v in values)):
                 raise ValueError("ContextKeyValues must be a list of strings")
             if kind is not None and not isinstance(kind, str):
                 raise ValueError("ContextKeyType must be a string")
-            context[name] = _context_value(tuple(values), kind or "string")
+            value = context[name] = _context_value(tuple(values), kind or "string")
         except ValueError as error:
             raise SimulateRequestError(f"ContextEntries.{number}: {error}") from None
+        read.append((entry, name, value))
+    if last is not None:
+        last.entries = read
     return context
 
 
 def _strings(request: dict[str, Any], field: str) -> list[str]:
     values = _list(request, field)
-    if not all(isinstance(v, str) for v in values):
+    if not (_all_str(values) or all(isinstance(v, str) for v in values)):
         raise SimulateRequestError(f"{field} must be a list of strings")
     return values
 
@@ -247,13 +272,75 @@ def _actions(request: dict[str, Any]) -> list[str]:
     return actions
 
 
-def requests_of(request: object) -> tuple[list[Request], PolicySet]:
-    """The engine's requests (action x resource) and policy set for one simulate request."""
+class _Parsed(NamedTuple):
+    caller: str | None
+    owner: str | None
+    actions: list[str]
+    resources: list[str]
+    context: dict[str, ContextInput]
+    policies: PolicySet
+
+
+_ABSENT = object()
+_POLICY_FIELDS = (
+    "PolicyInputList",
+    "PermissionsBoundaryPolicyInputList",
+    "ResourcePolicy",
+    "SessionPolicy",
+    _SCP_LEVELS[0],
+    _RCP_LEVELS[0],
+    *_FLAGS,
+)
+_ABSENTS = (_ABSENT,) * len(_POLICY_FIELDS)
+
+
+class _LastLine:
+    """What the previous line of a batch gave, for the next line to reuse when it repeats it, as lines of a batch
+    usually do: comparing is quicker than reading again. The values compared are the batch's own decoded JSON,
+    which nothing else holds or changes.
+
+    - `entries`: its ContextEntries with what each gave. An entry reused is a valid one, and a dict equal to it has
+      the same strings (a string equals only a string).
+    - `fields` and `policies`: its policy fields, when they hold only strings (no flags, no policy objects: a flag of
+      1 would equal True, a policy object with 1 one with 1.0), and the PolicySet they gave."""
+
+    __slots__ = ("entries", "fields", "policies")
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[object, str, ContextInput]] = []
+        self.fields: tuple[object, ...] | None = None
+        self.policies: PolicySet | None = None
+
+    def policy_set(self, request: dict[str, Any]) -> PolicySet:
+        fields = tuple(map(request.get, _POLICY_FIELDS, _ABSENTS))
+        if self.policies is not None and fields == self.fields:
+            return self.policies
+        policies = _policy_set(_policy_inputs(request))
+        if _only_strings(fields):
+            self.fields, self.policies = fields, policies
+        return policies
+
+
+def _only_strings(fields: tuple[object, ...]) -> bool:
+    """Whether policy fields that `_policy_inputs` accepted hold only strings, and no flag."""
+    identity, boundary, resource, session, scps, rcps, *flags = fields
+    if any(flag is not _ABSENT for flag in flags):
+        return False
+    values = [value for value in (resource, session) if value is not _ABSENT]
+    for listed in (identity, boundary):
+        if isinstance(listed, list):
+            values += listed
+    for levels in (scps, rcps):
+        if isinstance(levels, list):
+            values += [text for level in levels for texts in level.values() for text in texts]
+    return all(type(value) is str for value in values)
+
+
+def _parse(request: object, last: _LastLine | None = None) -> _Parsed:
     if not isinstance(request, dict):
         raise SimulateRequestError("a simulate request must be a JSON object")
-    unknown = request.keys() - _FIELDS
-    if unknown:
-        raise SimulateRequestError(f"unknown request field {min(unknown)!r}")
+    if not _FIELDS.issuperset(request):
+        raise SimulateRequestError(f"unknown request field {min(request.keys() - _FIELDS)!r}")
     caller = request.get("CallerArn")
     if caller is None and request.get("ResourcePolicy") is not None:
         raise SimulateRequestError("CallerArn is required with a ResourcePolicy")
@@ -263,11 +350,15 @@ def requests_of(request: object) -> tuple[list[Request], PolicySet]:
     if owner is not None and not isinstance(owner, str):
         raise SimulateRequestError("ResourceOwner must be a string")
     resources = _strings(request, "ResourceArns") or ["*"]
-    context = _context(_list(request, "ContextEntries"))
-    policies = _policy_set(_policy_inputs(request))
-    requests = [
-        Request(caller, action, resource, owner, context) for action in _actions(request) for resource in resources
-    ]
+    context = _context(_list(request, "ContextEntries"), last)
+    policies = _policy_set(_policy_inputs(request)) if last is None else last.policy_set(request)
+    return _Parsed(caller, owner, _actions(request), resources, context, policies)
+
+
+def requests_of(request: object) -> tuple[list[Request], PolicySet]:
+    """The engine's requests (action x resource) and policy set for one simulate request."""
+    caller, owner, actions, resources, context, policies = _parse(request)
+    requests = [Request(caller, action, resource, owner, context) for action in actions for resource in resources]
     return requests, policies
 
 
@@ -292,27 +383,54 @@ def _matched_statement(statement: MatchedStatement) -> dict[str, Any]:
     }
 
 
-def _rest_of_result(decision: Decision) -> dict[str, Any]:
-    """An EvaluationResults entry after EvalActionName and EvalResourceName."""
-    rest: dict[str, Any] = {
-        "EvalDecision": decision.decision,
-        "MatchedStatements": [_matched_statement(m) for m in decision.matched],
-        "MissingContextValues": list(decision.missing_context_keys),
-    }
+# A result is encoded from fragments, as `_compact` would write it (keys in this order, ASCII escapes, no spaces): a
+# response line is the hot path of a batch. The tests hold every line equal to its `_compact` re-encoding.
+_JSON_BOOL = {True: "true", False: "false"}
+
+# Each statement a decision cites is encoded once, for MatchedStatements and for DecidingStatements.
+_CITED: dict[int, tuple[MatchedStatement, str, str]] = {}
+
+
+def _cited(statement: MatchedStatement) -> tuple[MatchedStatement, str, str]:
+    found = _CITED.get(id(statement))
+    if found is None or found[0] is not statement:
+        if len(_CITED) >= 4096:
+            _CITED.clear()
+        found = (statement, _compact(_matched_statement(statement)), _compact(statement.to_json()))
+        _CITED[id(statement)] = found
+    return found
+
+
+def _strings_json(values: Iterable[str]) -> str:
+    return ",".join(map(encode_basestring_ascii, values))
+
+
+def _flag_json(value: object) -> str:
+    return _JSON_BOOL[value] if type(value) is bool else _compact(value)
+
+
+def _encoded_rest(decision: Decision) -> str:
+    """An EvaluationResults entry after EvalActionName and EvalResourceName, as JSON without its opening brace."""
+    cited = [_cited(m) for m in decision.matched]
+    verdict = encode_basestring_ascii(decision.decision)
+    parts = [
+        f'"EvalDecision":{verdict},"MatchedStatements":[{",".join([c[1] for c in cited])}],'
+        f'"MissingContextValues":[{_strings_json(decision.missing_context_keys)}]'
+    ]
     if decision.allowed_by_organizations is not None:
-        rest["OrganizationsDecisionDetail"] = {"AllowedByOrganizations": decision.allowed_by_organizations}
+        detail = _flag_json(decision.allowed_by_organizations)
+        parts.append(f',"OrganizationsDecisionDetail":{{"AllowedByOrganizations":{detail}}}')
     if decision.allowed_by_boundary is not None:
-        rest["PermissionsBoundaryDecisionDetail"] = {"AllowedByPermissionsBoundary": decision.allowed_by_boundary}
-    rest["Explanation"] = {
-        "Decision": decision.decision,
-        "Uncertain": decision.uncertain,
-        "PossibleDecisions": list(decision.possible),
-        "DecidingStatements": [m.to_json() for m in decision.matched],
-        "FailedToAllow": list(decision.failed_to_allow),
-        "Notes": list(decision.notes),
-    }
-    rest["Warnings"] = list(decision.warnings)
-    return rest
+        detail = _flag_json(decision.allowed_by_boundary)
+        parts.append(f',"PermissionsBoundaryDecisionDetail":{{"AllowedByPermissionsBoundary":{detail}}}')
+    parts.append(
+        f',"Explanation":{{"Decision":{verdict},"Uncertain":{_flag_json(decision.uncertain)},'
+        f'"PossibleDecisions":[{_strings_json(decision.possible)}],'
+        f'"DecidingStatements":[{",".join([c[2] for c in cited])}],'
+        f'"FailedToAllow":[{_strings_json(decision.failed_to_allow)}],"Notes":[{_strings_json(decision.notes)}]}},'
+        f'"Warnings":[{_strings_json(decision.warnings)}]}}'
+    )
+    return "".join(parts)
 
 
 # The engine hands out the same Decision object for the same question, so each is encoded once.
@@ -324,23 +442,25 @@ def _result_text(action: str, resource: str, decision: Decision) -> str:
     if found is None or found[0] is not decision:
         if len(_ENCODED) >= 4096:
             _ENCODED.clear()
-        found = _ENCODED[id(decision)] = (decision, _compact(_rest_of_result(decision))[1:])
-    head = (
-        f'{{"EvalActionName":{encode_basestring_ascii(action)},"EvalResourceName":{encode_basestring_ascii(resource)}'
+        found = _ENCODED[id(decision)] = (decision, _encoded_rest(decision))
+    return (
+        f'{{"EvalActionName":{encode_basestring_ascii(action)},"EvalResourceName":{encode_basestring_ascii(resource)},'
+        f"{found[1]}"
     )
-    return f"{head},{found[1]}"
 
 
-def _response(request: object, now: datetime | None) -> str:
-    requests, policies = requests_of(request)
-    moment = now or datetime.now(UTC)
+def _response(request: object, now: datetime | None, last: _LastLine | None = None) -> str:
+    caller, owner, actions, resources, context, policies = _parse(request, last)
+    # The clock counts in whole seconds (aws:CurrentTime, aws:EpochTime): one moment per second.
+    moment = now or datetime.now(UTC).replace(microsecond=0)
     results = []
-    for one in requests:
-        try:
-            decision = evaluate(one, policies, now=moment)
-        except InvalidRequestError as error:
-            raise SimulateRequestError(str(error)) from None
-        results.append(_result_text(one.action, one.resource, decision))
+    for action in actions:
+        for resource in resources:
+            try:
+                decision = decide(caller, action, resource, owner, context, policies, moment)
+            except InvalidRequestError as error:
+                raise SimulateRequestError(str(error)) from None
+            results.append(_result_text(action, resource, decision))
     return f'{{"EvaluationResults":[{",".join(results)}]}}'
 
 
@@ -350,14 +470,33 @@ def simulate_request(request: object, *, now: datetime | None = None) -> dict[st
     return response
 
 
+# json.loads is this scanner between two whitespace skips, in Python; a line is usually one value and nothing else.
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _loads(line: str) -> Any:
+    """json.loads(line). A line that is not one JSON value at its start, and nothing after it but JSON whitespace, is
+    json.loads's own business, for the exact error."""
+    try:
+        document, end = _scan(line, 0)
+    except (StopIteration, ValueError, TypeError):
+        return json.loads(line)
+    if end == len(line) or not line[end:].strip(" \t\n\r"):
+        return document
+    return json.loads(line)
+
+
 def simulate_jsonl(lines: Iterable[str], *, now: datetime | None = None) -> Iterator[str]:
     """One JSON response per non-blank input line, in order; a bad line yields {"Error": {"Line", "Message"}}."""
+    last = _LastLine()
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            yield _response(json.loads(line), now)
+            yield _response(_loads(line), now, last)
         except json.JSONDecodeError as error:
             yield _compact({"Error": {"Line": number, "Message": f"invalid JSON at column {error.colno}: {error.msg}"}})
         except SimulateRequestError as error:
             yield _compact({"Error": {"Line": number, "Message": str(error)}})
+        except RecursionError:  # a line nested thousands deep must not end the batch
+            yield _compact({"Error": {"Line": number, "Message": "invalid JSON: nested too deeply"}})

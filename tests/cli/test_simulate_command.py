@@ -56,3 +56,13 @@ def test_malformed_request_is_one_line_exit_2(in_tmp: Path, capsys: pytest.Captu
 def test_missing_request_file(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", "nope.json"]) == 2
     assert "nope.json: cannot read" in capsys.readouterr().err
+
+
+def test_a_deeply_nested_line_is_an_error_line_and_the_batch_goes_on(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (in_tmp / "batch.jsonl").write_text("[" * 100_000 + "]" * 100_000 + "\n" + json.dumps(REQUEST) + "\n")
+    assert main(["simulate", "--jsonl", "batch.jsonl"]) == 2
+    first, second = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert first == {"Error": {"Line": 1, "Message": "invalid JSON: nested too deeply"}}
+    assert second["EvaluationResults"][0]["EvalDecision"] == "allowed"

@@ -144,3 +144,54 @@ def test_star_in_a_prefix_segment_never_crosses_a_colon(account: str, region: st
     pattern = f"arn:aws:svc:*:{account}:thing/*"
     assert arn_matches(pattern, value) == (other == account)
     assert glob_matches(f"arn:aws:svc:*:{account}*", value) == (other == account or f":{account}" in value)
+
+
+# Substituted patterns (a policy variable's value inside) skip the regex in their common shapes: the answer must be
+# the regex's. Markers are the literal `*` and `?` of substituted text; the odd letters fold to ASCII ones in a regex.
+TRICKY = st.text(alphabet=st.sampled_from("aAsSkK:/*?\u017f\u212a\u0130\ue000\ue001\n"), max_size=10)
+PATTERN_TAIL = st.sampled_from(["", "*", "?", "x*", "*x"])
+
+
+@PROPERTY
+@given(TRICKY, PATTERN_TAIL, TRICKY)
+def test_glob_shortcuts_agree_with_the_regex(head: str, tail: str, value: str) -> None:
+    from linter.engine.matching import compile_any, glob_source
+
+    pattern = head + tail
+    for candidate in (
+        value,
+        head,
+        head + value,
+        head.swapcase() + value,
+        pattern,
+        pattern.replace("\ue000", "*") + value,
+    ):
+        expected = compile_any((glob_source(pattern),)).fullmatch(candidate) is not None
+        assert glob_matches(pattern, candidate) is expected
+
+
+@PROPERTY
+@given(st.lists(TRICKY, min_size=1, max_size=7), PATTERN_TAIL, TRICKY, st.booleans())
+def test_arn_shortcuts_agree_with_the_regex(segments: list[str], tail: str, value: str, lenient: bool) -> None:
+    from linter.engine.matching import arn_source, compile_any
+
+    pattern = ":".join(segments) + tail
+    for candidate in (
+        value,
+        pattern,
+        pattern.swapcase() + value,
+        pattern.lower(),
+        pattern.replace("\ue000", "*") + value,
+    ):
+        expected = compile_any((arn_source(pattern, lenient),)).fullmatch(candidate) is not None
+        assert arn_matches(pattern, candidate, lenient) is expected
+
+
+def test_arn_shortcuts_examples() -> None:
+    assert arn_matches("arn:aws:s3:::bkt/users/u1/*", "ARN:AWS:S3:::bkt/users/u1/a:b")
+    assert not arn_matches("arn:aws:s3:::bkt/users/u1/*", "arn:aws:s3:::bkt/users/U1/a")
+    assert arn_matches("arn:aws:s3:::bkt/users/u1/key", "arn:aws:s3:::bkt/users/u1/key")
+    assert not arn_matches("arn:aws:s3:::bkt/users/u1/key", "arn:aws:s3:::bkt/users/u1/key2")
+    assert arn_matches("arn:aws:s3:::bkt/\ue000", "arn:aws:s3:::bkt/*")
+    assert not arn_matches("arn:aws:s3:::bkt/\ue000", "arn:aws:s3:::bkt/x")
+    assert arn_matches("arn:aws:s3:::bkt/*", "arn:aw\u017f:s3:::bkt/x")  # the regex folds the long s to s

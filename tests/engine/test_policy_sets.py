@@ -9,6 +9,7 @@ import pytest
 
 from linter.engine.context import InvalidRequestError
 from linter.engine.evaluate import PolicySet, Request, evaluate
+from linter.engine.explain import Decision
 from linter.engine.policies import InvalidPolicyError
 from linter.model import PolicyKind
 
@@ -227,9 +228,33 @@ def test_the_same_question_gets_the_same_decision(engine: Engine) -> None:
     # Another key that every statement matches the same way is the same question.
     same = evaluate(Request(ALICE, "s3:GetObject", "arn:aws:s3:::bkt/b"), policies, now=engine.now)
     secret = evaluate(Request(ALICE, "s3:GetObject", "arn:aws:s3:::bkt/secret/x"), policies, now=engine.now)
+    # Neither the clock nor a context key that no statement reads changes the question.
     later = evaluate(Request(ALICE, "s3:GetObject", "arn:aws:s3:::bkt/a"), policies, now=engine.now.replace(year=2031))
-    assert same is one and later is not one
-    assert (one.decision, secret.decision, later.decision) == ("allowed", "explicitDeny", "allowed")
+    vpce = evaluate(Request(ALICE, "s3:GetObject", "arn:aws:s3:::bkt/a", context={"aws:SourceVpce": "v"}), policies)
+    assert same is one and later is one and vpce is one
+    assert (one.decision, secret.decision) == ("allowed", "explicitDeny")
+
+
+def test_the_context_keys_statements_read_make_another_question(engine: Engine) -> None:
+    tls = {"Bool": {"aws:SecureTransport": "true"}}
+    until = {"DateLessThan": {"aws:CurrentTime": "2031-01-01T00:00:00Z"}}
+    home = "arn:aws:s3:::bkt/${aws:PrincipalTag/team}/*"
+    identity = [engine.policy(allow(resource=home, Condition={**tls, **until}))]
+    policies = PolicySet(identity=identity)
+
+    def decide(context: dict[str, str], year: int = 2030, key: str = "arn:aws:s3:::bkt/red/a") -> Decision:
+        request = Request(ALICE, "s3:GetObject", key, context={"aws:PrincipalTag/team": "red", **context})
+        return evaluate(request, policies, now=engine.now.replace(year=year))
+
+    one = decide({"aws:SecureTransport": "true"})
+    assert one.decision == "allowed"
+    assert decide({"AWS:SECURETRANSPORT": "true", "aws:SourceIp": "10.0.0.1"}) is one
+    assert decide({"aws:SecureTransport": "false"}).decision == "implicitDeny"
+    assert decide({"aws:SecureTransport": "true"}, year=2032).decision == "implicitDeny"
+    assert decide({}).decision == "implicitDeny"
+    assert decide({"aws:SecureTransport": "true", "aws:PrincipalTag/team": "blue"}).decision == "implicitDeny"
+    blue = decide({"aws:SecureTransport": "true", "aws:PrincipalTag/team": "blue"}, key="arn:aws:s3:::bkt/blue/a")
+    assert blue.decision == "allowed"
 
 
 def test_policies_are_compiled_once(engine: Engine) -> None:
