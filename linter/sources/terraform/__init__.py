@@ -30,9 +30,12 @@ def load_module(folder: Path, var_files: list[Path] | None = None) -> Loaded:
     Given a .tf file (a pre-commit hook passes changed files), its whole module is loaded: policy documents and the
     resources using them often sit in sibling files.
     """
+    from linter.sources.terraform.cache import batch
+
     folder = folder.parent if folder.is_file() else folder
-    prefetch([folder])  # the module and its local modules in one batch: parallel when many files are new
-    return evaluate_module(folder, var_files)[0]
+    with batch():  # each file is read once
+        prefetch([folder])  # the module and its local modules in one batch: parallel when many files are new
+        return evaluate_module(folder, var_files)[0]
 
 
 def evaluate_module(
@@ -82,8 +85,11 @@ def evaluate_module(
 
 def load_modules(folders: Sequence[Path], var_files: list[Path] | None = None) -> list[Loaded]:
     """`load_module` for each folder, after parsing every file of all of them in one (parallel) batch."""
-    prefetch(folders)
-    return [load_module(folder, var_files) for folder in folders]
+    from linter.sources.terraform.cache import batch
+
+    with batch():
+        prefetch(folders)
+        return [load_module(folder, var_files) for folder in folders]
 
 
 def prefetch(folders: Sequence[Path]) -> None:
@@ -92,11 +98,15 @@ def prefetch(folders: Sequence[Path]) -> None:
     from linter.sources.terraform.module import module_files
 
     seen: set[Path] = set()
-    level = [f.resolve() for f in folders]
+    level = list(folders)  # root folders as given and child folders resolved, as the evaluator names them
     while level:
-        level = [f for f in dict.fromkeys(level) if f not in seen and f.is_dir()]
-        seen.update(level)
-        parsed = parse_files([p for folder in level for p in module_files(folder)])
+        fresh = []
+        for folder in level:
+            key = folder.resolve()
+            if key not in seen and folder.is_dir():
+                seen.add(key)
+                fresh.append(folder)
+        parsed = parse_files([p for folder in fresh for p in module_files(folder)])
         level = [
             (path.parent / source).resolve()
             for path, result in parsed.items()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,10 +71,21 @@ def test_many_uncached_files_are_parsed_in_parallel_with_the_same_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("IAM_PREFLIGHT_CACHE_DIR", str(tmp_path / "cache"))
-    folders = [_module(tmp_path, f"m{i}") for i in range(cache.PARALLEL_THRESHOLD + 2)]
+    monkeypatch.setattr(cache, "PARALLEL_LINES", 10)
+    monkeypatch.setattr(cache, "_usable_cpus", lambda: cache.PARALLEL_CPUS)
+    pools = []
+
+    class Pool(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pools.append(kwargs["max_workers"])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Pool)
+    folders = [_module(tmp_path, f"m{i}") for i in range(8)]
     for index, folder in enumerate(folders):  # distinct content, so that nothing is cached yet
         (folder / "main.tf").write_text(MODULE.replace('"p"', f'"p{index}"'))
     loaded = load_modules(folders)
+    assert pools == [cache.PARALLEL_CPUS]
     assert [[p.name for p in one.policies] for one in loaded] == [
         [f"aws_iam_policy.p{i}.policy"] for i in range(len(folders))
     ]
@@ -84,12 +97,20 @@ def test_grammar_cache_goes_to_our_cache_folder_when_site_packages_is_read_only(
     """Without Lark's grammar cache every process pays ~3.5 s; a read-only install must not mean that."""
     from hcl2 import parser as hcl2_parser
 
+    from linter.sources.terraform import lalr
+
+    read_only = tmp_path / "read-only" / ".lark_cache.bin"
     monkeypatch.setenv("IAM_PREFLIGHT_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(hcl2_parser, "PARSER_FILE", tmp_path / "read-only" / ".lark_cache.bin")
+    monkeypatch.setattr(hcl2_parser, "PARSER_FILE", read_only)
+    monkeypatch.setattr(lalr, "default_cache", lambda: read_only)
     monkeypatch.setattr(hcl.os, "access", lambda path, mode: False)
     hcl._parser.cache_clear()
     try:
+        assert not isinstance(hcl._parser(), lalr.Parser)  # no grammar cache anywhere yet: Lark builds one
         assert hcl.parse_text('a = "b"\n')["attrs"][0]["n"] == "a"
         assert list((tmp_path / "cache").glob("lark-hcl2-*.bin"))
+        hcl._parser.cache_clear()  # the next process runs the cached tables without Lark
+        assert isinstance(hcl._parser(), lalr.Parser)
+        assert hcl.parse_text('a = "b"\n')["attrs"][0]["n"] == "a"
     finally:
         hcl._parser.cache_clear()
