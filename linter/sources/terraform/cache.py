@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -168,28 +169,29 @@ def _decode(path: Path) -> str | Parsed:
 # Parsed files of this process by content key: a module tree parsed in one batch up front (`prefetch`) is then read
 # module by module without decoding the cache entries again. The IR is small (about 10 KB per 100-line file).
 _memo: dict[str, Parsed] = {}
-# Inside `batch()`, parsed files by path: one load reads and hashes each file once, not once per module level.
-_batches: list[dict[tuple[Path, str], Parsed]] = []  # one entry while a batch is open
+# Inside `batch()`, parsed files by path (per thread): one load reads and hashes each file once, not once per
+# module level and module.
+_local = threading.local()
 
 
 @contextlib.contextmanager
 def batch() -> Iterator[None]:
     """Within one load, a file is read once: its content is assumed not to change until the load ends.
 
-    The garbage collector is paused too: a load allocates many small acyclic objects (parse trees, IR, values), and
-    collections triggered by them cost ~10% of the load while finding nothing to free.
+    The garbage collector is paused too: a load allocates many small objects (parse trees, IR, values) and the
+    collections they trigger find little to free (2% fewer instructions for the 60-module benchmark corpus).
     """
-    if _batches:
+    if getattr(_local, "files", None) is not None:
         yield
         return
-    _batches.append({})
+    _local.files = {}
     paused = gc.isenabled()
     if paused:
         gc.disable()
     try:
         yield
     finally:
-        _batches.clear()
+        _local.files = None
         if paused:
             gc.enable()
 
@@ -199,7 +201,7 @@ def parse_files(paths: Sequence[Path], kind: str = "tf") -> dict[Path, Parsed]:
     folder = cache_dir()
     results: dict[Path, Parsed] = {}
     misses: list[tuple[Path, str, str]] = []
-    known_files = _batches[0] if _batches else None
+    known_files: dict[tuple[Path, str], Parsed] | None = getattr(_local, "files", None)
     for path in dict.fromkeys(paths):
         if known_files is not None:
             known = known_files.get((path, kind))
