@@ -28,11 +28,11 @@ _shown: dict[tuple[Path, str], str] = {}
 
 
 def display_path(path: Path) -> str:
-    """check.py's display_path (one definition of how paths are shown), remembered: it resolves two paths."""
+    """`linter.sources.display_path` (one definition of how paths are shown), remembered: it resolves two paths."""
     key = (path, os.getcwd())
     found = _shown.get(key)
     if found is None:
-        from linter.check import display_path as shown
+        from linter.sources import display_path as shown
 
         found = _shown[key] = shown(path)
     return found
