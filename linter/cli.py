@@ -216,7 +216,12 @@ def _simulate_stream(request: str, output: Path | None, respond: Callable[[Itera
 def presign(
     paths: Annotated[list[str], typer.Argument(help="Terraform folders or files, plan JSON.", show_default=False)],
     signer: Annotated[str, typer.Option(help="Who signs: Terraform address, ARN or name.", show_default=False)],
-    bucket: Annotated[str, typer.Option(help="Bucket: Terraform address, ARN or name.", show_default=False)],
+    bucket: Annotated[
+        str,
+        typer.Option(
+            help="Bucket, or an access point to go through: Terraform address, ARN or name.", show_default=False
+        ),
+    ],
     key: Annotated[str, typer.Option(help="Object key or key pattern (`reports/*.pdf`).")] = "*",
     method: Annotated[list[str] | None, typer.Option(help="GET, HEAD or PUT (repeatable). Default GET.")] = None,
     version_id: Annotated[bool, typer.Option("--version-id", help="The URL names an object version.")] = False,
@@ -233,6 +238,10 @@ def presign(
             help="How the signer gets credentials: user-keys, assume-role, role-chaining, instance-profile, "
             "lambda, session-token. Default: inferred from the signer."
         ),
+    ] = None,
+    bucket_account: Annotated[
+        str | None,
+        typer.Option(help="The bucket is not defined in PATH: the 12-digit id of the other account it belongs to."),
     ] = None,
     output_format: FormatOption = None,
     output: OutputOption = None,
@@ -260,6 +269,7 @@ def presign(
             acl=acl,
             sse=sse,
             credentials=credentials,
+            bucket_account=bucket_account,
         )
     except ExpectationError as error:
         raise UsageProblem(str(error)) from None

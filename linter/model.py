@@ -258,6 +258,9 @@ class Encryption(BaseModel):
 
 
 class Bucket(BaseModel):
+    """A bucket. `defined` is False for a bucket the inputs only name (another account's, or one an access point
+    opens): its policy, public-access block, ownership and encryption are then unknown, not absent."""
+
     model_config = ConfigDict(frozen=True)
 
     name: Text
@@ -268,10 +271,42 @@ class Bucket(BaseModel):
     object_ownership: str | None = None  # BucketOwnerEnforced (AWS default) | BucketPreferred | ObjectWriter
     encryption: Encryption | None = None
     acl: Text | None = None
+    region: str | None = None  # where it is created when the configuration says
+    account: str = THIS_ACCOUNT
+    defined: bool = True
 
     @property
     def arn(self) -> str:
         return f"arn:aws:s3:::{self.name.value}"
+
+
+class AccessPoint(BaseModel):
+    """An S3 access point: a named door to one bucket, with a policy and Block Public Access settings of its own.
+
+    A request through it must be allowed at the door (identity policies on the access point's ARN, its policy) and
+    by the bucket behind it. `bucket` is the bucket's name, or the address of a bucket these inputs define.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    name: Text
+    address: str
+    loc: Location
+    bucket: Text
+    policy: Policy | None = None
+    # AWS turns all four settings on for an access point unless its configuration says otherwise.
+    public_access_block: PublicAccessBlock | None = None
+    vpc_id: Text | None = None  # network origin VPC: only requests from inside that VPC get through
+    region: str | None = None
+
+    @property
+    def arn(self) -> str:
+        """`arn:aws:s3:REGION:THIS_ACCOUNT:accesspoint/NAME`, as `aws_s3_access_point.x.arn` reads (see
+        `regional_arn`)."""
+        return regional_arn("s3", f"accesspoint/{self.name.value}", self.region)
+
+    def object_arn(self, key: str) -> str:
+        return f"{self.arn}/object/{key}"
 
 
 class KmsKey(BaseModel):
@@ -303,10 +338,19 @@ class KmsKey(BaseModel):
     def stand_in_arn(resource: str, region: str | None) -> str:
         """The ARN of a key (`key/ADDRESS`) or alias (`alias/NAME`) of these inputs, in their account.
 
-        The one place the stand-in is built: `KmsKey.arn` and the Terraform source's `aws_kms_key.x.arn` and
-        `aws_kms_alias.x.arn` all call it, so they compare equal. `region` None reads as `THIS_REGION`.
+        `KmsKey.arn` and the Terraform source's `aws_kms_key.x.arn` and `aws_kms_alias.x.arn` all call it, so they
+        compare equal.
         """
-        return f"arn:aws:kms:{region or KmsKey.THIS_REGION}:{THIS_ACCOUNT}:{resource}"
+        return regional_arn("kms", resource, region)
+
+
+def regional_arn(service: str, resource: str, region: str | None) -> str:
+    """The ARN of a regional resource of these inputs, in their account: the one place stand-in ARNs are built.
+
+    `region` None (nothing in the configuration sets it) reads as `THIS_REGION`: like the account, the region is one
+    for every resource of a root module, so a policy naming a resource by reference compares exactly with it.
+    """
+    return f"arn:aws:{service}:{region or KmsKey.THIS_REGION}:{THIS_ACCOUNT}:{resource}"
 
 
 class OrganizationPolicy(BaseModel):
@@ -325,6 +369,7 @@ class Inventory(BaseModel):
     principals: list[PrincipalResource] = []
     managed_policies: dict[str, Policy] = {}  # address -> policy
     buckets: list[Bucket] = []
+    access_points: list[AccessPoint] = []
     keys: list[KmsKey] = []
     organization_policies: list[OrganizationPolicy] = []
     account_public_access_block: PublicAccessBlock | None = None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from linter.config import Config, ConfigError, folder_config
-from linter.model import Bucket, InputError, Inventory, Location, PrincipalResource
+from linter.model import AccessPoint, Bucket, InputError, Inventory, Location, PrincipalResource
 from linter.presign.lifetime import CredentialSource, parse_duration
 from linter.presign.preflight import Verdict, preflight
 from linter.presign.request import Expectation, ExpectationError
@@ -22,18 +22,19 @@ from linter.sources import display_path
 
 @dataclass(frozen=True, eq=False)
 class PresignCheck:
-    """An expectation resolved to the inventory that defines its signer and bucket."""
+    """An expectation resolved to the inventory that defines its signer and bucket (or access point)."""
 
     inventory: Inventory
     signer: PrincipalResource
     bucket: Bucket
     expectation: Expectation
+    access_point: AccessPoint | None = None
 
     def verdict(self, shared: dict[object, object]) -> Verdict:
         """Decided once per run, whichever rule asks first."""
         cached = shared.get(self)
         if not isinstance(cached, Verdict):
-            cached = preflight(self.inventory, self.signer, self.bucket, self.expectation)
+            cached = preflight(self.inventory, self.signer, self.bucket, self.expectation, self.access_point)
             shared[self] = cached
         return cached
 
@@ -51,6 +52,7 @@ def expectation(
     acl: str | None = None,
     sse: str | None = None,
     credentials: str | None = None,
+    bucket_account: str | None = None,
     declared_at: Location | None = None,
 ) -> Expectation:
     """Validate user-given values into an Expectation; raises ExpectationError with a one-line message."""
@@ -73,15 +75,17 @@ def expectation(
         acl=acl,
         sse=sse,
         credentials=credentials,
+        bucket_account=bucket_account,
         declared_at=declared_at,
     )
 
 
 def resolve(inventories: Sequence[Inventory], wanted: Expectation) -> PresignCheck:
-    """Find signer and bucket in the same inventory; raises UnknownReference naming the closest matches."""
+    """Find signer and bucket (or access point) in the same inventory; raises UnknownReference naming the closest
+    matches."""
     inventory, signer = find_principal(inventories, wanted.signer)
-    _, bucket = find_bucket([inventory], wanted.bucket)
-    return PresignCheck(inventory, signer, bucket, wanted)
+    _, bucket, access_point = find_bucket([inventory], wanted.bucket, wanted.bucket_account, wanted.declared_at)
+    return PresignCheck(inventory, signer, bucket, wanted, access_point)
 
 
 def declared_checks(
@@ -117,6 +121,7 @@ def declared_checks(
                 acl=entry.acl,
                 sse=entry.sse,
                 credentials=entry.credentials,
+                bucket_account=entry.bucket_account,
                 declared_at=where,
             )
             checks.append(resolve(scope, wanted))

@@ -57,6 +57,7 @@ def verdict_json(verdict: Verdict) -> dict[str, object]:
         "status": verdict.status.value,
         "signer": verdict.signer.address,
         "bucket": verdict.bucket.address,
+        "access_point": verdict.access_point.address if verdict.access_point else None,
         "key": wanted.key,
         "methods": list(wanted.methods),
         "expires_seconds": wanted.expires,

@@ -34,14 +34,17 @@ class Problem:
     subject: str = ""
 
 
-def policy_type_name(label: str, action: str) -> str:
-    """The engine's policy-type label as a person says it."""
+def policy_type_name(label: str, action: str, policy: str = "") -> str:
+    """The engine's policy-type label as a person says it; `policy` is the policy's name (an access point's policy
+    is the resource policy of requests through it)."""
     if label.startswith("scp"):
         return "service control policy"
     if label.startswith("rcp"):
         return "resource control policy"
     if label == "resource":
-        return "key policy" if action.startswith("kms:") else "bucket policy"
+        if action.startswith("kms:"):
+            return "key policy"
+        return "access point policy" if "access_point" in policy else "bucket policy"
     return {"identity": "identity policy", "boundary": "permissions boundary", "session": "session policy"}.get(
         label, f"{label} policy"
     )
@@ -53,7 +56,8 @@ def sid(value: str | None) -> str:
 
 def statement_label(matched: MatchedStatement, action: str) -> str:
     return (
-        f"{policy_type_name(matched.policy_type, action)} {matched.policy}, statement {matched.index}{sid(matched.sid)}"
+        f"{policy_type_name(matched.policy_type, action, matched.policy)} {matched.policy}, statement {matched.index}"
+        f"{sid(matched.sid)}"
     )
 
 
@@ -155,7 +159,7 @@ def explain_denial(
         elsewhere = _granted_elsewhere(subject, action)
         scope = target or (resource.rsplit("/", 1)[0] + "/*" if "/" in resource else resource)
         if elsewhere:
-            cause = f"its identity policies allow {action} only on {', '.join(elsewhere)}, not on {resource}"
+            cause = f"its identity policies allow {action} only on {', '.join(elsewhere)}, not on {target or resource}"
         else:
             cause = f"no identity-based policy allows {action} ({_identity_policies(subject)})"
         return Problem(
@@ -187,7 +191,8 @@ def explain_denial(
         )
     return Problem(
         Status.FAILS,
-        f"{opening}the {policy_type_name('resource', action)} of {resource} does not allow {action} for "
+        f"{opening}the {policy_type_name('resource', action, resource_policy.name if resource_policy else '')} of "
+        f"{resource} does not allow {action} for "
         f"{subject.caller}",
         f"allow {action} for the signer in that policy",
         resource_policy.loc if resource_policy else subject.signer.loc,

@@ -12,9 +12,9 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from linter.engine.context import UNKNOWN
+from linter.engine.context import UNKNOWN, ContextInput
 from linter.findings import RelatedLocation
-from linter.model import THIS_ACCOUNT, Bucket, Inventory, KmsKey, Policy, PrincipalResource
+from linter.model import THIS_ACCOUNT, AccessPoint, Bucket, Inventory, KmsKey, Policy, PrincipalResource
 from linter.presign.lifetime import MAX_EXPIRES, CredentialSource, credential_lifetime, describe_duration
 from linter.presign.messages import Problem, Status, explain_denial, related, uncertain, unreadable_policies
 from linter.presign.request import (
@@ -30,7 +30,7 @@ from linter.presign.request import (
     sample_keys,
 )
 from linter.presign.resolve import default_key_policy, find_key
-from linter.presign.subject import Subject, decide, public_access_flag, subject_for
+from linter.presign.subject import Subject, access_point_restricts, decide, public_access_flag, subject_for
 
 # Where the URL is opened from when nobody said: an address in no one's allow-list (RFC 5737 TEST-NET-1).
 ELSEWHERE_IP = "192.0.2.1"
@@ -46,6 +46,7 @@ class Verdict:
     bucket: Bucket
     lifetime: int  # seconds the URL actually works, at most the requested expiry
     problems: list[Problem] = field(default_factory=list)
+    access_point: AccessPoint | None = None  # the URL goes through it to `bucket`
 
     @property
     def status(self) -> Status:
@@ -58,7 +59,13 @@ class Verdict:
 
     @property
     def object_label(self) -> str:
-        return f"{self.bucket.name.value}/{self.expectation.key}"
+        return object_label(self.bucket, self.access_point, self.expectation.key)
+
+
+def object_label(bucket: Bucket, access_point: AccessPoint | None, key: str) -> str:
+    """`bucket/key`, or `bucket/key through access point NAME`: how messages name what a URL points at."""
+    through = f" through access point {access_point.name.value}" if access_point is not None else ""
+    return f"{bucket.name.value}/{key}{through}"
 
 
 def _credential_source(signer: PrincipalResource, expectation: Expectation) -> CredentialSource:
@@ -128,6 +135,16 @@ class _Network:
     declared: bool
 
 
+def _access_point_keys(point: AccessPoint | None) -> dict[str, ContextInput]:
+    if point is None:
+        return {}
+    return {
+        "s3:DataAccessPointArn": UNKNOWN if point.name.is_unknown else point.arn,
+        "s3:DataAccessPointAccount": THIS_ACCOUNT,
+        "s3:AccessPointNetworkOrigin": "VPC" if point.vpc_id is not None else "Internet",
+    }
+
+
 def _network_candidates(policies: Iterable[Policy | None]) -> tuple[dict[str, str], list[str], bool]:
     """An IP inside every CIDR (by the CIDR as written), the VPC endpoints policies name in network conditions, and
     whether some such value could not be resolved."""
@@ -156,7 +173,9 @@ def _network_candidates(policies: Iterable[Policy | None]) -> tuple[dict[str, st
 
 def _networks(subject: Subject, expectation: Expectation, policy: Policy | None) -> list[_Network]:
     """Where the URL is opened from: as declared, or every network the policies name plus somewhere else."""
-    signed = UrlContext(acl=expectation.acl, sse=expectation.sse)  # the headers the URL was signed with
+    # The headers the URL was signed with, and the keys S3 adds to a request through an access point (the bucket
+    # policy sees them too: that is how a bucket delegates access control to its access points).
+    signed = UrlContext(acl=expectation.acl, sse=expectation.sse, extra=_access_point_keys(subject.access_point))
     if expectation.vpce:
         return [_Network(f"VPC endpoint {expectation.vpce}", replace(signed, vpce=expectation.vpce), True)]
     if expectation.source_ips:
@@ -181,11 +200,15 @@ def _check_operation(
     expectation: Expectation,
     resource_policy: Policy | None,
     works_for: int,
+    restrict: bool | None = None,
+    target: str | None = None,
 ) -> list[Problem]:
-    """One permission for one object, across the opener's network and the URL's whole life."""
+    """One permission for one object, across the opener's network and the URL's whole life. `restrict` is the
+    RestrictPublicBuckets setting for `resource_policy` (None: the bucket's); `target` names the resource in fixes
+    when its ARN is a stand-in."""
     action = operation.action
     outcomes = [
-        (network, decide(subject, action, resource, network.context, resource_policy))
+        (network, decide(subject, action, resource, network.context, resource_policy, restrict))
         for network in _networks(subject, expectation, resource_policy)
     ]
     refused = [(n, d) for n, d in outcomes if n.declared and not d.allowed]
@@ -193,15 +216,14 @@ def _check_operation(
         network, decision = refused[0]
         if decision.uncertain:
             return [uncertain(subject, decision, action, f"{what} opened from {network.label}")]
-        return [
-            explain_denial(subject, decision, action, resource, f"{what} opened from {network.label}", resource_policy)
-        ]
+        opened = f"{what} opened from {network.label}"
+        return [explain_denial(subject, decision, action, resource, opened, resource_policy, target=target)]
     allowed = [n for n, d in outcomes if d.allowed]
     if not allowed:
         doubtful = [d for _, d in outcomes if d.uncertain]
         if doubtful:
             return [uncertain(subject, doubtful[0], action, what)]
-        problem = explain_denial(subject, outcomes[-1][1], action, resource, what, resource_policy)
+        problem = explain_denial(subject, outcomes[-1][1], action, resource, what, resource_policy, target=target)
         if subject.unknown_attachments and problem.subject.startswith("identity"):
             return [unreadable_policies(subject, action, what)]
         return [problem]
@@ -219,7 +241,9 @@ def _check_operation(
                 subject=f"network:{action}",
             )
         )
-    problems += _signature_age_problems(subject, action, resource, allowed[0].context, resource_policy, works_for, what)
+    problems += _signature_age_problems(
+        subject, action, resource, allowed[0].context, resource_policy, works_for, what, restrict
+    )
     return problems
 
 
@@ -231,16 +255,17 @@ def _signature_age_problems(
     policy: Policy | None,
     works_for: int,
     what: str,
+    restrict: bool | None = None,
 ) -> list[Problem]:
     """A URL is opened at any time of its life: the oldest signature it will carry must be allowed too."""
     end_ms = works_for * 1000
-    late = decide(subject, action, resource, replace(context, signature_age_ms=end_ms), policy)
+    late = decide(subject, action, resource, replace(context, signature_age_ms=end_ms), policy, restrict)
     if late.allowed:
         return []
     low, high = 0, end_ms  # policies compare s3:signatureAge in milliseconds: find the oldest still allowed
     while high - low > 1:
         middle = (low + high) // 2
-        if decide(subject, action, resource, replace(context, signature_age_ms=middle), policy).allowed:
+        if decide(subject, action, resource, replace(context, signature_age_ms=middle), policy, restrict).allowed:
             low = middle
         else:
             high = middle
@@ -258,8 +283,165 @@ def _signature_age_problems(
     ]
 
 
+def _blocking(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.status is not Status.WORKS]
+
+
+def _delegation_fix(bucket: Bucket) -> str:
+    return (
+        f'delegate access control to access points in the bucket policy of {bucket.name.value} (Allow "*" on '
+        f"{bucket.arn} and {bucket.arn}/* when s3:DataAccessPointAccount is the bucket owner's account), or grant "
+        "the signer there too"
+    )
+
+
+def _check_object(
+    subject: Subject, operation: Operation, key: str, what: str, expectation: Expectation, works_for: int
+) -> list[Problem]:
+    """One permission for one object: at the bucket, or at the access point and then at the bucket behind it."""
+    bucket, point = subject.bucket, subject.access_point
+    resource = f"{bucket.arn}/{key}"
+    if point is None:
+        if not bucket.defined:
+            return _external_bucket_problems(subject, operation, resource, what, expectation, works_for)
+        return _check_operation(subject, operation, resource, what, expectation, bucket.policy, works_for)
+    restrict = access_point_restricts(subject.inventory, point)
+    target = f"${{{point.address}.arn}}/object/{expectation.key}"
+    door = _check_operation(
+        subject, operation, point.object_arn(key), what, expectation, point.policy, works_for, restrict, target
+    )
+    if _blocking(door):
+        return door
+    return door + _bucket_behind_problems(subject, operation, resource, what, expectation, works_for)
+
+
+def _bucket_behind_problems(
+    subject: Subject, operation: Operation, resource: str, what: str, expectation: Expectation, works_for: int
+) -> list[Problem]:
+    """A request through an access point must be permitted by the bucket too (S3 User Guide, access-points-policies):
+    by its policy, which names the signer or delegates access control to access points."""
+    bucket, point, action = subject.bucket, subject.access_point, operation.action
+    assert point is not None
+    if not bucket.defined:
+        return [
+            Problem(
+                Status.UNCERTAIN,
+                f"{subject.label}: URLs for {what} also need bucket {bucket.name.value} to permit {action}, and that "
+                "bucket is not defined here",
+                _delegation_fix(bucket),
+                point.bucket.loc,
+                subject=f"bucket-behind:{action}",
+            )
+        ]
+    by_its_policy = replace(subject, identity=[], identity_via={}, unknown_attachments=[])
+    if not _blocking(_check_operation(by_its_policy, operation, resource, what, expectation, bucket.policy, works_for)):
+        return []
+    blocking = _blocking(_check_operation(subject, operation, resource, what, expectation, bucket.policy, works_for))
+    where = bucket.policy.loc if bucket.policy else bucket.loc
+    if not blocking:
+        return [
+            Problem(
+                Status.UNCERTAIN,
+                f"{subject.label}: URLs for {what} may return 403 AccessDenied: the bucket must permit requests "
+                f"through {point.address} as well, and only the signer's identity policy allows {action} on "
+                f"{bucket.arn}; AWS documents that the bucket policy grants or delegates, not whether an identity "
+                "grant is enough",
+                _delegation_fix(bucket),
+                where,
+                subject=f"bucket-behind:{action}",
+            )
+        ]
+    if blocking[0].subject.startswith(("identity:", "resource:", "unreadable:")):
+        return [
+            Problem(
+                Status.UNCERTAIN if subject.unknown_attachments else Status.FAILS,
+                f"{subject.label} can sign URLs for {what}, but every one returns 403 AccessDenied: the access point "
+                f"allows {action}, but bucket {bucket.name.value} does not permit it: its policy neither delegates "
+                "access control to access points nor grants the signer",
+                _delegation_fix(bucket),
+                where,
+                (RelatedLocation(message="the access point", loc=point.loc),),
+                subject=f"bucket-behind:{action}",
+            )
+        ]
+    return blocking
+
+
+def _external_bucket_problems(
+    subject: Subject, operation: Operation, resource: str, what: str, expectation: Expectation, works_for: int
+) -> list[Problem]:
+    """A bucket of another account, not defined here: across accounts the signer's own policies must allow (decided
+    here, without a resource policy) and the bucket's account must grant (unknown here)."""
+    bucket, action = subject.bucket, operation.action
+    own_side = _check_operation(subject, operation, resource, what, expectation, None, works_for)
+    if _blocking(own_side):
+        across = (
+            f"; {bucket.name.value} belongs to account {bucket.account}, so its bucket policy alone cannot grant it"
+        )
+        return [
+            replace(p, message=p.message + across) if p.subject.startswith(("identity:", "boundary:")) else p
+            for p in own_side
+        ]
+    return [
+        *own_side,
+        Problem(
+            Status.UNCERTAIN,
+            f"{subject.label}: its own policies allow {action} on {resource}, but {bucket.name.value} belongs to "
+            f"account {bucket.account} and is not defined here: that account's bucket policy must allow {action} "
+            f"for {subject.signer.address} as well (and, for an SSE-KMS bucket, its key policy kms:Decrypt / "
+            "kms:GenerateDataKey)",
+            f"have the owner of {bucket.name.value} grant {action} on {resource.rsplit('/', 1)[0]}/* to the signer's "
+            "ARN in the bucket policy, then confirm with the IAM policy simulator",
+            expectation.declared_at or subject.signer.loc,
+            subject=f"cross-account:{action}",
+        ),
+    ]
+
+
+def _access_point_network_problems(subject: Subject, expectation: Expectation, what: str) -> list[Problem]:
+    """An access point with network origin VPC refuses every request from outside that VPC."""
+    point = subject.access_point
+    if point is None or point.vpc_id is None:
+        return []
+    vpc, where = point.vpc_id.value, point.vpc_id.loc
+    fix = "open the URL from inside the VPC (through an S3 VPC endpoint), or use an access point open to the Internet"
+    if expectation.source_ips:
+        return [
+            Problem(
+                Status.FAILS,
+                f"{subject.label} can sign URLs for {what}, but opened from {', '.join(expectation.source_ips)} every "
+                f"one returns 403 AccessDenied: {point.address} has network origin VPC ({vpc}) and refuses requests "
+                "from outside it",
+                fix,
+                where,
+                subject="access-point-vpc",
+            )
+        ]
+    if expectation.vpce:
+        return [
+            Problem(
+                Status.UNCERTAIN,
+                f"{subject.label}: URLs for {what} work only from inside VPC {vpc} ({point.address} has network "
+                f"origin VPC); whether VPC endpoint {expectation.vpce} is in that VPC cannot be told from here",
+                "declare the endpoint of that VPC, or confirm with --simulate",
+                where,
+                subject="access-point-vpc",
+            )
+        ]
+    return [
+        Problem(
+            Status.WORKS,
+            f"{subject.label}: URLs for {what} work only when opened from inside VPC {vpc} ({point.address} has "
+            "network origin VPC); elsewhere they return 403 AccessDenied",
+            "declare where the URL is opened from (vpce), or use an access point with network origin Internet",
+            where,
+            subject="access-point-vpc",
+        )
+    ]
+
+
 def _kms_problems(subject: Subject, expectation: Expectation, what: str) -> list[Problem]:
-    encryption = subject.bucket.encryption
+    encryption = subject.bucket.encryption  # a bucket not defined here: its reading is part of its own problem
     if encryption is None or not encryption.algorithm.startswith("aws:kms"):
         return []
     if encryption.kms_key is None:
@@ -317,6 +499,17 @@ def _put_acl_problems(subject: Subject, expectation: Expectation, what: str) -> 
     if acl is None or "PUT" not in expectation.methods:
         return []
     bucket = subject.bucket
+    if not bucket.defined:
+        return [
+            Problem(
+                Status.UNCERTAIN,
+                f"{subject.label}: PUT URLs for {what} with x-amz-acl: {acl} depend on the Object Ownership and Block "
+                f"Public Access settings of {bucket.name.value}, which is not defined here",
+                "sign without the x-amz-acl header",
+                expectation.declared_at or subject.signer.loc,
+                subject="acl",
+            )
+        ]
     ownership = bucket.object_ownership or "BucketOwnerEnforced"
     if ownership == "BucketOwnerEnforced" and acl != OWNER_FULL_CONTROL:
         return [
@@ -349,19 +542,27 @@ def _put_acl_problems(subject: Subject, expectation: Expectation, what: str) -> 
     return []
 
 
-def preflight(inventory: Inventory, signer: PrincipalResource, bucket: Bucket, expectation: Expectation) -> Verdict:
-    """The verdict for one expectation; signer and bucket are already resolved in this inventory."""
-    subject = subject_for(inventory, signer, bucket)
-    what = f"{bucket.name.value}/{expectation.key}"
+def preflight(
+    inventory: Inventory,
+    signer: PrincipalResource,
+    bucket: Bucket,
+    expectation: Expectation,
+    access_point: AccessPoint | None = None,
+) -> Verdict:
+    """The verdict for one expectation; signer, bucket (and access point) are already resolved in this inventory."""
+    subject = subject_for(inventory, signer, bucket, access_point)
+    what = object_label(bucket, access_point, expectation.key)
     works_for, problems = _lifetime_problems(subject, expectation)
-    verdict = Verdict(expectation, signer, bucket, works_for, problems)
-    if bucket.name.is_unknown:
+    verdict = Verdict(expectation, signer, bucket, works_for, problems, access_point)
+    unnamed = [(r.name, r.address, r.loc) for r in (bucket, access_point) if r is not None and r.name.is_unknown]
+    if unnamed:
+        name, address, loc = unnamed[0]
         verdict.problems.append(
             Problem(
                 Status.UNCERTAIN,
-                f"{subject.label}: the name of {bucket.address} is not known ({bucket.name.unresolved})",
-                "give the bucket name a value (tfvars) so the policies can be matched",
-                bucket.loc,
+                f"{subject.label}: the name of {address} is not known ({name.unresolved})",
+                "give the name a value (tfvars) so the policies can be matched",
+                loc,
                 subject="bucket-name",
             )
         )
@@ -376,6 +577,7 @@ def preflight(inventory: Inventory, signer: PrincipalResource, bucket: Bucket, e
                 subject="boundary-unknown",
             )
         )
+    verdict.problems.extend(_access_point_network_problems(subject, expectation, what))
     # GET and HEAD need the same permission: one check, named after both.
     by_operation: dict[Operation, list[str]] = {}
     for method in expectation.methods:
@@ -384,11 +586,9 @@ def preflight(inventory: Inventory, signer: PrincipalResource, bucket: Bucket, e
     for operation, methods in by_operation.items():
         label = f"{what} ({'/'.join(methods)}{operation.why_suffix})"
         for key in sample_keys(expectation.key):
-            found = _check_operation(
-                subject, operation, f"{bucket.arn}/{key}", label, expectation, bucket.policy, works_for
-            )
+            found = _check_object(subject, operation, key, label, expectation, works_for)
             verdict.problems.extend(p for p in found if p not in verdict.problems)
-            if any(p.status is not Status.WORKS for p in found):
+            if _blocking(found):
                 break
     verdict.problems.extend(_kms_problems(subject, expectation, what))
     verdict.problems.extend(_put_acl_problems(subject, expectation, what))

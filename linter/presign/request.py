@@ -40,6 +40,8 @@ class Expectation:
     acl: str | None = None
     sse: str | None = None  # PUT: the x-amz-server-side-encryption header the URL is signed with
     credentials: str | None = None  # a CredentialSource value; None: inferred from the signer
+    # The account of a bucket these inputs do not define (`bucket` names it): its side is then unknown.
+    bucket_account: str | None = None
     declared_at: Location | None = None  # the config entry, for messages
 
     def __post_init__(self) -> None:
@@ -48,6 +50,8 @@ class Expectation:
             raise ExpectationError(f"unknown method {unknown[0]!r} (use {', '.join(METHODS)})")
         if not self.methods:
             raise ExpectationError("no method given")
+        if self.bucket_account is not None and not re.fullmatch(r"\d{12}", self.bucket_account):
+            raise ExpectationError(f"bucket account {self.bucket_account!r} is not a 12-digit AWS account id")
 
 
 @dataclass(frozen=True)

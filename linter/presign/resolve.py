@@ -8,11 +8,27 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable, Sequence
 
-from linter.model import THIS_ACCOUNT, Bucket, Inventory, KmsKey, Location, Policy, PolicyKind, PrincipalResource, Text
+from linter.model import (
+    THIS_ACCOUNT,
+    AccessPoint,
+    Bucket,
+    Inventory,
+    KmsKey,
+    Location,
+    Policy,
+    PolicyKind,
+    PrincipalResource,
+    Text,
+)
 from linter.sources.jsonpos import Span, parse
 from linter.sources.policy_document import build_policy
+
+S3_ARN_PREFIX = "arn:aws:s3:::"
+# S3 bucket naming rules (general purpose buckets): 3-63 lower-case letters, digits, dots and hyphens.
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 class UnknownReference(LookupError):
@@ -44,14 +60,57 @@ def find_principal(inventories: Iterable[Inventory], reference: str) -> tuple[In
     raise UnknownReference(f"unknown signer {reference!r}{_closest(reference, seen)}")
 
 
-def find_bucket(inventories: Iterable[Inventory], reference: str) -> tuple[Inventory, Bucket]:
+def find_bucket(
+    inventories: Iterable[Inventory], reference: str, bucket_account: str | None = None, where: Location | None = None
+) -> tuple[Inventory, Bucket, AccessPoint | None]:
+    """The bucket a reference names, or the access point it names and the bucket behind it.
+
+    Buckets are looked up first (address, name, ARN), then access points (address, name, ARN): a bucket and an
+    access point may share a name, and the access point can always be named by its address. With `bucket_account`,
+    a bucket these inputs do not define is one of that (other) account, known by name only.
+    """
     seen: list[str] = []
-    for inventory in inventories:
+    searched = list(inventories)
+    for inventory in searched:
         for bucket in inventory.buckets:
-            if _matches(reference.removeprefix("arn:aws:s3:::"), bucket.address, [bucket.name.value]):
-                return inventory, bucket
+            if _matches(reference.removeprefix(S3_ARN_PREFIX), bucket.address, [bucket.name.value]):
+                if bucket_account is not None:
+                    raise UnknownReference(
+                        f"bucket {reference!r} is defined here ({bucket.address}), so it is in this configuration's "
+                        "account; a bucket account is only for buckets defined elsewhere"
+                    )
+                return inventory, bucket, None
             seen += [bucket.address, bucket.name.value]
-    raise UnknownReference(f"unknown bucket {reference!r}{_closest(reference, seen)}")
+        for point in inventory.access_points:
+            if _matches(reference, point.address, [point.name.value, point.arn]):
+                return inventory, _bucket_behind(inventory, point), point
+            seen += [point.address]
+    name = reference.removeprefix(S3_ARN_PREFIX)
+    if bucket_account is not None and searched:
+        if not BUCKET_NAME.fullmatch(name):
+            raise UnknownReference(f"{reference!r} is not a bucket name or an S3 bucket ARN")
+        loc = where or Location(file="--bucket")
+        external = Bucket(
+            name=Text(value=name, loc=loc),
+            address=f"{S3_ARN_PREFIX}{name}",
+            loc=loc,
+            account=bucket_account,
+            defined=False,
+        )
+        return searched[0], external, None
+    hint = " (a bucket of another account: give its account id, --bucket-account / bucket-account)"
+    raise UnknownReference(
+        f"unknown bucket {reference!r}{_closest(reference, seen)}{hint if BUCKET_NAME.fullmatch(name) else ''}"
+    )
+
+
+def _bucket_behind(inventory: Inventory, point: AccessPoint) -> Bucket:
+    """The bucket an access point opens: one these inputs define (by address or name), else known by name only."""
+    for bucket in inventory.buckets:
+        if point.bucket.value in (bucket.address, bucket.name.value) and not point.bucket.is_unknown:
+            return bucket
+    name = point.bucket
+    return Bucket(name=name, address=f"{S3_ARN_PREFIX}{name.value}", loc=name.loc, defined=False)
 
 
 def find_key(inventory: Inventory, reference: Text) -> KmsKey | None:

@@ -13,7 +13,16 @@ from importlib import resources
 
 from linter.engine.evaluate import PolicySet, Request, evaluate
 from linter.engine.explain import Decision
-from linter.model import THIS_ACCOUNT, AttachedPolicy, Bucket, Inventory, Policy, PolicyKind, PrincipalResource
+from linter.model import (
+    THIS_ACCOUNT,
+    AccessPoint,
+    AttachedPolicy,
+    Bucket,
+    Inventory,
+    Policy,
+    PolicyKind,
+    PrincipalResource,
+)
 from linter.presign.request import UrlContext
 from linter.presign.resolve import principal_arn
 from linter.sources.jsonpos import parse
@@ -76,6 +85,7 @@ class Subject:
     # is read as attached at one level above the account (see _organization_level).
     scps: list[list[Policy]]
     rcps: list[list[Policy]]
+    access_point: AccessPoint | None = None  # the URL goes through this access point to `bucket`
 
     @property
     def label(self) -> str:
@@ -87,7 +97,9 @@ class Subject:
         return [p for p in (*self.identity, self.boundary, resource_policy, *levels) if p is not None]
 
 
-def subject_for(inventory: Inventory, signer: PrincipalResource, bucket: Bucket) -> Subject:
+def subject_for(
+    inventory: Inventory, signer: PrincipalResource, bucket: Bucket, access_point: AccessPoint | None = None
+) -> Subject:
     identity: list[Policy] = []
     via: dict[str, str] = {}
     unknown: list[AttachedPolicy] = []
@@ -113,6 +125,7 @@ def subject_for(inventory: Inventory, signer: PrincipalResource, bucket: Bucket)
         unknown_boundary=signer.boundary if signer.boundary and boundary is None else None,
         scps=_organization_level(scps, FULL_AWS_ACCESS, always=False),
         rcps=_organization_level(rcps, RCP_FULL_AWS_ACCESS, always=True),
+        access_point=access_point,
     )
 
 
@@ -126,12 +139,28 @@ def public_access_flag(inventory: Inventory, bucket: Bucket, flag: str) -> bool 
     return None if None in values else False
 
 
+def access_point_restricts(inventory: Inventory, point: AccessPoint) -> bool:
+    """RestrictPublicBuckets for requests through an access point: its own setting (on unless its configuration
+    turns it off; unresolved reads as on) or the account's."""
+    own = point.public_access_block.restrict_public_buckets if point.public_access_block else True
+    account = inventory.account_public_access_block
+    return own is not False or (account is not None and account.restrict_public_buckets is not False)
+
+
 def decide(
-    subject: Subject, action: str, resource: str, context: UrlContext, resource_policy: Policy | None
+    subject: Subject,
+    action: str,
+    resource: str,
+    context: UrlContext,
+    resource_policy: Policy | None,
+    restrict: bool | None = None,
 ) -> Decision:
-    # RestrictPublicBuckets only takes access away: when it cannot be resolved, reading it as on never makes a URL
-    # look as if it works when it might not.
-    restrict = public_access_flag(subject.inventory, subject.bucket, "restrict_public_buckets") is not False
+    """One request of the URL, decided by the engine. `restrict` is RestrictPublicBuckets for the resource policy in
+    play; None reads the bucket's (and the account's) setting."""
+    if restrict is None:
+        # RestrictPublicBuckets only takes access away: when it cannot be resolved, reading it as on never makes a
+        # URL look as if it works when it might not.
+        restrict = public_access_flag(subject.inventory, subject.bucket, "restrict_public_buckets") is not False
     policy_set = PolicySet(
         identity=subject.identity,
         resource=resource_policy,

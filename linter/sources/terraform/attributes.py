@@ -13,8 +13,9 @@ Placeholders, chosen so that resources of one configuration compare consistently
 - KMS keys and aliases get stand-in ids, since AWS chooses key ids at apply: `aws_kms_key.x.key_id`/`.id` is the
   key's address, `.arn` is `KmsKey.stand_in_arn("key/ADDRESS", region)` and `aws_kms_alias.x.arn` is
   `KmsKey.stand_in_arn("alias/NAME", region)` -- exactly `KmsKey.arn` of the inventory's key, so a policy naming the
-  key matches the ARN the pre-flight asks about. Without a known region these ARNs read `KmsKey.THIS_REGION`, known:
-  like the account, the region is one for every resource of a root module (see `KmsKey`).
+  key matches the ARN the pre-flight asks about; `aws_s3_access_point.x.arn` is `AccessPoint.arn` the same way.
+  Without a known region these ARNs read `KmsKey.THIS_REGION`, known: like the account, the region is one for every
+  resource of a root module (see `KmsKey`).
 - The partition (data.aws_partition) resolves to "aws": the ARNs one configuration builds all share a partition, and
   `Bucket.arn` is written for "aws" too, so comparisons between them are right in any partition.
 """
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from linter.model import THIS_ACCOUNT, KmsKey
+from linter.model import THIS_ACCOUNT, regional_arn
 from linter.sources.terraform.evaluate import BlockView, Evaluator, ResInst, provider_ref
 from linter.sources.terraform.values import Scalar, TfSpan, Unknown, Val, is_known, text_of, unknowns
 
@@ -145,19 +146,39 @@ def resource_type(address: str | None) -> str | None:
     return parts[-2] if len(parts) >= 2 else None
 
 
-def _kms_arn(ev: Evaluator, inst: ResInst, resource: Val, span: TfSpan, text: str) -> Val:
-    """`KmsKey.stand_in_arn` of a key (`key/ADDRESS`) or alias (`alias/NAME`) in the resource's region.
+def _regional_arn(ev: Evaluator, inst: ResInst, service: str, resource: Val, span: TfSpan, text: str) -> Val:
+    """`regional_arn` of a resource of these inputs (a KMS key, alias, access point) in the resource's region.
 
-    Without a known region the ARN reads `KmsKey.THIS_REGION`: keys and the policies that name them by reference
-    share the configuration's one region, so the two compare exactly (see `KmsKey`).
+    Without a known region the ARN reads `KmsKey.THIS_REGION`: the resource and the policies that name it by
+    reference share the configuration's one region, so the two compare exactly (see `KmsKey`).
     """
     if isinstance(resource, Unknown):
         return resource
     region = region_of(inst)
     known = text_of(region) if region is not None and is_known(region) else None
     missing = unknowns(resource)
-    value = KmsKey.stand_in_arn(text_of(resource) or "", known)
+    value = regional_arn(service, text_of(resource) or "", known)
     return Scalar(span, value=value, unresolved=", ".join(dict.fromkeys(missing)) or None)
+
+
+def _kms_arn(ev: Evaluator, inst: ResInst, resource: Val, span: TfSpan, text: str) -> Val:
+    """`KmsKey.stand_in_arn` of a key (`key/ADDRESS`) or alias (`alias/NAME`)."""
+    return _regional_arn(ev, inst, "kms", resource, span, text)
+
+
+def _access_point(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
+    """`AccessPoint.arn`; `id` is `ACCOUNT:NAME`; the alias is AWS's choice (unknown, from the default)."""
+    if name == "name":
+        return _named(ev, inst, "name", span, text)
+    if name == "arn":
+        point = _named(ev, inst, "name", span, text)
+        if isinstance(point, Unknown):
+            return point
+        return _regional_arn(ev, inst, "s3", ev.render(["accesspoint/", point], span), span, text)
+    if name == "id":
+        point = _named(ev, inst, "name", span, text)
+        return point if isinstance(point, Unknown) else ev.render([_account(ev, span, text), ":", point], span)
+    return None
 
 
 def _kms_key(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
@@ -258,6 +279,7 @@ _HANDLERS: dict[tuple[str, str], Handler] = {
     ("resource", "aws_s3_bucket_public_access_block"): _bucket_child,
     ("resource", "aws_s3_bucket_server_side_encryption_configuration"): _bucket_child,
     ("resource", "aws_s3_bucket_ownership_controls"): _bucket_child,
+    ("resource", "aws_s3_access_point"): _access_point,
     ("resource", "aws_kms_key"): _kms_key,
     ("resource", "aws_kms_replica_key"): _kms_key,
     ("resource", "aws_kms_alias"): _kms_alias,

@@ -16,6 +16,7 @@ from typing import Protocol
 from pydantic import BaseModel
 
 from linter.model import (
+    AccessPoint,
     AttachedPolicy,
     Bucket,
     Encryption,
@@ -101,6 +102,14 @@ class _Bucket:
 
 
 @dataclass
+class _AccessPoint:
+    view: View
+    name: Val
+    bucket: Val
+    policy: Policy | None = None
+
+
+@dataclass
 class _Key:
     view: View
     policy: Policy | None = None
@@ -124,6 +133,7 @@ class InventoryBuilder:
         self.principals: list[_Principal] = []
         self.managed: dict[str, tuple[View, Policy]] = {}
         self.buckets: list[_Bucket] = []
+        self.access_points: list[_AccessPoint] = []
         self.keys: list[_Key] = []
         self.aliases: dict[str, _Alias] = {}  # aws_kms_alias by address
         self.org_policies: list[tuple[View, Policy]] = []
@@ -156,11 +166,11 @@ class InventoryBuilder:
         shown = placeholder(value.expr) if isinstance(value, Unknown) else (text_of(value) or "")
         return Text(value=shown, loc=loc, unresolved=", ".join(missing) or None)
 
-    def flag(self, view: View, name: str) -> bool | None:
-        """A boolean argument: False when absent (the AWS default), None when unknown."""
+    def flag(self, view: View, name: str, default: bool = False) -> bool | None:
+        """A boolean argument: `default` when absent, None when unknown."""
         value = view.arg(name)
         if value is None:
-            return False
+            return default
         if isinstance(value, Scalar) and value.unresolved is None:
             if isinstance(value.value, bool):
                 return value.value
@@ -275,6 +285,7 @@ class InventoryBuilder:
             principals=principals,
             managed_policies={address: policy for address, (_, policy) in self.managed.items()},
             buckets=[self._bucket(b) for b in self.buckets],
+            access_points=[self._access_point(a) for a in self.access_points],
             keys=[
                 KmsKey(
                     address=k.view.address,
@@ -339,6 +350,28 @@ class InventoryBuilder:
             object_ownership=b.object_ownership,
             encryption=encryption,
             acl=b.acl,
+            region=b.view.region(),
+        )
+
+    def _access_point(self, a: _AccessPoint) -> AccessPoint:
+        view = a.view
+        # A bucket of this configuration is named by its address, so the pre-flight finds it even when its name is
+        # unknown; any other bucket by the name as written.
+        bucket = self.bucket_for(a.bucket)
+        bucket_text = self.text(view, a.bucket, view.arg_span("bucket"), note=bucket is None)
+        if bucket is not None:
+            bucket_text = bucket_text.model_copy(update={"value": bucket.view.address, "unresolved": None})
+        blocks = [_public_access_block(self, b, default=True) for b in view.blocks("public_access_block_configuration")]
+        vpcs = [(c, c.arg("vpc_id")) for c in view.blocks("vpc_configuration")]
+        return AccessPoint(
+            name=self.text(view, a.name, view.arg_span("name")),
+            address=view.address,
+            loc=self.location(view),
+            bucket=bucket_text,
+            policy=a.policy,
+            public_access_block=blocks[0] if blocks else None,
+            vpc_id=next((self.text(c, vpc, c.arg_span("vpc_id")) for c, vpc in vpcs if vpc is not None), None),
+            region=view.region(),
         )
 
     def _org_policy(self, view: View, policy: Policy) -> OrganizationPolicy:
@@ -679,13 +712,14 @@ def _bucket_policy(b: InventoryBuilder, view: View) -> None:
         b.with_bucket(view, apply)
 
 
-def _public_access_block(b: InventoryBuilder, view: View) -> PublicAccessBlock:
+def _public_access_block(b: InventoryBuilder, view: View, default: bool = False) -> PublicAccessBlock:
+    """`default`: what an unwritten setting means (False for buckets and accounts, True for access points)."""
     return PublicAccessBlock(
         loc=b.location(view),
-        block_public_acls=b.flag(view, "block_public_acls"),
-        block_public_policy=b.flag(view, "block_public_policy"),
-        ignore_public_acls=b.flag(view, "ignore_public_acls"),
-        restrict_public_buckets=b.flag(view, "restrict_public_buckets"),
+        block_public_acls=b.flag(view, "block_public_acls", default),
+        block_public_policy=b.flag(view, "block_public_policy", default),
+        ignore_public_acls=b.flag(view, "ignore_public_acls", default),
+        restrict_public_buckets=b.flag(view, "restrict_public_buckets", default),
     )
 
 
@@ -740,6 +774,28 @@ def _bucket_acl(b: InventoryBuilder, view: View) -> None:
 def _resource_policy(b: InventoryBuilder, view: View) -> None:
     """Resource policies the inventory has no slot for (queues, topics, access points...): linted on their own."""
     b.policy(view, "policy", PolicyKind.RESOURCE)
+
+
+def _access_point(b: InventoryBuilder, view: View) -> None:
+    name = view.arg("name") or Unknown(view.span(), expr=f"{view.address}.name", reason="the name is not set")
+    bucket = view.arg("bucket") or Unknown(view.span(), expr=f"{view.address}.bucket", reason="the bucket is not set")
+    b.access_points.append(_AccessPoint(view, name, bucket, b.policy(view, "policy", PolicyKind.RESOURCE)))
+
+
+def _access_point_policy(b: InventoryBuilder, view: View) -> None:
+    policy = b.policy(view, "policy", PolicyKind.RESOURCE)
+    target = view.arg("access_point_arn")
+    if policy is None or target is None:
+        return
+
+    def join() -> None:
+        found = next((a for a in b.access_points if target.ref is not None and target.ref == a.view.address), None)
+        if found is not None:
+            found.policy = policy
+        elif unknowns(target):
+            b.text(view, target, view.arg_span("access_point_arn"))
+
+    b.later.append(join)
 
 
 def _kms_key(b: InventoryBuilder, view: View) -> None:
@@ -822,8 +878,8 @@ HANDLERS: dict[str, Handler] = {
     "aws_s3_bucket_ownership_controls": _ownership,
     "aws_s3_bucket_server_side_encryption_configuration": _encryption_configuration,
     "aws_s3_bucket_acl": _bucket_acl,
-    "aws_s3_access_point": _resource_policy,
-    "aws_s3control_access_point_policy": _resource_policy,
+    "aws_s3_access_point": _access_point,
+    "aws_s3control_access_point_policy": _access_point_policy,
     "aws_s3control_bucket_policy": _resource_policy,
     "aws_sqs_queue_policy": _resource_policy,
     "aws_sns_topic_policy": _resource_policy,
