@@ -223,7 +223,8 @@ class AttachedPolicy(BaseModel):
 
 
 class PrincipalResource(BaseModel):
-    """An IAM user, role or group defined in the inventory."""
+    """An IAM user, role or group defined in the inventory. `defined` is False for a principal of another account
+    that the inputs only name by ARN: its identity policies, boundary, SCPs and session limit are then unknown."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -237,6 +238,8 @@ class PrincipalResource(BaseModel):
     boundary: AttachedPolicy | None = None
     trust: Policy | None = None  # roles: the assume-role policy
     max_session_duration: int | None = None  # roles: seconds; None when not set (AWS default 3600)
+    account: str = THIS_ACCOUNT
+    defined: bool = True
 
 
 class PublicAccessBlock(BaseModel):

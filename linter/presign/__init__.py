@@ -16,7 +16,13 @@ from linter.model import AccessPoint, Bucket, InputError, Inventory, Location, P
 from linter.presign.lifetime import CredentialSource, parse_duration
 from linter.presign.preflight import Verdict, preflight
 from linter.presign.request import Expectation, ExpectationError
-from linter.presign.resolve import UnknownReference, find_bucket, find_principal
+from linter.presign.resolve import (
+    UnknownReference,
+    find_bucket,
+    find_principal,
+    is_principal_arn,
+    other_account_principal,
+)
 from linter.sources import display_path
 
 
@@ -83,7 +89,20 @@ def expectation(
 def resolve(inventories: Sequence[Inventory], wanted: Expectation) -> PresignCheck:
     """Find signer and bucket (or access point) in the same inventory; raises UnknownReference naming the closest
     matches."""
-    inventory, signer = find_principal(inventories, wanted.signer)
+    try:
+        inventory, signer = find_principal(inventories, wanted.signer)
+    except UnknownReference:
+        if not is_principal_arn(wanted.signer):
+            raise
+        # A signer of another account, named by ARN, signing URLs for a bucket defined here.
+        if wanted.bucket_account is not None:
+            raise UnknownReference(
+                "the signer and the bucket are both outside these inputs: nothing to decide"
+            ) from None
+        inventory, bucket, access_point = find_bucket(inventories, wanted.bucket, where=wanted.declared_at)
+        where = wanted.declared_at or (access_point or bucket).loc
+        outside = other_account_principal(inventories, wanted.signer, where)
+        return PresignCheck(inventory, outside, bucket, wanted, access_point)
     _, bucket, access_point = find_bucket([inventory], wanted.bucket, wanted.bucket_account, wanted.declared_at)
     return PresignCheck(inventory, signer, bucket, wanted, access_point)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from linter.engine.context import UNKNOWN, ContextInput
 from linter.findings import RelatedLocation
 from linter.model import THIS_ACCOUNT, AccessPoint, Bucket, Inventory, KmsKey, Policy, PrincipalResource
-from linter.presign.lifetime import MAX_EXPIRES, CredentialSource, credential_lifetime, describe_duration
+from linter.presign.lifetime import MAX_EXPIRES, CredentialSource, Lifetime, credential_lifetime, describe_duration
 from linter.presign.messages import Problem, Status, explain_denial, related, uncertain, unreadable_policies
 from linter.presign.request import (
     OWNER_FULL_CONTROL,
@@ -99,6 +99,13 @@ def _lifetime_problems(subject: Subject, expectation: Expectation) -> tuple[int,
         problems.append(Problem(Status.FAILS, f"{label}: {too_long}", fix, where, subject="expires"))
     source = _credential_source(signer, expectation)
     lifetime = credential_lifetime(source, signer.max_session_duration)
+    if not signer.defined and source is CredentialSource.ASSUME_ROLE:
+        lifetime = Lifetime(
+            lifetime.seconds,
+            f"the role belongs to account {signer.account}, so its max_session_duration (1h unless raised, up to "
+            "12h) is not known here",
+            uncertain=True,
+        )
     works_for = min(requested, lifetime.seconds, MAX_EXPIRES)
     # IAM user keys do not expire: their only limit is the 7-day cap on X-Amz-Expires, reported above.
     if requested <= lifetime.seconds or source is CredentialSource.USER_KEYS:
@@ -592,4 +599,21 @@ def preflight(
                 break
     verdict.problems.extend(_kms_problems(subject, expectation, what))
     verdict.problems.extend(_put_acl_problems(subject, expectation, what))
+    if not signer.defined and verdict.status is not Status.FAILS:
+        verdict.problems.append(_other_account_signer_problem(subject, by_operation, what))
     return verdict
+
+
+def _other_account_signer_problem(subject: Subject, by_operation: dict[Operation, list[str]], what: str) -> Problem:
+    """The resource side allows a signer of another account: its own account's side is not known here."""
+    actions = ", ".join(dict.fromkeys(operation.action for operation in by_operation))
+    return Problem(
+        Status.UNCERTAIN,
+        f"{subject.label}: {subject.bucket.name.value} allows {actions} for {what}, but the signer belongs to account "
+        f"{subject.signer.account} and is not defined here: its own identity policies (and that account's boundary "
+        "and SCPs) must allow it as well",
+        f"allow {actions} on {subject.bucket.arn}/* in the signer's identity policy in account "
+        f"{subject.signer.account}, then confirm with the IAM policy simulator",
+        subject.signer.loc,
+        subject="other-account-signer",
+    )

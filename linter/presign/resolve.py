@@ -7,7 +7,6 @@ A reference that names nothing is an input error that lists the closest matches.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections.abc import Iterable, Sequence
 
@@ -23,8 +22,7 @@ from linter.model import (
     PrincipalResource,
     Text,
 )
-from linter.sources.jsonpos import Span, parse
-from linter.sources.policy_document import build_policy
+from linter.sources.policy_document import policy_at
 
 S3_ARN_PREFIX = "arn:aws:s3:::"
 # S3 bucket naming rules (general purpose buckets): 3-63 lower-case letters, digits, dots and hyphens.
@@ -126,11 +124,51 @@ def find_key(inventory: Inventory, reference: Text) -> KmsKey | None:
     return None
 
 
+# A principal of another account, named by ARN: a user, a role, or a session of a role.
+_PRINCIPAL_ARN = re.compile(
+    r"arn:aws:(?:iam::(?P<account>\d{12}):(?P<type>user|role)/(?:[\w+=,.@-]+/)*(?P<name>[\w+=,.@-]+)"
+    r"|sts::(?P<session_account>\d{12}):assumed-role/(?P<role>[\w+=,.@-]+)/[\w+=,.@-]+)"
+)
+
+
+def is_principal_arn(reference: str) -> bool:
+    return _PRINCIPAL_ARN.fullmatch(reference) is not None
+
+
+def other_account_principal(inventories: Sequence[Inventory], reference: str, where: Location) -> PrincipalResource:
+    """The principal an IAM/STS ARN names when nothing here matches it: one of another account, known by ARN only.
+    A user or role of the same name defined here makes the ARN ambiguous (its account may be this configuration's):
+    that is an input error, not a guess."""
+    match = _PRINCIPAL_ARN.fullmatch(reference)
+    if match is None:
+        raise UnknownReference(f"{reference!r} is not the ARN of an IAM user, role or role session")
+    kind = match["type"] or "role"
+    name = match["name"] or match["role"]
+    for inventory in inventories:
+        for principal in inventory.principals:
+            if principal.type == kind and principal.name.value == name:
+                raise UnknownReference(
+                    f"{reference!r} may be {principal.address}, defined here: name it by its address to check that "
+                    f"{kind}, or by the ARN of a {kind} that is not defined here"
+                )
+    return PrincipalResource(
+        type=kind,
+        name=Text(value=name, loc=where),
+        address=reference,
+        loc=where,
+        arn=reference if match["type"] else None,
+        account=match["account"] or match["session_account"],
+        defined=False,
+    )
+
+
 def principal_arn(principal: PrincipalResource) -> str:
     """The ARN requests are made as: a user itself, or a session of a role (roles only sign through sessions)."""
     name = principal.name.value
     if principal.type == "role":
-        return f"arn:aws:sts::{THIS_ACCOUNT}:assumed-role/{name}/iam-preflight"
+        if principal.address.startswith("arn:aws:sts::"):
+            return principal.address  # named by its session's ARN
+        return f"arn:aws:sts::{principal.account}:assumed-role/{name}/iam-preflight"
     return principal.arn if principal.arn and "${" not in principal.arn else f"arn:aws:iam::{THIS_ACCOUNT}:user/{name}"
 
 
@@ -148,10 +186,5 @@ def default_key_policy(key: KmsKey) -> Policy:
             }
         ],
     }
-    name = f"{key.address} (AWS default key policy)"
-
-    def at_the_key(span: Span, pointer: str) -> Location:
-        # The default policy has no text in the configuration: every element points at the key resource itself.
-        return key.loc.model_copy(update={"json_path": pointer})
-
-    return build_policy(parse(json.dumps(document)), name, at_the_key, PolicyKind.KEY)
+    # The default policy has no text in the configuration: every element points at the key resource itself.
+    return policy_at(document, f"{key.address} (AWS default key policy)", key.loc, PolicyKind.KEY)

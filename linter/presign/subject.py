@@ -26,7 +26,7 @@ from linter.model import (
 from linter.presign.request import UrlContext
 from linter.presign.resolve import principal_arn
 from linter.sources.jsonpos import parse
-from linter.sources.policy_document import build_policy, file_locator
+from linter.sources.policy_document import build_policy, file_locator, policy_at
 
 # Requests are decided at a fixed instant so verdicts do not change with the clock.
 DEFAULT_NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -97,6 +97,15 @@ class Subject:
         return [p for p in (*self.identity, self.boundary, resource_policy, *levels) if p is not None]
 
 
+def _other_account_identity(signer: PrincipalResource) -> Policy:
+    """A signer of another account: its own policies are not known here, so its side is taken as allowing
+    everything. Every decision then turns on this account's side (bucket, access point and key policies, which must
+    grant it across accounts); the verdict says the signer's side is uncertain (preflight)."""
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    name = f"{signer.address} (its own account's policies, not known here)"
+    return policy_at(document, name, signer.loc, PolicyKind.IDENTITY)
+
+
 def subject_for(
     inventory: Inventory, signer: PrincipalResource, bucket: Bucket, access_point: AccessPoint | None = None
 ) -> Subject:
@@ -111,7 +120,10 @@ def subject_for(
             identity.append(policy)
             via[policy.name] = attached.via
     boundary = _known(signer.boundary) if signer.boundary else None
-    scps = [op.policy for op in inventory.organization_policies if op.policy.kind is PolicyKind.SCP]
+    if not signer.defined:
+        identity = [_other_account_identity(signer)]
+    # SCPs defined here govern this organization's principals, not another account's signer; RCPs guard the bucket.
+    scps = [op.policy for op in inventory.organization_policies if op.policy.kind is PolicyKind.SCP and signer.defined]
     rcps = [op.policy for op in inventory.organization_policies if op.policy.kind is PolicyKind.RCP]
     return Subject(
         signer=signer,

@@ -24,7 +24,7 @@ from linter.model import (
     Statement,
     Text,
 )
-from linter.sources.jsonpos import JArray, JNode, JObject, JScalar, Span, to_python
+from linter.sources.jsonpos import JArray, JNode, JObject, JScalar, Span, parse, to_python
 
 # A policy location maker: (span, json pointer) -> Location. Sources decide the file and address.
 Locator = Callable[[Span, str], Location]
@@ -43,6 +43,15 @@ def file_locator(path: str, address: str | None = None) -> Locator:
         )
 
     return locate
+
+
+def policy_at(document: dict[str, Any], name: str, loc: Location, kind: PolicyKind) -> Policy:
+    """A policy with no text of its own (AWS's default key policy, a stand-in): every element points at `loc`."""
+
+    def at(span: Span, pointer: str) -> Location:
+        return loc.model_copy(update={"json_path": pointer})
+
+    return build_policy(parse(json.dumps(document)), name, at, kind)
 
 
 def _escape(segment: str | int) -> str:

@@ -274,3 +274,73 @@ def test_bucket_of_another_account(tmp_path: Path, capsys: pytest.CaptureFixture
     code, verdict = presign_json(folder, capsys, "--bucket", "partner-exports", "--bucket-account", "111122223333")
     assert (code, verdict["status"]) == (1, "fails")
     assert str(verdict["problems"]).count("so its bucket policy alone cannot grant it") == 1
+
+
+# --- signers of another account --------------------------------------------------------------------------------
+
+PARTNER_GRANT = """
+resource "aws_s3_bucket" "shared" {
+  bucket = "shared-exports"
+}
+
+resource "aws_s3_bucket_policy" "shared" {
+  bucket = aws_s3_bucket.shared.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::111122223333:role/partner-app" }
+      Action    = "s3:GetObject"
+      Resource  = "${aws_s3_bucket.shared.arn}/*"
+    }]
+  })
+}
+"""
+
+
+def other_signer(folder: Path, capsys: pytest.CaptureFixture[str], signer: str, *flags: str) -> tuple[int, Any]:
+    code = main(["presign", str(folder), "--signer", signer, "--bucket", "shared-exports", "--format", "json", *flags])
+    captured = capsys.readouterr()
+    return code, json.loads(captured.out)["presign"] if captured.out else captured.err
+
+
+def test_signer_of_another_account_granted_by_the_bucket_is_uncertain(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = module(tmp_path, PARTNER_GRANT)
+    code, verdict = other_signer(folder, capsys, "arn:aws:iam::111122223333:role/partner-app", "--expires", "2h")
+    assert (code, verdict["status"], verdict["signer"]) == (
+        1,
+        "uncertain",
+        "arn:aws:iam::111122223333:role/partner-app",
+    )
+    messages = [p["message"] for p in verdict["problems"]]
+    assert [m.split(": ", 1)[1][:40] for m in messages] == [
+        "the URL is asked to live 2h, but it may ",
+        "shared-exports allows s3:GetObject for s",
+    ]
+    assert "so its max_session_duration (1h unless raised, up to 12h) is not known here" in messages[0]
+
+
+def test_signer_of_another_account_not_granted_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = module(tmp_path, PARTNER_GRANT)
+    code, verdict = other_signer(folder, capsys, "arn:aws:sts::444455556666:assumed-role/other/session-1")
+    assert (code, verdict["status"]) == (1, "fails")
+    [problem] = verdict["problems"]
+    assert problem["message"].endswith(
+        "does not allow s3:GetObject for arn:aws:sts::444455556666:assumed-role/other/session-1"
+    )
+
+
+def test_an_arn_that_may_name_a_principal_defined_here_is_ambiguous(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = module(tmp_path, PARTNER_GRANT, reader('"*"').replace('name = "reader"', 'name = "partner-app"'))
+    assert other_signer(folder, capsys, "arn:aws:iam::111122223333:user/partner-app") == (
+        2,
+        "iam-preflight: error: 'arn:aws:iam::111122223333:user/partner-app' may be aws_iam_user.reader, defined "
+        "here: name it by its address to check that user, or by the ARN of a user that is not defined here\n",
+    )
+    # A role of that name is not the user of that name.
+    code, verdict = other_signer(folder, capsys, "arn:aws:iam::111122223333:role/partner-app")
+    assert (code, verdict["status"]) == (1, "uncertain")
