@@ -243,6 +243,9 @@ def presign(
         str | None,
         typer.Option(help="The bucket is not defined in PATH: the 12-digit id of the other account it belongs to."),
     ] = None,
+    region: Annotated[
+        str | None, typer.Option(help="The region the URL is signed for (the signer's SDK client region).")
+    ] = None,
     output_format: FormatOption = None,
     output: OutputOption = None,
     config_file: ConfigOption = None,
@@ -270,6 +273,7 @@ def presign(
             sse=sse,
             credentials=credentials,
             bucket_account=bucket_account,
+            region=region,
         )
     except ExpectationError as error:
         raise UsageProblem(str(error)) from None

@@ -51,6 +51,7 @@ class PresignExpectation(BaseModel):
     credentials: str | None = None
     # A bucket these inputs do not define belongs to this (other) account: its side of the verdict is unknown.
     bucket_account: str | None = Field(None, alias="bucket-account")
+    region: str | None = None  # the region the URLs are signed for
     # The Terraform module (folder, relative to this config file) that defines signer and bucket. With it, the
     # expectation is checked only when that module is; without it, in whichever checked module defines them.
     module: str | None = None

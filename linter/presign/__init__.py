@@ -59,6 +59,7 @@ def expectation(
     sse: str | None = None,
     credentials: str | None = None,
     bucket_account: str | None = None,
+    region: str | None = None,
     declared_at: Location | None = None,
 ) -> Expectation:
     """Validate user-given values into an Expectation; raises ExpectationError with a one-line message."""
@@ -82,6 +83,7 @@ def expectation(
         sse=sse,
         credentials=credentials,
         bucket_account=bucket_account,
+        region=region,
         declared_at=declared_at,
     )
 
@@ -141,6 +143,7 @@ def declared_checks(
                 sse=entry.sse,
                 credentials=entry.credentials,
                 bucket_account=entry.bucket_account,
+                region=entry.region,
                 declared_at=where,
             )
             checks.append(resolve(scope, wanted))

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from linter.engine.context import UNKNOWN, ContextInput
+from linter.engine.matching import compile_any, glob_source
 from linter.findings import RelatedLocation
 from linter.model import THIS_ACCOUNT, AccessPoint, Bucket, Inventory, KmsKey, Policy, PrincipalResource
 from linter.presign.lifetime import MAX_EXPIRES, CredentialSource, Lifetime, credential_lifetime, describe_duration
@@ -405,6 +406,80 @@ def _external_bucket_problems(
     ]
 
 
+def _region_problems(subject: Subject, expectation: Expectation, what: str) -> list[Problem]:
+    """A URL signed for one region and sent to a bucket (access point) of another: 400 before any policy is read
+    (iam-semantics.md §4 error codes; §7 case 46)."""
+    signed = expectation.region
+    if signed is None:
+        return []
+    door = subject.access_point or subject.bucket
+    label = subject.access_point.address if subject.access_point else subject.bucket.name.value
+    if door.region == signed:
+        return []
+    where = expectation.declared_at or door.loc
+    if door.region is None:
+        return [
+            Problem(
+                Status.UNCERTAIN,
+                f"{subject.label}: URLs for {what} are signed for {signed}, and the region of {label} is not known "
+                "here (no provider region in the configuration, or not defined here)",
+                'set `region` in the provider "aws" block, or confirm the bucket\'s region',
+                where,
+                subject="region",
+            )
+        ]
+    return [
+        Problem(
+            Status.FAILS,
+            f"{subject.label} can sign URLs for {what}, but every one returns 400 AuthorizationQueryParametersError "
+            f"\"the region '{signed}' is wrong; expecting '{door.region}'\": {label} is in {door.region}",
+            f"sign with an S3 client for {door.region}",
+            where,
+            subject="region",
+        )
+    ]
+
+
+def _object_writer_problems(subject: Subject, expectation: Expectation, what: str) -> list[Problem]:
+    """Object Ownership ObjectWriter/BucketOwnerPreferred: an object another account uploads without the
+    bucket-owner-full-control ACL stays that account's, and the bucket owner's principals can read it only through
+    its ACL (iam-semantics.md §4 OWN; §7 case 48). Who uploaded an object is not known offline: uncertain."""
+    bucket = subject.bucket
+    mode = bucket.object_ownership
+    reads = [m for m in expectation.methods if m in ("GET", "HEAD")]
+    if not reads or not bucket.defined or bucket.policy is None or mode not in ("ObjectWriter", "BucketOwnerPreferred"):
+        return []
+    for statement in bucket.policy.statements:
+        if not statement.is_allow or statement.principal is None or statement.action is None:
+            continue
+        patterns = tuple(glob_source(a.value) for a in statement.action if not a.is_unknown)
+        if not patterns or not compile_any(patterns, ignore_case=True).fullmatch("s3:PutObject"):
+            continue
+        refs = statement.principal.refs
+        writers = [r.value.value for r in refs if r.type == "AWS" and _other_account(r.value.value)]
+        if writers:
+            return [
+                Problem(
+                    Status.UNCERTAIN,
+                    f"{subject.label}: URLs for {what} may return 403 AccessDenied for objects that "
+                    f"{', '.join(writers)} uploaded without the bucket-owner-full-control ACL: with Object Ownership "
+                    f"{mode} those objects stay the uploader's, and only their ACL can let the signer read them",
+                    "set Object Ownership to BucketOwnerEnforced (ACLs off: the bucket owner owns every object)",
+                    statement.loc,
+                    subject="object-writer",
+                )
+            ]
+    return []
+
+
+def _other_account(principal: str) -> bool:
+    """Does a principal entry (`*`, an account id, an ARN) stand for principals outside this account?"""
+    if principal == "*":
+        return True
+    account = principal if principal.isdigit() else (principal.split(":")[4] if principal.count(":") >= 5 else "")
+    return account.isdigit() and account != THIS_ACCOUNT
+
+
 def _access_point_network_problems(subject: Subject, expectation: Expectation, what: str) -> list[Problem]:
     """An access point with network origin VPC refuses every request from outside that VPC."""
     point = subject.access_point
@@ -584,6 +659,7 @@ def preflight(
                 subject="boundary-unknown",
             )
         )
+    verdict.problems.extend(_region_problems(subject, expectation, what))
     verdict.problems.extend(_access_point_network_problems(subject, expectation, what))
     # GET and HEAD need the same permission: one check, named after both.
     by_operation: dict[Operation, list[str]] = {}
@@ -599,6 +675,7 @@ def preflight(
                 break
     verdict.problems.extend(_kms_problems(subject, expectation, what))
     verdict.problems.extend(_put_acl_problems(subject, expectation, what))
+    verdict.problems.extend(_object_writer_problems(subject, expectation, what))
     if not signer.defined and verdict.status is not Status.FAILS:
         verdict.problems.append(_other_account_signer_problem(subject, by_operation, what))
     return verdict

@@ -42,6 +42,7 @@ class Expectation:
     credentials: str | None = None  # a CredentialSource value; None: inferred from the signer
     # The account of a bucket these inputs do not define (`bucket` names it): its side is then unknown.
     bucket_account: str | None = None
+    region: str | None = None  # the region the URL is signed for (the signer's SDK client); None: not checked
     declared_at: Location | None = None  # the config entry, for messages
 
     def __post_init__(self) -> None:
