@@ -94,3 +94,16 @@ def test_inference_without_a_declaration_warns_about_user_two(demo: Path, capsys
         "aws_iam_user.user_two may s3:ListBucket on presign-demo and can sign URLs for its objects, but every one "
         "returns 403 AccessDenied: no identity-based policy allows s3:GetObject"
     )
+
+
+def test_access_point_example_works_through_the_access_point_only(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(EXAMPLES / "presign-access-point", in_tmp / "ap")
+    assert main(["check", "ap"]) == 0  # its declared URL (through the access point, 4h) works
+    capsys.readouterr()
+    url = ["--signer", "aws_iam_role.exporter", "--key", "finance/exports/q3.csv", "--expires", "4h"]
+    assert main(["presign", "ap", *url, "--bucket", "finance"]) == 0
+    assert capsys.readouterr().out.startswith("✓ URL works for its whole life: aws_iam_role.exporter → ")
+    assert main(["presign", "ap", *url, "--bucket", "acme-data-lake"]) == 1
+    assert "its identity policies allow s3:GetObject only on arn:aws:s3:eu-west-1:" in capsys.readouterr().out
