@@ -13,6 +13,7 @@ from linter.engine.explain import Decision, MatchedStatement
 from linter.engine.matching import compile_any, glob_source
 from linter.findings import RelatedLocation
 from linter.model import Location, Policy, Statement
+from linter.presign.resolve import grantable_arn
 from linter.presign.subject import Subject
 
 
@@ -189,13 +190,26 @@ def explain_denial(
             levels[0][0].loc if levels and levels[0] else subject.signer.loc,
             subject=f"{'scp' if kind == 'service control' else 'rcp'}:{action}",
         )
+    kind = policy_type_name("resource", action, resource_policy.name if resource_policy else "")
+    grantee = grantable_arn(subject.signer)
+    fix = f"allow {action} for {grantee} in that policy"
+    if resource_policy is None:
+        cause = f"no {kind} allows {action} for {subject.label}, and a request from another account needs one"
+        fix = f"add a {kind} that allows {action} for {grantee}"
+    elif any(note.startswith("RestrictPublicBuckets") for note in decision.notes):
+        cause = (
+            f"the {kind} {resource_policy.name} grants {action} publicly, and Block Public Access "
+            "(RestrictPublicBuckets) limits a public policy's grants to the owner's own principals and AWS services"
+        )
+        fix = "grant the signer by its ARN instead (a policy naming fixed principals is not public)"
+    else:
+        cause = f"the {kind} {resource_policy.name} does not allow {action} on {resource} for {subject.label}"
     return Problem(
         Status.FAILS,
-        f"{opening}the {policy_type_name('resource', action, resource_policy.name if resource_policy else '')} of "
-        f"{resource} does not allow {action} for "
-        f"{subject.caller}",
-        f"allow {action} for the signer in that policy",
+        f"{opening}{cause}",
+        fix,
         resource_policy.loc if resource_policy else subject.signer.loc,
+        related((m for m in decision.matched if m.policy_type == "resource"), "was not enough", action),
         subject=f"resource:{action}",
     )
 

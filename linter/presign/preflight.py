@@ -543,7 +543,7 @@ def _kms_problems(subject: Subject, expectation: Expectation, what: str) -> list
     key_policy = key.policy or default_key_policy(key)
     # S3 calls KMS for the signer: through S3 in the key's region (unknown region: unknown, never assumed).
     via = f"s3.{key.region}.amazonaws.com" if key.region else UNKNOWN
-    context = UrlContext(network_known=True, extra={"kms:ViaService": via, "kms:CallerAccount": THIS_ACCOUNT})
+    context = UrlContext(network_known=True, extra={"kms:ViaService": via, "kms:CallerAccount": subject.signer.account})
     problems = []
     for action in dict.fromkeys(kms_action(m) for m in expectation.methods):
         decision = decide(subject, action, key.arn, context, key_policy)

@@ -162,6 +162,11 @@ def other_account_principal(inventories: Sequence[Inventory], reference: str, wh
     )
 
 
+def grantable_arn(principal: PrincipalResource) -> str:
+    """The ARN a resource policy names to grant this user or role (a role, not one of its sessions)."""
+    return principal.arn or f"arn:aws:iam::{principal.account}:{principal.type}/{principal.name.value}"
+
+
 def principal_arn(principal: PrincipalResource) -> str:
     """The ARN requests are made as: a user itself, or a session of a role (roles only sign through sessions)."""
     name = principal.name.value

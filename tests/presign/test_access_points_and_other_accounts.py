@@ -328,8 +328,11 @@ def test_signer_of_another_account_not_granted_fails(tmp_path: Path, capsys: pyt
     assert (code, verdict["status"]) == (1, "fails")
     [problem] = verdict["problems"]
     assert problem["message"].endswith(
-        "does not allow s3:GetObject for arn:aws:sts::444455556666:assumed-role/other/session-1"
+        "the bucket policy aws_s3_bucket_policy.shared.policy does not allow s3:GetObject on "
+        "arn:aws:s3:::shared-exports/example for arn:aws:sts::444455556666:assumed-role/other/session-1"
     )
+    # A resource policy grants the role, not one of its sessions.
+    assert problem["fix"] == "allow s3:GetObject for arn:aws:iam::444455556666:role/other in that policy"
 
 
 def test_an_arn_that_may_name_a_principal_defined_here_is_ambiguous(
