@@ -15,7 +15,7 @@ from linter.engine.explain import Decision
 from linter.model import Bucket, Inventory, PrincipalResource
 from linter.presign.messages import Problem, explain_denial
 from linter.presign.request import UrlContext
-from linter.presign.subject import Subject, decide, subject_for
+from linter.presign.subject import Subject, access_point_restricts, decide, subject_for
 
 REACH_ACTIONS = ("s3:ListBucket", "s3:DeleteObject", "s3:GetObjectAttributes", "s3:PutObjectTagging")
 SAMPLE_KEY = "example.txt"
@@ -46,30 +46,45 @@ def unusable_signers(inventory: Inventory, declared: set[tuple[str, str]]) -> It
                 continue
             first_denial: tuple[Decision, str] | None = None
             usable = False
-            for obj in _sample_objects(subject, bucket):
+            for obj in _sample_objects(subject, f"{bucket.arn}/"):
                 get = decide(subject, "s3:GetObject", obj, context, bucket.policy)
                 put = decide(subject, "s3:PutObject", obj, context, bucket.policy)
                 if not (_certainly_denied(get) and _certainly_denied(put)):
                     usable = True
                     break
                 first_denial = first_denial or (get, obj)
-            if not usable and first_denial is not None:
+            if not usable and first_denial is not None and not _may_use_an_access_point(subject, inventory, context):
                 get, obj = first_denial
                 what = f"{bucket.name.value}/*"
                 yield UnusableSigner(signer, bucket, reach, explain_denial(subject, get, "s3:GetObject", obj, what))
 
 
-def _sample_objects(subject: Subject, bucket: Bucket) -> list[str]:
-    """Objects the signer's URLs could name: one at the bucket's top, and one under each prefix its own policies
-    grant object access on (a reader of reports/* is not a signer whose every URL fails)."""
-    samples = [f"{bucket.arn}/{SAMPLE_KEY}"]
+def _sample_objects(subject: Subject, objects: str) -> list[str]:
+    """Objects the signer's URLs could name under `objects` (`BUCKET_ARN/`, or `ACCESS_POINT_ARN/object/`): one at
+    the top, and one under each prefix its own policies grant object access on (a reader of reports/* is not a
+    signer whose every URL fails)."""
+    samples = [f"{objects}{SAMPLE_KEY}"]
     for policy in subject.identity:
         for statement in policy.statements:
             for resource in (statement.resource or []) if statement.is_allow else []:
                 value = resource.value
-                if value.startswith(f"{bucket.arn}/") and not resource.is_unknown:
+                if value.startswith(objects) and not resource.is_unknown:
                     samples.append(value.replace("*", "x").replace("?", "x"))
     return list(dict.fromkeys(samples))
+
+
+def _may_use_an_access_point(subject: Subject, inventory: Inventory, context: UrlContext) -> bool:
+    """Signers that read or write through one of the bucket's access points sign URLs for those: stay quiet."""
+    bucket = subject.bucket
+    for point in inventory.access_points:
+        if point.bucket.is_unknown or point.bucket.value not in (bucket.address, bucket.name.value):
+            continue
+        restrict = access_point_restricts(inventory, point)
+        for obj in _sample_objects(subject, point.object_arn("")):
+            for action in ("s3:GetObject", "s3:PutObject"):
+                if not _certainly_denied(decide(subject, action, obj, context, point.policy, restrict)):
+                    return True
+    return False
 
 
 def _reaching_action(subject: Subject, bucket: Bucket, context: UrlContext) -> str | None:
