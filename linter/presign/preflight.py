@@ -505,7 +505,7 @@ def _access_point_network_problems(subject: Subject, expectation: Expectation, w
                 Status.UNCERTAIN,
                 f"{subject.label}: URLs for {what} work only from inside VPC {vpc} ({point.address} has network "
                 f"origin VPC); whether VPC endpoint {expectation.vpce} is in that VPC cannot be told from here",
-                "declare the endpoint of that VPC, or confirm with --simulate",
+                "declare the endpoint of that VPC, or confirm with the IAM policy simulator",
                 where,
                 subject="access-point-vpc",
             )
@@ -654,7 +654,7 @@ def preflight(
             Problem(
                 Status.UNCERTAIN,
                 f"{subject.label}: its permissions boundary {subject.unknown_boundary.ref.value} is not defined here",
-                "define the boundary policy in this configuration, or confirm with --simulate",
+                "define the boundary policy in this configuration, or confirm with the IAM policy simulator",
                 subject.unknown_boundary.ref.loc,
                 subject="boundary-unknown",
             )

@@ -16,7 +16,7 @@ class UnresolvedValue(Rule):
     ## Why it matters
     Linters that silently skip what they cannot resolve pass policies they never read (checkov #4540, trivy #5013).
     Saying which expression was not understood tells you what to pin in tfvars, or which check to confirm with
-    `--simulate`.
+    AWS's IAM policy simulator.
 
     ## Example
     ```hcl
