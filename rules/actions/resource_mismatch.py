@@ -5,7 +5,7 @@ from linter.findings import Finding, Severity
 from linter.model import Policy, Statement, Text
 from linter.rule import Rule, RuleContext
 from rules._shared.actions import action_templates, can_name, data_note, lookup_action, resource_types_of
-from rules._shared.arn import split_arn
+from rules._shared.arn import readable_template, split_arn
 
 
 class ActionResourceMismatch(Rule):
@@ -68,7 +68,7 @@ class ActionResourceMismatch(Rule):
             needs = f'{actions[0].full_name} acts on no resource type and is granted only by "Resource": "*"'
         else:
             types = resource_types_of(aws, actions[0]) or []
-            listed = " or ".join(f"{rt.name} ({rt.arn_template})" for rt in types)
+            listed = " or ".join(f"{rt.name} ({readable_template(rt.arn_template)})" for rt in types)
             needs = f"{actions[0].full_name} needs a resource of type {listed}"
         message = f"{statement.label}: {text.value!r} cannot apply to {resources}: {needs}; {data_note(aws)}"
         return self.finding(text.loc, message, subject=text.value)

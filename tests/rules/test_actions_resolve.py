@@ -6,6 +6,7 @@ import pytest
 
 from linter.awsdata import aws_data
 from rules._shared.actions import action_templates, can_name, lookup_action
+from rules._shared.arn import readable_template
 
 BUCKET = "arn:${Partition}:s3:::${BucketName}"
 OBJECT = "arn:${Partition}:s3:::${BucketName}/${ObjectName}"
@@ -65,3 +66,10 @@ def test_lookup_action(value: str, problem: str | None) -> None:
         assert found is None
     else:
         assert found is not None and problem in found
+
+
+def test_arn_templates_read_as_a_person_writes_them() -> None:
+    assert readable_template(OBJECT) == "arn:aws:s3:::<BucketName>/<ObjectName>"
+    assert readable_template(ACCESS_POINT_OBJECT) == (
+        "arn:aws:s3:<Region>:<Account>:accesspoint/<AccessPointName>/object/<ObjectName>"
+    )
