@@ -246,6 +246,10 @@ def presign(
     region: Annotated[
         str | None, typer.Option(help="The region the URL is signed for (the signer's SDK client region).")
     ] = None,
+    account: Annotated[
+        str | None,
+        typer.Option(help="The 12-digit account PATH deploys to (default: the config's `account`, else not known)."),
+    ] = None,
     output_format: FormatOption = None,
     output: OutputOption = None,
     config_file: ConfigOption = None,
@@ -274,6 +278,7 @@ def presign(
             credentials=credentials,
             bucket_account=bucket_account,
             region=region,
+            account=account or config.account,
         )
     except ExpectationError as error:
         raise UsageProblem(str(error)) from None

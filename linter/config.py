@@ -70,6 +70,9 @@ class Config(BaseModel):
     baseline: str | None = None
     suppress: list[Suppression] = []
     presign: list[PresignExpectation] = []
+    # The account the configuration deploys to, when known: account ids written in policies are then compared with
+    # it exactly (otherwise a pre-signed URL verdict that depends on whether one is this account is uncertain).
+    account: str | None = None
     # Folder the file was found in: relative globs and the baseline path are read from here.
     root: Path = Field(default_factory=Path.cwd, exclude=True)
     source: str | None = Field(None, exclude=True)

@@ -60,6 +60,7 @@ def expectation(
     credentials: str | None = None,
     bucket_account: str | None = None,
     region: str | None = None,
+    account: str | None = None,
     declared_at: Location | None = None,
 ) -> Expectation:
     """Validate user-given values into an Expectation; raises ExpectationError with a one-line message."""
@@ -84,6 +85,7 @@ def expectation(
         credentials=credentials,
         bucket_account=bucket_account,
         region=region,
+        account=account,
         declared_at=declared_at,
     )
 
@@ -109,21 +111,16 @@ def resolve(inventories: Sequence[Inventory], wanted: Expectation) -> PresignChe
     return PresignCheck(inventory, signer, bucket, wanted, access_point)
 
 
-def declared_checks(
-    entries: Sequence[object], inventories: Sequence[Inventory], config_root: Path, config_file: str | None
-) -> tuple[list[PresignCheck], list[InputError]]:
+def declared_checks(config: Config, inventories: Sequence[Inventory]) -> tuple[list[PresignCheck], list[InputError]]:
     """The config's `[[presign]]` entries that apply to this run, resolved; mistakes in them are input errors."""
-    from linter.config import PresignExpectation
-
     checks: list[PresignCheck] = []
     errors: list[InputError] = []
-    lines = _entry_lines(config_file)
-    for index, entry in enumerate(entries):
-        where = Location(file=_display(config_file), line=lines[index] if index < len(lines) else 1)
-        assert isinstance(entry, PresignExpectation)
+    lines = _entry_lines(config.source)
+    for index, entry in enumerate(config.presign):
+        where = Location(file=_display(config.source), line=lines[index] if index < len(lines) else 1)
         scope = inventories
         if entry.module is not None:
-            module = (config_root / entry.module).resolve()
+            module = (config.root / entry.module).resolve()
             scope = [inv for inv in inventories if inv.root is not None and Path(inv.root).resolve() == module]
             if not scope:
                 continue  # that module is not part of this run (a pre-commit run on other files)
@@ -144,6 +141,7 @@ def declared_checks(
                 credentials=entry.credentials,
                 bucket_account=entry.bucket_account,
                 region=entry.region,
+                account=config.account,
                 declared_at=where,
             )
             checks.append(resolve(scope, wanted))
@@ -156,7 +154,7 @@ def all_declared_checks(
     config: Config, inventories: Sequence[Inventory]
 ) -> tuple[list[PresignCheck], list[InputError]]:
     """The run's config declarations, plus those a module's own folder declares (scoped to that module)."""
-    checks, errors = declared_checks(config.presign, inventories, config.root, config.source)
+    checks, errors = declared_checks(config, inventories)
     for inventory in inventories:
         if inventory.root is None:
             continue
@@ -171,7 +169,9 @@ def all_declared_checks(
             or Path(str(local.source)).resolve() == Path(str(config.source)).resolve()
         ):
             continue
-        more_checks, more_errors = declared_checks(local.presign, [inventory], local.root, local.source)
+        # A module folder's config may say which account it deploys to; otherwise the run's config does.
+        local = local if local.account is not None else local.model_copy(update={"account": config.account})
+        more_checks, more_errors = declared_checks(local, [inventory])
         checks += more_checks
         errors += more_errors
     return checks, errors

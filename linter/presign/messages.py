@@ -233,7 +233,8 @@ def unreadable_policies(subject: Subject, action: str, what: str) -> Problem:
         Status.UNCERTAIN,
         f"{subject.label}: cannot tell whether URLs for {what} work: none of the policies defined here allows "
         f"{action}, and it also has policies iam-preflight cannot read ({refs}), which may",
-        "define that policy in this configuration (or pin its ARN to one that is), or confirm with the IAM policy simulator",
+        "define that policy in this configuration (or pin its ARN to one that is), or confirm with the IAM policy "
+        "simulator",
         subject.unknown_attachments[0].ref.loc,
         subject=f"unreadable:{action}",
     )

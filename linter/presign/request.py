@@ -43,6 +43,7 @@ class Expectation:
     # The account of a bucket these inputs do not define (`bucket` names it): its side is then unknown.
     bucket_account: str | None = None
     region: str | None = None  # the region the URL is signed for (the signer's SDK client); None: not checked
+    account: str | None = None  # the account the configuration deploys to; None: not known (both readings tried)
     declared_at: Location | None = None  # the config entry, for messages
 
     def __post_init__(self) -> None:
@@ -51,8 +52,9 @@ class Expectation:
             raise ExpectationError(f"unknown method {unknown[0]!r} (use {', '.join(METHODS)})")
         if not self.methods:
             raise ExpectationError("no method given")
-        if self.bucket_account is not None and not re.fullmatch(r"\d{12}", self.bucket_account):
-            raise ExpectationError(f"bucket account {self.bucket_account!r} is not a 12-digit AWS account id")
+        for what, value in (("bucket account", self.bucket_account), ("account", self.account)):
+            if value is not None and not re.fullmatch(r"\d{12}", value):
+                raise ExpectationError(f"{what} {value!r} is not a 12-digit AWS account id")
 
 
 @dataclass(frozen=True)
