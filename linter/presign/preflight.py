@@ -668,7 +668,10 @@ def _causes(verdict: Verdict) -> list[str]:
 
 # An account id as policies write it (an ARN's account part, a bare id in a condition or a principal), and a region.
 _ACCOUNT_ID = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
-_REGION = re.compile(r"(?<![a-z-])(?:[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-[0-9])(?![0-9])")
+_REGION = re.compile(
+    r"(?<![a-z0-9-])(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[a-z]?)?"
+    r"-(?:north|south|east|west|central|northeast|southeast|northwest|southwest)-[0-9]{1,2}(?![a-z0-9-])"
+)
 _MOST_READINGS = 3  # ids of each kind tried: more than a few accounts or regions in one check is not a mix-up
 
 
