@@ -211,12 +211,16 @@ class AwsData:
         return {key: ConditionKeyInfo(entry["key"], entry.get("type", "String"), service) for key, entry in raw.items()}
 
     @cached_property
-    def _patterns(self) -> dict[str, list[tuple[re.Pattern[str], str]]]:
-        raw = _load("conditionPatterns.json") or {}
-        return {
-            service: [(re.compile(f"^{regex}$", re.IGNORECASE), canonical) for regex, canonical in entries.items()]
-            for service, entries in raw.items()
-        }
+    def _pattern_sources(self) -> dict[str, dict[str, str]]:
+        result: dict[str, dict[str, str]] = _load("conditionPatterns.json") or {}
+        return result
+
+    @cache  # noqa: B019
+    def _patterns(self, service: str) -> list[tuple[re.Pattern[str], str]]:
+        """A service's key patterns, compiled when a key of that service is first looked up: a run reads a few
+        services, and compiling all ~130 patterns costs ~0.01 s."""
+        entries = self._pattern_sources.get(service, {})
+        return [(re.compile(f"^{regex}$", re.IGNORECASE), canonical) for regex, canonical in entries.items()]
 
     @cached_property
     def _global_keys(self) -> dict[str, ConditionKeyInfo]:
@@ -247,7 +251,7 @@ class AwsData:
         keys = self._service_condition_keys(prefix)
         if lowered in keys:
             return keys[lowered]
-        for regex, canonical in self._patterns.get(prefix, ()):
+        for regex, canonical in self._patterns(prefix):
             if regex.match(key):
                 return keys.get(canonical.lower())
         # OIDC/SAML provider keys such as token.actions.githubusercontent.com:sub are documented under sts.
