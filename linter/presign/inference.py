@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from linter.engine.explain import Decision
 from linter.model import Bucket, Inventory, PrincipalResource
 from linter.presign.messages import Problem, explain_denial
+from linter.presign.readings import read_as, readings
 from linter.presign.request import UrlContext
 from linter.presign.subject import Subject, access_point_restricts, decide, subject_for
 
@@ -31,32 +32,43 @@ class UnusableSigner:
 
 def unusable_signers(inventory: Inventory, declared: set[tuple[str, str]]) -> Iterator[UnusableSigner]:
     """(signer, bucket) pairs whose URLs would all fail; pairs in `declared` (by address) are left to their check."""
-    context = UrlContext(network_known=True)
     for signer in inventory.principals:
         if signer.type == "group":
             continue
         for bucket in inventory.buckets:
             if bucket.name.is_unknown or (signer.address, bucket.address) in declared:
                 continue
-            subject = subject_for(inventory, signer, bucket)
-            if subject.unknown_attachments or subject.unknown_boundary:
-                continue
-            reach = _reaching_action(subject, bucket, context)
-            if reach is None:
-                continue
-            first_denial: tuple[Decision, str] | None = None
-            usable = False
-            for obj in _sample_objects(subject, f"{bucket.arn}/"):
-                get = decide(subject, "s3:GetObject", obj, context, bucket.policy)
-                put = decide(subject, "s3:PutObject", obj, context, bucket.policy)
-                if not (_certainly_denied(get) and _certainly_denied(put)):
-                    usable = True
-                    break
-                first_denial = first_denial or (get, obj)
-            if not usable and first_denial is not None and not _may_use_an_access_point(subject, inventory, context):
-                get, obj = first_denial
-                what = f"{bucket.name.value}/*"
-                yield UnusableSigner(signer, bucket, reach, explain_denial(subject, get, "s3:GetObject", obj, what))
+            found = _unusable(inventory, signer, bucket)
+            # Only certain: an account id or region written in a policy may be this configuration's own.
+            if found is not None and not any(
+                _unusable(*read_as(reading, inventory, signer, bucket)[:3]) is None
+                for reading in readings(inventory, signer, bucket, None)
+            ):
+                yield found
+
+
+def _unusable(inventory: Inventory, signer: PrincipalResource, bucket: Bucket) -> UnusableSigner | None:
+    """The signer reaches the bucket, yet every object it may name (directly or through an access point) is
+    certainly denied to it both ways (GET and PUT)."""
+    context = UrlContext(network_known=True)
+    subject = subject_for(inventory, signer, bucket)
+    if subject.unknown_attachments or subject.unknown_boundary:
+        return None
+    reach = _reaching_action(subject, bucket, context)
+    if reach is None:
+        return None
+    first_denial: tuple[Decision, str] | None = None
+    for obj in _sample_objects(subject, f"{bucket.arn}/"):
+        get = decide(subject, "s3:GetObject", obj, context, bucket.policy)
+        put = decide(subject, "s3:PutObject", obj, context, bucket.policy)
+        if not (_certainly_denied(get) and _certainly_denied(put)):
+            return None
+        first_denial = first_denial or (get, obj)
+    if first_denial is None or _may_use_an_access_point(subject, inventory, context):
+        return None
+    get, obj = first_denial
+    what = f"{bucket.name.value}/*"
+    return UnusableSigner(signer, bucket, reach, explain_denial(subject, get, "s3:GetObject", obj, what))
 
 
 def _sample_objects(subject: Subject, objects: str) -> list[str]:

@@ -9,7 +9,6 @@ What the engine cannot decide is reported as "uncertain"; a URL is only said to 
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -19,6 +18,7 @@ from linter.findings import RelatedLocation
 from linter.model import THIS_ACCOUNT, AccessPoint, Bucket, Inventory, KmsKey, Policy, PrincipalResource
 from linter.presign.lifetime import MAX_EXPIRES, CredentialSource, Lifetime, credential_lifetime, describe_duration
 from linter.presign.messages import Problem, Status, explain_denial, related, uncertain, unreadable_policies
+from linter.presign.readings import as_written, describe, read_as, readings
 from linter.presign.request import (
     OWNER_FULL_CONTROL,
     PUBLIC_ACLS,
@@ -634,31 +634,22 @@ def preflight(
 ) -> Verdict:
     """The verdict for one expectation; signer, bucket (and access point) are already resolved in this inventory.
 
-    The configuration's account and (when no provider sets it) region are stand-ins: an account id or a region
-    written out in a policy may be that same account or region. The URL is decided under every such reading (an
-    account the expectation names as the configuration's is read as it, once); when the readings disagree, the
-    verdict is uncertain and says why.
+    The URL is decided under every reading of the account ids and regions written in the policies (see
+    `readings`); when the readings disagree, the verdict is uncertain and says why.
     """
-    standing_in: dict[str, str] = {}
-    if expectation.account is not None:
-        standing_in[expectation.account] = THIS_ACCOUNT
-    verdict = _preflight(*_read_as(standing_in, inventory, signer, bucket, access_point), expectation)
-    text = inventory.model_dump_json()
-    accounts = sorted(set(_ACCOUNT_ID.findall(text)) - {signer.account, bucket.account, THIS_ACCOUNT})
-    regions = sorted(set(_REGION.findall(text))) if _has_unknown_region(inventory) else []
-    if expectation.account is not None:
-        accounts = []  # every other account id is another account
-    told, told_as = verdict, standing_in
-    for reading in _readings(accounts, regions):
-        other = _preflight(*_read_as(standing_in | reading, inventory, signer, bucket, access_point), expectation)
+    known = {expectation.account: THIS_ACCOUNT} if expectation.account is not None else {}
+    verdict = _preflight(*read_as(known, inventory, signer, bucket, access_point), expectation)
+    told, told_as = verdict, known
+    for reading in readings(inventory, signer, bucket, expectation.account):
+        other = _preflight(*read_as(known | reading, inventory, signer, bucket, access_point), expectation)
         if other.status is not verdict.status:
             if verdict.status is Status.UNCERTAIN:
                 continue  # uncertain already, and told why
-            return _either_reading(verdict, other, standing_in | reading)
+            return _either_reading(verdict, other, reading, known)
         if _causes(other) != _causes(verdict):
             # The same outcome for another reason: the written ids most likely name the configuration's own
             # account and region, so that reading's causes are the ones to tell.
-            told, told_as = other, standing_in | reading
+            told, told_as = other, known | reading
     return replace(told, problems=[_told_as_written(p, told_as) for p in told.problems])
 
 
@@ -666,75 +657,19 @@ def _causes(verdict: Verdict) -> list[str]:
     return [p.subject for p in verdict.problems if p.status is not Status.WORKS]
 
 
-# An account id as policies write it (an ARN's account part, a bare id in a condition or a principal), and a region.
-_ACCOUNT_ID = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
-_REGION = re.compile(
-    r"(?<![a-z0-9-])(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[a-z]?)?"
-    r"-(?:north|south|east|west|central|northeast|southeast|northwest|southwest)-[0-9]{1,2}(?![a-z0-9-])"
-)
-_MOST_READINGS = 3  # ids of each kind tried: more than a few accounts or regions in one check is not a mix-up
-
-
-def _has_unknown_region(inventory: Inventory) -> bool:
-    return any(k.region is None for k in inventory.keys) or any(a.region is None for a in inventory.access_points)
-
-
-def _readings(accounts: list[str], regions: list[str]) -> list[dict[str, str]]:
-    """Each account id, each region, and each pair, read as the configuration's own."""
-    as_account = [{a: THIS_ACCOUNT} for a in accounts[:_MOST_READINGS]]
-    as_region = [{r: KmsKey.THIS_REGION} for r in regions[:_MOST_READINGS]]
-    return [*as_account, *as_region, *({**a, **r} for a in as_account for r in as_region)]
-
-
-def _read_as(
-    standing_in: dict[str, str],
-    inventory: Inventory,
-    signer: PrincipalResource,
-    bucket: Bucket,
-    access_point: AccessPoint | None,
-) -> tuple[Inventory, PrincipalResource, Bucket, AccessPoint | None]:
-    """The same inputs with each written id replaced by the stand-in it may be (no change without any)."""
-    if not standing_in:
-        return inventory, signer, bucket, access_point
-
-    def again(found: Inventory | PrincipalResource | Bucket) -> str:
-        text = found.model_dump_json()
-        for written, stand_in in standing_in.items():
-            text = text.replace(written, stand_in)
-        return text
-
-    same = Inventory.model_validate_json(again(inventory))
-    # A signer or bucket of another account is not in the inventory: it is carried over the same way.
-    signer = next((p for p in same.principals if p.address == signer.address), None) or (
-        PrincipalResource.model_validate_json(again(signer))
-    )
-    bucket = next((b for b in same.buckets if b.address == bucket.address), None) or (
-        Bucket.model_validate_json(again(bucket))
-    )
-    if access_point is not None:
-        access_point = next(a for a in same.access_points if a.address == access_point.address)
-    return same, signer, bucket, access_point
-
-
 def _told_as_written(problem: Problem, standing_in: dict[str, str]) -> Problem:
-    """A problem decided with written ids read as stand-ins, told with the ids as written."""
-    message, fix = problem.message, problem.fix
-    for written, stand_in in standing_in.items():
-        message = message.replace(stand_in, written)
-        fix = fix.replace(stand_in, written) if fix else None
-    return replace(problem, message=message, fix=fix)
+    fix = as_written(problem.fix, standing_in) if problem.fix else None
+    return replace(problem, message=as_written(problem.message, standing_in), fix=fix)
 
 
-def _either_reading(verdict: Verdict, other: Verdict, reading: dict[str, str]) -> Verdict:
+def _either_reading(verdict: Verdict, other: Verdict, reading: dict[str, str], known: dict[str, str]) -> Verdict:
     """Two readings of written ids disagree: uncertain, with the cause of the reading that does not work."""
-    named = " and ".join(
-        f"{'account' if stand_in == THIS_ACCOUNT else 'region'} {written}" for written, stand_in in reading.items()
-    )
+    named = describe(reading)
     if verdict.status is not Status.WORKS:
-        failing, how = verdict, f"{named} read as another"
+        failing, how, standing_in = verdict, f"{named} read as another", known
     else:
-        failing, how = other, f"{named} read as the configuration's own"
-    cause = _told_as_written(next(p for p in failing.problems if p.status is not Status.WORKS), reading)
+        failing, how, standing_in = other, f"{named} read as the configuration's own", known | reading
+    cause = _told_as_written(next(p for p in failing.problems if p.status is not Status.WORKS), standing_in)
     problem = Problem(
         Status.UNCERTAIN,
         f"{verdict.signer.address}: the policies name {named}, and whether URLs for {verdict.object_label} work "

@@ -1,0 +1,88 @@
+"""Account ids and regions written out in policies, against the configuration's stand-ins.
+
+The Terraform source reads the configuration's account as THIS_ACCOUNT and, when no provider sets it, its region as
+THIS_REGION, so that references between resources compare exactly. An account id or a region spelled out in a
+policy may be that same account or region, or another. A question whose answer depends on it is decided under each
+reading: the inputs are rewritten with a written id read as the stand-in (`read_as`), for every id and pair of ids
+`readings` lists.
+"""
+
+from __future__ import annotations
+
+import re
+
+from linter.model import THIS_ACCOUNT, AccessPoint, Bucket, Inventory, KmsKey, PrincipalResource
+
+# An account id as policies write it (an ARN's account part, a bare id in a condition or a principal).
+ACCOUNT_ID = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+# A region by AWS's naming (partition prefix, optional -gov/-iso, direction, number).
+REGION = re.compile(
+    r"(?<![a-z0-9-])(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[a-z]?)?"
+    r"-(?:north|south|east|west|central|northeast|southeast|northwest|southwest)-[0-9]{1,2}(?![a-z0-9-])"
+)
+MOST_READINGS = 3  # ids of each kind tried: more than a few accounts or regions in one check is not a mix-up
+
+
+def readings(
+    inventory: Inventory, signer: PrincipalResource, bucket: Bucket, account: str | None
+) -> list[dict[str, str]]:
+    """Each written account id, each written region, and each pair, read as the configuration's own. Accounts the
+    signer or bucket is declared to be in are other accounts; with `account` known, every other id is another
+    account; regions matter only when some key or access point has no configured region."""
+    text = inventory.model_dump_json()
+    accounts = (
+        []
+        if account is not None
+        else sorted(set(ACCOUNT_ID.findall(text)) - {signer.account, bucket.account, THIS_ACCOUNT})
+    )
+    unknown_region = any(k.region is None for k in inventory.keys) or any(
+        a.region is None for a in inventory.access_points
+    )
+    regions = sorted(set(REGION.findall(text))) if unknown_region else []
+    as_account = [{a: THIS_ACCOUNT} for a in accounts[:MOST_READINGS]]
+    as_region = [{r: KmsKey.THIS_REGION} for r in regions[:MOST_READINGS]]
+    return [*as_account, *as_region, *({**a, **r} for a in as_account for r in as_region)]
+
+
+def read_as(
+    standing_in: dict[str, str],
+    inventory: Inventory,
+    signer: PrincipalResource,
+    bucket: Bucket,
+    access_point: AccessPoint | None = None,
+) -> tuple[Inventory, PrincipalResource, Bucket, AccessPoint | None]:
+    """The same inputs with each written id replaced by the stand-in it is read as (unchanged without any)."""
+    if not standing_in:
+        return inventory, signer, bucket, access_point
+
+    def again(found: Inventory | PrincipalResource | Bucket) -> str:
+        text = found.model_dump_json()
+        for written, stand_in in standing_in.items():
+            text = text.replace(written, stand_in)
+        return text
+
+    same = Inventory.model_validate_json(again(inventory))
+    # A signer or bucket of another account is not in the inventory: it is carried over the same way.
+    signer = next((p for p in same.principals if p.address == signer.address), None) or (
+        PrincipalResource.model_validate_json(again(signer))
+    )
+    bucket = next((b for b in same.buckets if b.address == bucket.address), None) or (
+        Bucket.model_validate_json(again(bucket))
+    )
+    if access_point is not None:
+        access_point = next(a for a in same.access_points if a.address == access_point.address)
+    return same, signer, bucket, access_point
+
+
+def as_written(text: str, standing_in: dict[str, str]) -> str:
+    """A message decided under a reading, with the ids as the policies write them."""
+    for written, stand_in in standing_in.items():
+        text = text.replace(stand_in, written)
+    return text
+
+
+def describe(reading: dict[str, str]) -> str:
+    """`account 123456789012 and region eu-west-1`."""
+    return " and ".join(
+        f"{'account' if stand_in == THIS_ACCOUNT else 'region'} {written}" for written, stand_in in reading.items()
+    )
