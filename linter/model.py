@@ -312,6 +312,19 @@ class AccessPoint(BaseModel):
         return f"{self.arn}/object/{key}"
 
 
+class VpcEndpoint(BaseModel):
+    """A VPC endpoint (aws_vpc_endpoint). AWS chooses its id at apply, so its address stands in for the id, as
+    `aws_vpc_endpoint.x.id` reads in the Terraform source; `vpc_id` likewise (a VPC's address, or the id as written).
+    A request through the endpoint must also be allowed by its policy (None: AWS's default, which allows all)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    address: str
+    loc: Location
+    policy: Policy | None = None
+    vpc_id: Text | None = None
+
+
 class KmsKey(BaseModel):
     """A KMS key the inputs define. AWS chooses its id at apply, so its address stands in for the id.
 
@@ -373,6 +386,7 @@ class Inventory(BaseModel):
     managed_policies: dict[str, Policy] = {}  # address -> policy
     buckets: list[Bucket] = []
     access_points: list[AccessPoint] = []
+    vpc_endpoints: list[VpcEndpoint] = []
     keys: list[KmsKey] = []
     organization_policies: list[OrganizationPolicy] = []
     account_public_access_block: PublicAccessBlock | None = None

@@ -12,7 +12,8 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from linter.engine.context import UNKNOWN, ContextInput
+from linter.engine.context import UNKNOWN, ContextInput, Unknown
+from linter.engine.evaluate import PolicySet, Request, evaluate
 from linter.engine.matching import compile_any, glob_source
 from linter.findings import RelatedLocation
 from linter.model import THIS_ACCOUNT, AccessPoint, Bucket, Inventory, KmsKey, Policy, PrincipalResource
@@ -31,8 +32,8 @@ from linter.presign.request import (
     operations,
     sample_keys,
 )
-from linter.presign.resolve import default_key_policy, find_key
-from linter.presign.subject import Subject, access_point_restricts, decide, public_access_flag, subject_for
+from linter.presign.resolve import default_key_policy, find_endpoint, find_key
+from linter.presign.subject import DEFAULT_NOW, Subject, access_point_restricts, decide, public_access_flag, subject_for
 
 # Where the URL is opened from when nobody said: an address in no one's allow-list (RFC 5737 TEST-NET-1).
 ELSEWHERE_IP = "192.0.2.1"
@@ -186,7 +187,14 @@ def _networks(subject: Subject, expectation: Expectation, policy: Policy | None)
     # policy sees them too: that is how a bucket delegates access control to its access points).
     signed = UrlContext(acl=expectation.acl, sse=expectation.sse, extra=_access_point_keys(subject.access_point))
     if expectation.vpce:
-        return [_Network(f"VPC endpoint {expectation.vpce}", replace(signed, vpce=expectation.vpce), True)]
+        # An endpoint of these inputs is named by its address, which stands in for its id (and its VPC's).
+        endpoint = find_endpoint(subject.inventory, expectation.vpce)
+        vpce: str | Unknown = endpoint.address if endpoint else expectation.vpce
+        if endpoint is None and subject.inventory.vpc_endpoints:
+            vpce = UNKNOWN  # an id written out may be one of the endpoints defined here, known by address only
+        vpc = endpoint.vpc_id.value if endpoint and endpoint.vpc_id and not endpoint.vpc_id.is_unknown else None
+        through = replace(signed, vpce=vpce, vpc=vpc)
+        return [_Network(f"VPC endpoint {expectation.vpce}", through, True)]
     if expectation.source_ips:
         return [_Network(ip, replace(signed, source_ip=ip), True) for ip in expectation.source_ips]
     ips, endpoints, unresolved = _network_candidates([*subject.identity, subject.boundary, policy])
@@ -481,6 +489,41 @@ def _other_account(principal: str) -> bool:
     return account.isdigit() and account != THIS_ACCOUNT
 
 
+def _endpoint_problems(
+    subject: Subject, expectation: Expectation, operations: Iterable[Operation], what: str
+) -> list[Problem]:
+    """A URL opened through a VPC endpoint of these inputs: the endpoint's policy must allow the request too."""
+    endpoint = find_endpoint(subject.inventory, expectation.vpce) if expectation.vpce else None
+    if endpoint is None or endpoint.policy is None:
+        return []
+    [network] = _networks(subject, expectation, None)
+    point = subject.access_point
+    for operation in operations:
+        action = operation.action
+        for key in sample_keys(expectation.key):
+            resource = point.object_arn(key) if point else f"{subject.bucket.arn}/{key}"
+            request = Request(subject.caller, action, resource, subject.signer.account, network.context.keys())
+            decision = evaluate(request, PolicySet(resource=endpoint.policy), now=DEFAULT_NOW)
+            if decision.allowed:
+                continue
+            if decision.uncertain:
+                return [uncertain(subject, decision, action, f"{what} through {endpoint.address}")]
+            verb = "denies" if decision.decision == "explicitDeny" else "does not allow"
+            return [
+                Problem(
+                    Status.FAILS,
+                    f"{subject.label} can sign URLs for {what}, but opened through {endpoint.address} every one "
+                    f"returns 403 AccessDenied: the VPC endpoint policy {endpoint.policy.name} {verb} {action} on "
+                    f"{resource}",
+                    f"allow {action} on the bucket's objects for the signer in the endpoint policy",
+                    decision.matched[0].loc if decision.matched else endpoint.policy.loc,
+                    related(decision.matched, "decided it", action),
+                    subject=f"endpoint:{action}",
+                )
+            ]
+    return []
+
+
 def _access_point_network_problems(subject: Subject, expectation: Expectation, what: str) -> list[Problem]:
     """An access point with network origin VPC refuses every request from outside that VPC."""
     point = subject.access_point
@@ -495,6 +538,21 @@ def _access_point_network_problems(subject: Subject, expectation: Expectation, w
                 f"{subject.label} can sign URLs for {what}, but opened from {', '.join(expectation.source_ips)} every "
                 f"one returns 403 AccessDenied: {point.address} has network origin VPC ({vpc}) and refuses requests "
                 "from outside it",
+                fix,
+                where,
+                subject="access-point-vpc",
+            )
+        ]
+    endpoint = find_endpoint(subject.inventory, expectation.vpce) if expectation.vpce else None
+    if endpoint and endpoint.vpc_id and not endpoint.vpc_id.is_unknown and not point.vpc_id.is_unknown:
+        if endpoint.vpc_id.value == vpc:
+            return []
+        return [
+            Problem(
+                Status.FAILS,
+                f"{subject.label} can sign URLs for {what}, but opened through {endpoint.address} (in "
+                f"{endpoint.vpc_id.value}) every one returns 403 AccessDenied: {point.address} has network origin "
+                f"VPC ({vpc}) and refuses requests from other VPCs",
                 fix,
                 where,
                 subject="access-point-vpc",
@@ -732,6 +790,7 @@ def _preflight(
             verdict.problems.extend(p for p in found if p not in verdict.problems)
             if _blocking(found):
                 break
+    verdict.problems.extend(_endpoint_problems(subject, expectation, by_operation, what))
     verdict.problems.extend(_kms_problems(subject, expectation, what))
     verdict.problems.extend(_put_acl_problems(subject, expectation, what))
     verdict.problems.extend(_object_writer_problems(subject, expectation, what))

@@ -105,6 +105,7 @@ class UrlContext:
     secure: bool = True
     source_ip: str | None = None
     vpce: str | Unknown | None = None  # UNKNOWN: through an endpoint a condition names but nobody could resolve
+    vpc: str | None = None  # the VPC of that endpoint, when known
     network_known: bool = False
     signature_age_ms: int = 0
     acl: str | None = None
@@ -123,7 +124,7 @@ class UrlContext:
         if self.vpce is not None:
             # Through a VPC endpoint aws:SourceIp is absent and aws:SourceVpce is set.
             keys["aws:SourceVpce"] = self.vpce
-            keys["aws:SourceVpc"] = UNKNOWN
+            keys["aws:SourceVpc"] = self.vpc if self.vpc is not None else UNKNOWN
         elif self.source_ip is not None:
             keys["aws:SourceIp"] = self.source_ip
         elif not self.network_known:

@@ -21,6 +21,7 @@ from linter.model import (
     PolicyKind,
     PrincipalResource,
     Text,
+    VpcEndpoint,
 )
 from linter.sources.policy_document import policy_at
 
@@ -109,6 +110,12 @@ def _bucket_behind(inventory: Inventory, point: AccessPoint) -> Bucket:
             return bucket
     name = point.bucket
     return Bucket(name=name, address=f"{S3_ARN_PREFIX}{name.value}", loc=name.loc, defined=False)
+
+
+def find_endpoint(inventory: Inventory, reference: str) -> VpcEndpoint | None:
+    """The VPC endpoint of these inputs a declared `vpce` names by address (its id is AWS's choice: the address
+    stands in for it); None for an endpoint id written out, whose policy is not known here."""
+    return next((e for e in inventory.vpc_endpoints if _matches(reference, e.address, [])), None)
 
 
 def find_key(inventory: Inventory, reference: Text) -> KmsKey | None:

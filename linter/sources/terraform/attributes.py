@@ -205,6 +205,15 @@ def _kms_alias(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str)
     return None
 
 
+def _stand_in_id(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
+    """VPCs and VPC endpoints: AWS chooses their ids at apply, so the address stands in for the id (as for KMS
+    keys): a bucket policy's aws:SourceVpce condition naming `aws_vpc_endpoint.s3.id` then compares exactly with
+    the endpoint a pre-signed URL is declared to be opened through."""
+    if name == "id":
+        return Scalar(span, value=inst.address)
+    return None
+
+
 def _caller_identity(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
     if name == "account_id":
         return _account(ev, span, text)
@@ -280,6 +289,8 @@ _HANDLERS: dict[tuple[str, str], Handler] = {
     ("resource", "aws_s3_bucket_server_side_encryption_configuration"): _bucket_child,
     ("resource", "aws_s3_bucket_ownership_controls"): _bucket_child,
     ("resource", "aws_s3_access_point"): _access_point,
+    ("resource", "aws_vpc"): _stand_in_id,
+    ("resource", "aws_vpc_endpoint"): _stand_in_id,
     ("resource", "aws_kms_key"): _kms_key,
     ("resource", "aws_kms_replica_key"): _kms_key,
     ("resource", "aws_kms_alias"): _kms_alias,

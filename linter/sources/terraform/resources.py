@@ -31,6 +31,7 @@ from linter.model import (
     PublicAccessBlock,
     Text,
     Unresolved,
+    VpcEndpoint,
 )
 from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar, JsonSyntaxError, Span, parse
 from linter.sources.policy_document import Locator, build_policy
@@ -134,6 +135,7 @@ class InventoryBuilder:
         self.managed: dict[str, tuple[View, Policy]] = {}
         self.buckets: list[_Bucket] = []
         self.access_points: list[_AccessPoint] = []
+        self.endpoints: dict[str, tuple[View, Policy | None]] = {}  # aws_vpc_endpoint by address
         self.keys: list[_Key] = []
         self.aliases: dict[str, _Alias] = {}  # aws_kms_alias by address
         self.org_policies: list[tuple[View, Policy]] = []
@@ -179,12 +181,17 @@ class InventoryBuilder:
         self.text(view, value, view.arg_span(name))
         return None
 
-    def policy(self, view: View, attr: str, kind: PolicyKind | None, label: str | None = None) -> Policy | None:
+    def policy(
+        self, view: View, attr: str, kind: PolicyKind | None, label: str | None = None, lint: bool = True
+    ) -> Policy | None:
         """The policy in `attr` (None when absent or empty)."""
-        return self.policy_value(view, view.arg(attr), label or attr, kind)
+        return self.policy_value(view, view.arg(attr), label or attr, kind, lint)
 
-    def policy_value(self, view: View, value: Val | None, attr: str, kind: PolicyKind | None) -> Policy | None:
-        """A policy from its value. Wholly unknown policies go to the inventory only: there is nothing to lint."""
+    def policy_value(
+        self, view: View, value: Val | None, attr: str, kind: PolicyKind | None, lint: bool = True
+    ) -> Policy | None:
+        """A policy from its value; `lint` False: for the inventory only (no rule of its kind fits it yet). Wholly
+        unknown policies go to the inventory only: there is nothing to lint."""
         if value is None or (isinstance(value, Scalar) and value.value in (None, "") and value.unresolved is None):
             return None
         name = f"{view.address}.{attr}"
@@ -196,7 +203,7 @@ class InventoryBuilder:
         configured = self.configured.get(name)
         if configured is not None:
             if isinstance(root, str):  # unknown in the plan: the configuration's reading is the best there is
-                if configured.name in self.configured_linted:
+                if lint and configured.name in self.configured_linted:
                     self.policies.append(configured)
                 for text in _unresolved_texts(configured):
                     for expr in (text.unresolved or "").split(", "):
@@ -222,7 +229,7 @@ class InventoryBuilder:
                 )
             ]
             policy = policy.model_copy(update={"issues": kept})
-        if not whole_unknown:
+        if not whole_unknown and lint:
             self.policies.append(policy)
         self.built[name] = policy
         return policy
@@ -286,6 +293,15 @@ class InventoryBuilder:
             managed_policies={address: policy for address, (_, policy) in self.managed.items()},
             buckets=[self._bucket(b) for b in self.buckets],
             access_points=[self._access_point(a) for a in self.access_points],
+            vpc_endpoints=[
+                VpcEndpoint(
+                    address=address,
+                    loc=self.location(view),
+                    policy=policy,
+                    vpc_id=self.text(view, vpc, view.arg_span("vpc_id")) if (vpc := view.arg("vpc_id")) else None,
+                )
+                for address, (view, policy) in self.endpoints.items()
+            ],
             keys=[
                 KmsKey(
                     address=k.view.address,
@@ -798,6 +814,27 @@ def _access_point_policy(b: InventoryBuilder, view: View) -> None:
     b.later.append(join)
 
 
+# VPC endpoint policies are filters on what passes the endpoint: `Principal: "*"` is their normal form, not a
+# public grant, so the resource-policy rules do not fit them; they are read for pre-signed URL verdicts only.
+def _vpc_endpoint(b: InventoryBuilder, view: View) -> None:
+    b.endpoints[view.address] = (view, b.policy(view, "policy", PolicyKind.RESOURCE, lint=False))
+
+
+def _vpc_endpoint_policy(b: InventoryBuilder, view: View) -> None:
+    policy = b.policy(view, "policy", PolicyKind.RESOURCE, lint=False)
+    target = view.arg("vpc_endpoint_id")
+    if policy is None or target is None:
+        return
+
+    def join() -> None:
+        if target.ref is not None and target.ref in b.endpoints:
+            b.endpoints[target.ref] = (b.endpoints[target.ref][0], policy)
+        elif unknowns(target):
+            b.text(view, target, view.arg_span("vpc_endpoint_id"))
+
+    b.later.append(join)
+
+
 def _kms_key(b: InventoryBuilder, view: View) -> None:
     b.keys.append(_Key(view, b.policy(view, "policy", PolicyKind.KEY)))
 
@@ -886,6 +923,8 @@ HANDLERS: dict[str, Handler] = {
     "aws_ecr_repository_policy": _resource_policy,
     "aws_secretsmanager_secret_policy": _resource_policy,
     "aws_efs_file_system_policy": _resource_policy,
+    "aws_vpc_endpoint": _vpc_endpoint,
+    "aws_vpc_endpoint_policy": _vpc_endpoint_policy,
     "aws_kms_key": _kms_key,
     "aws_kms_replica_key": _kms_key,
     "aws_kms_key_policy": _kms_key_policy,
