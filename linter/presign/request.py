@@ -120,6 +120,10 @@ class UrlContext:
             "aws:SecureTransport": "true" if self.secure else "false",
             # Not documented for pre-signed URLs (iam-semantics.md §4): present but unknown, never guessed.
             "s3:x-amz-content-sha256": UNKNOWN,
+            # A URL is signed and opened at some time after the check: a condition on the clock is not decided by
+            # the time the check happens to run.
+            "aws:CurrentTime": UNKNOWN,
+            "aws:EpochTime": UNKNOWN,
         }
         if self.vpce is not None:
             # Through a VPC endpoint aws:SourceIp is absent and aws:SourceVpce is set.

@@ -102,3 +102,17 @@ def test_case_48_uploads_from_this_account_only_are_owned_by_the_bucket_owner() 
     own = [{**CROSS_ACCOUNT_UPLOADS[0], "Principal": {"AWS": "arn:aws:iam::000000000000:role/uploader"}}]
     found = verdict(user("admin", policy("p", READ)), bucket(own, ownership="ObjectWriter"))
     assert found.problems == []
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"DateLessThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"}},
+        {"NumericLessThan": {"aws:EpochTime": "1798761600"}},
+    ],
+)
+def test_a_grant_that_ends_on_a_date_depends_on_when_the_url_is_opened(condition: dict[str, Any]) -> None:
+    """The check runs before the URL is signed and opened: the clock it runs on decides nothing."""
+    until = [{**READ[0], "Condition": condition}]
+    found = verdict(user("u", policy("p", until)), bucket())
+    assert [(p.status.value, p.subject) for p in found.problems] == [("uncertain", "uncertain:s3:GetObject")]
