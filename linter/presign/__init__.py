@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from linter.config import Config, ConfigError, folder_config
-from linter.model import AccessPoint, Bucket, InputError, Inventory, Location, PrincipalResource
+from linter.model import THIS_ACCOUNT, AccessPoint, Bucket, InputError, Inventory, Location, PrincipalResource
 from linter.presign.lifetime import CredentialSource, parse_duration
 from linter.presign.preflight import Verdict, preflight
 from linter.presign.request import Expectation, ExpectationError
@@ -93,8 +93,12 @@ def expectation(
 def resolve(inventories: Sequence[Inventory], wanted: Expectation) -> PresignCheck:
     """Find signer and bucket (or access point) in the same inventory; raises UnknownReference naming the closest
     matches."""
+    # The ARN of a principal defined here, in the account the configuration is said to deploy to.
+    signer_ref = wanted.signer
+    if wanted.account is not None:
+        signer_ref = signer_ref.replace(f"::{wanted.account}:", f"::{THIS_ACCOUNT}:", 1)
     try:
-        inventory, signer = find_principal(inventories, wanted.signer)
+        inventory, signer = find_principal(inventories, signer_ref)
     except UnknownReference:
         if not is_principal_arn(wanted.signer):
             raise

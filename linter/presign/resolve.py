@@ -81,7 +81,9 @@ def find_bucket(
                 return inventory, bucket, None
             seen += [bucket.address, bucket.name.value]
         for point in inventory.access_points:
-            if _matches(reference, point.address, [point.name.value, point.arn]):
+            # By ARN: the name decides (the account and region in it are where this configuration deploys).
+            by_arn = reference.startswith("arn:") and reference.endswith(f":accesspoint/{point.name.value}")
+            if by_arn or _matches(reference, point.address, [point.name.value]):
                 return inventory, _bucket_behind(inventory, point), point
             seen += [point.address]
     name = reference.removeprefix(S3_ARN_PREFIX)
@@ -155,8 +157,8 @@ def other_account_principal(inventories: Sequence[Inventory], reference: str, wh
         for principal in inventory.principals:
             if principal.type == kind and principal.name.value == name:
                 raise UnknownReference(
-                    f"{reference!r} may be {principal.address}, defined here: name it by its address to check that "
-                    f"{kind}, or by the ARN of a {kind} that is not defined here"
+                    f"{reference!r} may be {principal.address}, defined here: name it by its address, or say which "
+                    "account this configuration deploys to (--account, account = in the config)"
                 )
     return PrincipalResource(
         type=kind,

@@ -342,8 +342,14 @@ def test_an_arn_that_may_name_a_principal_defined_here_is_ambiguous(
     assert other_signer(folder, capsys, "arn:aws:iam::111122223333:user/partner-app") == (
         2,
         "iam-preflight: error: 'arn:aws:iam::111122223333:user/partner-app' may be aws_iam_user.reader, defined "
-        "here: name it by its address to check that user, or by the ARN of a user that is not defined here\n",
+        "here: name it by its address, or say which account this configuration deploys to (--account, account = in "
+        "the config)\n",
     )
+    # Said to deploy to 111122223333, the ARN names the user defined here.
+    code, verdict = other_signer(
+        folder, capsys, "arn:aws:iam::111122223333:user/partner-app", "--account", "111122223333"
+    )
+    assert (code, verdict["signer"], verdict["status"]) == (0, "aws_iam_user.reader", "works")
     # A role of that name is not the user of that name.
     code, verdict = other_signer(folder, capsys, "arn:aws:iam::111122223333:role/partner-app")
     assert (code, verdict["status"]) == (1, "uncertain")
