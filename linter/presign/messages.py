@@ -82,7 +82,9 @@ _DENY_FIXES = {
     "s3:x-amz-server-side-encryption": "sign the URL with the x-amz-server-side-encryption header the policy demands "
     "(presign --sse, or sse = in the declaration), and send that header",
     "s3:x-amz-acl": "sign the URL with the x-amz-acl the policy demands, or without one",
-    "aws:securetransport": "hand out https:// URLs",
+    # URLs are https:// (UrlContext.secure): a Deny keyed on the transport that applies denies https requests.
+    "aws:securetransport": "this Deny applies to https:// requests, which pre-signed URLs are: a TLS-only policy "
+    'denies when aws:SecureTransport is "false"',
     "aws:sourceip": "open the URL from a network the condition admits, or relax it",
     "aws:sourcevpce": "open the URL through the VPC endpoint the condition names",
     "aws:sourcevpc": "open the URL through a VPC endpoint of the VPC the condition names",
