@@ -116,6 +116,9 @@ def check(
     color: ColorOption = ColorMode.AUTO,
 ) -> None:
     """Lint policies. Exit 0 clean, 1 findings at or above --fail-on, 2 input or usage error."""
+    from linter.sources.terraform.cache import parse_ahead
+
+    parse_ahead(paths)  # .tf files are parsed in helper processes while this one imports the model and the rules
     from linter.check import CheckOptions, run_check
     from linter.config import load_config
     from linter.findings import Severity

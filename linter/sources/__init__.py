@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from linter.model import InputError, Inventory, Location, Policy
+if TYPE_CHECKING:  # the model imports pydantic: the Terraform parser imports this package without needing it
+    from linter.model import InputError, Inventory, Location, Policy
 
 
 def display_path(path: Path) -> str:

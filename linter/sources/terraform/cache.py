@@ -9,23 +9,31 @@ home, corrupt entry) only cost speed, never correctness.
 Parsing runs in worker processes only when it pays: many uncached lines and at least 3 CPUs. Measured on a shared
 2-core machine, 2 workers were slower than one process at every size up to 9,000 lines (pool start ~25 ms, results
 pickled back, workers competing with other load); the parser runs ~50 us per line.
+
+The CLI also parses ahead (`parse_ahead`): before it imports the model and the rules, it forks helpers that parse
+the .tf files the run is about to read. The parent's imports and the helpers' parsing then overlap, which pays even
+on 2 CPUs, because the parent has nothing to wait for until it loads the first module (`join_helpers`).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import hashlib
 import json
+import mmap
 import os
+import pickle
+import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import linter
 
@@ -198,6 +206,7 @@ def batch() -> Iterator[None]:
 
 def parse_files(paths: Sequence[Path], kind: str = "tf") -> dict[Path, Parsed]:
     """Every path's Parsed, from the cache when the content is unchanged; misses are parsed (in parallel if many)."""
+    join_helpers()
     folder = cache_dir()
     results: dict[Path, Parsed] = {}
     misses: list[tuple[Path, str, str]] = []
@@ -253,3 +262,136 @@ def _parse_all(jobs: list[tuple[str, str]]) -> list[Parsed]:
             return list(pool.map(_parse_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
     except (OSError, RuntimeError):  # no fork/semaphores in this sandbox: parse serially rather than fail
         return [_parse_job(job) for job in jobs]
+
+
+def module_files(folder: Path) -> list[Path]:
+    """A module's .tf files, sorted by name."""
+    try:
+        with os.scandir(folder) as entries:  # DirEntry.is_file() needs no stat() on most file systems
+            names = sorted(e.name for e in entries if e.name.endswith(".tf") and e.is_file())
+    except OSError:
+        return []
+    return [folder / name for name in names]
+
+
+# -- parsing ahead -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Helper:
+    pid: int
+    results: int  # read end of the pipe the helper sends its {content key: Parsed} through
+
+
+@dataclass
+class _Ahead:
+    """The files being parsed ahead, and who claimed each: helper k parses files k, k + n, ... in turn (n helpers);
+    the parent, once it needs the results, parses the unclaimed rest from the end. A file both claim at the same
+    moment is parsed twice, with the same result."""
+
+    paths: list[Path]
+    claims: mmap.mmap  # one byte per file, shared with the helpers: nonzero once someone parses it
+    helpers: list[_Helper]
+
+
+_pending: list[_Ahead] = []  # the parse started ahead and not joined yet (at most one)
+
+
+def parse_ahead(targets: Iterable[str]) -> None:
+    """Start parsing the .tf files under these CLI arguments in forked helpers (one per spare CPU, at least one).
+
+    Only from a single-threaded process on Linux (fork is unsafe beside threads, and elsewhere not the default). The
+    list is a guess made before the config is read: a file the run then excludes costs a helper's time, never a
+    finding. Files the guess misses (a module called from outside the arguments) are parsed when they are read.
+    """
+    if _pending or sys.platform != "linux" or threading.active_count() != 1:
+        return
+    from linter.sources.terraform import walk_modules
+
+    folders: dict[Path, None] = {}
+    for target in targets:
+        path = Path(target)
+        if path.is_dir():
+            folders.update(dict.fromkeys(walk_modules(path)))
+        elif path.name.endswith((".tf", ".tfvars", ".tfvars.json")):
+            folders[path.parent] = None
+    paths = [p for folder in folders for p in module_files(folder)]
+    if not paths:
+        return
+    count = max(1, min(_usable_cpus() - 1, 8, len(paths)))
+    ahead = _Ahead(paths, mmap.mmap(-1, len(paths)), [])
+    for index in range(count):
+        read, write = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            break
+        if pid == 0:  # the helper: never returns
+            os.close(read)
+            _helper(ahead, index, count, write)
+        os.close(write)
+        ahead.helpers.append(_Helper(pid, read))
+    _pending.append(ahead)
+    atexit.unregister(_abandon_helpers)  # once, however many runs this process makes
+    atexit.register(_abandon_helpers)  # a run that ends before it reads any .tf file leaves no helper running
+
+
+def _helper(ahead: _Ahead, first: int, step: int, results: int) -> NoReturn:
+    """Parse claimed files and send their results to the parent; exit without running the parent's exit handlers."""
+    code = 1
+    try:
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):  # a reader of the parent's output must see end-of-file when the parent exits
+            os.dup2(devnull, fd)
+        gc.disable()  # short-lived: collections would find little to free
+        found = _parse_claimed(ahead, range(first, len(ahead.paths), step), 1)
+        with os.fdopen(results, "wb") as stream:
+            pickle.dump(found, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _parse_claimed(ahead: _Ahead, indexes: Iterable[int], mark: int) -> dict[str, Parsed]:
+    """Claim and parse files in this order until one is already claimed (the others work from the other end)."""
+    folder = cache_dir()
+    found: dict[str, Parsed] = {}
+    for index in indexes:
+        if ahead.claims[index]:
+            break
+        ahead.claims[index] = mark
+        text = _decode(ahead.paths[index])
+        if isinstance(text, Parsed):
+            continue  # unreadable: reported when the loader reads it
+        key = _key("tf", text.encode("utf-8"))
+        if key in _memo or key in found or (folder is not None and _entry(folder, key).is_file()):
+            continue  # parsed before: the loader reads it from the cache
+        found[key] = parse_source(text, "tf")
+        _write(folder, key, found[key])
+    return found
+
+
+def join_helpers() -> None:
+    """Parse what the helpers have not claimed yet, then take over their results (once per process)."""
+    if not _pending:
+        return
+    ahead = _pending.pop()
+    _memo.update(_parse_claimed(ahead, reversed(range(len(ahead.paths))), 2))
+    for helper in ahead.helpers:
+        try:
+            with os.fdopen(helper.results, "rb") as stream:
+                _memo.update(pickle.load(stream))
+        except (OSError, EOFError, pickle.UnpicklingError):
+            pass  # the helper failed: its files are parsed here when they are read
+        os.waitpid(helper.pid, 0)
+    ahead.claims.close()
+
+
+def _abandon_helpers() -> None:
+    for helper in (helper for ahead in _pending for helper in ahead.helpers):
+        with contextlib.suppress(OSError):
+            os.close(helper.results)
+            os.kill(helper.pid, signal.SIGTERM)
+            os.waitpid(helper.pid, 0)

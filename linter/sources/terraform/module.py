@@ -15,7 +15,7 @@ from typing import Any
 
 from linter.model import InputError, Location
 from linter.sources import InlineSuppression
-from linter.sources.terraform.cache import Parsed, parse_files
+from linter.sources.terraform.cache import Parsed, module_files, parse_files
 
 IR = dict[str, Any]
 
@@ -71,15 +71,6 @@ class Module:
     providers: dict[str, Located] = field(default_factory=dict)  # provider blocks by reference: "aws", "aws.west"
     errors: list[InputError] = field(default_factory=list)
     suppressions: list[InlineSuppression] = field(default_factory=list)
-
-
-def module_files(folder: Path) -> list[Path]:
-    try:
-        with os.scandir(folder) as entries:  # DirEntry.is_file() needs no stat() on most file systems
-            names = sorted(e.name for e in entries if e.name.endswith(".tf") and e.is_file())
-    except OSError:
-        return []
-    return [folder / name for name in names]
 
 
 def read_module(folder: Path, parsed: dict[Path, Parsed] | None = None) -> Module:

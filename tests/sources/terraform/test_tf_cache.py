@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import os
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +115,41 @@ def test_grammar_cache_goes_to_our_cache_folder_when_site_packages_is_read_only(
         assert hcl.parse_text('a = "b"\n')["attrs"][0]["n"] == "a"
     finally:
         hcl._parser.cache_clear()
+
+
+def _modules_to_parse(tmp_path: Path, count: int) -> list[Path]:
+    paths = []
+    for index in range(count):
+        folder = tmp_path / "tree" / f"m{index}"
+        folder.mkdir(parents=True)
+        path = folder / "main.tf"
+        path.write_text(MODULE.replace('"p"', f'"p{index}"'))
+        paths.append(path)
+    return paths
+
+
+def test_files_parsed_ahead_are_handed_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IAM_PREFLIGHT_NO_CACHE", "1")  # the results can only come through the helpers' pipes
+    monkeypatch.setattr(cache, "_memo", {})
+    paths = _modules_to_parse(tmp_path, 12)
+    cache.parse_ahead([str(tmp_path / "tree")])
+    helpers = [helper.pid for ahead in cache._pending for helper in ahead.helpers]
+    assert helpers or cache.sys.platform != "linux"
+    parsed = cache.parse_files(paths)
+    assert not cache._pending
+    for pid in helpers:  # every helper has exited and been waited for
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+    assert parsed == {path: cache.parse_source(path.read_text(), "tf") for path in paths}
+
+
+def test_helpers_of_a_run_that_reads_no_tf_file_are_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IAM_PREFLIGHT_CACHE_DIR", str(tmp_path / "cache"))
+    paths = _modules_to_parse(tmp_path, 2)
+    cache.parse_ahead([str(paths[0]), str(tmp_path / "missing")])
+    helpers = [helper.pid for ahead in cache._pending for helper in ahead.helpers]
+    cache._abandon_helpers()  # what the exit handler does
+    cache._pending.clear()
+    for pid in helpers:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
