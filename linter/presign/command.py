@@ -16,7 +16,7 @@ from linter.presign.request import Expectation
 from linter.rule import RuleContext
 
 # The rules that report a declared URL's verdict; inference (IPS004) is for `check`, not for one named URL.
-VERDICT_RULES = ("IPS001", "IPS002", "IPS003")
+VERDICT_RULES = ("IPS001", "IPS002", "IPS003", "IPS005")
 SYMBOLS = {Status.WORKS: "✓", Status.FAILS: "✗", Status.UNCERTAIN: "?"}
 
 

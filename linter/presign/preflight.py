@@ -38,6 +38,10 @@ from linter.presign.subject import DEFAULT_NOW, Subject, access_point_restricts,
 # Where the URL is opened from when nobody said: an address in no one's allow-list (RFC 5737 TEST-NET-1).
 ELSEWHERE_IP = "192.0.2.1"
 LONGEST_ROLE_SESSION = 12 * 3600
+# SDKs refresh temporary credentials this close to their expiry at the latest (botocore: 10 minutes mandatory;
+# EC2 makes new instance credentials available at least 5 minutes early): a URL no longer than this never outlives
+# the credentials it is signed with.
+REFRESH_MARGIN = 5 * 60
 
 __all__ = ["Problem", "Status", "Verdict", "preflight"]
 
@@ -111,7 +115,11 @@ def _lifetime_problems(subject: Subject, expectation: Expectation) -> tuple[int,
         )
     works_for = min(requested, lifetime.seconds, MAX_EXPIRES)
     # IAM user keys do not expire: their only limit is the 7-day cap on X-Amz-Expires, reported above.
-    if requested <= lifetime.seconds or source is CredentialSource.USER_KEYS:
+    if source is CredentialSource.USER_KEYS:
+        return works_for, problems
+    if requested <= lifetime.seconds:
+        if requested > REFRESH_MARGIN:
+            problems.append(_refresh_caveat(subject, source, requested))
         return works_for, problems
     fixes = [f"shorten the URL to {describe_duration(lifetime.seconds)} or less"]
     if source is CredentialSource.ASSUME_ROLE and (signer.max_session_duration or 3600) < LONGEST_ROLE_SESSION:
@@ -134,6 +142,22 @@ def _lifetime_problems(subject: Subject, expectation: Expectation) -> tuple[int,
     status = Status.UNCERTAIN if lifetime.uncertain else Status.FAILS
     problems.append(Problem(status, message, ", ".join(fixes), signer.loc, subject="credential-lifetime"))
     return works_for, problems
+
+
+def _refresh_caveat(subject: Subject, source: CredentialSource, requested: int) -> Problem:
+    """Temporary credentials end the URL when they expire (S3 User Guide, using-presigned-url), and SDKs replace
+    them only minutes before that: how long a URL lives depends on when in their life it was signed."""
+    return Problem(
+        Status.WORKS,
+        f"{subject.label}: its URLs are signed with temporary credentials ({source.value}) and stop working when those "
+        f"expire, whatever X-Amz-Expires says; SDKs refresh credentials only minutes before they expire, so a URL "
+        f"signed late in their life can die minutes after it is signed, before the requested "
+        f"{describe_duration(requested)}",
+        f"sign with credentials that have at least {describe_duration(requested)} left (assume the role with "
+        "DurationSeconds at least the URL's life just before signing), or with an IAM user's access keys",
+        subject.signer.loc,
+        subject="credential-refresh",
+    )
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,15 @@ if TYPE_CHECKING:  # the pre-flight machinery loads only when a run has URLs to 
     from linter.presign.preflight import Problem
 
 
-def problems(inventory: Inventory, context: RuleContext, status: str) -> Iterator[tuple[PresignCheck, Problem]]:
-    """The problems of this inventory's declared URLs whose status is `status` ("fails", "uncertain", "works")."""
+def problems(
+    inventory: Inventory, context: RuleContext, status: str, subjects: tuple[str, ...] = ("",)
+) -> Iterator[tuple[PresignCheck, Problem]]:
+    """The problems of this inventory's declared URLs whose status is `status` ("fails", "uncertain", "works") and
+    whose subject starts with one of `subjects` (caveats on working URLs are split between rules by subject)."""
     for check in context.presign:
         if check.inventory is inventory:
             for problem in check.verdict(context.shared).problems:
-                if problem.status.value == status:
+                if problem.status.value == status and problem.subject.startswith(subjects):
                     yield check, problem
 
 

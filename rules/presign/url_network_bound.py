@@ -5,6 +5,9 @@ from linter.model import Inventory
 from linter.rule import Rule, RuleContext
 from rules.presign._verdicts import finding, problems
 
+# The caveats of a working URL that are about where it is opened from (see linter.presign.preflight).
+NETWORK_CAVEATS = ("network:", "access-point-vpc")
+
 
 class PresignUrlNetworkBound(Rule):
     """Reports a declared pre-signed URL that works only from some networks.
@@ -47,5 +50,5 @@ class PresignUrlNetworkBound(Rule):
     tags = ("presign", "network")
 
     def check_inventory(self, inventory: Inventory, context: RuleContext) -> Iterator[Finding]:
-        for check, problem in problems(inventory, context, "works"):
+        for check, problem in problems(inventory, context, "works", NETWORK_CAVEATS):
             yield finding(self, check, problem)

@@ -102,9 +102,8 @@ def test_access_point_of_a_vpc_opened_through_an_endpoint_of_another_vpc(
     args = ["--bucket", "aws_s3_access_point.reports", "--vpce", "aws_vpc_endpoint.s3"]
     code, verdict = presign(tmp_path / "m", capsys, *args)
     assert code == 1
-    problem = verdict["problems"][0]
-    assert problem["status"] == "fails"
-    assert problem["message"] == (
+    failures = [p["message"] for p in verdict["problems"] if p["status"] == "fails"]
+    assert failures[0] == (
         "aws_iam_role.reader can sign URLs for acme-reports/* through access point reports, but opened "
         "through aws_vpc_endpoint.s3 (in aws_vpc.main) every one returns 403 AccessDenied: "
         "aws_s3_access_point.reports has network origin VPC (aws_vpc.other) and refuses requests from other VPCs"
