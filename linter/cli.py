@@ -337,4 +337,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     """Console-script entry point."""
+    import gc
+
+    # One run is short, and loading already pauses the collector (`cache.batch`): the rest of the run (imports,
+    # rules, report) makes long-lived objects the collector would scan again and again for little to free. 3% fewer
+    # instructions on the 60-module benchmark corpus; peak memory on 100 modules 70 MB instead of 66 MB.
+    gc.disable()
     sys.exit(main())
