@@ -294,6 +294,85 @@ def presign(
     raise typer.Exit(exit_code(result, verdict))
 
 
+ExplainFormatOption = Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")]
+
+
+def _read_input(source: str, what: str) -> str:
+    """An argument that is the text itself, a file, or `-` for standard input (keeps a URL out of shell history)."""
+    if source == "-":
+        return sys.stdin.read()
+    path = Path(source)
+    if what == "error" and path.is_file():
+        try:
+            return path.read_text(encoding="utf-8", errors="replace")
+        except OSError as error:
+            raise UsageProblem(f"{source}: cannot read: {error.strerror or error}") from None
+    return source
+
+
+def _explain_format(value: str) -> str:
+    if value not in ("text", "json"):
+        raise UsageProblem(f"invalid format {value!r} (use text or json)")
+    return value
+
+
+@app.command("explain-url")
+def explain_url(
+    url: Annotated[str, typer.Argument(help="The pre-signed URL, or - to read it from standard input.")],
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Terraform or policy inputs: also check the URL against them.")
+    ] = None,
+    signer: Annotated[str | None, typer.Option(help="Who signed it (with PATH): address, ARN or name.")] = None,
+    method: Annotated[str, typer.Option(help="The request the URL makes: GET, HEAD or PUT.")] = "GET",
+    at: Annotated[str | None, typer.Option(help="When it is opened, ISO 8601 (default: now).")] = None,
+    account: Annotated[str | None, typer.Option(help="The account PATH deploys to.")] = None,
+    output_format: ExplainFormatOption = "text",
+    output: OutputOption = None,
+    config_file: ConfigOption = None,
+    var_file: VarFileOption = None,
+) -> None:
+    """Why does this pre-signed URL fail? Reads it back (signature and token never shown) and checks it."""
+    from linter.check import CheckOptions
+    from linter.config import load_config
+    from linter.explain.command import ExplainError, explain_url, parse_time
+
+    fmt = _explain_format(output_format)
+    config = load_config(config_file)
+    try:
+        report, code = explain_url(
+            _read_input(url, "url"),
+            paths or [],
+            signer,
+            method,
+            parse_time(at),
+            config,
+            CheckOptions(var_files=var_file or []),
+            account,
+            fmt,
+        )
+    except ExplainError as error:
+        raise UsageProblem(str(error)) from None
+    _emit(report, output)
+    raise typer.Exit(code)
+
+
+@app.command("explain-error")
+def explain_error(
+    error: Annotated[str, typer.Argument(help="S3's error: the XML body, the SDK's line, a file, or - (stdin).")] = "-",
+    output_format: ExplainFormatOption = "text",
+    output: OutputOption = None,
+) -> None:
+    """What does this S3 error mean for a pre-signed URL, and what to change? Exit 0, or 2 if it is no S3 error."""
+    from linter.explain.command import ExplainError, explain_error
+
+    fmt = _explain_format(output_format)
+    try:
+        report = explain_error(_read_input(error, "error"), fmt)
+    except ExplainError as problem:
+        raise UsageProblem(str(problem)) from None
+    _emit(report, output)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code instead of exiting (for tests and embedding)."""
     # A policy may hold any character; never let a non-UTF-8 terminal turn a report into a crash.
