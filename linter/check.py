@@ -20,10 +20,10 @@ from linter.registry import all_rules
 from linter.rule import Rule, RuleContext
 from linter.sources import InlineSuppression, Loaded, display_path
 from linter.sources.json_file import load_json_file
+from linter.sources.terraform.cache import TERRAFORM_SUFFIXES
 
 # Folders never worth walking into: tool caches and vendored dependencies.
 SKIPPED_DIRS = {".git", ".terraform", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".tox"}
-TERRAFORM_SUFFIXES = (".tf",)
 VAR_FILE_SUFFIXES = (".tfvars", ".tfvars.json")
 
 
@@ -82,10 +82,10 @@ def discover(paths: Iterable[str], config: Config) -> Inputs:
                     candidate = Path(folder) / name
                     if config.matches(str(candidate), config.exclude):
                         continue
-                    if name.endswith(".json") and not name.endswith(VAR_FILE_SUFFIXES):
-                        inputs.json_files.append(candidate)
-                    elif name.endswith(TERRAFORM_SUFFIXES):
+                    if name.endswith(TERRAFORM_SUFFIXES):
                         inputs.add_module(Path(folder))
+                    elif name.endswith(".json") and not name.endswith(VAR_FILE_SUFFIXES):
+                        inputs.json_files.append(candidate)
         elif path.is_file():
             inputs.explicit.add(path)
             if path.name.endswith(TERRAFORM_SUFFIXES):

@@ -186,6 +186,6 @@ def walk_modules(root: Path) -> list[Path]:
     found = []
     for folder, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
-        if any(n.endswith(".tf") for n in names):
+        if any(n.endswith((".tf", ".tf.json")) for n in names):
             found.append(Path(folder))
     return found

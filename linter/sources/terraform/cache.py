@@ -140,13 +140,27 @@ def _write(folder: Path | None, key: str, parsed: Parsed) -> None:
         _made.discard(path.parent)
 
 
+# Terraform configuration files: native syntax and JSON syntax.
+TERRAFORM_SUFFIXES = (".tf", ".tf.json")
+
+
+def source_kind(path: Path, kind: str = "tf") -> str:
+    """How to parse a file read as `kind`: a configuration file in JSON syntax is `tfjson`."""
+    return "tfjson" if kind == "tf" and path.name.endswith(".tf.json") else kind
+
+
 def parse_source(text: str, kind: str) -> Parsed:
-    """Parse text as a .tf file (`tf`) or a template (`template`, the body of a templatefile() file)."""
+    """Parse text as a .tf file (`tf`), a .tf.json file (`tfjson`) or a template (`template`, the body of a
+    templatefile() file)."""
     from linter.sources.terraform import hcl
 
     try:
         if kind == "template":
             return Parsed(ir=hcl.template_parts(text, 1, 1))
+        if kind == "tfjson":
+            from linter.sources.terraform.tfjson import parse_config
+
+            return Parsed(ir=parse_config(text))
         return Parsed(ir=hcl.parse_text(text))
     except hcl.HclSyntaxError as error:
         return Parsed(error=(error.message, error.line, error.column))
@@ -221,13 +235,14 @@ def parse_files(paths: Sequence[Path], kind: str = "tf") -> dict[Path, Parsed]:
         if isinstance(text, Parsed):
             results[path] = text
             continue
-        key = _key(kind, text.encode("utf-8"))
+        key = _key(source_kind(path, kind), text.encode("utf-8"))
         cached = _memo.get(key) or _read(folder, key)
         if cached is not None:
             results[path] = _memo[key] = cached
         else:
             misses.append((path, key, text))
-    for (path, key, _), parsed in zip(misses, _parse_all([(text, kind) for _, _, text in misses]), strict=True):
+    jobs = [(text, source_kind(path, kind)) for path, _, text in misses]
+    for (path, key, _), parsed in zip(misses, _parse_all(jobs), strict=True):
         results[path] = _memo[key] = parsed
         _write(folder, key, parsed)
     if known_files is not None:
@@ -265,10 +280,10 @@ def _parse_all(jobs: list[tuple[str, str]]) -> list[Parsed]:
 
 
 def module_files(folder: Path) -> list[Path]:
-    """A module's .tf files, sorted by name."""
+    """A module's configuration files (.tf and .tf.json), sorted by name."""
     try:
         with os.scandir(folder) as entries:  # DirEntry.is_file() needs no stat() on most file systems
-            names = sorted(e.name for e in entries if e.name.endswith(".tf") and e.is_file())
+            names = sorted(e.name for e in entries if e.name.endswith(TERRAFORM_SUFFIXES) and e.is_file())
     except OSError:
         return []
     return [folder / name for name in names]
@@ -313,7 +328,7 @@ def parse_ahead(targets: Iterable[str]) -> None:
         path = Path(target)
         if path.is_dir():
             folders.update(dict.fromkeys(walk_modules(path)))
-        elif path.name.endswith((".tf", ".tfvars", ".tfvars.json")):
+        elif path.name.endswith((*TERRAFORM_SUFFIXES, ".tfvars", ".tfvars.json")):
             folders[path.parent] = None
     paths = [p for folder in folders for p in module_files(folder)]
     if not paths:
@@ -365,10 +380,11 @@ def _parse_claimed(ahead: _Ahead, indexes: Iterable[int], mark: int) -> dict[str
         text = _decode(ahead.paths[index])
         if isinstance(text, Parsed):
             continue  # unreadable: reported when the loader reads it
-        key = _key("tf", text.encode("utf-8"))
+        kind = source_kind(ahead.paths[index])
+        key = _key(kind, text.encode("utf-8"))
         if key in _memo or key in found or (folder is not None and _entry(folder, key).is_file()):
             continue  # parsed before: the loader reads it from the cache
-        found[key] = parse_source(text, "tf")
+        found[key] = parse_source(text, kind)
         _write(folder, key, found[key])
     return found
 

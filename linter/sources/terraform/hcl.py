@@ -513,14 +513,14 @@ def template_parts(body: str, line: int, column: int) -> list[Any]:
         if body[at] == "%":
             parts.append({"k": "directive", "s": span, "t": raw})
         else:
-            parts.append(_parse_interpolation(raw, span))
+            parts.append(parse_interpolation(raw, span))
         index = end
     if "".join(literal):
         parts.append("".join(literal))
     return parts
 
 
-def _parse_interpolation(raw: str, span: list[int]) -> Expr:
+def parse_interpolation(raw: str, span: list[int]) -> Expr:
     """`${expr}` text from a heredoc or template file -> IR, positioned where it sits in its file."""
     inner = raw[2:-1].strip("~").strip()
     lead = len(raw[2:]) - len(raw[2:].lstrip("~ \t"))
@@ -539,7 +539,7 @@ def _parse_interpolation(raw: str, span: list[int]) -> Expr:
 
 # --- suppression comments -------------------------------------------------------------------------------------------
 
-_IGNORE = re.compile(r"iam-preflight:ignore\b[ \t]*((?:[\w-]+[ \t]*,[ \t]*)*[\w-]+)?[ \t]*(.*)")
+IGNORE_COMMENT = re.compile(r"iam-preflight:ignore\b[ \t]*((?:[\w-]+[ \t]*,[ \t]*)*[\w-]+)?[ \t]*(.*)")
 
 
 def _suppressions(text: str, comments: list[tuple[int, int, str]], targets: list[tuple[int, int]]) -> list[Any]:
@@ -556,7 +556,7 @@ def _suppressions(text: str, comments: list[tuple[int, int, str]], targets: list
         starts[first] = max(starts.get(first, first), last)
     found = []
     for line, column, comment in comments:
-        match = _IGNORE.search(comment)
+        match = IGNORE_COMMENT.search(comment)
         if match is None:
             continue
         rules = re.sub(r"\s+", "", match[1] or "")
