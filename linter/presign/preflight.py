@@ -153,8 +153,8 @@ def _refresh_caveat(subject: Subject, source: CredentialSource, requested: int) 
         f"expire, whatever X-Amz-Expires says; SDKs refresh credentials only minutes before they expire, so a URL "
         f"signed late in their life can die minutes after it is signed, before the requested "
         f"{describe_duration(requested)}",
-        f"sign with credentials that have at least {describe_duration(requested)} left (assume the role with "
-        "DurationSeconds at least the URL's life just before signing), or with an IAM user's access keys",
+        f"sign with credentials that have at least {describe_duration(requested)} left (for example a session "
+        "assumed just for signing, with DurationSeconds at least the URL's life), or with an IAM user's access keys",
         subject.signer.loc,
         subject="credential-refresh",
     )
