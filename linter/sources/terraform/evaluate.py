@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from linter.model import InputError, Location
-from linter.sources.terraform.module import IR, Module, Resource, attribute, display_path, nested, read_module
+from linter.sources.terraform.module import IR, Located, Module, Resource, attribute, display_path, nested, read_module
+from linter.sources.terraform.types import with_optional_attributes
 from linter.sources.terraform.values import (
     ListVal,
     ObjVal,
@@ -433,19 +434,27 @@ class Instance:
 
     def _var(self, name: str) -> Val:
         span = self._var_span(name)
-        if name in self.inputs:
-            return self.inputs[name]()
         declared = self.module.variables.get(name)
+        if name in self.inputs:
+            return self._typed(self.inputs[name](), declared)
         if declared is None:
             return self.ev.unknown(f"var.{name}", span, f"variable {name!r} is not declared", error=True)
         default = attribute(declared.node, "default")
         if default is not None:
-            return self.ev.eval(default["e"], Scope(self, declared.file))
+            return self._typed(self.ev.eval(default["e"], Scope(self, declared.file)), declared)
         if self.parent is None:
             reason = f"variable {name!r} has no default and no value in tfvars or --var-file"
         else:
             reason = f"variable {name!r} has no default and {self.address} does not set it"
         return self.ev.unknown(f"var.{name}", span, reason)
+
+    def _typed(self, value: Val, declared: Located | None) -> Val:
+        """The value converted to the variable's type, as far as that changes it (optional attributes)."""
+        constraint = attribute(declared.node, "type") if declared is not None else None
+        if constraint is None or declared is None:
+            return value
+        scope = Scope(self, declared.file)
+        return with_optional_attributes(value, constraint["e"], lambda node: self.ev.eval(node, scope), declared.file)
 
     def local(self, name: str) -> Val:
         if name not in self._locals:

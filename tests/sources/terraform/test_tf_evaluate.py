@@ -188,3 +188,49 @@ resource "aws_iam_role" "off" {
     instances = root.instances("aws_iam_role.keyed")
     assert not isinstance(instances, Unknown)
     assert [i.address for i in instances] == ['aws_iam_role.keyed["a"]', 'aws_iam_role.keyed["b"]']
+
+
+OPTIONAL = """
+variable "encryption" {
+  type = object({
+    rule = optional(object({
+      algorithm = optional(string, "AES256")
+      key       = optional(string)
+    }))
+    replicas = optional(list(object({ region = string, enabled = optional(bool, true) })), [])
+    by_name  = optional(map(object({ prefix = optional(string, "/") })), {})
+  })
+  default = {}
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("expr", "tfvars", "expected"),
+    [
+        # an optional attribute left out reads as null, or as its default
+        ("var.encryption.rule == null", None, True),
+        ("length(var.encryption.replicas)", None, 0),
+        # inside values given in tfvars: nested objects, list elements and map values are converted too
+        ("var.encryption.rule.algorithm", 'encryption = { rule = { key = "k" } }', "AES256"),
+        ("var.encryption.rule.key", "encryption = { rule = {} }", None),
+        ("var.encryption.replicas[*].enabled", 'encryption = { replicas = [{ region = "eu-west-1" }] }', [True]),
+        ('var.encryption.by_name["logs"].prefix', "encryption = { by_name = { logs = {} } }", "/"),
+        # an explicit null takes the default, as in Terraform
+        ("var.encryption.rule.algorithm", "encryption = { rule = { algorithm = null } }", "AES256"),
+        ("var.encryption.rule.algorithm", 'encryption = { rule = { algorithm = "aws:kms" } }', "aws:kms"),
+    ],
+)
+def test_optional_object_attributes_take_their_defaults(
+    tmp_path: Path, expr: str, tfvars: str | None, expected: object
+) -> None:
+    assert value(tmp_path, expr, OPTIONAL, tfvars=tfvars) == expected
+
+
+def test_optional_attributes_of_a_module_input(tmp_path: Path) -> None:
+    (tmp_path / "child").mkdir()
+    (tmp_path / "child" / "main.tf").write_text(
+        OPTIONAL + 'output "algorithm" {\n  value = var.encryption.rule.algorithm\n}\n'
+    )
+    extra = 'module "child" {\n  source     = "./child"\n  encryption = { rule = {} }\n}\n'
+    assert value(tmp_path, "module.child.algorithm", extra) == "AES256"
