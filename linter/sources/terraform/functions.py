@@ -11,9 +11,11 @@ import json
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar
+from linter.sources.jsonpos import to_python as json_value
 from linter.sources.terraform.evaluate import IR, Evaluator, Scope
 from linter.sources.terraform.values import (
     ListVal,
@@ -227,6 +229,40 @@ def _replace(text: str, old: str, new: str) -> str:
     if len(old) > 1 and old.startswith("/") and old.endswith("/"):
         return re.sub(old[1:-1], re.sub(r"\$(\d+)", r"\\\1", new), text)
     return text.replace(old, new)
+
+
+def _replace_in_document(c: Call, args: list[Val]) -> Val:
+    """replace(), keeping the positioned tree of a JSON string when the replacement only rewrote string contents.
+
+    Modules put placeholders in a policy document and replace them in its `.json` (`"_S3_BUCKET_ARN_/*"`): the
+    policy's findings still point at their statements, not at the attribute holding the result.
+    """
+    result = _string_fn(_replace, 2)(c, args)
+    source = args[0]
+    if not isinstance(result, Scalar) or not isinstance(source, Scalar) or source.doc is None:
+        return result
+    old, new = text_of(args[1]), text_of(args[2])
+    if old is None or new is None:
+        return result
+    doc = _replaced_strings(source.doc, lambda text: _replace(text, old, new))
+    try:
+        same = json.loads(str(result.value)) == json_value(doc)
+    except ValueError:
+        same = False
+    return replace(result, doc=doc) if same else result
+
+
+def _replaced_strings(node: JNode, transform: Callable[[str], str]) -> JNode:
+    if isinstance(node, JScalar):
+        value = transform(node.value) if isinstance(node.value, str) and node.unresolved is None else node.value
+        return JScalar(value, node.span, node.unresolved)
+    if isinstance(node, JArray):
+        return JArray([_replaced_strings(item, transform) for item in node.items], node.span)
+
+    def member(m: JMember) -> JMember:
+        return JMember(transform(m.key), m.key_span, _replaced_strings(m.value, transform))
+
+    return JObject([member(m) for m in node.members], node.span, [member(m) for m in node.duplicates])
 
 
 def _substr(text: str, offset: str, length: str) -> str:
@@ -546,7 +582,7 @@ FUNCTIONS: dict[str, Function] = {
     "trim": _string_fn(lambda s, chars: s.strip(chars), 1),
     "trimprefix": _string_fn(lambda s, prefix: s.removeprefix(prefix), 1),
     "trimsuffix": _string_fn(lambda s, suffix: s.removesuffix(suffix), 1),
-    "replace": _string_fn(_replace, 2),
+    "replace": _replace_in_document,
     "substr": _string_fn(_substr, 2),
     "startswith": _starts_or_ends(True),
     "endswith": _starts_or_ends(False),

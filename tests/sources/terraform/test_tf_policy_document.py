@@ -123,3 +123,52 @@ def test_rendering_matches_the_provider(tmp_path: Path) -> None:
 def test_empty_document_has_no_statement(tmp_path: Path) -> None:
     rendered = _document(tmp_path, '  version = "2008-10-17"')
     assert rendered.doc is not None and to_python(rendered.doc) == {"Version": "2008-10-17"}
+
+
+PLACEHOLDER_MODULE = """
+resource "aws_s3_bucket" "b" {
+  bucket = "acme-logs"
+}
+
+data "aws_iam_policy_document" "d" {
+  statement {
+    sid       = "Deliver"
+    actions   = ["s3:PutObject"]
+    resources = ["_BUCKET_ARN_/*"]
+    principals {
+      type        = "Service"
+      identifiers = ["logging.s3.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "p" {
+  bucket = aws_s3_bucket.b.id
+  policy = replace(data.aws_iam_policy_document.d.json, %s)
+}
+"""
+
+
+def test_replace_in_a_document_keeps_its_positions(tmp_path: Path, tf: SimpleNamespace) -> None:
+    (tmp_path / "main.tf").write_text(PLACEHOLDER_MODULE % '"_BUCKET_ARN_", aws_s3_bucket.b.arn')
+    loaded = load_module(tmp_path, [])
+    elements = [
+        (pointer, value, at.rsplit("main.tf:", 1)[1])
+        for pointer, value, at, _ in tf.elements(tf.policy(loaded, "aws_s3_bucket_policy.p.policy"))
+    ]
+    assert elements == [
+        ("/Statement/0/Sid", "Deliver", "8:17"),
+        ("/Statement/0/Effect", "Allow", "7:3"),
+        ("/Statement/0/Action", "s3:PutObject", "9:18"),
+        ("/Statement/0/Resource", "arn:aws:s3:::acme-logs/*", "10:18"),
+        ("/Statement/0/Principal/Service", "logging.s3.amazonaws.com", "13:22"),
+    ]
+
+
+def test_replace_across_json_syntax_keeps_the_value_without_positions(tmp_path: Path, tf: SimpleNamespace) -> None:
+    # The replacement rewrites JSON syntax, not string contents: the positioned tree no longer matches the text.
+    (tmp_path / "main.tf").write_text(PLACEHOLDER_MODULE % r'"\"Allow\"", "\"Deny\""')
+    loaded = load_module(tmp_path, [])
+    elements = tf.elements(tf.policy(loaded, "aws_s3_bucket_policy.p.policy"))
+    assert ("/Statement/0/Effect", "Deny") in [(pointer, value) for pointer, value, _, _ in elements]
+    assert {at.rsplit("main.tf:", 1)[1] for _, _, at, _ in elements} == {"20:12"}  # all at the policy attribute
