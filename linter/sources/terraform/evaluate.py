@@ -65,13 +65,14 @@ class BlockView:
         return self.scope.span(self.block["s"])
 
     def arg(self, name: str) -> Val | None:
-        """An argument as written (None when absent); every argument of an unknown dynamic block is unknown."""
+        """An argument as written (None when absent or null, as Terraform reads an argument set to null); every
+        argument of an unknown dynamic block is unknown."""
         if self.block.get("unknown"):
             return Unknown(self.span(), expr=self.block["unknown"], reason="dynamic block over an unknown collection")
         attr = attribute(self.block, name)
         if attr is None:
             return None
-        return self.scope.inst.ev.eval(attr["e"], self.scope)
+        return not_null(self.scope.inst.ev.eval(attr["e"], self.scope))
 
     def arg_span(self, name: str) -> TfSpan:
         attr = attribute(self.block, name)
@@ -360,6 +361,11 @@ class Evaluator:
                 found.append((content, scope.with_names(**{iterator: item})))
         found.sort(key=lambda pair: (pair[0]["s"][0], pair[0]["s"][1]))
         return found
+
+
+def not_null(value: Val) -> Val | None:
+    """None for a known null: an argument set to null is one left out."""
+    return None if isinstance(value, Scalar) and value.value is None and value.unresolved is None else value
 
 
 def _iteration(collection: Val) -> list[tuple[Val, Val]] | None:

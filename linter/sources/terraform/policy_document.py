@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar, JsonSyntaxError, parse, to_python
-from linter.sources.terraform.evaluate import Evaluator, ResInst, Scope
+from linter.sources.terraform.evaluate import Evaluator, ResInst, Scope, not_null
 from linter.sources.terraform.module import attribute
 from linter.sources.terraform.values import ListVal, Scalar, TfSpan, Unknown, Val, pinned, placeholder, text_of
 
@@ -150,7 +150,8 @@ def _statement(ev: Evaluator, block: dict[str, Any], scope: Scope) -> JNode:
 
     def arg(name: str) -> tuple[Val, TfSpan] | None:
         written = attribute(block, name)
-        return (ev.eval(written["e"], scope), scope.span(written["s"])) if written else None
+        value = not_null(ev.eval(written["e"], scope)) if written else None
+        return (value, scope.span(written["s"])) if written and value is not None else None
 
     members: list[JMember] = []
     sid = arg("sid")

@@ -172,3 +172,27 @@ def test_replace_across_json_syntax_keeps_the_value_without_positions(tmp_path: 
     elements = tf.elements(tf.policy(loaded, "aws_s3_bucket_policy.p.policy"))
     assert ("/Statement/0/Effect", "Deny") in [(pointer, value) for pointer, value, _, _ in elements]
     assert {at.rsplit("main.tf:", 1)[1] for _, _, at, _ in elements} == {"20:12"}  # all at the policy attribute
+
+
+def test_arguments_set_to_null_are_left_out(tmp_path: Path) -> None:
+    # Modules pass optional statement parts through as `try(statement.value.not_actions, null)`.
+    rendered = _document(
+        tmp_path,
+        """
+  policy_id               = null
+  source_policy_documents = null
+  statement {
+    sid           = null
+    effect        = null
+    actions       = ["kms:Decrypt"]
+    not_actions   = null
+    resources     = ["*"]
+    not_resources = null
+  }
+""",
+    )
+    assert rendered.doc is not None
+    assert to_python(rendered.doc) == {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}],
+    }
