@@ -1,8 +1,8 @@
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from linter.engine.operators import Family
 from linter.findings import Finding, Severity
-from linter.model import Policy
+from linter.model import Policy, Text
 from linter.rule import Rule, RuleContext
 from rules._shared.actions import data_note, known_conditions
 
@@ -28,14 +28,19 @@ _OPERATORS_FOR = {
 }
 
 
+def _all_arns(values: Sequence[Text]) -> bool:
+    return bool(values) and all(v.value.startswith("arn:") and not v.is_unknown for v in values)
+
+
 class OperatorKeyTypeMismatch(Rule):
     """Reports a condition operator of another type than its condition key.
 
     ## What it does
     Compares the operator's family with the key's documented type: String operators for String and ARN keys,
-    `Arn...` for ARN keys, `Numeric...`, `Date...`, `Bool` and `IpAddress` for keys of those types (`aws:EpochTime`
-    takes Numeric operators too). `Null` and `BinaryEquals` fit every key. Keys the data does not describe are
-    skipped.
+    `Arn...` for ARN keys (and for String keys whose values are all ARNs, such as
+    `kms:EncryptionContext:aws:logs:arn`), `Numeric...`, `Date...`, `Bool` and `IpAddress` for keys of those types
+    (`aws:EpochTime` takes Numeric operators too). `Null` and `BinaryEquals` fit every key. Keys the data does not
+    describe are skipped.
 
     ## Why it matters
     The IAM documentation tells you to use the operator of the key's type. A String operator compares text
@@ -78,6 +83,8 @@ class OperatorKeyTypeMismatch(Rule):
                     continue
                 if operator.family is Family.NUMERIC and info.name.lower() in _ALSO_NUMERIC:
                     continue
+                if operator.family is Family.ARN and _all_arns(condition.values):
+                    continue  # a String key that holds ARNs (AWS's own key policies use ArnLike on them)
                 key_type = info.scalar_type
                 instead = _OPERATORS_FOR.get(key_type, f"an operator for {key_type} values")
                 message = (
