@@ -288,7 +288,7 @@ def run_check(paths: Sequence[str], config: Config, options: CheckOptions | None
     loaded = load_all(paths, config, options, result)
     context = RuleContext(aws=aws_data())
     if any(rule.id.startswith("IPS") for rule in result.rules):
-        from linter.presign import all_declared_checks
+        from linter.presign.declared import all_declared_checks
 
         context.presign, errors = all_declared_checks(config, loaded.inventories)
         result.errors.extend(errors)

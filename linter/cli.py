@@ -262,8 +262,8 @@ def presign(
     """Will a pre-signed URL work for its whole life? Exit 0 it works, 1 it fails or is uncertain, 2 input error."""
     from linter.check import CheckOptions
     from linter.config import load_config
-    from linter.presign import ExpectationError, UnknownReference, expectation
     from linter.presign.command import check_url, exit_code, render
+    from linter.presign.declared import ExpectationError, UnknownReference, expectation
 
     config = load_config(config_file)
     try:

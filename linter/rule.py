@@ -17,7 +17,7 @@ from linter.model import Inventory, Location, Policy, PolicyKind
 
 if TYPE_CHECKING:
     from linter.awsdata import AwsData
-    from linter.presign import PresignCheck
+    from linter.presign.declared import PresignCheck
 
 RULE_ID = re.compile(r"^IP[A-Z][0-9]{3}$")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")

@@ -13,7 +13,7 @@ from datetime import datetime
 from linter.explain.error import Cause, S3Error
 from linter.explain.url import SignedUrl, redact
 from linter.presign.lifetime import describe_duration
-from linter.presign.messages import Problem, Status
+from linter.presign.problem import Problem, Status
 
 SYMBOLS = {Status.WORKS: "✓", Status.FAILS: "✗", Status.UNCERTAIN: "?"}
 

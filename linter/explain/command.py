@@ -10,7 +10,7 @@ from linter.config import Config
 from linter.explain import overall, render_error, render_url
 from linter.explain.error import causes, parse_error
 from linter.explain.url import parse_url, url_problems
-from linter.presign.messages import Status
+from linter.presign.problem import Status
 
 
 class ExplainError(ValueError):
@@ -42,7 +42,7 @@ def explain_url(
     """The report and exit code (0: nothing stops the URL; 1: it fails or may). With `paths` and `signer`, the
     pre-flight for the URL's bucket, key, version, expiry and signing region is part of the answer."""
     from linter.explain.url import UrlError
-    from linter.presign import ExpectationError, UnknownReference, expectation
+    from linter.presign.declared import ExpectationError, UnknownReference, expectation
 
     try:
         url = parse_url(text)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from linter.presign.lifetime import MAX_EXPIRES, describe_duration
-from linter.presign.messages import Problem, Status
+from linter.presign.problem import Problem, Status
 
 # Query parameters that are secrets (or carry one): dropped on reading, never echoed.
 SECRET_PARAMETERS = frozenset({"x-amz-signature", "signature", "x-amz-security-token"})

@@ -9,7 +9,7 @@ from linter.awsdata import aws_data
 from linter.check import CheckOptions, CheckResult, finish, load_all, run_rules, selected_rules
 from linter.config import Config
 from linter.findings import Finding
-from linter.presign import PresignCheck, resolve
+from linter.presign.declared import PresignCheck, resolve
 from linter.presign.lifetime import describe_duration
 from linter.presign.preflight import Status, Verdict
 from linter.presign.request import Expectation

@@ -6,33 +6,14 @@ Each denial names the missing permission or the blocking statement with its loca
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from enum import StrEnum
 
 from linter.engine.explain import Decision, MatchedStatement
 from linter.engine.matching import compile_any, glob_source
 from linter.findings import RelatedLocation
-from linter.model import Location, Policy, Statement
+from linter.model import Policy, Statement
+from linter.presign.problem import Problem, Status
 from linter.presign.resolve import grantable_arn
 from linter.presign.subject import Subject
-
-
-class Status(StrEnum):
-    WORKS = "works"
-    FAILS = "fails"
-    UNCERTAIN = "uncertain"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One reason a URL fails (or may fail, or works only partly), with what to do about it."""
-
-    status: Status  # FAILS, UNCERTAIN, or WORKS for a caveat on a URL that does work
-    message: str
-    fix: str | None = None
-    loc: Location | None = None
-    related: tuple[RelatedLocation, ...] = ()
-    subject: str = ""
 
 
 def policy_type_name(label: str, action: str, policy: str = "") -> str:

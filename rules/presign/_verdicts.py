@@ -10,7 +10,7 @@ from linter.model import Inventory
 from linter.rule import Rule, RuleContext
 
 if TYPE_CHECKING:  # the pre-flight machinery loads only when a run has URLs to decide
-    from linter.presign import PresignCheck
+    from linter.presign.declared import PresignCheck
     from linter.presign.preflight import Problem
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from linter.cli import main
 from linter.model import THIS_ACCOUNT, Inventory, Location, PublicAccessBlock
-from linter.presign import expectation, resolve
+from linter.presign.declared import expectation, resolve
 from linter.presign.request import ExpectationError
 from linter.presign.resolve import UnknownReference
 from linter.presign.subject import access_point_restricts
