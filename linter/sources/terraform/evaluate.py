@@ -159,8 +159,13 @@ class Evaluator:
         return ObjVal(span, members=members)
 
     def _e_tpl(self, node: IR, scope: Scope) -> Val:
+        from linter.sources.terraform.templates import expand_directives, has_directives
+
         parts = node["p"]
         span = scope.span(node["s"])
+        if has_directives(parts):
+            expanded = expand_directives(self, parts, scope, span, node.get("t", "template"))
+            return expanded if not isinstance(expanded, list) else self.render(expanded, span)
         if len(parts) == 1 and not isinstance(parts[0], str):
             # "${x}" alone is x itself, whatever its type (HCL's template unwrapping)
             return self.eval(parts[0], scope)
@@ -227,7 +232,7 @@ class Evaluator:
     def _e_for(self, node: IR, scope: Scope) -> Val:
         span = scope.span(node["s"])
         collection = self.eval(node["coll"], scope)
-        pairs = _iteration(collection)
+        pairs = iteration(collection)
         if pairs is None:
             reason = f"iterates over {', '.join(unknowns(collection)) or node['coll'].get('t')}"
             return self.unknown(node["t"], span, reason)
@@ -350,7 +355,7 @@ class Evaluator:
                 iterator = iterator_attr["e"]["n"]
             for_each = attribute(dynamic, "for_each")
             collection = self.eval(for_each["e"], scope) if for_each else Scalar(scope.span(dynamic["s"]))
-            pairs = _iteration(collection)
+            pairs = iteration(collection)
             if pairs is None:
                 expr = for_each["e"].get("t", "for_each") if for_each else "for_each"
                 self.unknown(expr, scope.span(dynamic["s"]), f"dynamic {kind!r} iterates over {expr}")
@@ -368,7 +373,7 @@ def not_null(value: Val) -> Val | None:
     return None if isinstance(value, Scalar) and value.value is None and value.unresolved is None else value
 
 
-def _iteration(collection: Val) -> list[tuple[Val, Val]] | None:
+def iteration(collection: Val) -> list[tuple[Val, Val]] | None:
     """(key, value) pairs of a list, set or map; None when the collection is unknown."""
     if isinstance(collection, ListVal):
         return [(Scalar(item.span, value=index), item) for index, item in enumerate(collection.items)]
@@ -539,7 +544,7 @@ class Instance:
             return [(k, scope.with_names(count=ObjVal(k.span, members={"index": (k.span, k)}))) for k in keys]
         if for_each is not None:
             value = self.ev.eval(for_each["e"], scope)
-            pairs = _iteration(value) if is_known(value) or isinstance(value, ObjVal) else None
+            pairs = iteration(value) if is_known(value) or isinstance(value, ObjVal) else None
             if pairs is None:
                 return self.ev.unknown(
                     for_each["e"].get("t", "for_each"), scope.span(for_each["s"]), "for_each is unknown"

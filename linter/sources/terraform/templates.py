@@ -37,21 +37,130 @@ _OPEN, _CLOSE, _PAD = "\ue000", "\ue001", "\ue002"
 _MARKER = re.compile(f"{_OPEN}(\\d+){_PAD}*{_CLOSE}")
 
 
-def _directive(ev: Evaluator, parts: list[Any], span: TfSpan, expr: str) -> Unknown | None:
-    """`%{ if }` / `%{ for }` can change a template's whole structure: its value is unknown, not a broken JSON."""
-    found = next((p for p in parts if isinstance(p, dict) and p["k"] == "directive"), None)
-    if found is None:
-        return None
-    return ev.unknown(expr, span, f"template directives ({found['t']}) are not evaluated")
+def has_directives(parts: list[Any]) -> bool:
+    return any(isinstance(p, dict) and p["k"] == "directive" for p in parts)
+
+
+# --- %{ if } / %{ for } ---------------------------------------------------------------------------------------------
+
+_IF = re.compile(r"if\s+(?P<cond>.+)", re.S)
+_FOR = re.compile(r"for\s+(?P<a>\w+)(?:\s*,\s*(?P<b>\w+))?\s+in\s+(?P<coll>.+)", re.S)
+
+
+class _Unsupported(Exception):
+    """A directive this reader does not take apart: the template's value is unknown."""
+
+
+def expand_directives(ev: Evaluator, parts: list[Any], scope: Scope, span: TfSpan, expr: str) -> list[str | Val] | Val:
+    """A template's parts with its `%{ if }` / `%{ for }` directives carried out: literal text and evaluated values,
+    ready to render. Unknown (never a guess) when a condition or a collection is, or a directive is not understood.
+    Strip markers (`%{~`, `~}`) remove the whitespace beside them, as Terraform does."""
+    from linter.sources.terraform.hcl import parse_interpolation
+
+    tokens: list[Any] = list(parts)
+    for index, part in enumerate(tokens):
+        if not (isinstance(part, dict) and part["k"] == "directive"):
+            continue
+        raw = part["t"][2:-1]
+        if raw.startswith("~") and index > 0 and isinstance(tokens[index - 1], str):
+            tokens[index - 1] = tokens[index - 1].rstrip()
+        if raw.endswith("~") and index + 1 < len(tokens) and isinstance(tokens[index + 1], str):
+            tokens[index + 1] = tokens[index + 1].lstrip()
+        words = raw.strip("~").strip()
+        found_if, found_for = _IF.fullmatch(words), _FOR.fullmatch(words)
+        if found_if:
+            tokens[index] = ("if", parse_interpolation("${" + found_if["cond"] + "}", part["s"]))
+        elif found_for:
+            names = (found_for["a"], found_for["b"])
+            tokens[index] = ("for", names, parse_interpolation("${" + found_for["coll"] + "}", part["s"]))
+        elif words in ("else", "endif", "endfor"):
+            tokens[index] = (words,)
+        else:
+            return ev.unknown(expr, span, f"template directive {part['t']} is not understood")
+    try:
+        tree, _ = _tree(tokens, 0, ())
+    except _Unsupported as error:
+        return ev.unknown(expr, span, f"template directives do not nest: {error}")
+    out: list[str | Val] = []
+    blocked = _run(ev, tree, scope, out)
+    return blocked if blocked is not None else out
+
+
+def _tree(tokens: list[Any], index: int, stops: tuple[str, ...]) -> tuple[list[Any], int]:
+    """Nested nodes up to one of `stops` (returned as the index of that token)."""
+    nodes: list[Any] = []
+    while index < len(tokens):
+        token = tokens[index]
+        if isinstance(token, tuple) and token[0] in stops:
+            return nodes, index
+        if isinstance(token, tuple) and token[0] == "if":
+            then, index = _tree(tokens, index + 1, ("else", "endif"))
+            otherwise: list[Any] = []
+            if index < len(tokens) and tokens[index][0] == "else":
+                otherwise, index = _tree(tokens, index + 1, ("endif",))
+            if index >= len(tokens):
+                raise _Unsupported("an %{ if } without %{ endif }")
+            nodes.append(("if", token[1], then, otherwise))
+        elif isinstance(token, tuple) and token[0] == "for":
+            body, index = _tree(tokens, index + 1, ("endfor",))
+            if index >= len(tokens):
+                raise _Unsupported("a %{ for } without %{ endfor }")
+            nodes.append(("for", token[1], token[2], body))
+        elif isinstance(token, tuple):
+            raise _Unsupported(f"%{{ {token[0]} }} without its opening directive")
+        else:
+            nodes.append(token)
+        index += 1
+    if stops:
+        raise _Unsupported(f"no %{{ {stops[-1]} }}")
+    return nodes, index
+
+
+def _run(ev: Evaluator, nodes: list[Any], scope: Scope, out: list[str | Val]) -> Val | None:
+    """Append the nodes' output to `out`; an Unknown when a condition or collection cannot be resolved."""
+    from linter.sources.terraform.evaluate import iteration
+
+    for node in nodes:
+        if isinstance(node, str):
+            out.append(node)
+        elif isinstance(node, dict):
+            out.append(ev.eval(node, scope))
+        elif node[0] == "if":
+            condition = ev.eval(node[1], scope)
+            if not (
+                isinstance(condition, Scalar) and condition.unresolved is None and isinstance(condition.value, bool)
+            ):
+                what = ", ".join(unknowns(condition)) or node[1].get("t", "a condition")
+                return ev.unknown(node[1].get("t", "%{ if }"), condition.span, f"the %{{ if }} depends on {what}")
+            blocked = _run(ev, node[2] if condition.value else node[3], scope, out)
+            if blocked is not None:
+                return blocked
+        else:
+            (first, second), collection_node, body = node[1], node[2], node[3]
+            collection = ev.eval(collection_node, scope)
+            pairs = iteration(collection)
+            if pairs is None:
+                what = ", ".join(unknowns(collection)) or collection_node.get("t", "a collection")
+                return ev.unknown(
+                    collection_node.get("t", "%{ for }"), collection.span, f"the %{{ for }} iterates over {what}"
+                )
+            for key, value in pairs:
+                names = {first: value} if second is None else {first: key, second: value}
+                blocked = _run(ev, body, scope.with_names(**names), out)
+                if blocked is not None:
+                    return blocked
+    return None
 
 
 def heredoc_value(ev: Evaluator, node: dict[str, Any], scope: Scope) -> Val:
     parts = node["p"]
-    directive = _directive(ev, parts, scope.span(node["s"]), "heredoc")
-    if directive is not None:
-        return directive
+    span = scope.span(node["s"])
+    if has_directives(parts):
+        # The structure may repeat or drop parts: the rendered text is positioned at the heredoc, not per element.
+        expanded = expand_directives(ev, parts, scope, span, "heredoc")
+        return expanded if not isinstance(expanded, list) else ev.render(_dedent(expanded, node["trim"]), span)
     values: list[str | Val] = [p if isinstance(p, str) else ev.eval(p, scope) for p in parts]
-    rendered = ev.render(_dedent(values, node["trim"]), scope.span(node["s"]))
+    rendered = ev.render(_dedent(values, node["trim"]), span)
     if isinstance(rendered, Scalar):
         _attach_json(rendered, parts, values, node["bl"], scope.file)
     return rendered
@@ -86,9 +195,9 @@ def template_value(c: Call, path: Path, names: ObjVal) -> Val:
     scope = c.scope.inst.scope(shown)
     scope.names = {key: value for key, (_, value) in names.members.items()}
     parts = parsed.ir
-    directive = _directive(c.ev, parts, c.span, c.text)
-    if directive is not None:
-        return directive
+    if has_directives(parts):
+        expanded = expand_directives(c.ev, parts, scope, c.span, c.text)
+        return expanded if not isinstance(expanded, list) else c.ev.render(expanded, c.span)
     values: list[str | Val] = [p if isinstance(p, str) else c.ev.eval(p, scope) for p in parts]
     rendered = c.ev.render(values, c.span)
     if isinstance(rendered, Scalar):
