@@ -149,10 +149,16 @@ def _resource_instances(inst: Instance, key: str, builder: InventoryBuilder) -> 
 
 
 def _standalone_documents(instances: list[Instance], builder: InventoryBuilder) -> None:
-    """Policy documents no resource uses (module outputs, say) are still linted, as documents of their own."""
-    from linter.sources.terraform.policy_document import render
-    from linter.sources.terraform.values import Unknown
+    """Policy documents no resource uses (module outputs, say) are still linted, as documents of their own.
 
+    Not linted on their own: a document another such document merges (its statements are linted there, once), and
+    one with no statement at all (a module's document whose dynamic statements are all switched off).
+    """
+    from linter.sources.jsonpos import JObject
+    from linter.sources.terraform.policy_document import MERGED_ARGUMENTS, render
+    from linter.sources.terraform.values import ListVal, Scalar, Unknown
+
+    rendered: list[tuple[ResInst, Val]] = []
     for inst in instances:
         for key, resource in inst.module.resources.items():
             if resource.mode != "data" or resource.type != "aws_iam_policy_document":
@@ -160,9 +166,20 @@ def _standalone_documents(instances: list[Instance], builder: InventoryBuilder) 
             found = inst.instances(key)
             if isinstance(found, Unknown):
                 continue
-            for document in found:
-                if document.address not in inst.ev.documents:
-                    builder.policy_value(document, render(inst.ev, document), "json", None)
+            unused = [document for document in found if document.address not in inst.ev.documents]
+            rendered.extend((document, render(inst.ev, document)) for document in unused)
+    merged: set[int] = set()
+    for document, _ in rendered:
+        for name in MERGED_ARGUMENTS:
+            value = document.arg(name)
+            for item in value.items if isinstance(value, ListVal) else [value]:
+                if isinstance(item, Scalar) and item.doc is not None:
+                    merged.add(id(item.doc))
+    for document, value in rendered:
+        doc = value.doc if isinstance(value, Scalar) else None
+        if id(doc) in merged or (isinstance(doc, JObject) and doc.get("Statement") is None):
+            continue
+        builder.policy_value(document, value, "json", None)
 
 
 def _note_unfollowed_modules(instances: list[Instance], builder: InventoryBuilder) -> None:

@@ -22,6 +22,9 @@ from linter.sources.terraform.values import ListVal, Scalar, TfSpan, Unknown, Va
 DEFAULT_VERSION = "2012-10-17"
 _SETS = (("actions", "Action", False), ("not_actions", "NotAction", False))
 _RESOURCE_SETS = (("resources", "Resource", True), ("not_resources", "NotResource", True))
+_SOURCES = ("source_policy_documents", "source_json")
+_OVERRIDES = ("override_policy_documents", "override_json")
+MERGED_ARGUMENTS = _SOURCES + _OVERRIDES  # the arguments that merge other documents into this one
 
 
 def render(ev: Evaluator, inst: ResInst) -> Val:
@@ -41,11 +44,11 @@ def build(ev: Evaluator, inst: ResInst) -> JObject:
     version, version_span = _version(inst, "version", DEFAULT_VERSION)
     policy_id: JScalar | None = None
     statements: list[JNode] = []
-    for name in ("source_policy_documents", "source_json"):
+    for name in _SOURCES:
         version = _merge_documents(ev, inst.arg(name), statements, version, span)
     own = [_statement(ev, block, scope) for block, scope in ev.blocks(inst.block, "statement", inst.scope)]
     _merge(statements, own)
-    for name in ("override_policy_documents", "override_json"):
+    for name in _OVERRIDES:
         version = _merge_documents(ev, inst.arg(name), statements, version, span)
     written_id = inst.arg("policy_id")
     if written_id is not None:

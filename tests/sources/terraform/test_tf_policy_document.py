@@ -196,3 +196,40 @@ def test_arguments_set_to_null_are_left_out(tmp_path: Path) -> None:
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}],
     }
+
+
+UNUSED_DOCUMENTS = """
+data "aws_iam_policy_document" "%s" {
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["*"]
+  }
+}
+
+data "aws_iam_policy_document" "%s" {
+  source_policy_documents   = [data.aws_iam_policy_document.%s.json]
+  override_policy_documents = data.aws_iam_policy_document.switched_off[*].json
+}
+
+data "aws_iam_policy_document" "switched_off" {
+  dynamic "statement" {
+    for_each = []
+    content {
+      actions   = ["s3:PutObject"]
+      resources = ["*"]
+    }
+  }
+}
+"""
+
+
+def test_unused_documents_are_linted_once_and_empty_ones_not_at_all(tmp_path: Path) -> None:
+    # A document merged into another is linted there, whichever comes first; one without statements is a module's
+    # building block with its dynamic statements switched off, and nothing grants or attaches it.
+    for part, whole in (("part", "whole"), ("z_part", "a_whole")):
+        folder = tmp_path / part
+        folder.mkdir()
+        (folder / "main.tf").write_text(UNUSED_DOCUMENTS % (part, whole, part))
+        loaded = load_module(folder, [])
+        assert loaded.errors == []
+        assert [p.name for p in loaded.policies] == [f"data.aws_iam_policy_document.{whole}.json"]
