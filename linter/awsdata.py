@@ -122,6 +122,12 @@ def template_pieces(template: str) -> tuple[PatternPiece, ...]:
     return tuple(pieces)
 
 
+def readable_template(template: str) -> str:
+    """An ARN template as a person reads it: `arn:${Partition}:s3:::${BucketName}` -> `arn:aws:s3:::<BucketName>`
+    (the partition is `aws` for nearly everyone; the other variables are placeholders)."""
+    return _TEMPLATE_VARIABLE.sub(lambda m: "aws" if m[1] == "${Partition}" else f"<{m[1][2:-1]}>", template)
+
+
 @cache
 def _template_regex(template: str) -> re.Pattern[str]:
     pattern = ""

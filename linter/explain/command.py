@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from linter.check import CheckOptions
-from linter.config import Config
 from linter.explain import overall, render_error, render_url
 from linter.explain.error import causes, parse_error
 from linter.explain.url import parse_url, url_problems
 from linter.presign.problem import Status
+
+if TYPE_CHECKING:  # explain-error needs neither the checker nor the config
+    from linter.check import CheckOptions
+    from linter.config import Config
 
 
 class ExplainError(ValueError):

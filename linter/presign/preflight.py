@@ -15,8 +15,9 @@ from dataclasses import dataclass, field, replace
 from linter.engine.context import UNKNOWN, ContextInput, Unknown
 from linter.engine.evaluate import PolicySet, Request, evaluate
 from linter.engine.matching import compile_any, glob_source
+from linter.engine.principals import EntryKind, InvalidPrincipalError, parse_entry
 from linter.findings import RelatedLocation
-from linter.model import THIS_ACCOUNT, AccessPoint, Bucket, Inventory, KmsKey, Policy, PrincipalResource
+from linter.model import THIS_ACCOUNT, AccessPoint, Bucket, Inventory, KmsKey, Policy, PrincipalRef, PrincipalResource
 from linter.presign.lifetime import MAX_EXPIRES, CredentialSource, Lifetime, credential_lifetime, describe_duration
 from linter.presign.messages import Problem, Status, explain_denial, related, uncertain, unreadable_policies
 from linter.presign.readings import as_written, describe, read_as, readings
@@ -488,8 +489,7 @@ def _object_writer_problems(subject: Subject, expectation: Expectation, what: st
         patterns = tuple(glob_source(a.value) for a in statement.action if not a.is_unknown)
         if not patterns or not compile_any(patterns, ignore_case=True).fullmatch("s3:PutObject"):
             continue
-        refs = statement.principal.refs
-        writers = [r.value.value for r in refs if r.type == "AWS" and _other_account(r.value.value)]
+        writers = [r.value.unresolved or r.value.value for r in statement.principal.refs if _other_writer(r)]
         if writers:
             return [
                 Problem(
@@ -505,12 +505,15 @@ def _object_writer_problems(subject: Subject, expectation: Expectation, what: st
     return []
 
 
-def _other_account(principal: str) -> bool:
-    """Does a principal entry (`*`, an account id, an ARN) stand for principals outside this account?"""
-    if principal == "*":
+def _other_writer(ref: PrincipalRef) -> bool:
+    """May a principal entry stand for principals outside this account? An unresolved one may."""
+    try:
+        entry = parse_entry(ref)
+    except InvalidPrincipalError:
+        return False  # AWS rejects the policy: the grammar rules report it
+    if entry.kind in (EntryKind.EVERYONE, EntryKind.UNRESOLVED):
         return True
-    account = principal if principal.isdigit() else (principal.split(":")[4] if principal.count(":") >= 5 else "")
-    return account.isdigit() and account != THIS_ACCOUNT
+    return entry.account is not None and entry.account != THIS_ACCOUNT
 
 
 def _endpoint_problems(

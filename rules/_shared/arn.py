@@ -30,12 +30,3 @@ def split_arn(value: str) -> Arn | None:
 def is_pattern(text: str) -> bool:
     """Text with a wildcard or a policy variable: its final value is not written here, so it is not judged."""
     return "*" in text or "?" in text or "${" in text
-
-
-_TEMPLATE_VARIABLE = re.compile(r"\$\{(\w+)\}")
-
-
-def readable_template(template: str) -> str:
-    """An ARN template of the AWS service reference as a person reads it: `arn:${Partition}:s3:::${BucketName}`
-    -> `arn:aws:s3:::<BucketName>` (the partition is `aws` for nearly everyone; the rest are placeholders)."""
-    return _TEMPLATE_VARIABLE.sub(lambda m: "aws" if m[1] == "Partition" else f"<{m[1]}>", template)

@@ -1,11 +1,11 @@
 from collections.abc import Iterator
 
-from linter.awsdata import ActionInfo, AwsData
+from linter.awsdata import ActionInfo, AwsData, readable_template
 from linter.findings import Finding, Severity
 from linter.model import Policy, Statement, Text
 from linter.rule import Rule, RuleContext
 from rules._shared.actions import action_templates, can_name, data_note, lookup_action, resource_types_of
-from rules._shared.arn import readable_template, split_arn
+from rules._shared.arn import split_arn
 
 
 class ActionResourceMismatch(Rule):

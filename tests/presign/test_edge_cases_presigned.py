@@ -116,3 +116,21 @@ def test_a_grant_that_ends_on_a_date_depends_on_when_the_url_is_opened(condition
     until = [{**READ[0], "Condition": condition}]
     found = verdict(user("u", policy("p", until)), bucket())
     assert [(p.status.value, p.subject) for p in found.problems] == [("uncertain", "uncertain:s3:GetObject")]
+
+
+def test_case_48_an_unresolved_uploader_may_be_another_account() -> None:
+    """A writer the configuration names by a value it cannot resolve is not read as this account: uncertain."""
+    grant = bucket(CROSS_ACCOUNT_UPLOADS, ownership="ObjectWriter")
+    assert grant.policy is not None and grant.policy.statements[0].principal is not None
+    [ref] = grant.policy.statements[0].principal.refs
+    written = {
+        "value": "${var.partner_account}",
+        "unresolved": "var.partner_account",
+    }  # as the Terraform source reads it
+    unknown = ref.model_copy(update={"value": ref.value.model_copy(update=written)})
+    principal = grant.policy.statements[0].principal.model_copy(update={"refs": [unknown]})
+    statement = grant.policy.statements[0].model_copy(update={"principal": principal})
+    the_bucket = grant.model_copy(update={"policy": grant.policy.model_copy(update={"statements": [statement]})})
+    found = verdict(user("admin", policy("p", READ)), the_bucket)
+    assert [(p.status.value, p.subject) for p in found.problems] == [("uncertain", "object-writer")]
+    assert "objects that var.partner_account uploaded" in found.problems[0].message

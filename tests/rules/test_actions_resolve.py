@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from linter.awsdata import aws_data
+from linter.awsdata import aws_data, readable_template
 from rules._shared.actions import action_templates, can_name, lookup_action
-from rules._shared.arn import readable_template
 
 BUCKET = "arn:${Partition}:s3:::${BucketName}"
 OBJECT = "arn:${Partition}:s3:::${BucketName}/${ObjectName}"
