@@ -13,14 +13,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from linter.errors import ConfigError
 from linter.findings import Severity
 from linter.model import PolicyKind
 
 CONFIG_NAMES = (".iam-preflight.toml", "pyproject.toml")
-
-
-class ConfigError(ValueError):
-    """A configuration problem: reported as `file: message`, exit 2."""
 
 
 class Suppression(BaseModel):

@@ -54,3 +54,16 @@ def test_console_script_runs_as_a_subprocess(tmp_path: Path) -> None:
     assert completed.returncode == 1
     assert "IPG001" in completed.stdout
     assert completed.stderr == ""
+
+
+def test_console_script_exits_quietly_when_the_reader_leaves_early(tmp_path: Path) -> None:
+    # `run()` ends with os._exit after flushing: a closed pipe must not turn into a traceback or a hang.
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "linter", "rules", "--markdown"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    first = reader.stdout.read(10)
+    reader.stdout.close()
+    errors = reader.stderr.read()
+    assert reader.wait(timeout=60) in (0, 1)
+    assert first and errors == b""

@@ -349,8 +349,8 @@ def parse_ahead(targets: Iterable[str]) -> None:
         os.close(write)
         ahead.helpers.append(_Helper(pid, read))
     _pending.append(ahead)
-    atexit.unregister(_abandon_helpers)  # once, however many runs this process makes
-    atexit.register(_abandon_helpers)  # a run that ends before it reads any .tf file leaves no helper running
+    atexit.unregister(abandon_helpers)  # once, however many runs this process makes
+    atexit.register(abandon_helpers)  # a run that ends before it reads any .tf file leaves no helper running
 
 
 def _helper(ahead: _Ahead, first: int, step: int, results: int) -> NoReturn:
@@ -405,7 +405,8 @@ def join_helpers() -> None:
     ahead.claims.close()
 
 
-def _abandon_helpers() -> None:
+def abandon_helpers() -> None:
+    """Stop helpers whose results were never read (at exit: a run that ends before it reads any .tf file)."""
     for helper in (helper for ahead in _pending for helper in ahead.helpers):
         with contextlib.suppress(OSError):
             os.close(helper.results)

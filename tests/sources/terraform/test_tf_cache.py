@@ -148,7 +148,7 @@ def test_helpers_of_a_run_that_reads_no_tf_file_are_stopped(tmp_path: Path, monk
     paths = _modules_to_parse(tmp_path, 2)
     cache.parse_ahead([str(paths[0]), str(tmp_path / "missing")])
     helpers = [helper.pid for ahead in cache._pending for helper in ahead.helpers]
-    cache._abandon_helpers()  # what the exit handler does
+    cache.abandon_helpers()  # what the exit handler does
     cache._pending.clear()
     for pid in helpers:
         with pytest.raises(ChildProcessError):
