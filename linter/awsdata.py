@@ -10,23 +10,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from linter.engine.matching import compile_any, glob_source
 
 
-@dataclass(frozen=True, slots=True)
-class ResourceTypeRef:
+class ResourceTypeRef(NamedTuple):
     name: str
     required: bool
     condition_keys: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class ActionInfo:
+class ActionInfo(NamedTuple):
     service: str
     name: str
     access_level: str
@@ -43,8 +40,7 @@ class ActionInfo:
         return not self.resource_types
 
 
-@dataclass(frozen=True, slots=True)
-class ResourceType:
+class ResourceType(NamedTuple):
     service: str
     name: str
     arn_template: str
@@ -62,8 +58,7 @@ class ResourceType:
         return parts[2].lower() if len(parts) > 2 else ""
 
 
-@dataclass(frozen=True, slots=True)
-class ConditionKeyInfo:
+class ConditionKeyInfo(NamedTuple):
     name: str
     type: str  # String, ArrayOfString, ARN, ArrayOfARN, Bool, ArrayOfBool, Numeric, Date, IPAddress
     service: str

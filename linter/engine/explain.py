@@ -8,7 +8,7 @@ Policy-type labels: "identity", "boundary", "session", "resource", "scp:level N"
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from linter.model import Location
 
@@ -41,8 +41,7 @@ class MatchedStatement:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     """`decision` is the least permissive outcome the engine cannot rule out; when the uncertain parts could change
     it, `uncertain` is set and `possible` lists every outcome they allow. `matched`: for explicitDeny the Deny
     statements, otherwise the Allow statements that counted (for implicitDeny, those that were not enough).

@@ -5,8 +5,8 @@ Shared by the evaluator (how to compare) and the rules (is this operator real, d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Family(StrEnum):
@@ -20,8 +20,7 @@ class Family(StrEnum):
     NULL = "Null"
 
 
-@dataclass(frozen=True, slots=True)
-class BaseOperator:
+class BaseOperator(NamedTuple):
     name: str
     family: Family
     negated: bool = False
@@ -64,8 +63,7 @@ BASE_OPERATORS: dict[str, BaseOperator] = {op.name: op for op in _BASE_OPERATORS
 SET_QUALIFIERS = ("ForAllValues", "ForAnyValue")
 
 
-@dataclass(frozen=True, slots=True)
-class Operator:
+class Operator(NamedTuple):
     """A parsed operator name such as `ForAnyValue:StringLikeIfExists`."""
 
     text: str

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import IntEnum, StrEnum
+from typing import NamedTuple
 
 from linter.engine.context import Caller, CallerKind
 from linter.engine.tri import MAYBE, NO, YES, Tri, negate
@@ -44,8 +44,7 @@ class InvalidPrincipalError(ValueError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class PrincipalEntry:
+class PrincipalEntry(NamedTuple):
     kind: EntryKind
     account: str | None = None
     arn: str | None = None

@@ -11,7 +11,7 @@ that the glob compilers in `matching` translate to escaped characters (`literal`
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from linter.engine.context import UNKNOWN, Context, Unknown
 
@@ -38,15 +38,13 @@ def plain(pattern_text: str) -> str:
 LITERAL_MARKERS = {_LITERAL_STAR: "*", _LITERAL_QMARK: "?"}
 
 
-@dataclass(frozen=True, slots=True)
-class Variable:
+class Variable(NamedTuple):
     key: str  # lower-cased: context key names are case-insensitive
     default: str | None
     text: str  # as written, for messages
 
 
-@dataclass(frozen=True, slots=True)
-class Template:
+class Template(NamedTuple):
     """A value with at least one real variable; literal pieces are pattern text."""
 
     pieces: tuple[str | Variable, ...]

@@ -9,7 +9,7 @@ anything is uncertain, since no one declared this URL.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from linter.engine.explain import Decision
 from linter.model import Bucket, Inventory, PrincipalResource
@@ -22,8 +22,7 @@ REACH_ACTIONS = ("s3:ListBucket", "s3:DeleteObject", "s3:GetObjectAttributes", "
 SAMPLE_KEY = "example.txt"
 
 
-@dataclass(frozen=True)
-class UnusableSigner:
+class UnusableSigner(NamedTuple):
     signer: PrincipalResource
     bucket: Bucket
     reach: str  # the action that shows the signer is meant to use the bucket

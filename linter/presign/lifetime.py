@@ -7,8 +7,8 @@ and any s3:signatureAge limit a policy imposes (the last is decided by the engin
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 MAX_EXPIRES = 604_800  # 7 days: S3 rejects more with 400 AuthorizationQueryParametersError
 DEFAULT_ROLE_SESSION = 3_600
@@ -50,8 +50,7 @@ class CredentialSource(StrEnum):
     SERVICE = "service"  # another service's role (ECS tasks, CodeBuild ...): need not follow max_session_duration
 
 
-@dataclass(frozen=True)
-class Lifetime:
+class Lifetime(NamedTuple):
     """The longest a URL signed with these credentials can work; `uncertain` when AWS does not document it."""
 
     seconds: int

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from linter.engine.context import UNKNOWN, ContextInput, Unknown
 from linter.engine.evaluate import PolicySet, Request, evaluate
@@ -161,8 +162,7 @@ def _refresh_caveat(subject: Subject, source: CredentialSource, requested: int) 
     )
 
 
-@dataclass(frozen=True)
-class _Network:
+class _Network(NamedTuple):
     """Where the URL is opened from, and whether the expectation declared it."""
 
     label: str
@@ -225,7 +225,7 @@ def _networks(subject: Subject, expectation: Expectation, policy: Policy | None)
     ips, endpoints, unresolved = _network_candidates([*subject.identity, subject.boundary, policy])
     elsewhere = _Network("elsewhere", replace(signed, source_ip=ELSEWHERE_IP), False)
     if not ips and not endpoints and not unresolved:
-        return [replace(elsewhere, label="anywhere")]
+        return [elsewhere._replace(label="anywhere")]
     found = [_Network(cidr, replace(signed, source_ip=ip), False) for cidr, ip in ips.items()]
     found += [_Network(f"VPC endpoint {e}", replace(signed, vpce=e), False) for e in endpoints]
     if unresolved:
@@ -421,7 +421,7 @@ def _external_bucket_problems(
             f"; {bucket.name.value} belongs to account {bucket.account}, so its bucket policy alone cannot grant it"
         )
         return [
-            replace(p, message=p.message + across) if p.subject.startswith(("identity:", "boundary:")) else p
+            p._replace(message=p.message + across) if p.subject.startswith(("identity:", "boundary:")) else p
             for p in own_side
         ]
     return [
@@ -642,7 +642,7 @@ def _kms_problems(subject: Subject, expectation: Expectation, what: str) -> list
         if decision.decision == "explicitDeny" or not in_key_policy:
             preface = f"the bucket is SSE-KMS encrypted with {key.address}, and "
             cause = explain_denial(subject, decision, action, key.arn, what, key_policy, preface, f"{key.address}.arn")
-            problems.append(replace(cause, subject=f"kms:{action}"))
+            problems.append(cause._replace(subject=f"kms:{action}"))
             continue
         problems.append(
             Problem(
@@ -744,7 +744,7 @@ def _causes(verdict: Verdict) -> list[str]:
 
 def _told_as_written(problem: Problem, standing_in: dict[str, str]) -> Problem:
     fix = as_written(problem.fix, standing_in) if problem.fix else None
-    return replace(problem, message=as_written(problem.message, standing_in), fix=fix)
+    return problem._replace(message=as_written(problem.message, standing_in), fix=fix)
 
 
 def _either_reading(verdict: Verdict, other: Verdict, reading: dict[str, str], known: dict[str, str]) -> Verdict:

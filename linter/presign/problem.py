@@ -3,8 +3,8 @@ evaluates anything, so a command that only reads a URL or an error back imports 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from linter.findings import RelatedLocation
 from linter.model import Location
@@ -16,8 +16,7 @@ class Status(StrEnum):
     UNCERTAIN = "uncertain"
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One reason a URL fails (or may fail, or works only partly), with what to do about it."""
 
     status: Status  # FAILS, UNCERTAIN, or WORKS for a caveat on a URL that does work

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from linter.engine.context import UNKNOWN, ContextInput, Unknown
 from linter.model import Location
@@ -57,8 +58,7 @@ class Expectation:
                 raise ExpectationError(f"{what} {value!r} is not a 12-digit AWS account id")
 
 
-@dataclass(frozen=True)
-class Operation:
+class Operation(NamedTuple):
     """One S3 permission a method needs; `qualifier` says what about the request needs it."""
 
     action: str

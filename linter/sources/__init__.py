@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:  # the model imports pydantic: the Terraform parser imports this package without needing it
     from linter.model import InputError, Inventory, Location, Policy
@@ -18,8 +18,7 @@ def display_path(path: Path) -> str:
         return path.as_posix()
 
 
-@dataclass(frozen=True)
-class InlineSuppression:
+class InlineSuppression(NamedTuple):
     """`# iam-preflight:ignore RULE reason` in a .tf file: silences RULE on the block or attribute it precedes."""
 
     rules: tuple[str, ...]  # ids or names; empty never happens (a bare ignore comment is an input error)

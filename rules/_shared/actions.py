@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from linter.awsdata import ActionInfo, AwsData, PatternPiece, ResourceType, template_pieces
 from linter.engine.operators import Operator, OperatorError, parse_operator
@@ -21,8 +21,7 @@ def data_note(aws: AwsData) -> str:
 # --- actions -------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ActionLookup:
+class ActionLookup(NamedTuple):
     """What one Action/NotAction string names. `problem` says why it names nothing AWS knows; `listable` is False
     for strings whose actions are not listed here (`*`, a wildcard service prefix)."""
 

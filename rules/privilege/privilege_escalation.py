@@ -1,5 +1,5 @@
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from linter.findings import Finding, RelatedLocation, Severity
 from linter.model import Policy, PolicyKind, Statement, Text
@@ -20,8 +20,7 @@ from rules._shared.statements import (
 )
 
 
-@dataclass(frozen=True)
-class EscalationPath:
+class EscalationPath(NamedTuple):
     method: int  # Rhino Security Labs' method number
     actions: tuple[str, ...]
     how: str  # what the caller does with them, completing "the caller can ..."

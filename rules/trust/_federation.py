@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 from linter.model import Statement, Text
 from rules._shared.principals import refs_of_type
@@ -32,8 +32,7 @@ _AUDIENCE_PINNED = {
 }
 
 
-@dataclass(frozen=True)
-class Provider:
+class Provider(NamedTuple):
     host: str  # as written; for an OIDC provider ARN, everything after `oidc-provider/`
     principal: Text
     pin_claim: str  # the claim that must name the allowed identities
@@ -102,8 +101,7 @@ def _value_scope(provider: Provider, value: str, like: bool) -> Scope:
     return Scope.ANY if value[:1] in ("*", "?") else Scope.ONE
 
 
-@dataclass(frozen=True)
-class ClaimPin:
+class ClaimPin(NamedTuple):
     scope: Scope
     evidence: Text | None  # the value that makes it that broad, when a condition exists
 
