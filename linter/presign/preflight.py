@@ -375,7 +375,7 @@ def _bucket_behind_problems(
                 subject=f"bucket-behind:{action}",
             )
         ]
-    by_its_policy = replace(subject, identity=[], identity_via={}, unknown_attachments=[])
+    by_its_policy = subject._replace(identity=[], identity_via={}, unknown_attachments=[])
     if not _blocking(_check_operation(by_its_policy, operation, resource, what, expectation, bucket.policy, works_for)):
         return []
     blocking = _blocking(_check_operation(subject, operation, resource, what, expectation, bucket.policy, works_for))

@@ -6,10 +6,10 @@ Every S3 and KMS decision of the pre-flight goes through `decide`, so the policy
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
+from typing import NamedTuple
 
 from linter.engine.evaluate import PolicySet, Request, evaluate
 from linter.engine.explain import Decision
@@ -68,8 +68,7 @@ def _organization_level(policies: list[Policy], full_access: str, always: bool) 
     return [policies]
 
 
-@dataclass
-class Subject:
+class Subject(NamedTuple):
     """The signer and the bucket with everything the engine needs about them."""
 
     signer: PrincipalResource

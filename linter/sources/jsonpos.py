@@ -10,6 +10,7 @@ import json
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 class JsonSyntaxError(ValueError):
@@ -28,22 +29,19 @@ class Span:
     end_column: int
 
 
-@dataclass(slots=True)
-class JScalar:
+class JScalar(NamedTuple):
     value: str | int | float | bool | None
     span: Span
     # The source expression when the value is unknown (an unresolved Terraform reference); copied to Text.unresolved.
     unresolved: str | None = None
 
 
-@dataclass(slots=True)
-class JArray:
+class JArray(NamedTuple):
     items: list[JNode]
     span: Span
 
 
-@dataclass(slots=True)
-class JMember:
+class JMember(NamedTuple):
     key: str
     key_span: Span
     value: JNode

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import linter
 
@@ -292,14 +292,12 @@ def module_files(folder: Path) -> list[Path]:
 # -- parsing ahead -------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Helper:
+class _Helper(NamedTuple):
     pid: int
     results: int  # read end of the pipe the helper sends its {content key: Parsed} through
 
 
-@dataclass
-class _Ahead:
+class _Ahead(NamedTuple):
     """The files being parsed ahead, and who claimed each: helper k parses files k, k + n, ... in turn (n helpers);
     the parent, once it needs the results, parses the unclaimed rest from the end. A file both claim at the same
     moment is parsed twice, with the same result."""

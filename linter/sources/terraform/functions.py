@@ -11,8 +11,9 @@ import json
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar
 from linter.sources.jsonpos import to_python as json_value
@@ -35,8 +36,7 @@ from linter.sources.terraform.values import (
 )
 
 
-@dataclass
-class Call:
+class Call(NamedTuple):
     ev: Evaluator
     scope: Scope
     span: TfSpan

@@ -11,7 +11,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from linter.model import InputError, Location
 from linter.sources import InlineSuppression
@@ -38,8 +38,7 @@ def display_path(path: Path) -> str:
     return found
 
 
-@dataclass
-class Resource:
+class Resource(NamedTuple):
     mode: str  # "resource" | "data"
     type: str
     name: str
@@ -51,8 +50,7 @@ class Resource:
         return f"{self.type}.{self.name}" if self.mode == "resource" else f"data.{self.type}.{self.name}"
 
 
-@dataclass
-class Located:
+class Located(NamedTuple):
     """An IR node (attribute or block) and the display path of the file it was written in."""
 
     node: IR

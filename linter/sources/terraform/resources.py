@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from pydantic import BaseModel
 
@@ -117,8 +117,7 @@ class _Key:
     aliases: list[str] = field(default_factory=list)
 
 
-@dataclass
-class _Alias:
+class _Alias(NamedTuple):
     name: Text | None  # None: name_prefix (Terraform generates the name)
     target: Val | None
 
