@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +154,21 @@ def test_helpers_of_a_run_that_reads_no_tf_file_are_stopped(tmp_path: Path, monk
     for pid in helpers:
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="parse helpers are forked on Linux only")
+def test_a_small_tree_parsed_before_forks_no_helper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IAM_PREFLIGHT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "_memo", {})
+    paths = _modules_to_parse(tmp_path, 3)
+    cache.parse_files(paths)  # a first run fills the cache
+    monkeypatch.setattr(cache, "_memo", {})  # a new process: only the cache folder remembers
+
+    cache.parse_ahead([str(tmp_path / "tree")])
+    assert cache._pending == []
+
+    paths[1].write_text(MODULE.replace('"p"', '"changed"'))
+    cache.parse_ahead([str(tmp_path / "tree")])
+    assert len(cache._pending) == 1 and cache._pending[0].helpers  # one file changed: helpers parse ahead
+    parsed = cache.parse_files(paths)
+    assert parsed[paths[1]] == cache.parse_source(paths[1].read_text(), "tf")
