@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from linter.errors import ConfigError
 from linter.findings import Severity
 from linter.model import PolicyKind
+from linter.sources import resolved
 
 CONFIG_NAMES = (".iam-preflight.toml", "pyproject.toml")
 
@@ -90,7 +91,7 @@ class Config(BaseModel):
         """A path as globs in this config see it: relative to the config's folder, with forward slashes."""
         candidate = Path(path)
         try:
-            return candidate.resolve().relative_to(self.root.resolve()).as_posix()
+            return resolved(candidate).relative_to(resolved(self.root)).as_posix()
         except ValueError:
             return candidate.as_posix()
 

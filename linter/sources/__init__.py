@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -10,10 +11,21 @@ if TYPE_CHECKING:  # the model imports pydantic: the Terraform parser imports th
     from linter.model import InputError, Inventory, Location, Policy
 
 
+def resolved(path: Path) -> Path:
+    """`path.resolve()`, looked up once per absolute path and process: resolving walks the file system component by
+    component (1,087 calls, ~5% of a check of the 60-module benchmark corpus), and links do not change during a run."""
+    return _resolved_absolute(path if path.is_absolute() else Path.cwd() / path)
+
+
+@cache
+def _resolved_absolute(path: Path) -> Path:
+    return path.resolve()
+
+
 def display_path(path: Path) -> str:
     """Paths are shown relative to the working directory when inside it, as linters conventionally do."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return resolved(path).relative_to(resolved(Path.cwd())).as_posix()
     except ValueError:
         return path.as_posix()
 

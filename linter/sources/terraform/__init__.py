@@ -96,6 +96,7 @@ def load_modules(folders: Sequence[Path], var_files: list[Path] | None = None) -
 
 def prefetch(folders: Sequence[Path]) -> None:
     """Parse the .tf files of these folders and of the local modules they call, a level of the tree at a time."""
+    from linter.sources import resolved
     from linter.sources.terraform.cache import module_files, parse_files
 
     seen: set[Path] = set()
@@ -103,13 +104,13 @@ def prefetch(folders: Sequence[Path]) -> None:
     while level:
         fresh = []
         for folder in level:
-            key = folder.resolve()
+            key = resolved(folder)
             if key not in seen and folder.is_dir():
                 seen.add(key)
                 fresh.append(folder)
         parsed = parse_files([p for folder in fresh for p in module_files(folder)])
         level = [
-            (path.parent / source).resolve()
+            resolved(path.parent / source)
             for path, result in parsed.items()
             if result.ir is not None
             for source in _local_sources(result.ir)

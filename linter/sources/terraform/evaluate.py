@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from linter.model import InputError, Location
+from linter.sources import resolved
 from linter.sources.terraform.module import IR, Located, Module, Resource, attribute, display_path, nested, read_module
 from linter.sources.terraform.types import with_optional_attributes
 from linter.sources.terraform.values import (
@@ -120,7 +121,7 @@ class Evaluator:
         self.documents: dict[str, Val] = {}  # rendered aws_iam_policy_document instances by address
 
     def module(self, folder: Path) -> Module:
-        key = folder.resolve()
+        key = resolved(folder)
         if key not in self.modules:
             self.modules[key] = read_module(folder)
         return self.modules[key]
