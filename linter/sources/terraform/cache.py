@@ -30,7 +30,6 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
@@ -43,8 +42,7 @@ PARALLEL_CPUS = 3  # fewer usable CPUs: workers only compete with this process a
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Parsed:
+class Parsed(NamedTuple):
     """One file's IR, or why it could not be parsed (message, line, column)."""
 
     ir: Any = None
