@@ -13,7 +13,8 @@ if TYPE_CHECKING:  # the model imports pydantic: the Terraform parser imports th
 
 def resolved(path: Path) -> Path:
     """`path.resolve()`, looked up once per absolute path and process: resolving walks the file system component by
-    component (1,087 calls, ~5% of a check of the 60-module benchmark corpus), and links do not change during a run."""
+    component (1,087 calls, 3.5% of the instructions of checking the 60-module benchmark corpus), and links do not
+    change during a run."""
     return _resolved_absolute(path if path.is_absolute() else Path.cwd() / path)
 
 
