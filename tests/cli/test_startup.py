@@ -67,3 +67,43 @@ def test_console_script_exits_quietly_when_the_reader_leaves_early(tmp_path: Pat
     errors = reader.stderr.read()
     assert reader.wait(timeout=60) in (0, 1)
     assert first and errors == b""
+
+
+COMMANDS = ["check", "rules", "simulate", "presign", "explain-url", "explain-error"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_command_runs_in_an_app_of_its_own_with_the_same_help(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # main() builds only the invoked command's options (typer builds all of them up front otherwise).
+    from linter import cli
+
+    one = cli._app_for([command, "--help"])
+    assert [info.callback.__name__ for info in one.registered_commands if info.callback] == [
+        info.callback.__name__
+        for info in cli.app.registered_commands
+        if info.callback and (info.name or info.callback.__name__) == command
+    ]
+    assert cli.main([command, "--help"]) == 0
+    alone = capsys.readouterr().out
+    cli.app(args=[command, "--help"], prog_name="iam-preflight", standalone_mode=False)
+    assert alone == capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [[], ["--help"], ["--version"], ["chek", "x"]])
+def test_no_command_an_option_first_or_a_misspelt_command_get_the_full_app(argv: list[str]) -> None:
+    from linter import cli
+
+    assert cli._app_for(argv) is cli.app
+
+
+def test_every_command_is_listed_here() -> None:
+    from typer.main import get_command_name
+
+    from linter import cli
+
+    names = [
+        info.name or get_command_name(info.callback.__name__) for info in cli.app.registered_commands if info.callback
+    ]
+    assert names == COMMANDS
