@@ -24,7 +24,6 @@ import hashlib
 import json
 import mmap
 import os
-import pickle
 import signal
 import sys
 import tempfile
@@ -375,6 +374,8 @@ def _helper(ahead: _Ahead, first: int, step: int, results: int) -> NoReturn:
             os.dup2(devnull, fd)
         gc.disable()  # short-lived: collections would find little to free
         found = _parse_claimed(ahead, range(first, len(ahead.paths), step), 1)
+        import pickle
+
         with os.fdopen(results, "wb") as stream:
             pickle.dump(found, stream, protocol=pickle.HIGHEST_PROTOCOL)
         code = 0
@@ -406,6 +407,8 @@ def join_helpers() -> None:
     """Parse what the helpers have not claimed yet, then take over their results (once per process)."""
     if not _pending:
         return
+    import pickle  # here, not at the top: a run whose files are all cached forks no helper and reads no pipe
+
     ahead = _pending.pop()
     _memo.update(_parse_claimed(ahead, reversed(range(len(ahead.paths))), 2))
     for helper in ahead.helpers:
