@@ -520,7 +520,7 @@ def template_parts(body: str, line: int, column: int) -> list[Any]:
     return parts
 
 
-def parse_interpolation(raw: str, span: list[int]) -> Expr:
+def parse_interpolation(raw: str, span: list[Any]) -> Expr:
     """`${expr}` text from a heredoc or template file -> IR, positioned where it sits in its file."""
     inner = raw[2:-1].strip("~").strip()
     lead = len(raw[2:]) - len(raw[2:].lstrip("~ \t"))
@@ -534,7 +534,21 @@ def parse_interpolation(raw: str, span: list[int]) -> Expr:
     expr: Expr = converter.expr(attribute.children[2])
     if span[0] == span[2]:
         expr["w"] = len(raw)  # the width of `${...}`: JSON parsed around it keeps its columns (templates.py)
-    return expr
+    return expr if len(span) == 4 else in_file(expr, span[4])
+
+
+def in_file(node: Any, file: str) -> Any:
+    """A copy of an IR subtree whose spans name `file`: nodes merged from an override file into a block written in
+    another file keep pointing at the file they were written in (`TfSpan.of` reads the fifth element)."""
+    if isinstance(node, list):
+        return [in_file(item, file) for item in node]
+    if not isinstance(node, dict):
+        return node
+    copied = {key: in_file(value, file) for key, value in node.items()}
+    span = node.get("s")
+    if isinstance(span, list) and len(span) == 4:
+        copied["s"] = [*span, file]
+    return copied
 
 
 # --- suppression comments -------------------------------------------------------------------------------------------

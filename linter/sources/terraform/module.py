@@ -71,13 +71,25 @@ class Module:
     suppressions: list[InlineSuppression] = field(default_factory=list)
 
 
+def is_override_file(name: str) -> bool:
+    """`override.tf`, `*_override.tf` and their `.tf.json` forms: merged into the module's other files."""
+    stem = name.removesuffix(".json").removesuffix(".tf")
+    return stem == "override" or stem.endswith("_override")
+
+
 def read_module(folder: Path, parsed: dict[Path, Parsed] | None = None) -> Module:
-    """Read every .tf file of a folder (from `parsed` when the caller already parsed them)."""
+    """Read every .tf file of a folder (from `parsed` when the caller already parsed them).
+
+    As Terraform does: the other files first, then the override files in name order, each block of which is merged
+    into the block it names (`_merged`). A block defined twice, or an override with nothing to override, is an input
+    error (Terraform refuses both) and the first definition stands.
+    """
     module = Module(folder=folder)
     paths = module_files(folder)
     if parsed is None or any(p not in parsed for p in paths):
         parsed = parse_files(paths)
-    for path in paths:
+    ordered = [p for p in paths if not is_override_file(p.name)] + [p for p in paths if is_override_file(p.name)]
+    for path in ordered:
         shown = display_path(path)
         module.files.append(shown)
         result = parsed[path]
@@ -85,31 +97,123 @@ def read_module(folder: Path, parsed: dict[Path, Parsed] | None = None) -> Modul
             message, line, column = result.error
             module.errors.append(InputError(message=message, loc=Location(file=shown, line=line, column=column)))
             continue
-        _add_file(module, result.ir, shown)
+        if is_override_file(path.name):
+            from linter.sources.terraform.hcl import in_file  # the parser's module: imported only for overrides
+
+            _merge_file(module, in_file(result.ir, shown), shown)
+        else:
+            _add_file(module, result.ir, shown)
+        _add_suppressions(module, result.ir, shown)
     return module
+
+
+def _table(module: Module, block: IR) -> tuple[dict[str, Any], str, str] | None:
+    """Where a top-level block is kept, under which key, and how Terraform names it; None for blocks not kept."""
+    kind, labels = block["type"], block["labels"]
+    if kind == "variable" and labels:
+        return module.variables, labels[0], f'variable "{labels[0]}"'
+    if kind == "output" and labels:
+        return module.outputs, labels[0], f'output "{labels[0]}"'
+    if kind in ("resource", "data") and len(labels) >= 2:
+        key = f"{labels[0]}.{labels[1]}" if kind == "resource" else f"data.{labels[0]}.{labels[1]}"
+        return module.resources, key, f'{kind} "{labels[0]}" "{labels[1]}"'
+    if kind == "module" and labels:
+        return module.calls, labels[0], f'module "{labels[0]}"'
+    if kind == "provider" and labels:
+        alias = attribute(block, "alias")
+        if alias is None:
+            return module.providers, labels[0], f'provider "{labels[0]}"'
+        if alias["e"]["k"] == "lit":  # Terraform requires a literal alias
+            key = f"{labels[0]}.{alias['e']['v']}"
+            return module.providers, key, f'provider "{labels[0]}" (alias {alias["e"]["v"]})'
+    return None
+
+
+def _kept(block: IR, shown: str) -> Resource | Located:
+    kind, labels = block["type"], block["labels"]
+    if kind in ("resource", "data"):
+        return Resource(kind, labels[0], labels[1], block, shown)
+    return Located(block, shown)
 
 
 def _add_file(module: Module, ir: IR, shown: str) -> None:
     for block in ir["blocks"]:
-        kind, labels = block["type"], block["labels"]
-        if kind == "variable" and labels:
-            module.variables[labels[0]] = Located(block, shown)
-        elif kind == "locals":
+        if block["type"] == "locals":
             for attr in block["attrs"]:
-                module.locals[attr["n"]] = Located(attr, shown)
-        elif kind == "output" and labels:
-            module.outputs[labels[0]] = Located(block, shown)
-        elif kind in ("resource", "data") and len(labels) >= 2:
-            resource = Resource(kind, labels[0], labels[1], block, shown)
-            module.resources[resource.key] = resource
-        elif kind == "module" and labels:
-            module.calls[labels[0]] = Located(block, shown)
-        elif kind == "provider" and labels:
-            alias = attribute(block, "alias")
-            if alias is None:
-                module.providers[labels[0]] = Located(block, shown)
-            elif alias["e"]["k"] == "lit":  # Terraform requires a literal alias
-                module.providers[f"{labels[0]}.{alias['e']['v']}"] = Located(block, shown)
+                _define(module, module.locals, attr["n"], f'local value "{attr["n"]}"', Located(attr, shown))
+            continue
+        found = _table(module, block)
+        if found is not None:
+            table, key, what = found
+            _define(module, table, key, what, _kept(block, shown))
+
+
+def _define(module: Module, table: dict[str, Any], key: str, what: str, item: Resource | Located) -> None:
+    first = table.get(key)
+    if first is None:
+        table[key] = item
+        return
+    line, column = item.node["s"][:2] if isinstance(item, Located) else item.block["s"][:2]
+    at = first.node["s"] if isinstance(first, Located) else first.block["s"]
+    module.errors.append(
+        InputError(
+            message=f"duplicate {what}: already defined at {first.file}:{at[0]}:{at[1]} (Terraform refuses this)",
+            loc=Location(file=item.file, line=line, column=column),
+        )
+    )
+
+
+def _merge_file(module: Module, ir: IR, shown: str) -> None:
+    """An override file's blocks merged into the blocks they name (`ir`'s spans already name this file)."""
+    for block in ir["blocks"]:
+        if block["type"] == "locals":  # one local value at a time, whichever locals block defined it
+            for attr in block["attrs"]:
+                if attr["n"] in module.locals:
+                    module.locals[attr["n"]] = Located(attr, shown)
+                else:
+                    _nothing_to_override(module, f'local value "{attr["n"]}"', attr, shown)
+            continue
+        found = _table(module, block)
+        if found is None:
+            continue  # terraform, moved, import, check...: nothing iam-preflight reads
+        table, key, what = found
+        base = table.get(key)
+        if base is None:
+            _nothing_to_override(module, what, block, shown)
+        elif isinstance(base, Resource):
+            table[key] = base._replace(block=_merged(base.block, block))
+        else:
+            table[key] = base._replace(node=_merged(base.node, block))
+
+
+def _nothing_to_override(module: Module, what: str, node: IR, shown: str) -> None:
+    line, column = node["s"][:2]
+    module.errors.append(
+        InputError(
+            message=f"{what} overrides nothing: no other file of the module defines it (Terraform refuses this)",
+            loc=Location(file=shown, line=line, column=column),
+        )
+    )
+
+
+def _merged(base: IR, override: IR) -> IR:
+    """Terraform's merge of an override block: its arguments replace the base's of the same name, and its nested
+    blocks replace every base block of the same type (a `dynamic "x"` block is of type x), without merging inside
+    them. The block keeps the base's header and position."""
+    names = {attr["n"] for attr in override["attrs"]}
+    kinds = {_nested_kind(block) for block in override["blocks"]}
+    return {
+        **base,
+        "attrs": [attr for attr in base["attrs"] if attr["n"] not in names] + override["attrs"],
+        "blocks": [block for block in base["blocks"] if _nested_kind(block) not in kinds] + override["blocks"],
+    }
+
+
+def _nested_kind(block: IR) -> str:
+    return str(block["labels"][0]) if block["type"] == "dynamic" and block["labels"] else str(block["type"])
+
+
+def _add_suppressions(module: Module, ir: IR, shown: str) -> None:
     for line, column, rules, reason, first, last in ir["suppressions"]:
         loc = Location(file=shown, line=line, column=column)
         keys = tuple(r for r in rules.split(",") if r)

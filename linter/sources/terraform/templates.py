@@ -162,7 +162,7 @@ def heredoc_value(ev: Evaluator, node: dict[str, Any], scope: Scope) -> Val:
     values: list[str | Val] = [p if isinstance(p, str) else ev.eval(p, scope) for p in parts]
     rendered = ev.render(_dedent(values, node["trim"]), span)
     if isinstance(rendered, Scalar):
-        _attach_json(rendered, parts, values, node["bl"], scope.file)
+        _attach_json(rendered, parts, values, node["bl"], span.file)  # an override file's heredoc is in that file
     return rendered
 
 

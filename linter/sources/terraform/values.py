@@ -20,8 +20,9 @@ class TfSpan(Span):
     file: str = ""
 
     @classmethod
-    def of(cls, raw: list[int], file: str) -> TfSpan:
-        return cls(raw[0], raw[1], raw[2], raw[3], file)
+    def of(cls, raw: list[Any], file: str) -> TfSpan:
+        """An IR span in `file`, unless the span names its own file (a node merged in from an override file)."""
+        return cls(raw[0], raw[1], raw[2], raw[3], raw[4] if len(raw) > 4 else file)
 
 
 @dataclass(slots=True)
