@@ -197,7 +197,7 @@ def test_a_bucket_and_an_access_point_of_the_same_name_the_bucket_wins(tmp_path:
 
 
 def test_unknown_bucket_hints_at_another_account(tmp_path: Path) -> None:
-    inventory = inventory_of(module(tmp_path, BUCKET, reader(AP_OBJECTS)))
+    inventory = inventory_of(module(tmp_path, BUCKET, reader('"${aws_s3_bucket.data.arn}/*"')))
     with pytest.raises(UnknownReference) as error:
         resolve([inventory], expectation(signer="reader", bucket="partner-exports"))
     assert str(error.value) == (
@@ -207,7 +207,7 @@ def test_unknown_bucket_hints_at_another_account(tmp_path: Path) -> None:
 
 
 def test_bucket_account_is_only_for_buckets_defined_elsewhere(tmp_path: Path) -> None:
-    inventory = inventory_of(module(tmp_path, BUCKET, reader(AP_OBJECTS)))
+    inventory = inventory_of(module(tmp_path, BUCKET, reader('"${aws_s3_bucket.data.arn}/*"')))
     with pytest.raises(UnknownReference, match=r"is defined here \(aws_s3_bucket\.data\), so it is in this"):
         resolve([inventory], expectation(signer="reader", bucket="ap-data", bucket_account="111122223333"))
     with pytest.raises(ExpectationError, match="'1111' is not a 12-digit AWS account id"):

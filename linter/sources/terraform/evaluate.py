@@ -115,6 +115,7 @@ class Evaluator:
     def __init__(self) -> None:
         self.modules: dict[Path, Module] = {}
         self.errors: list[InputError] = []
+        self._config_errors: set[tuple[str, int, int]] = set()
         self.reasons: dict[str, str] = {}
         self.busy: set[tuple[int, str]] = set()
         self.read_files: set[Path] = set()  # files read by file()/templatefile(), reported as checked
@@ -279,6 +280,7 @@ class Evaluator:
             return anchored(self.apply(scope.names[head], ops, scope, node["t"], span), span)
         inst = scope.inst
         first = ops[0][1] if ops and ops[0][0] == "attr" else None
+        self._check_declared(inst, head, first, ops, span)
         if head == "var" and first is not None:
             value = self.apply(inst.var(first), ops[1:], scope, node["t"], span)
         elif head == "local" and first is not None:
@@ -301,6 +303,42 @@ class Evaluator:
         else:
             value = self.unknown(node["t"], span, "not evaluated")
         return anchored(value, span)
+
+    def _check_declared(self, inst: Instance, head: str, first: str | None, ops: list[list[Any]], span: TfSpan) -> None:
+        """A reference to something the module does not declare is an input error, as `terraform validate` says;
+        its value is still only unknown, so the checks that depend on it are uncertain."""
+        if first is None:
+            return
+        module = inst.module
+        if head == "var" and first not in module.variables:
+            missing = f"var.{first}: no variable {first!r} is declared in this module"
+        elif head == "local" and first not in module.locals:
+            missing = f"local.{first}: no local value {first!r} is defined in this module"
+        elif head == "module" and first not in module.calls:
+            missing = f"module.{first}: no module {first!r} is called in this module"
+        elif (
+            head == "data"
+            and len(ops) >= 2
+            and ops[1][0] == "attr"
+            and f"data.{first}.{ops[1][1]}" not in module.resources
+        ):
+            missing = f"data.{first}.{ops[1][1]}: no such data source in this module"
+        elif head not in ("var", "local", "module", "data", "path", "count", "each", "self", "terraform") and (
+            "_" in head and f"{head}.{first}" not in module.resources
+        ):
+            missing = f"{head}.{first}: no such resource in this module"
+        else:
+            return
+        self.config_error(f"reference to an undeclared name: {missing}", span)
+
+    def config_error(self, message: str, span: TfSpan) -> None:
+        """An error Terraform would refuse the configuration for, reported once per place (instances repeat it)."""
+        where = (span.file, span.line, span.column)
+        if where not in self._config_errors:
+            self._config_errors.add(where)
+            self.errors.append(
+                InputError(message=message, loc=Location(file=span.file, line=span.line, column=span.column))
+            )
 
     def apply(self, value: Val, ops: list[list[Any]], scope: Scope, text: str, span: TfSpan) -> Val:
         """Attribute, index and splat steps on a value."""
@@ -484,6 +522,9 @@ class Instance:
         declared = self.module.outputs.get(name)
         value = attribute(declared.node, "value") if declared else None
         if declared is None or value is None:
+            self.ev.config_error(
+                f"reference to an undeclared name: {text}: {self.address} has no output {name!r}", span
+            )
             return self.ev.unknown(text, span, f"{self.address} has no output {name!r}", error=True)
         scope = Scope(self, declared.file)
         return self._guarded(f"output.{name}", lambda: self.ev.eval(value["e"], scope), text, span)

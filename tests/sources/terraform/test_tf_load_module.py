@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+
 from linter.model import THIS_ACCOUNT, PolicyKind
 from linter.sources.terraform import load_module
 
@@ -354,4 +356,56 @@ def test_inline_suppressions_cover_the_block_or_attribute_they_precede(fixtures:
     ]
     assert [e.render() for e in loaded.errors] == [
         "suppressions/main.tf:23:1: iam-preflight:ignore needs a rule id or name, e.g. `ignore IPP001 reason`"
+    ]
+
+
+UNDECLARED = """\
+resource "aws_iam_user" "u" {
+  for_each = toset(["a"])
+  name     = "${each.key}-${local.missing_name}"
+}
+
+resource "aws_iam_user_policy" "p" {
+  user = aws_iam_user.nope.name
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "${var.undeclared}/*" }]
+  })
+}
+
+resource "aws_iam_role" "r" {
+  name               = module.child.missing_output
+  assume_role_policy = data.aws_iam_policy_document.absent.json
+}
+
+module "child" {
+  source = "./child"
+}
+"""
+
+
+def test_references_to_undeclared_names_are_input_errors_and_stay_unknown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tf: SimpleNamespace
+) -> None:
+    # `terraform validate` refuses each of these; the values stay unknown, so what depends on them is uncertain.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "main.tf").write_text(UNDECLARED)
+    (tmp_path / "child").mkdir()
+    (tmp_path / "child" / "main.tf").write_text('output "arn" {\n  value = "x"\n}\n')
+    loaded = load_module(tmp_path)
+    prefix = "reference to an undeclared name: "
+    assert sorted((e.loc.short(), e.message.removeprefix(prefix)) for e in loaded.errors) == [
+        ("main.tf:10:77", "var.undeclared: no variable 'undeclared' is declared in this module"),
+        ("main.tf:15:24", "module.child.missing_output: module.child has no output 'missing_output'"),
+        ("main.tf:16:24", "data.aws_iam_policy_document.absent: no such data source in this module"),
+        ("main.tf:3:29", "local.missing_name: no local value 'missing_name' is defined in this module"),
+        ("main.tf:7:10", "aws_iam_user.nope: no such resource in this module"),
+    ]
+    assert all(e.message.startswith(prefix) for e in loaded.errors)
+    assert [u[0] for u in tf.unresolved(loaded)] == [
+        "aws_iam_user.nope.name",
+        "data.aws_iam_policy_document.absent.json",
+        "local.missing_name",
+        "module.child.missing_output",
+        "var.undeclared",
     ]
