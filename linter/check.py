@@ -287,7 +287,9 @@ def run_check(paths: Sequence[str], config: Config, options: CheckOptions | None
     result = CheckResult(rules=selected_rules(config, options))
     loaded = load_all(paths, config, options, result)
     context = RuleContext(aws=aws_data())
-    if any(rule.id.startswith("IPS") for rule in result.rules):
+    # Declarations are checked against what Terraform defines; with neither (a run over policy JSON), the presign
+    # machinery is not even imported (~40M instructions of a one-policy run).
+    if any(rule.id.startswith("IPS") for rule in result.rules) and (config.presign or loaded.inventories):
         from linter.presign.declared import all_declared_checks
 
         context.presign, errors = all_declared_checks(config, loaded.inventories)
