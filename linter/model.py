@@ -325,6 +325,23 @@ class VpcEndpoint(BaseModel):
     vpc_id: Text | None = None
 
 
+class KmsGrant(BaseModel):
+    """An `aws_kms_grant`: lets its grantee use a key for some operations, beside the key policy and IAM policies.
+
+    `operations` None: not known. `constrained`: it has encryption-context constraints, which S3's request for an
+    object may or may not meet. `key_known` False: the key it is on could not be resolved, so it may be any key.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    address: str
+    loc: Location
+    grantee: Text  # the grantee principal's ARN as written
+    operations: list[str] | None = None
+    constrained: bool = False
+    key_known: bool = True
+
+
 class KmsKey(BaseModel):
     """A KMS key the inputs define. AWS chooses its id at apply, so its address stands in for the id.
 
@@ -344,6 +361,7 @@ class KmsKey(BaseModel):
     policy: Policy | None = None  # None: AWS's default key policy (account root delegation)
     aliases: list[str] = []  # alias names, `alias/name`
     region: str | None = None  # None: not set by the configuration (the environment Terraform runs in decides)
+    grants: list[KmsGrant] = []  # on this key, or on a key that could not be resolved (`key_known` False)
 
     @property
     def arn(self) -> str:

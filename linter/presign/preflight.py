@@ -18,7 +18,18 @@ from linter.engine.evaluate import PolicySet, Request, evaluate
 from linter.engine.matching import compile_any, glob_source
 from linter.engine.principals import EntryKind, InvalidPrincipalError, parse_entry
 from linter.findings import RelatedLocation
-from linter.model import THIS_ACCOUNT, AccessPoint, Bucket, Inventory, KmsKey, Policy, PrincipalRef, PrincipalResource
+from linter.model import (
+    THIS_ACCOUNT,
+    AccessPoint,
+    Bucket,
+    Inventory,
+    KmsGrant,
+    KmsKey,
+    Policy,
+    PrincipalRef,
+    PrincipalResource,
+    Text,
+)
 from linter.presign.lifetime import MAX_EXPIRES, CredentialSource, Lifetime, credential_lifetime, describe_duration
 from linter.presign.messages import Problem, Status, explain_denial, related, uncertain, unreadable_policies
 from linter.presign.readings import as_written, describe, read_as, readings
@@ -638,6 +649,13 @@ def _kms_problems(subject: Subject, expectation: Expectation, what: str) -> list
         if decision.uncertain:
             problems.append(uncertain(subject, decision, action, what))
             continue
+        if decision.decision != "explicitDeny":  # a grant allows what no policy allows; an explicit deny still wins
+            granted, doubtful = _grants_for(subject.signer, key, action)
+            if granted:
+                continue
+            if doubtful:
+                problems.append(_doubtful_grants(subject, key, action, what, doubtful))
+                continue
         in_key_policy = "resource" in decision.failed_to_allow and decision.decision == "implicitDeny"
         if decision.decision == "explicitDeny" or not in_key_policy:
             preface = f"the bucket is SSE-KMS encrypted with {key.address}, and "
@@ -660,6 +678,74 @@ def _kms_problems(subject: Subject, expectation: Expectation, what: str) -> list
             )
         )
     return problems
+
+
+def _grants_for(signer: PrincipalResource, key: KmsKey, action: str) -> tuple[bool, list[tuple[KmsGrant, str]]]:
+    """Whether a grant on the key lets the signer do `action` for sure; else the grants that may, and why not sure.
+
+    Sure only for a grant to this very user with the operation listed and no constraints: grants to a role are not
+    read as covering the sessions that sign URLs (iam-semantics does not settle it), nor grants to an account.
+    """
+    operation = action.split(":", 1)[1]
+    doubtful = []
+    for grant in key.grants:
+        doubts = []
+        if grant.operations is None:
+            doubts.append("its operations are unresolved")
+        elif operation not in grant.operations:
+            continue
+        grantee = _grantee_doubt(grant.grantee, signer)
+        if grantee is False:
+            continue
+        if grantee is not True:
+            doubts.append(grantee)
+        if grant.constrained:
+            doubts.append("its encryption-context constraints may not match S3's requests")
+        if not grant.key_known:
+            doubts.append("the key it is on is unresolved")
+        if not doubts:
+            return True, []
+        doubtful.append((grant, "; ".join(doubts)))
+    return False, doubtful
+
+
+def _grantee_doubt(grantee: Text, signer: PrincipalResource) -> bool | str:
+    """True: the grant names this user; False: someone else; otherwise why it may name the signer."""
+    if grantee.is_unknown:
+        return f"its grantee {grantee.unresolved} is unresolved"
+    if signer.arn is None:
+        return "the signer's ARN is unknown"
+    written, own = grantee.value, signer.arn
+    if written == own:
+        return True if signer.type == "user" else "it names the role, and whether that covers its sessions is unsettled"
+    parts = written.split(":")
+    if len(parts) < 6 or parts[2] != "iam":
+        return False
+    account, resource = parts[4], parts[5]
+    # The configuration's own account is a stand-in: an id written out may be it (see presign/readings.py).
+    same_account = account == signer.account or THIS_ACCOUNT in (account, signer.account)
+    if not same_account:
+        return False
+    if resource == "root":
+        return "it names the signer's account, whose IAM policies then decide"
+    if resource == own.split(":", 5)[-1]:
+        return f"it names the signer with account id {account}, which may be this configuration's"
+    return False
+
+
+def _doubtful_grants(
+    subject: Subject, key: KmsKey, action: str, what: str, doubtful: list[tuple[KmsGrant, str]]
+) -> Problem:
+    grant, why = doubtful[0]
+    return Problem(
+        Status.UNCERTAIN,
+        f"{subject.label}: cannot tell whether URLs for {what} work: no policy of {key.address} allows {action} for "
+        f"the signer, but {grant.address} may ({why})",
+        f"allow {action} for the signer in its IAM policy or the key policy, so URLs do not depend on {grant.address}",
+        grant.loc,
+        tuple(RelatedLocation(message="another grant that may apply", loc=g.loc) for g, _ in doubtful[1:]),
+        subject=f"kms:{action}",
+    )
 
 
 def _put_acl_problems(subject: Subject, expectation: Expectation, what: str) -> list[Problem]:

@@ -13,9 +13,9 @@ class PresignUrlDenied(Rule):
     For every URL declared in `[[tool.iam-preflight.presign]]` (signer, bucket, key, methods, expiry, where it is
     opened from), evaluates the request the URL makes when it is opened, through the signer's identity policies,
     permissions boundary, SCPs, the bucket policy with Block Public Access, the access point's policy and network
-    origin when the URL goes through one, the KMS key policy of an SSE-KMS bucket, and the pre-signed request's own
-    context (s3:authType, s3:signatureAge over the whole life, aws:SecureTransport,
-    the opener's network). It also checks the expiry against 7 days and against the signer's credential lifetime.
+    origin when the URL goes through one, the KMS key policy and grants of an SSE-KMS bucket, and the pre-signed
+    request's own context (s3:authType, s3:signatureAge over the whole life, aws:SecureTransport, the opener's
+    network). It also checks the expiry against 7 days and against the signer's credential lifetime.
 
     ## Why it matters
     Signing a URL needs no permission: a signer that may not read the object still produces a URL, and every person

@@ -11,8 +11,9 @@ class PresignUrlUncertain(Rule):
 
     ## What it does
     Lists what stopped the pre-flight from deciding a declared URL: a policy attached by an ARN that is not defined
-    in the configuration, a value Terraform only knows after apply, a KMS key defined elsewhere, a condition on a
-    key whose value nobody can know before the request, a credential lifetime AWS does not document.
+    in the configuration, a value Terraform only knows after apply, a KMS key defined elsewhere, a KMS grant that
+    may or may not cover the signer (a grant to its role or account, with constraints, or on an unresolved key), a
+    condition on a key whose value nobody can know before the request, a credential lifetime AWS does not document.
 
     ## Why it matters
     Saying a URL works when it will not is the worst mistake a pre-flight checker can make. Where the answer depends

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from presign_builders import BUCKET, bucket, inventory, key, policy, role, user
 
-from linter.model import THIS_ACCOUNT, Location, OrganizationPolicy, PolicyKind
+from linter.model import THIS_ACCOUNT, KmsGrant, Location, OrganizationPolicy, PolicyKind, Text
 from linter.presign.preflight import Status, Verdict, preflight
 from linter.presign.request import Expectation
 
@@ -167,6 +167,64 @@ def test_sse_kms_key_policy_without_delegation_blocks_even_with_identity_allow()
     verdict = run(signer, bucket(kms_key="aws_kms_key.k"), keys=[key(only_admin)], expires=300)
     assert summary(verdict) == [("fails", "kms:kms:Decrypt")]
     assert "nothing in its key policy allows kms:Decrypt for the signer" in verdict.problems[0].message
+
+
+def _grant(grantee: str, operations: list[str] | None = None, **fields: Any) -> KmsGrant:
+    unresolved = grantee if grantee.startswith("var.") else None
+    return KmsGrant(
+        address="aws_kms_grant.g",
+        loc=Location(file="main.tf", line=60),
+        grantee=Text(value=grantee, loc=Location(file="main.tf", line=62), unresolved=unresolved),
+        operations=["Decrypt"] if operations is None else operations,
+        **fields,
+    )
+
+
+SIGNER_ARN = f"arn:aws:iam::{THIS_ACCOUNT}:user/reader"
+
+
+@pytest.mark.parametrize(
+    ("grant", "expected", "why"),
+    [
+        (_grant(SIGNER_ARN), [], None),  # a grant to this very user, for Decrypt, unconstrained: the URL works
+        (_grant(SIGNER_ARN, ["Encrypt", "GenerateDataKey"]), [("fails", "kms:kms:Decrypt")], None),
+        (_grant(f"arn:aws:iam::{THIS_ACCOUNT}:user/someone-else"), [("fails", "kms:kms:Decrypt")], None),
+        (
+            _grant("arn:aws:iam::999988887777:user/reader"),
+            [("uncertain", "kms:kms:Decrypt")],
+            "account id 999988887777",
+        ),
+        (_grant(f"arn:aws:iam::{THIS_ACCOUNT}:root"), [("uncertain", "kms:kms:Decrypt")], "the signer's account"),
+        (_grant("var.grantee"), [("uncertain", "kms:kms:Decrypt")], "its grantee var.grantee is unresolved"),
+        (_grant(SIGNER_ARN, constrained=True), [("uncertain", "kms:kms:Decrypt")], "encryption-context"),
+        (_grant(SIGNER_ARN, key_known=False), [("uncertain", "kms:kms:Decrypt")], "the key it is on is unresolved"),
+    ],
+)
+def test_a_kms_grant_can_stand_in_for_the_key_policy(grant: KmsGrant, expected: list[Any], why: str | None) -> None:
+    signer = user("reader", policy("p", READ))
+    with_grant = key().model_copy(update={"grants": [grant]})
+    verdict = run(signer, bucket(kms_key="aws_kms_key.k"), keys=[with_grant])
+    assert summary(verdict) == expected
+    if why is not None:
+        assert why in verdict.problems[0].message
+        assert verdict.problems[0].loc == grant.loc
+
+
+def test_a_kms_grant_with_unresolved_operations_is_uncertain_and_an_explicit_deny_still_wins() -> None:
+    signer = user("reader", policy("p", READ))
+    unknown_operations = _grant(SIGNER_ARN).model_copy(update={"operations": None})
+    verdict = run(
+        signer, bucket(kms_key="aws_kms_key.k"), keys=[key().model_copy(update={"grants": [unknown_operations]})]
+    )
+    assert summary(verdict) == [("uncertain", "kms:kms:Decrypt")]
+    assert "its operations are unresolved" in verdict.problems[0].message
+
+    deny = [{"Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*"}]
+    denied = user("reader", policy("p", READ), policy("d", deny))
+    verdict = run(
+        denied, bucket(kms_key="aws_kms_key.k"), keys=[key().model_copy(update={"grants": [_grant(SIGNER_ARN)]})]
+    )
+    assert summary(verdict) == [("fails", "kms:kms:Decrypt")]
 
 
 def test_upload_needs_generate_data_key() -> None:

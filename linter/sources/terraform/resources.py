@@ -22,6 +22,7 @@ from linter.model import (
     Encryption,
     InputError,
     Inventory,
+    KmsGrant,
     KmsKey,
     Location,
     OrganizationPolicy,
@@ -115,6 +116,7 @@ class _Key:
     view: View
     policy: Policy | None = None
     aliases: list[str] = field(default_factory=list)
+    grants: list[KmsGrant] = field(default_factory=list)
 
 
 class _Alias(NamedTuple):
@@ -136,6 +138,7 @@ class InventoryBuilder:
         self.access_points: list[_AccessPoint] = []
         self.endpoints: dict[str, tuple[View, Policy | None]] = {}  # aws_vpc_endpoint by address
         self.keys: list[_Key] = []
+        self.unplaced_grants: list[KmsGrant] = []  # grants whose key could not be resolved: on any key, maybe
         self.aliases: dict[str, _Alias] = {}  # aws_kms_alias by address
         self.org_policies: list[tuple[View, Policy]] = []
         self.account_block: PublicAccessBlock | None = None
@@ -308,6 +311,7 @@ class InventoryBuilder:
                     policy=k.policy,
                     aliases=k.aliases,
                     region=k.view.region(),
+                    grants=k.grants + self.unplaced_grants,
                 )
                 for k in self.keys
             ],
@@ -852,6 +856,30 @@ def _kms_key_policy(b: InventoryBuilder, view: View) -> None:
     b.later.append(join)
 
 
+def _kms_grant(b: InventoryBuilder, view: View) -> None:
+    target, grantee = view.arg("key_id"), view.arg("grantee_principal")
+    if target is None or grantee is None:
+        return
+    operations = [b.text(view, item) for item in _items(view.arg("operations"))]
+    known = all(not op.is_unknown for op in operations) and view.arg("operations") is not None
+    grant = KmsGrant(
+        address=view.address,
+        loc=b.location(view),
+        grantee=b.text(view, grantee, view.arg_span("grantee_principal")),
+        operations=[op.value for op in operations] if known else None,
+        constrained=bool(view.blocks("constraints")),
+    )
+
+    def join() -> None:
+        key = b.key_for(target)
+        if key is not None:
+            key.grants.append(grant)
+        elif unknowns(target):  # an unresolved key id may be any key here
+            b.unplaced_grants.append(grant.model_copy(update={"key_known": False}))
+
+    b.later.append(join)
+
+
 def _kms_alias(b: InventoryBuilder, view: View) -> None:
     name, target = view.arg("name"), view.arg("target_key_id")
     alias = b.text(view, name, view.arg_span("name")) if name is not None else None
@@ -928,6 +956,7 @@ HANDLERS: dict[str, Handler] = {
     "aws_kms_replica_key": _kms_key,
     "aws_kms_key_policy": _kms_key_policy,
     "aws_kms_alias": _kms_alias,
+    "aws_kms_grant": _kms_grant,
     "aws_organizations_policy": _organizations_policy,
     "aws_organizations_policy_attachment": _organizations_attachment,
 }
