@@ -30,6 +30,7 @@ from linter.sources.terraform.values import (
     is_known,
     number_of,
     pinned,
+    placeholder,
     text_of,
     to_python,
     unknowns,
@@ -226,7 +227,7 @@ def _split(c: Call, args: list[Val]) -> Val:
 
 
 def _replace(text: str, old: str, new: str) -> str:
-    if len(old) > 1 and old.startswith("/") and old.endswith("/"):
+    if _is_pattern(old):
         return re.sub(old[1:-1], re.sub(r"\$(\d+)", r"\\\1", new), text)
     return text.replace(old, new)
 
@@ -239,10 +240,12 @@ def _replace_in_document(c: Call, args: list[Val]) -> Val:
     """
     result = _string_fn(_replace, 2)(c, args)
     source = args[0]
-    if not isinstance(result, Scalar) or not isinstance(source, Scalar) or source.doc is None:
+    if not isinstance(source, Scalar) or source.doc is None or source.unresolved is not None:
         return result
     old, new = text_of(args[1]), text_of(args[2])
-    if old is None or new is None:
+    if old is not None and isinstance(args[2], Unknown) and not _is_pattern(old):
+        return _replaced_with_unknown(c, source, old, args[2]) or result
+    if not isinstance(result, Scalar) or old is None or new is None:
         return result
     doc = _replaced_strings(source.doc, lambda text: _replace(text, old, new))
     try:
@@ -250,6 +253,42 @@ def _replace_in_document(c: Call, args: list[Val]) -> Val:
     except ValueError:
         same = False
     return replace(result, doc=doc) if same else result
+
+
+def _is_pattern(old: str) -> bool:
+    """replace()'s second argument in slashes is a regular expression."""
+    return len(old) > 1 and old.startswith("/") and old.endswith("/")
+
+
+def _replaced_with_unknown(c: Call, source: Scalar, old: str, new: Unknown) -> Scalar | None:
+    """A JSON document whose placeholder is replaced by an unknown value: only the strings holding the placeholder
+    become unknown (noted, uncertain), not the whole policy. None when a key holds it (keys cannot be unknown)."""
+    assert source.doc is not None
+    if _key_holds(source.doc, old):
+        return None
+    shown = placeholder(new.expr)
+
+    def mark(node: JNode) -> JNode:
+        if isinstance(node, JScalar):
+            if not isinstance(node.value, str) or old not in node.value:
+                return node
+            unresolved = ", ".join(filter(None, (node.unresolved, new.expr)))
+            return JScalar(node.value.replace(old, shown), node.span, unresolved)
+        if isinstance(node, JArray):
+            return JArray([mark(item) for item in node.items], node.span)
+        members = [JMember(m.key, m.key_span, mark(m.value)) for m in node.members]
+        return JObject(members, node.span, [JMember(m.key, m.key_span, mark(m.value)) for m in node.duplicates])
+
+    c.ev.reasons.setdefault(new.expr, new.reason)
+    return Scalar(c.span, value=str(source.value).replace(old, shown), unresolved=new.expr, doc=mark(source.doc))
+
+
+def _key_holds(node: JNode, old: str) -> bool:
+    if isinstance(node, JScalar):
+        return False
+    if isinstance(node, JArray):
+        return any(_key_holds(item, old) for item in node.items)
+    return any(old in m.key or _key_holds(m.value, old) for m in (*node.members, *node.duplicates))
 
 
 def _replaced_strings(node: JNode, transform: Callable[[str], str]) -> JNode:

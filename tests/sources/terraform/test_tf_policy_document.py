@@ -174,6 +174,36 @@ def test_replace_across_json_syntax_keeps_the_value_without_positions(tmp_path: 
     assert {at.rsplit("main.tf:", 1)[1] for _, _, at, _ in elements} == {"20:12"}  # all at the policy attribute
 
 
+def test_replace_with_an_unknown_value_leaves_only_the_strings_holding_the_placeholder_unknown(
+    tmp_path: Path, tf: SimpleNamespace
+) -> None:
+    # terraform-aws-modules/s3-bucket fills its ELB log-delivery statement this way: one unknown region must not
+    # make the rest of the bucket policy unknown.
+    module = PLACEHOLDER_MODULE % '"_BUCKET_ARN_", var.bucket_arn'
+    (tmp_path / "main.tf").write_text('variable "bucket_arn" {\n  type = string\n}\n' + module)
+    loaded = load_module(tmp_path, [])
+    elements = [
+        (pointer, value, at.rsplit("main.tf:", 1)[1], unresolved)
+        for pointer, value, at, unresolved in tf.elements(tf.policy(loaded, "aws_s3_bucket_policy.p.policy"))
+    ]
+    assert elements == [
+        ("/Statement/0/Sid", "Deliver", "11:17", None),
+        ("/Statement/0/Effect", "Allow", "10:3", None),
+        ("/Statement/0/Action", "s3:PutObject", "12:18", None),
+        ("/Statement/0/Resource", "${var.bucket_arn}/*", "13:18", "var.bucket_arn"),
+        ("/Statement/0/Principal/Service", "logging.s3.amazonaws.com", "16:22", None),
+    ]
+    assert [(u[0], u[1].rsplit("main.tf:", 1)[1]) for u in tf.unresolved(loaded)] == [("var.bucket_arn", "13:18")]
+
+    # A placeholder in a key cannot become an unknown key: the whole policy stays unknown, as before.
+    keyed = module.replace('identifiers = ["logging.s3.amazonaws.com"]', 'identifiers = ["x"]').replace(
+        '"Service"', '"_BUCKET_ARN_"'
+    )
+    (tmp_path / "main.tf").write_text('variable "bucket_arn" {\n  type = string\n}\n' + keyed)
+    loaded = load_module(tmp_path, [])
+    assert [p.name for p in loaded.policies] == []
+
+
 def test_arguments_set_to_null_are_left_out(tmp_path: Path) -> None:
     # Modules pass optional statement parts through as `try(statement.value.not_actions, null)`.
     rendered = _document(
