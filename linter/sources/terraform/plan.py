@@ -34,6 +34,9 @@ class PlanView:
     unknown: Any  # after_unknown: True, or a dict/list mirroring values
     refs: dict[str, str] = field(default_factory=dict)  # argument -> address of the resource it references
     configured: Any = None  # the configuration's BlockView of this resource, for positions
+    # Arguments the plan's `configuration` sets (None: not known, as for nested blocks): an unknown argument it does
+    # not set is one the provider computes (aws_s3_bucket's legacy `policy` and `acl`), not a policy of its own.
+    configured_names: frozenset[str] | None = None
 
     def span(self) -> TfSpan:
         return self.configured.span() if self.configured is not None else self.values.span
@@ -50,6 +53,13 @@ class PlanView:
 
     def arg(self, name: str) -> Val | None:
         if self._is_unknown(name) and name in COMPUTED_MIRRORS:
+            return None
+        if self._is_unknown(name) and self.configured is not None:
+            # The configuration's own reading: stand-ins for what only apply knows (a role's name, a key's ARN,
+            # joined by reference), and None for an argument it does not set.
+            configured: Val | None = self.configured.arg(name)
+            return configured
+        if self._is_unknown(name) and self.configured_names is not None and name not in self.configured_names:
             return None
         if self._is_unknown(name):
             return Unknown(
@@ -81,11 +91,16 @@ class PlanView:
         if not isinstance(value, ListVal):
             return []
         unknown = self.unknown.get(kind) if isinstance(self.unknown, dict) else None
+        # The configuration's blocks of this kind, when they pair one to one with the plan's (dynamic blocks over
+        # an unknown collection do not).
+        configured = self.configured.blocks(kind) if self.configured is not None else []
+        paired = len(configured) == len(value.items)
         views = []
         for index, item in enumerate(value.items):
             if isinstance(item, ObjVal):
                 item_unknown = unknown[index] if isinstance(unknown, list) and index < len(unknown) else None
-                views.append(PlanView(self.address, self.type, item, item_unknown))
+                twin = configured[index] if paired else None
+                views.append(PlanView(self.address, self.type, item, item_unknown, configured=twin))
         return views
 
 
@@ -124,9 +139,12 @@ def load_plan(root: JNode, path: str, display: str) -> Loaded:
         values = resource.get("values")
         values_val = from_jnode(values) if isinstance(values, JObject) else ObjVal(TfSpan(1, 1, 1, 1, display))
         assert isinstance(values_val, ObjVal)
-        refs = _resolve_refs(references.get(_config_key(address), {}), address, addresses)
+        expressions = references.get(_config_key(address))
+        refs = _resolve_refs(expressions or {}, address, addresses)
+        names = frozenset(expressions) if expressions is not None else None
         after_unknown = changes.get(address)
-        builder.add(PlanView(address, str(raw["type"]), values_val, after_unknown, refs, views.get(address)))
+        view = PlanView(address, str(raw["type"]), values_val, after_unknown, refs, views.get(address), names)
+        builder.add(view)
     loaded.inventory = builder.finish()
     loaded.policies = builder.policies
     loaded.errors.extend(builder.errors)
@@ -173,7 +191,8 @@ def _changes(plan: JObject) -> dict[str, Any]:
 
 
 def _references(module: JNode | None, prefix: str) -> dict[str, dict[str, list[str]]]:
-    """configuration: resource address without instance keys -> argument -> referenced addresses (module-relative)."""
+    """configuration: resource address without instance keys -> every argument or nested block it sets -> the
+    addresses its expression references (module-relative; none for constants and nested blocks)."""
     from linter.sources.jsonpos import to_python
 
     found: dict[str, dict[str, list[str]]] = {}
@@ -183,9 +202,8 @@ def _references(module: JNode | None, prefix: str) -> dict[str, dict[str, list[s
             continue
         expressions = raw.get("expressions") or {}
         refs = {
-            name: list(expr.get("references", []))
+            name: list(expr.get("references", [])) if isinstance(expr, dict) else []
             for name, expr in expressions.items()
-            if isinstance(expr, dict) and expr.get("references")
         }
         found[prefix + str(raw.get("address"))] = refs
     calls = _member(module, "module_calls")

@@ -421,7 +421,8 @@ class InventoryBuilder:
         """Join a policy to the principal `target` names, once every principal is known."""
 
         def join() -> None:
-            if isinstance(target, Unknown) or unknowns(target):
+            # An unknown value that references a principal (a plan's `role = aws_iam_role.x.id`) still names it.
+            if (isinstance(target, Unknown) or unknowns(target)) and target.ref is None:
                 self.text(view, target)  # notes the unknown target: the policy reaches an unknown principal
                 return
             principal = self.principal_for(kind, target)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
+from linter.cli import main
 from linter.model import THIS_ACCOUNT
 from linter.sources.json_file import load_json_file
 
@@ -76,4 +79,49 @@ def test_plan_without_configuration_points_into_the_plan(
     assert "aws_s3_bucket_policy.data.policy" not in [p.name for p in loaded.policies]
     assert tf.unresolved(loaded) == [
         ("aws_s3_bucket_policy.data.policy", "plan.json:81:21", "aws_s3_bucket_policy.data", "known only after apply")
+    ]
+
+
+REAL_PLAN = Path(__file__).resolve().parents[2] / "fixtures" / "real-plan"
+
+
+def _verdicts(report: dict[str, Any]) -> list[tuple[str, str, int]]:
+    return [
+        (f["rule_id"], f["location"]["file"], f["location"]["line"])
+        for f in report["findings"]
+        if f["rule_id"] in ("IPS001", "IPS002", "IPN001")
+    ]
+
+
+def test_a_real_plan_beside_its_configuration_gives_the_configuration_verdict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Real plans mark unknown what only apply knows; the configuration's reading fills it in (the role a policy
+    # is attached to, the bucket's key), and computed attributes nobody sets (aws_s3_bucket.policy) are not policies.
+    shutil.copytree(REAL_PLAN, tmp_path / "real-plan")
+    monkeypatch.chdir(tmp_path / "real-plan")
+    assert main(["check", "plan.json", "--format", "json"]) == 1
+    from_plan = json.loads(capsys.readouterr().out)
+    assert main(["check", "main.tf", "provider.tf", "--format", "json"]) == 1
+    from_configuration = json.loads(capsys.readouterr().out)
+    assert _verdicts(from_plan) == _verdicts(from_configuration) == [("IPS001", "main.tf", 9)]
+    [denied] = [f for f in from_plan["findings"] if f["rule_id"] == "IPS001"]
+    assert "nothing in its key policy allows kms:Decrypt for the signer" in denied["message"]
+
+
+def test_a_real_plan_alone_is_uncertain_where_apply_decides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("plan.json", ".iam-preflight.toml"):
+        shutil.copy(REAL_PLAN / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "plan.json", "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    # The role policy needs the bucket's ARN and the bucket key is a reference: both known only after apply, so
+    # "uncertain", never "fails" (the policy does reach the role: `role` references it) nor "works".
+    assert [v[0] for v in _verdicts(report)] == ["IPS002", "IPN001", "IPN001", "IPS002"]
+    notes = [f["message"].split("`")[1] for f in report["findings"] if f["rule_id"] == "IPN001"]
+    assert notes == [
+        "aws_iam_role_policy.reports_api.policy",
+        "aws_s3_bucket_server_side_encryption_configuration.reports.kms_master_key_id",
     ]
