@@ -1,5 +1,5 @@
 """`python -m linter` runs the CLI, as the console script does."""
 
-from linter.cli import run
+from linter.launch import run
 
 run()

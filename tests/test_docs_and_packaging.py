@@ -23,7 +23,7 @@ def test_docs_rules_md_is_generated_from_the_rules() -> None:
 def test_console_script_and_packages() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())
     assert project["project"]["name"] == "iam-preflight"
-    assert project["project"]["scripts"] == {"iam-preflight": "linter.cli:run"}
+    assert project["project"]["scripts"] == {"iam-preflight": "linter.launch:run"}
     assert project["project"]["requires-python"] == ">=3.11"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -107,3 +108,37 @@ def test_every_command_is_listed_here() -> None:
         info.name or get_command_name(info.callback.__name__) for info in cli.app.registered_commands if info.callback
     ]
     assert names == COMMANDS
+
+
+@pytest.mark.parametrize(
+    ("argv", "guessed"),
+    [
+        (["check", "infra", "-f", "json", "--var-file", "prod.tfvars"], ["infra", "json", "prod.tfvars"]),
+        (["check", "--help"], []),
+        (["presign", "infra", "--signer", "x"], []),
+        ([], []),
+    ],
+)
+def test_the_console_script_guesses_the_paths_of_a_check_to_parse_them_while_it_imports(
+    argv: list[str], guessed: list[str]
+) -> None:
+    from linter.launch import guessed_targets
+
+    # Option values are guessed too; parse_ahead ignores words that name neither a folder nor a .tf file.
+    assert guessed_targets(argv) == guessed
+
+
+def test_python_dash_m_and_the_console_script_check_a_terraform_folder(tmp_path: Path) -> None:
+    module = tmp_path / "infra"
+    module.mkdir()
+    (module / "main.tf").write_text('resource "aws_iam_user" "u" {\n  name = local.missing\n}\n')
+    completed = subprocess.run(
+        [sys.executable, "-m", "linter", "check", "infra", "--color", "never"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+        env={**os.environ, "IAM_PREFLIGHT_CACHE_DIR": str(tmp_path / "cache")},
+    )
+    assert completed.returncode == 2
+    assert completed.stdout.startswith("infra/main.tf:2:10: error: reference to an undeclared name: local.missing")
