@@ -41,7 +41,9 @@ class PresignExpectation(BaseModel):
     key: str = "*"
     methods: list[str] = ["GET"]
     expires: str | int = "3600"
-    source_ips: list[str] = Field(default_factory=list, alias="source-ips")
+    # Not default_factory=list: pydantic reads a factory's signature, and for a builtin that parses its text
+    # signature (14M instructions, 1.4% of a small check); a list default is copied for each instance anyway.
+    source_ips: list[str] = Field([], alias="source-ips")
     vpce: str | None = None
     version_id: bool = Field(False, alias="version-id")
     acl: str | None = None
