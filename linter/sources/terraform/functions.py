@@ -264,6 +264,8 @@ def _replaced_with_unknown(c: Call, source: Scalar, old: str, new: Unknown) -> S
     """A JSON document whose placeholder is replaced by an unknown value: only the strings holding the placeholder
     become unknown (noted, uncertain), not the whole policy. None when a key holds it (keys cannot be unknown)."""
     assert source.doc is not None
+    if old not in str(source.value):  # nothing to replace: the document whatever the replacement turns out to be
+        return replace(source, span=c.span)
     if _key_holds(source.doc, old):
         return None
     shown = placeholder(new.expr)

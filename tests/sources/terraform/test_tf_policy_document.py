@@ -195,6 +195,14 @@ def test_replace_with_an_unknown_value_leaves_only_the_strings_holding_the_place
     ]
     assert [(u[0], u[1].rsplit("main.tf:", 1)[1]) for u in tf.unresolved(loaded)] == [("var.bucket_arn", "13:18")]
 
+    # A placeholder the document does not hold: nothing is replaced, whatever the replacement is.
+    (tmp_path / "main.tf").write_text(
+        'variable "bucket_arn" {\n  type = string\n}\n' + module.replace('"_BUCKET_ARN_", var', '"_ABSENT_", var')
+    )
+    loaded = load_module(tmp_path, [])
+    assert [e[1] for e in tf.elements(tf.policy(loaded, "aws_s3_bucket_policy.p.policy"))][3] == "_BUCKET_ARN_/*"
+    assert tf.unresolved(loaded) == []
+
     # A placeholder in a key cannot become an unknown key: the whole policy stays unknown, as before.
     keyed = module.replace('identifiers = ["logging.s3.amazonaws.com"]', 'identifiers = ["x"]').replace(
         '"Service"', '"_BUCKET_ARN_"'
