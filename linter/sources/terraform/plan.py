@@ -32,11 +32,20 @@ class PlanView:
     type: str
     values: ObjVal
     unknown: Any  # after_unknown: True, or a dict/list mirroring values
-    refs: dict[str, str] = field(default_factory=dict)  # argument -> address of the resource it references
+    # This block's expressions in the plan's `configuration` (None: not recorded, as for dynamic blocks): what it
+    # sets, and what each argument references. An unknown argument it does not set is one the provider computes
+    # (aws_s3_bucket's legacy `policy` and `acl`), not a policy of its own.
+    expressions: dict[str, Any] | None = None
+    addresses: frozenset[str] = frozenset()  # every planned resource address, to resolve references against
     configured: Any = None  # the configuration's BlockView of this resource, for positions
-    # Arguments the plan's `configuration` sets (None: not known, as for nested blocks): an unknown argument it does
-    # not set is one the provider computes (aws_s3_bucket's legacy `policy` and `acl`), not a policy of its own.
-    configured_names: frozenset[str] | None = None
+    refs: dict[str, str] = field(init=False)  # argument -> address of the resource it references
+
+    def __post_init__(self) -> None:
+        references = {
+            name: list(expr.get("references", [])) if isinstance(expr, dict) else []
+            for name, expr in (self.expressions or {}).items()
+        }
+        self.refs = _resolve_refs(references, self.address, self.addresses)
 
     def span(self) -> TfSpan:
         return self.configured.span() if self.configured is not None else self.values.span
@@ -59,7 +68,7 @@ class PlanView:
             # joined by reference), and None for an argument it does not set.
             configured: Val | None = self.configured.arg(name)
             return configured
-        if self._is_unknown(name) and self.configured_names is not None and name not in self.configured_names:
+        if self._is_unknown(name) and self.expressions is not None and name not in self.expressions:
             return None
         if self._is_unknown(name):
             return Unknown(
@@ -95,12 +104,17 @@ class PlanView:
         # an unknown collection do not).
         configured = self.configured.blocks(kind) if self.configured is not None else []
         paired = len(configured) == len(value.items)
+        written = self.expressions.get(kind) if self.expressions is not None else None
+        blocks_written = written if isinstance(written, list) and len(written) == len(value.items) else None
         views = []
         for index, item in enumerate(value.items):
             if isinstance(item, ObjVal):
                 item_unknown = unknown[index] if isinstance(unknown, list) and index < len(unknown) else None
                 twin = configured[index] if paired else None
-                views.append(PlanView(self.address, self.type, item, item_unknown, configured=twin))
+                expressions = blocks_written[index] if blocks_written is not None else None
+                expressions = expressions if isinstance(expressions, dict) else None
+                nested = PlanView(self.address, self.type, item, item_unknown, expressions, self.addresses, twin)
+                views.append(nested)
         return views
 
 
@@ -127,9 +141,9 @@ def load_plan(root: JNode, path: str, display: str) -> Loaded:
         loaded.suppressions.extend(configured.suppressions)
         loaded.files.extend(configured.files)
     changes = _changes(plan)
-    references = _references(_member(_member(plan, "configuration"), "root_module"), "")
+    written = _expressions(_member(_member(plan, "configuration"), "root_module"), "")
     planned = _member(_member(plan, "planned_values"), "root_module")
-    addresses = {str(to_python(r.get("address") or JScalar("", r.span))) for r in _resources(planned)}
+    addresses = frozenset(str(to_python(r.get("address") or JScalar("", r.span))) for r in _resources(planned))
     for resource in _resources(planned):
         raw = to_python(resource)
         assert isinstance(raw, dict)
@@ -139,12 +153,11 @@ def load_plan(root: JNode, path: str, display: str) -> Loaded:
         values = resource.get("values")
         values_val = from_jnode(values) if isinstance(values, JObject) else ObjVal(TfSpan(1, 1, 1, 1, display))
         assert isinstance(values_val, ObjVal)
-        expressions = references.get(_config_key(address))
-        refs = _resolve_refs(expressions or {}, address, addresses)
-        names = frozenset(expressions) if expressions is not None else None
+        expressions = written.get(_config_key(address))
         after_unknown = changes.get(address)
-        view = PlanView(address, str(raw["type"]), values_val, after_unknown, refs, views.get(address), names)
-        builder.add(view)
+        builder.add(
+            PlanView(address, str(raw["type"]), values_val, after_unknown, expressions, addresses, views.get(address))
+        )
     loaded.inventory = builder.finish()
     loaded.policies = builder.policies
     loaded.errors.extend(builder.errors)
@@ -190,26 +203,20 @@ def _changes(plan: JObject) -> dict[str, Any]:
     return found
 
 
-def _references(module: JNode | None, prefix: str) -> dict[str, dict[str, list[str]]]:
-    """configuration: resource address without instance keys -> every argument or nested block it sets -> the
-    addresses its expression references (module-relative; none for constants and nested blocks)."""
+def _expressions(module: JNode | None, prefix: str) -> dict[str, dict[str, Any]]:
+    """configuration: resource address without instance keys -> its `expressions` (every argument it sets, with the
+    module-relative addresses each references; nested blocks as lists of the same)."""
     from linter.sources.jsonpos import to_python
 
-    found: dict[str, dict[str, list[str]]] = {}
+    found: dict[str, dict[str, Any]] = {}
     for resource in _items(_member(module, "resources")):
         raw = to_python(resource)
-        if not isinstance(raw, dict):
-            continue
-        expressions = raw.get("expressions") or {}
-        refs = {
-            name: list(expr.get("references", [])) if isinstance(expr, dict) else []
-            for name, expr in expressions.items()
-        }
-        found[prefix + str(raw.get("address"))] = refs
+        if isinstance(raw, dict) and isinstance(raw.get("expressions", {}), dict):
+            found[prefix + str(raw.get("address"))] = raw.get("expressions") or {}
     calls = _member(module, "module_calls")
     if isinstance(calls, JObject):
         for call in calls.members:
-            found.update(_references(_member(call.value, "module"), f"{prefix}module.{call.key}."))
+            found.update(_expressions(_member(call.value, "module"), f"{prefix}module.{call.key}."))
     return found
 
 
@@ -226,7 +233,7 @@ def _config_key(address: str) -> str:
     return "".join(out)
 
 
-def _resolve_refs(refs: dict[str, list[str]], address: str, addresses: set[str]) -> dict[str, str]:
+def _resolve_refs(refs: dict[str, list[str]], address: str, addresses: frozenset[str]) -> dict[str, str]:
     """Module-relative references -> the planned address they name (the only instance, when indexes differ)."""
     # the module path with its instance keys: everything before the resource's own `type.name`
     parts = address.split(".")
