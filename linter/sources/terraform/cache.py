@@ -305,6 +305,7 @@ class _Ahead(NamedTuple):
 
 
 _pending: list[_Ahead] = []  # the parse started ahead and not joined yet (at most one)
+_looked: set[Path] = set()  # files parse_ahead has considered in this process
 # Up to this many files, parse_ahead first looks whether any needs parsing: forking costs the CLI ~3,000 extra page
 # faults (9,600 instead of 6,500 on a small module) even when the helper finds everything cached, while reading and
 # hashing a few files twice costs far less.
@@ -330,7 +331,10 @@ def parse_ahead(targets: Iterable[str]) -> None:
             folders.update(dict.fromkeys(walk_modules(path)))
         elif path.name.endswith((*TERRAFORM_SUFFIXES, ".tfvars", ".tfvars.json")):
             folders[path.parent] = None
-    paths = [p for folder in folders for p in module_files(folder)]
+    # The console script looks ahead before the CLI is imported and `check` again with its parsed paths: a file is
+    # looked at once per process.
+    paths = [p for folder in folders for p in module_files(folder) if p not in _looked]
+    _looked.update(paths)
     if not paths or (len(paths) <= LOOK_BEFORE_FORKING and all(_parsed_before(p) for p in paths)):
         return  # nothing to parse (a pre-commit run over unchanged files): a helper would only cost the fork
     count = max(1, min(_usable_cpus() - 1, 8, len(paths)))

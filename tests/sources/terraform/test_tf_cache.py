@@ -163,11 +163,15 @@ def test_a_small_tree_parsed_before_forks_no_helper(tmp_path: Path, monkeypatch:
     paths = _modules_to_parse(tmp_path, 3)
     cache.parse_files(paths)  # a first run fills the cache
     monkeypatch.setattr(cache, "_memo", {})  # a new process: only the cache folder remembers
+    monkeypatch.setattr(cache, "_looked", set())
 
     cache.parse_ahead([str(tmp_path / "tree")])
     assert cache._pending == []
 
     paths[1].write_text(MODULE.replace('"p"', '"changed"'))
+    cache.parse_ahead([str(tmp_path / "tree")])  # the same run looks again (`check` after the console script)
+    assert cache._pending == []  # its files were looked at already: not read a second time
+    monkeypatch.setattr(cache, "_looked", set())  # the next run
     cache.parse_ahead([str(tmp_path / "tree")])
     assert len(cache._pending) == 1 and cache._pending[0].helpers  # one file changed: helpers parse ahead
     parsed = cache.parse_files(paths)
