@@ -649,10 +649,18 @@ def _kms_problems(subject: Subject, expectation: Expectation, what: str) -> list
         if decision.uncertain:
             problems.append(uncertain(subject, decision, action, what))
             continue
-        if decision.decision != "explicitDeny":  # a grant allows what no policy allows; an explicit deny still wins
-            granted, doubtful = _grants_for(subject.signer, key, action)
-            if granted:
+        # A grant stands in for the key policy and the signer's IAM policies; an explicit deny still wins, and SCPs
+        # and RCPs still apply. Whether a permissions boundary or session policy limits a grant is not settled.
+        others = [level for level in decision.failed_to_allow if level not in ("identity", "resource")]
+        if decision.decision != "explicitDeny" and not any(level.startswith(("scp", "rcp")) for level in others):
+            sure, doubtful = _grants_for(subject.signer, key, action)
+            if sure is not None and not others:
                 continue
+            if sure is not None:
+                limits = (
+                    f"its {' and '.join(others)} does not allow {action}, and whether that limits a grant is unsettled"
+                )
+                doubtful = [(sure, limits), *doubtful]
             if doubtful:
                 problems.append(_doubtful_grants(subject, key, action, what, doubtful))
                 continue
@@ -680,8 +688,10 @@ def _kms_problems(subject: Subject, expectation: Expectation, what: str) -> list
     return problems
 
 
-def _grants_for(signer: PrincipalResource, key: KmsKey, action: str) -> tuple[bool, list[tuple[KmsGrant, str]]]:
-    """Whether a grant on the key lets the signer do `action` for sure; else the grants that may, and why not sure.
+def _grants_for(
+    signer: PrincipalResource, key: KmsKey, action: str
+) -> tuple[KmsGrant | None, list[tuple[KmsGrant, str]]]:
+    """A grant on the key that lets the signer do `action` for sure, if any; else the grants that may, and why.
 
     Sure only for a grant to this very user with the operation listed and no constraints: grants to a role are not
     read as covering the sessions that sign URLs (iam-semantics does not settle it), nor grants to an account.
@@ -704,9 +714,9 @@ def _grants_for(signer: PrincipalResource, key: KmsKey, action: str) -> tuple[bo
         if not grant.key_known:
             doubts.append("the key it is on is unresolved")
         if not doubts:
-            return True, []
+            return grant, []
         doubtful.append((grant, "; ".join(doubts)))
-    return False, doubtful
+    return None, doubtful
 
 
 def _grantee_doubt(grantee: Text, signer: PrincipalResource) -> bool | str:

@@ -227,6 +227,29 @@ def test_a_kms_grant_with_unresolved_operations_is_uncertain_and_an_explicit_den
     assert summary(verdict) == [("fails", "kms:kms:Decrypt")]
 
 
+def test_a_kms_grant_does_not_lift_an_scp_and_a_boundary_makes_it_uncertain() -> None:
+    with_grant = key().model_copy(update={"grants": [_grant(SIGNER_ARN)]})
+    bounded = user("reader", policy("p", READ), boundary=policy("b", READ))  # the boundary allows no kms:Decrypt
+    verdict = run(bounded, bucket(kms_key="aws_kms_key.k"), keys=[with_grant])
+    assert summary(verdict) == [("uncertain", "kms:kms:Decrypt")]
+    assert "its boundary does not allow kms:Decrypt, and whether that limits a grant is unsettled" in (
+        verdict.problems[0].message
+    )
+
+    signer = user("reader", policy("p", READ))
+    s3_only = [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]
+    inv = inventory(signer, bucket(kms_key="aws_kms_key.k"), [with_grant])
+    scp = OrganizationPolicy(
+        address="aws_organizations_policy.s3",
+        loc=Location(file="org.tf"),
+        policy=policy("scp", s3_only, PolicyKind.SCP),
+    )
+    inv = inv.model_copy(update={"organization_policies": [scp]})
+    [the_bucket] = inv.buckets
+    expect = Expectation(signer=signer.address, bucket="aws_s3_bucket.demo", key="cat.jpg")
+    assert summary(preflight(inv, signer, the_bucket, expect)) == [("fails", "kms:kms:Decrypt")]
+
+
 def test_upload_needs_generate_data_key() -> None:
     put = [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{BUCKET}/*"}]
     verdict = run(role("up", policy("p", put)), bucket(kms_key="k"), keys=[key()], methods=("PUT",), expires=300)

@@ -421,13 +421,13 @@ class InventoryBuilder:
         """Join a policy to the principal `target` names, once every principal is known."""
 
         def join() -> None:
+            unknown = isinstance(target, Unknown) or bool(unknowns(target))
             # An unknown value that references a principal (a plan's `role = aws_iam_role.x.id`) still names it.
-            if (isinstance(target, Unknown) or unknowns(target)) and target.ref is None:
-                self.text(view, target)  # notes the unknown target: the policy reaches an unknown principal
-                return
-            principal = self.principal_for(kind, target)
+            principal = self.principal_for(kind, target) if not unknown or target.ref is not None else None
             if principal is not None:
                 principal.policies.append(attached())
+            elif unknown:
+                self.text(view, target)  # notes the unknown target: the policy reaches an unknown principal
 
         self.later.append(join)
 
@@ -861,8 +861,9 @@ def _kms_grant(b: InventoryBuilder, view: View) -> None:
     target, grantee = view.arg("key_id"), view.arg("grantee_principal")
     if target is None or grantee is None:
         return
-    operations = [b.text(view, item) for item in _items(view.arg("operations"))]
-    known = all(not op.is_unknown for op in operations) and view.arg("operations") is not None
+    written = view.arg("operations")
+    operations = [b.text(view, item) for item in _items(written)]
+    known = written is not None and all(not op.is_unknown for op in operations)
     grant = KmsGrant(
         address=view.address,
         loc=b.location(view),
