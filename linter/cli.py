@@ -443,13 +443,15 @@ def run() -> NoReturn:
     """Console-script entry point."""
     import gc
 
+    from linter.launch import skip_pydantic_plugins
+
     # One run is short, and loading already pauses the collector (`cache.batch`): the rest of the run (imports,
     # rules, report) makes long-lived objects the collector would scan again and again for little to free. 3% fewer
     # instructions on the 60-module benchmark corpus; peak memory on 100 modules 70 MB instead of 66 MB.
     gc.disable()
     # pydantic looks for plugins in the metadata of every installed distribution the first time a model is built;
-    # iam-preflight uses none, and the scan costs ~17M instructions of every run.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    # iam-preflight uses none, and the scan costs ~17M instructions of every run (the console script has set this).
+    skip_pydantic_plugins()
     code = main()
     # Finalising the interpreter frees every module and object one by one: ~50M instructions, 5% of a check of a
     # small module, for nothing, since the report is written and the files are closed. Exit at once instead, after

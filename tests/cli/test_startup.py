@@ -142,3 +142,50 @@ def test_python_dash_m_and_the_console_script_check_a_terraform_folder(tmp_path:
     )
     assert completed.returncode == 2
     assert completed.stdout.startswith("infra/main.tf:2:10: error: reference to an undeclared name: local.missing")
+
+
+def _console_script(argv: list[str]) -> str:
+    """`code` for _imported_modules: the console script run with these arguments."""
+    return f"import sys; sys.argv = ['iam-preflight', *{argv!r}]; from linter.launch import run; run()"
+
+
+def test_the_console_script_skips_pydantics_plugin_search(tmp_path: Path) -> None:
+    # pydantic's plugin loader imports importlib.metadata and the email package (3% of a small check) only to find
+    # that plugins are off.
+    module = tmp_path / "infra"
+    module.mkdir()
+    (module / "main.tf").write_text('resource "aws_iam_user" "u" {\n  name = "u"\n}\n')
+    imported = _imported_modules(_console_script(["check", str(module), "--format", "json"]))
+    assert "pydantic" in imported
+    assert imported.isdisjoint({"email", "zipfile", "csv"})
+
+
+def _plugin_loader_probe(setting: str | None) -> list[str]:
+    code = (
+        "import sys; from linter.launch import skip_pydantic_plugins; skip_pydantic_plugins();"
+        "from pydantic.plugin._schema_validator import create_schema_validator;"
+        "from pydantic_core import core_schema;"
+        "create_schema_validator(core_schema.int_schema(), int, 'm', 'n', 'TypeAdapter');"
+        "stubbed = 'importlib.metadata' not in sys.modules;"
+        "from pydantic.plugin._loader import PYDANTIC_ENTRY_POINT_GROUP;"
+        "print(stubbed, PYDANTIC_ENTRY_POINT_GROUP, 'importlib.metadata' in sys.modules)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if setting is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = setting
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True, env=env
+    )
+    return completed.stdout.split()
+
+
+@pytest.mark.parametrize("setting", [None, "__all__", "1", "true"])
+def test_with_plugins_off_pydantic_finds_none_without_searching_and_the_loader_still_answers(
+    setting: str | None,
+) -> None:
+    # Any name but get_plugins loads the real loader, so a pydantic that asks the loader for more still works.
+    assert _plugin_loader_probe(setting) == ["True", "pydantic", "True"]
+
+
+def test_a_user_who_names_the_plugins_to_disable_keeps_pydantics_own_search() -> None:
+    assert _plugin_loader_probe("logfire") == ["False", "pydantic", "True"]
