@@ -4,8 +4,8 @@ The nearest file upward from the working directory wins, `.iam-preflight.toml` b
 same folder, the way ruff finds its settings. Command-line flags override what the file says.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` in this module: pydantic would compile and evaluate every field's
+# annotation string when the class is built (11M instructions over the three model modules, 1% of a small check).
 import fnmatch
 import tomllib
 from pathlib import Path

@@ -5,8 +5,8 @@ which format a policy came from. Every node keeps its source location so finding
 element, whatever the input format was.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` in this module: pydantic would compile and evaluate every field's
+# annotation string when the class is built (11M instructions over the three model modules, 1% of a small check).
 from enum import StrEnum
 from typing import ClassVar
 
