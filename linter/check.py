@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from linter.awsdata import aws_data
-from linter.baseline import Baseline, BaselineError
 from linter.config import Config, ConfigError
 from linter.findings import Finding, Severity
 from linter.model import InputError, Inventory, Location, Policy, PolicyKind
@@ -269,6 +268,8 @@ def finish(
         kept.extend(_unused_suppressions(suppressions, used))
     baseline_path = options.baseline or (str(config.root / config.baseline) if config.baseline else None)
     if baseline_path is not None:
+        from linter.baseline import Baseline, BaselineError  # here: most runs have no baseline
+
         try:
             baseline = Baseline.read(baseline_path)
         except BaselineError as error:

@@ -7,7 +7,6 @@ same folder, the way ruff finds its settings. Command-line flags override what t
 # No `from __future__ import annotations` in this module: pydantic would compile and evaluate every field's
 # annotation string when the class is built (11M instructions over the three model modules, 1% of a small check).
 import fnmatch
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +133,8 @@ def _describe(error: ValidationError) -> str:
 
 def read_config(path: Path) -> Config | None:
     """The iam-preflight settings in one file, or None when it has none; raises ConfigError."""
+    import tomllib  # here: a run without a config file does not pay for it (10M instructions)
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
