@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import Final
+from typing import Final, NamedTuple
 
 
 class Unknown:
@@ -60,8 +59,7 @@ class CallerKind(StrEnum):
     UNNAMED = "Unnamed"
 
 
-@dataclass(frozen=True, slots=True)
-class Caller:
+class Caller(NamedTuple):
     arn: str
     kind: CallerKind
     partition: str = "aws"

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
+from types import MappingProxyType
 from typing import Literal, NamedTuple
 
 from linter.engine.context import (
@@ -46,15 +47,14 @@ from linter.engine.tri import MAYBE, NO, YES, Tri
 from linter.model import Policy
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
+class Request(NamedTuple):
     # Caller ARN (IAM user/root/role, STS assumed-role or federated-user session) or "anonymous"; None: an unnamed
     # principal of the resource owner's account, as the simulator assumes without CallerArn (no resource policy then).
     principal: str | None
     action: str
     resource: str = "*"
     resource_owner: str | None = None  # account id or arn:aws:iam::ID:root; default: the ARN's account, else caller's
-    context: Mapping[str, ContextInput] = field(default_factory=dict)
+    context: Mapping[str, ContextInput] = MappingProxyType({})  # shared, hence read-only
 
 
 @dataclass(frozen=True, eq=False)
