@@ -5,8 +5,7 @@ Heavy modules (engine, hcl2, boto3) are imported inside the commands that need t
 policy starts fast enough for a pre-commit hook.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: typer would evaluate every option's annotation string (6M instructions).
 import contextlib
 import copy
 import os
