@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any, NamedTuple
 
 from linter.engine.matching import compile_any, glob_source
+from linter.lazy_re import lazy_compile
 
 
 class ResourceTypeRef(NamedTuple):
@@ -77,7 +78,7 @@ _SEGMENT_VARIABLES = {"Partition", "Region", "Account"}
 # Template variables whose values AWS's naming rules keep free of '/' as well, so that `bkt/*` can name objects but
 # never a bucket. Every other variable may hold '/' (object keys, role paths, log groups, ECR repositories...).
 _NO_SLASH_VARIABLES = {"BucketName", "TableName"}
-_TEMPLATE_VARIABLE = re.compile(r"(\$\{[^}]+\})")
+_TEMPLATE_VARIABLE = lazy_compile(r"(\$\{[^}]+\})")
 
 # One element of a pattern, for overlap tests: a literal lower-cased character, or None for "any character except
 # those in the second field"; the third field means "zero or more of these" instead of "exactly one".

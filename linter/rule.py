@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 from linter.findings import Finding, RelatedLocation, Severity
+from linter.lazy_re import lazy_compile
 from linter.model import Inventory, Location, Policy, PolicyKind
 
 if TYPE_CHECKING:
     from linter.awsdata import AwsData
     from linter.presign.declared import PresignCheck
 
-RULE_ID = re.compile(r"^IP[A-Z][0-9]{3}$")
-RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+RULE_ID = lazy_compile(r"^IP[A-Z][0-9]{3}$")
+RULE_NAME = lazy_compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 DOC_SECTIONS = ("What it does", "Why it matters", "Example", "Instead", "References")
 FAMILIES = {
     "G": "policy grammar",
@@ -125,7 +126,7 @@ def _metadata_problems(cls: type[Rule]) -> list[str]:
     return problems
 
 
-_SECTION = re.compile(r"^\s*## (.+?)\s*$", re.MULTILINE)
+_SECTION = lazy_compile(r"^\s*## (.+?)\s*$", re.MULTILINE)
 
 
 def parse_doc_sections(doc: str) -> dict[str, str]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from linter.engine.matching import arn_matches, arn_source, compile_any, glob_ma
 from linter.engine.operators import BaseOperator, Family, Operator, OperatorError, parse_operator
 from linter.engine.tri import MAYBE, NO, YES, Tri, negate
 from linter.engine.variables import Template, parse, plain
+from linter.lazy_re import lazy_compile
 from linter.model import Condition
 
 # Compares one request value with all policy values of a condition (before negation).
@@ -45,7 +45,7 @@ _ORDER: dict[str, Callable[[Any, Any], bool]] = {
     "gte": ge,
     "ip": lambda address, network: address in network,
 }
-_EPOCH = re.compile(r"-?\d+(?:\.\d+)?")
+_EPOCH = lazy_compile(r"-?\d+(?:\.\d+)?")
 
 
 # Parsers return None for text that is not a value of their type. Cached: requests repeat the same few values.

@@ -12,12 +12,13 @@ path, so the derived aws:PrincipalArn has none; pass aws:PrincipalArn explicitly
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import Final, NamedTuple
+
+from linter.lazy_re import lazy_compile
 
 
 class Unknown:
@@ -83,7 +84,7 @@ class Caller(NamedTuple):
         return self.kind in (CallerKind.SESSION, CallerKind.ROLE, CallerKind.FEDERATED)
 
 
-_CALLER = re.compile(r"arn:(aws[a-z-]*):(iam|sts)::(\d{12}):(.+)")
+_CALLER = lazy_compile(r"arn:(aws[a-z-]*):(iam|sts)::(\d{12}):(.+)")
 
 
 @lru_cache(maxsize=4096)

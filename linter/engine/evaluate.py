@@ -44,6 +44,7 @@ from linter.engine.policies import CompiledStatement, Role, compile_policy
 from linter.engine.principals import Grant, grant_of, names_caller, not_principal_applies
 from linter.engine.public_access import is_public
 from linter.engine.tri import MAYBE, NO, YES, Tri
+from linter.lazy_re import lazy_compile
 from linter.model import Policy
 
 
@@ -191,8 +192,8 @@ class _Hit(NamedTuple):
         return self.statement.matched(self.label, self.effect)
 
 
-_ACCOUNT_ID = re.compile(r"\d{12}")
-_ACCOUNT_ROOT = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):root")
+_ACCOUNT_ID = lazy_compile(r"\d{12}")
+_ACCOUNT_ROOT = lazy_compile(r"arn:aws[a-z-]*:iam::(\d{12}):root")
 
 
 def _resource_account(owner: str | None, resource: str, caller_account: str | None) -> str | None:

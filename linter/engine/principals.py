@@ -10,13 +10,13 @@ the session or user. A role ARN entry covers the role's sessions.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from enum import IntEnum, StrEnum
 from typing import NamedTuple
 
 from linter.engine.context import Caller, CallerKind
 from linter.engine.tri import MAYBE, NO, YES, Tri, negate
+from linter.lazy_re import lazy_compile
 from linter.model import PrincipalRef
 
 
@@ -51,9 +51,9 @@ class PrincipalEntry(NamedTuple):
     role_name: str | None = None
 
 
-_PRINCIPAL_ARN = re.compile(r"arn:(aws[a-z-]*):(iam|sts)::(\d{12}):(.+)")
-_ACCOUNT_ID = re.compile(r"\d{12}")
-_UNIQUE_ID = re.compile(r"A[A-Z0-9]{3}[A-Z0-9]{12,}")
+_PRINCIPAL_ARN = lazy_compile(r"arn:(aws[a-z-]*):(iam|sts)::(\d{12}):(.+)")
+_ACCOUNT_ID = lazy_compile(r"\d{12}")
+_UNIQUE_ID = lazy_compile(r"A[A-Z0-9]{3}[A-Z0-9]{12,}")
 
 
 def parse_entry(ref: PrincipalRef) -> PrincipalEntry:

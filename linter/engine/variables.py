@@ -10,18 +10,18 @@ that the glob compilers in `matching` translate to escaped characters (`literal`
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 
 from linter.engine.context import UNKNOWN, Context, Unknown
+from linter.lazy_re import lazy_compile
 
 _LITERAL_STAR = "\ue000"
 _LITERAL_QMARK = "\ue001"
 _ENCODE = str.maketrans({"*": _LITERAL_STAR, "?": _LITERAL_QMARK})
 _DECODE = str.maketrans({_LITERAL_STAR: "*", _LITERAL_QMARK: "?"})
 
-_VARIABLE = re.compile(r"\$\{([^}]*)\}")
-_KEY_AND_DEFAULT = re.compile(r"\s*([^\s,']+)\s*(?:,\s*'([^']*)'\s*)?")
+_VARIABLE = lazy_compile(r"\$\{([^}]*)\}")
+_KEY_AND_DEFAULT = lazy_compile(r"\s*([^\s,']+)\s*(?:,\s*'([^']*)'\s*)?")
 
 
 def literal(text: str) -> str:

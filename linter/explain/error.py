@@ -16,10 +16,13 @@ import re
 from dataclasses import dataclass, field
 
 from linter.explain.url import mask_key
+from linter.lazy_re import lazy_compile
 
-_TAG = re.compile(r"<(?P<tag>[A-Za-z][\w-]*)>(?P<value>[^<]*)</(?P=tag)>")
-_SDK_LINE = re.compile(r"An error occurred \((?P<code>[\w.]+)\) when calling the \w+ operation: (?P<message>.*)", re.S)
-_NOT_AUTHORIZED = re.compile(
+_TAG = lazy_compile(r"<(?P<tag>[A-Za-z][\w-]*)>(?P<value>[^<]*)</(?P=tag)>")
+_SDK_LINE = lazy_compile(
+    r"An error occurred \((?P<code>[\w.]+)\) when calling the \w+ operation: (?P<message>.*)", re.S
+)
+_NOT_AUTHORIZED = lazy_compile(
     r"User: (?P<principal>\S+) is not authorized to perform: (?P<action>\S+) on resource: \"?(?P<resource>[^\"\s]+)\"?"
     r"(?: (?:because|with) (?P<why>.+?))?\.?$",
     re.S,

@@ -9,11 +9,11 @@ needs no more than the kind of key and its last characters.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from linter.lazy_re import lazy_compile
 from linter.presign.lifetime import MAX_EXPIRES, describe_duration
 from linter.presign.problem import Problem, Status
 
@@ -22,14 +22,14 @@ SECRET_PARAMETERS = frozenset({"x-amz-signature", "signature", "x-amz-security-t
 
 _AWS_SUFFIX = r"amazonaws\.com(?:\.cn)?"
 # Virtual-hosted: BUCKET.s3.REGION.amazonaws.com, BUCKET.s3-REGION..., BUCKET.s3.dualstack.REGION..., BUCKET.s3...
-_VIRTUAL = re.compile(rf"^(?P<bucket>.+)\.s3(?:[.-](?:dualstack\.)?(?P<region>[a-z0-9-]+))?\.{_AWS_SUFFIX}$")
+_VIRTUAL = lazy_compile(rf"^(?P<bucket>.+)\.s3(?:[.-](?:dualstack\.)?(?P<region>[a-z0-9-]+))?\.{_AWS_SUFFIX}$")
 # Path-style: s3.REGION.amazonaws.com/BUCKET/KEY, s3-REGION..., s3.amazonaws.com
-_PATH = re.compile(rf"^s3(?:[.-](?:dualstack\.)?(?P<region>[a-z0-9-]+))?\.{_AWS_SUFFIX}$")
+_PATH = lazy_compile(rf"^s3(?:[.-](?:dualstack\.)?(?P<region>[a-z0-9-]+))?\.{_AWS_SUFFIX}$")
 # Access point: NAME-ACCOUNT.s3-accesspoint.REGION.amazonaws.com
-_ACCESS_POINT = re.compile(
+_ACCESS_POINT = lazy_compile(
     rf"^(?P<name>.+)-(?P<account>\d{{12}})\.s3-accesspoint(?:\.dualstack)?\.(?P<region>[a-z0-9-]+)\.{_AWS_SUFFIX}$"
 )
-_CREDENTIAL = re.compile(
+_CREDENTIAL = lazy_compile(
     r"^(?P<key>[A-Z0-9]+)/(?P<date>\d{8})/(?P<region>[a-z0-9-]+)/(?P<service>[a-z0-9-]+)/aws4_request$"
 )
 _AMZ_DATE = "%Y%m%dT%H%M%SZ"

@@ -10,13 +10,15 @@ import re
 from enum import StrEnum
 from typing import NamedTuple
 
+from linter.lazy_re import lazy_compile
+
 MAX_EXPIRES = 604_800  # 7 days: S3 rejects more with 400 AuthorizationQueryParametersError
 DEFAULT_ROLE_SESSION = 3_600
 ROLE_CHAINING_LIMIT = 3_600
 INSTANCE_PROFILE_LIMIT = 6 * 3_600
 SESSION_TOKEN_LIMIT = 36 * 3_600
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$", re.IGNORECASE)
+_DURATION = lazy_compile(r"^\s*(\d+)\s*([smhd]?)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3_600, "d": 86_400}
 
 

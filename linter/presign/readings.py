@@ -9,14 +9,13 @@ reading: the inputs are rewritten with a written id read as the stand-in (`read_
 
 from __future__ import annotations
 
-import re
-
+from linter.lazy_re import lazy_compile
 from linter.model import THIS_ACCOUNT, AccessPoint, Bucket, Inventory, KmsKey, PrincipalResource
 
 # An account id as policies write it (an ARN's account part, a bare id in a condition or a principal).
-ACCOUNT_ID = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+ACCOUNT_ID = lazy_compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
 # A region by AWS's naming (partition prefix, optional -gov/-iso, direction, number).
-REGION = re.compile(
+REGION = lazy_compile(
     r"(?<![a-z0-9-])(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[a-z]?)?"
     r"-(?:north|south|east|west|central|northeast|southeast|northwest|southwest)-[0-9]{1,2}(?![a-z0-9-])"
 )

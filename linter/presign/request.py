@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from linter.engine.context import UNKNOWN, ContextInput, Unknown
+from linter.lazy_re import lazy_compile
 from linter.model import Location
 from linter.presign.lifetime import MAX_EXPIRES
 
@@ -141,7 +142,7 @@ class UrlContext:
         return keys
 
 
-_CIDR_KEYS = re.compile(r"^aws:(sourceip|sourcevpce|sourcevpc)$", re.IGNORECASE)
+_CIDR_KEYS = lazy_compile(r"^aws:(sourceip|sourcevpce|sourcevpc)$", re.IGNORECASE)
 
 
 def expires_problem(seconds: int) -> str | None:

@@ -7,9 +7,9 @@ A reference that names nothing is an input error that lists the closest matches.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Sequence
 
+from linter.lazy_re import lazy_compile
 from linter.model import (
     THIS_ACCOUNT,
     AccessPoint,
@@ -27,7 +27,7 @@ from linter.sources.policy_document import policy_at
 
 S3_ARN_PREFIX = "arn:aws:s3:::"
 # S3 bucket naming rules (general purpose buckets): 3-63 lower-case letters, digits, dots and hyphens.
-BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+BUCKET_NAME = lazy_compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 class UnknownReference(LookupError):
@@ -134,7 +134,7 @@ def find_key(inventory: Inventory, reference: Text) -> KmsKey | None:
 
 
 # A principal of another account, named by ARN: a user, a role, or a session of a role.
-_PRINCIPAL_ARN = re.compile(
+_PRINCIPAL_ARN = lazy_compile(
     r"arn:aws:(?:iam::(?P<account>\d{12}):(?P<type>user|role)/(?:[\w+=,.@-]+/)*(?P<name>[\w+=,.@-]+)"
     r"|sts::(?P<session_account>\d{12}):assumed-role/(?P<role>[\w+=,.@-]+)/[\w+=,.@-]+)"
 )

@@ -14,12 +14,12 @@ helpUri. Choices beyond that minimum:
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from linter import __homepage__
 from linter.findings import Finding, Severity
+from linter.lazy_re import lazy_compile
 from linter.report.common import TOOL_NAME, ordered_errors, ordered_findings, rules_by_id
 
 if TYPE_CHECKING:
@@ -40,10 +40,10 @@ SECURITY_SEVERITY = {Severity.ERROR: "7.5", Severity.WARNING: "5.0", Severity.IN
 # Rules are static and deterministic over the model: the same input always yields the same finding.
 PRECISION = "high"
 
-_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:/")
+_WINDOWS_DRIVE = lazy_compile(r"^[A-Za-z]:/")
 # `[text](target)` in a message is an embedded link to SARIF consumers; a message quoting such text literally
 # must escape its brackets (SARIF 2.1.0 §3.11.6).
-_LINK_LIKE = re.compile(r"\[([^\[\]]*)\](?=\([^()]*\))")
+_LINK_LIKE = lazy_compile(r"\[([^\[\]]*)\](?=\([^()]*\))")
 
 
 def artifact_location(file: str) -> dict[str, str]:

@@ -12,11 +12,11 @@ move the cursor or recolour a terminal.
 
 from __future__ import annotations
 
-import re
 from itertools import groupby
 from typing import TYPE_CHECKING
 
 from linter.findings import Finding, Severity
+from linter.lazy_re import lazy_compile
 from linter.report.common import ordered_errors, ordered_findings, summary_line
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ SEVERITY_COLOURS = {Severity.ERROR: RED, Severity.WARNING: YELLOW, Severity.INFO
 SEVERITY_WIDTH = max(len(s.value) for s in Severity)
 
 # C0 and C1 controls except tab and newline; C1 matters too (0x9b is a one-byte CSI on some terminals).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = lazy_compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _printable(text: str) -> str:

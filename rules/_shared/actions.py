@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import NamedTuple
@@ -10,6 +9,7 @@ from typing import NamedTuple
 from linter.awsdata import ActionInfo, AwsData, PatternPiece, ResourceType, template_pieces
 from linter.engine.operators import Operator, OperatorError, parse_operator
 from linter.engine.variables import LITERAL_MARKERS, Template, parse
+from linter.lazy_re import lazy_compile
 from linter.model import Condition, Statement
 
 
@@ -127,7 +127,7 @@ def _compatible(a: PatternPiece, b: PatternPiece) -> bool:
     return True
 
 
-_WILDCARD_OR_VARIABLE = re.compile(r"[*?]|\$\{")
+_WILDCARD_OR_VARIABLE = lazy_compile(r"[*?]|\$\{")
 
 
 def _segments_differ(pattern: str, template: str) -> bool:

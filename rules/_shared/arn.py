@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
+
+from linter.lazy_re import lazy_compile
 
 # Every partition AWS documents (ARN reference, "partition"); compared case-insensitively.
 PARTITIONS = frozenset({"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"})
-ACCOUNT_ID = re.compile(r"[0-9]{12}")
+ACCOUNT_ID = lazy_compile(r"[0-9]{12}")
 
 
 class Arn(NamedTuple):

@@ -13,6 +13,7 @@ from functools import cache
 
 from linter.awsdata import AwsData
 from linter.engine.operators import Family, Operator, OperatorError, parse_operator
+from linter.lazy_re import lazy_compile
 from linter.model import Condition, PolicyKind, Statement, Text
 
 # --- effect ---------------------------------------------------------------------------------------------------
@@ -29,7 +30,7 @@ def known(texts: Iterable[Text] | None) -> list[Text]:
 
 # --- actions --------------------------------------------------------------------------------------------------
 
-_ANY_ACTION = re.compile(r"^\*+(?::\*+)?$")
+_ANY_ACTION = lazy_compile(r"^\*+(?::\*+)?$")
 
 
 @cache
@@ -88,9 +89,9 @@ def grants_action(statement: Statement, action: str) -> Text | None:
 
 # --- resources ------------------------------------------------------------------------------------------------
 
-_ANY_ARN = re.compile(r"^arn:(?:\*+|aws[a-z-]*):\*+:\*+:\*+:\*+$", re.IGNORECASE)
+_ANY_ARN = lazy_compile(r"^arn:(?:\*+|aws[a-z-]*):\*+:\*+:\*+:\*+$", re.IGNORECASE)
 # An ARN whose resource part is a wildcard over a whole resource type: `role/*`, `function:*`, `*`.
-_TYPE_WIDE_ARN = re.compile(r"^arn:[^:]*:[^:]*:[^:]*:[^:]*:(?:[A-Za-z0-9_-]+[/:])?\*+$")
+_TYPE_WIDE_ARN = lazy_compile(r"^arn:[^:]*:[^:]*:[^:]*:[^:]*:(?:[A-Za-z0-9_-]+[/:])?\*+$")
 
 
 def is_any_resource(value: str) -> bool:
@@ -252,7 +253,7 @@ def full_admin_elements(statement: Statement) -> tuple[Text, Text] | None:
 
 # --- principals -----------------------------------------------------------------------------------------------
 
-_ACCOUNT = re.compile(r"^(?:arn:aws[a-z-]*:iam::(\d{12}):root|(\d{12}))$", re.IGNORECASE)
+_ACCOUNT = lazy_compile(r"^(?:arn:aws[a-z-]*:iam::(\d{12}):root|(\d{12}))$", re.IGNORECASE)
 
 
 def account_of(principal: str) -> str | None:
@@ -309,7 +310,7 @@ def powerful_actions(aws: AwsData, service: str) -> str:
 # --- iam:PassRole ---------------------------------------------------------------------------------------------
 
 PASS_ROLE = "iam:PassRole"
-_EVERY_ROLE = re.compile(r"^arn:[^:]*:iam::[^:]*:(?:\*+|role/\*+)$", re.IGNORECASE)
+_EVERY_ROLE = lazy_compile(r"^arn:[^:]*:iam::[^:]*:(?:\*+|role/\*+)$", re.IGNORECASE)
 _ROLE_TAG_KEYS = on_keys("aws:ResourceTag/", "iam:ResourceTag/")
 
 

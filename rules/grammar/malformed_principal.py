@@ -2,20 +2,21 @@ import re
 from collections.abc import Iterator
 
 from linter.findings import Finding, Severity
+from linter.lazy_re import lazy_compile
 from linter.model import Policy, PrincipalRef
 from linter.rule import Rule, RuleContext
 from rules._shared.arn import ACCOUNT_ID, PARTITIONS, split_arn
 from rules.grammar._common import partial_wildcard
 
 # Unique ids of users and roles (AIDA..., AROA...): AWS shows them in place of a principal that was deleted.
-_UNIQUE_ID = re.compile(r"(AIDA|AROA)[A-Z0-9]{12,}")
-_IAM_PRINCIPAL = re.compile(r"root|(user|role)/([\w+=,.@-]+/)*[\w+=,.@-]+")
-_STS_PRINCIPAL = re.compile(r"assumed-role/[\w+=,.@-]+/[\w+=,.@-]+|federated-user/[\w+=,.@-]+")
-_SERVICE = re.compile(r"[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?", re.IGNORECASE)
+_UNIQUE_ID = lazy_compile(r"(AIDA|AROA)[A-Z0-9]{12,}")
+_IAM_PRINCIPAL = lazy_compile(r"root|(user|role)/([\w+=,.@-]+/)*[\w+=,.@-]+")
+_STS_PRINCIPAL = lazy_compile(r"assumed-role/[\w+=,.@-]+/[\w+=,.@-]+|federated-user/[\w+=,.@-]+")
+_SERVICE = lazy_compile(r"[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?", re.IGNORECASE)
 # Service principals outside amazonaws.com that AWS documents (Alexa skills invoking Lambda functions).
 _OTHER_SERVICES = {"alexa-appkit.amazon.com", "alexa-connectedhome.amazon.com"}
-_PROVIDER = re.compile(r"(saml-provider|oidc-provider)/.+")
-_CANONICAL_USER = re.compile(r"[0-9a-f]{64}", re.IGNORECASE)
+_PROVIDER = lazy_compile(r"(saml-provider|oidc-provider)/.+")
+_CANONICAL_USER = lazy_compile(r"[0-9a-f]{64}", re.IGNORECASE)
 
 
 class MalformedPrincipal(Rule):

@@ -2,10 +2,11 @@ import re
 from collections.abc import Iterator
 
 from linter.findings import Finding, Severity
+from linter.lazy_re import lazy_compile
 from linter.model import Policy, PolicyKind
 from linter.rule import Rule, RuleContext
 
-_ALPHANUMERIC = re.compile(r"[A-Za-z0-9]*")
+_ALPHANUMERIC = lazy_compile(r"[A-Za-z0-9]*")
 
 
 class SidCharacters(Rule):

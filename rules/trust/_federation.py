@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from enum import IntEnum
 from typing import NamedTuple
 
+from linter.lazy_re import lazy_compile
 from linter.model import Statement, Text
 from rules._shared.principals import refs_of_type
 from rules._shared.statements import (
@@ -21,7 +22,7 @@ from rules._shared.statements import (
 
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 GITHUB_HOST = "token.actions.githubusercontent.com"
-_OIDC_PROVIDER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/(.+)$", re.IGNORECASE)
+_OIDC_PROVIDER_ARN = lazy_compile(r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/(.+)$", re.IGNORECASE)
 # The built-in web identity providers, where the audience (the app or identity pool id) is what is yours: the
 # IAM User Guide's trust policy examples pin it, and users of that app are who the role is meant for.
 _AUDIENCE_PINNED = {

@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
+from linter.lazy_re import lazy_compile
 from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar
 from linter.sources.jsonpos import to_python as json_value
 from linter.sources.terraform.evaluate import IR, Evaluator, Scope
@@ -158,7 +159,7 @@ def _templatefile(c: Call, args: list[Val]) -> Val:
 
 # --- strings --------------------------------------------------------------------------------------------------------
 
-_VERB = re.compile(r"%(?:%|[-+ #0]*\d*(?:\.\d+)?([sdvqtfeg]))")
+_VERB = lazy_compile(r"%(?:%|[-+ #0]*\d*(?:\.\d+)?([sdvqtfeg]))")
 
 
 def _format(c: Call, args: list[Val]) -> Val:

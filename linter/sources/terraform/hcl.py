@@ -20,6 +20,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from linter.lazy_re import lazy_compile
+
 Expr = dict[str, Any]
 IR = dict[str, Any]
 
@@ -139,7 +141,7 @@ def _syntax_message(error: Any) -> str:
 # --- tree -> IR ----------------------------------------------------------------------------------------------------
 
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
-_ESCAPE = re.compile(r"\\(?:([nrt\"\\])|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))")
+_ESCAPE = lazy_compile(r"\\(?:([nrt\"\\])|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))")
 
 
 def unescape(raw: str) -> str:
@@ -553,7 +555,7 @@ def in_file(node: Any, file: str) -> Any:
 
 # --- suppression comments -------------------------------------------------------------------------------------------
 
-IGNORE_COMMENT = re.compile(r"iam-preflight:ignore\b[ \t]*((?:[\w-]+[ \t]*,[ \t]*)*[\w-]+)?[ \t]*(.*)")
+IGNORE_COMMENT = lazy_compile(r"iam-preflight:ignore\b[ \t]*((?:[\w-]+[ \t]*,[ \t]*)*[\w-]+)?[ \t]*(.*)")
 
 
 def _suppressions(text: str, comments: list[tuple[int, int, str]], targets: list[tuple[int, int]]) -> list[Any]:

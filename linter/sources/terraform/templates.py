@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from linter.lazy_re import lazy_compile
 from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar, JsonSyntaxError, parse
 from linter.sources.terraform.module import display_path
 from linter.sources.terraform.values import (
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from linter.sources.terraform.functions import Call
 
 _OPEN, _CLOSE, _PAD = "\ue000", "\ue001", "\ue002"
-_MARKER = re.compile(f"{_OPEN}(\\d+){_PAD}*{_CLOSE}")
+_MARKER = lazy_compile(f"{_OPEN}(\\d+){_PAD}*{_CLOSE}")
 
 
 def has_directives(parts: list[Any]) -> bool:
@@ -43,8 +44,8 @@ def has_directives(parts: list[Any]) -> bool:
 
 # --- %{ if } / %{ for } ---------------------------------------------------------------------------------------------
 
-_IF = re.compile(r"if\s+(?P<cond>.+)", re.S)
-_FOR = re.compile(r"for\s+(?P<a>\w+)(?:\s*,\s*(?P<b>\w+))?\s+in\s+(?P<coll>.+)", re.S)
+_IF = lazy_compile(r"if\s+(?P<cond>.+)", re.S)
+_FOR = lazy_compile(r"for\s+(?P<a>\w+)(?:\s*,\s*(?P<b>\w+))?\s+in\s+(?P<coll>.+)", re.S)
 
 
 class _Unsupported(Exception):
