@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from linter.findings import Finding
+from linter.record import Record
 
 FORMAT_VERSION = 1
 
@@ -23,8 +24,8 @@ class BaselineError(ValueError):
         self.column = column
 
 
-@dataclass
-class Baseline:
+@dataclass(repr=False, eq=False)
+class Baseline(Record):
     fingerprints: set[str] = field(default_factory=set)
 
     def contains(self, finding: Finding) -> bool:

@@ -15,6 +15,7 @@ from linter.awsdata import aws_data
 from linter.config import Config, ConfigError
 from linter.findings import Finding, Severity
 from linter.model import InputError, Inventory, Location, Policy, PolicyKind
+from linter.record import Record
 from linter.registry import all_rules
 from linter.rule import Rule, RuleContext
 from linter.sources import InlineSuppression, Loaded, display_path
@@ -26,8 +27,8 @@ SKIPPED_DIRS = {".git", ".terraform", ".venv", "venv", "node_modules", "__pycach
 VAR_FILE_SUFFIXES = (".tfvars", ".tfvars.json")
 
 
-@dataclass
-class CheckResult:
+@dataclass(repr=False, eq=False)
+class CheckResult(Record):
     findings: list[Finding] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     files_checked: list[str] = field(default_factory=list)
@@ -42,8 +43,8 @@ class CheckResult:
         return 1 if any(f.severity.rank >= fail_on.rank for f in self.findings) else 0
 
 
-@dataclass
-class CheckOptions:
+@dataclass(repr=False, eq=False)
+class CheckOptions(Record):
     kind: PolicyKind | None = None
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
@@ -51,8 +52,8 @@ class CheckOptions:
     var_files: list[str] = field(default_factory=list)
 
 
-@dataclass
-class Inputs:
+@dataclass(repr=False, eq=False)
+class Inputs(Record):
     """What to load: policy/plan JSON files and Terraform modules (a folder of .tf files is one module)."""
 
     json_files: list[Path] = field(default_factory=list)
@@ -207,8 +208,8 @@ def _drop_covered(loads: list[Loaded]) -> list[Loaded]:
     return [loaded for index, loaded in enumerate(loads) if not covered(index)]
 
 
-@dataclass
-class LoadedInputs:
+@dataclass(repr=False, eq=False)
+class LoadedInputs(Record):
     """Everything the inputs of one run produced, in the model."""
 
     policies: list[Policy] = field(default_factory=list)

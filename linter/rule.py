@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 from linter.findings import Finding, RelatedLocation, Severity
 from linter.lazy_re import lazy_compile
 from linter.model import Inventory, Location, Policy, PolicyKind
+from linter.record import Record
 
 if TYPE_CHECKING:
     from linter.awsdata import AwsData
@@ -38,8 +39,8 @@ class RuleDefinitionError(TypeError):
     pass
 
 
-@dataclass
-class RuleContext:
+@dataclass(repr=False, eq=False)
+class RuleContext(Record):
     """What a rule may consult besides the policy: the AWS action database, the declared pre-signed URL checks
     (already resolved to an inventory's signer and bucket), and a per-run cache rules may share results through."""
 

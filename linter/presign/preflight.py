@@ -47,6 +47,7 @@ from linter.presign.request import (
 )
 from linter.presign.resolve import default_key_policy, find_endpoint, find_key
 from linter.presign.subject import DEFAULT_NOW, Subject, access_point_restricts, decide, public_access_flag, subject_for
+from linter.record import Record
 
 # Where the URL is opened from when nobody said: an address in no one's allow-list (RFC 5737 TEST-NET-1).
 ELSEWHERE_IP = "192.0.2.1"
@@ -59,8 +60,8 @@ REFRESH_MARGIN = 5 * 60
 __all__ = ["Problem", "Status", "Verdict", "preflight"]
 
 
-@dataclass
-class Verdict:
+@dataclass(repr=False, eq=False)
+class Verdict(Record):
     expectation: Expectation
     signer: PrincipalResource
     bucket: Bucket

@@ -15,6 +15,7 @@ from linter.engine.context import UNKNOWN, ContextInput, Unknown
 from linter.lazy_re import lazy_compile
 from linter.model import Location
 from linter.presign.lifetime import MAX_EXPIRES
+from linter.record import Record
 
 METHODS = ("GET", "HEAD", "PUT")
 # Canned ACLs other than this one are refused by buckets whose Object Ownership is BucketOwnerEnforced.
@@ -99,8 +100,8 @@ def sample_keys(pattern: str) -> list[str]:
     return [s for s in dict.fromkeys(samples) if fnmatch.fnmatchcase(s, pattern)] or samples[:1]
 
 
-@dataclass
-class UrlContext:
+@dataclass(repr=False, eq=False)
+class UrlContext(Record):
     """The condition keys of a pre-signed request, at a given signature age."""
 
     secure: bool = True

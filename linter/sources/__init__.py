@@ -7,6 +7,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from linter.record import Record
+
 if TYPE_CHECKING:  # the model imports pydantic: the Terraform parser imports this package without needing it
     from linter.model import InputError, Inventory, Location, Policy
 
@@ -41,8 +43,8 @@ class InlineSuppression(NamedTuple):
     last_line: int
 
 
-@dataclass
-class Loaded:
+@dataclass(repr=False, eq=False)
+class Loaded(Record):
     """What one input (file or Terraform module) produced. `not_policy` is set for valid JSON that is no policy."""
 
     policies: list[Policy] = field(default_factory=list)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from linter.lazy_re import lazy_compile
+from linter.record import Record
 
 
 class JsonSyntaxError(ValueError):
@@ -23,8 +24,8 @@ class JsonSyntaxError(ValueError):
         self.column = column
 
 
-@dataclass(slots=True)
-class Span:
+@dataclass(slots=True, repr=False, eq=False)
+class Span(Record):
     line: int
     column: int
     end_line: int
@@ -49,8 +50,8 @@ class JMember(NamedTuple):
     value: JNode
 
 
-@dataclass(slots=True)
-class JObject:
+@dataclass(slots=True, repr=False, eq=False)
+class JObject(Record):
     members: list[JMember]
     span: Span
     duplicates: list[JMember] = field(default_factory=list)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from linter.model import InputError, Location
+from linter.record import Record
 from linter.sources import resolved
 from linter.sources.terraform.module import IR, Located, Module, Resource, attribute, display_path, nested, read_module
 from linter.sources.terraform.types import with_optional_attributes
@@ -40,8 +41,8 @@ MAX_INSTANCES = 256  # count/for_each beyond this is not expanded (each instance
 META_ARGUMENTS = {"source", "version", "count", "for_each", "providers", "depends_on", "lifecycle", "provider"}
 
 
-@dataclass
-class Scope:
+@dataclass(repr=False, eq=False)
+class Scope(Record):
     inst: Instance
     file: str
     names: dict[str, Val] = field(default_factory=dict)
@@ -53,8 +54,8 @@ class Scope:
         return TfSpan.of(raw, self.file)
 
 
-@dataclass
-class BlockView:
+@dataclass(repr=False, eq=False)
+class BlockView(Record):
     """A block (resource, data source or nested block) with the scope its arguments are evaluated in."""
 
     block: IR
@@ -93,7 +94,7 @@ class BlockView:
         return text_of(value) if value is not None and is_known(value) else None
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class ResInst(BlockView):
     """One instance of a resource or data block (count/for_each expanded)."""
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from linter.model import InputError, Location
+from linter.record import Record
 from linter.sources import InlineSuppression
 from linter.sources.terraform.cache import Parsed, module_files, parse_files
 
@@ -57,8 +58,8 @@ class Located(NamedTuple):
     file: str
 
 
-@dataclass
-class Module:
+@dataclass(repr=False, eq=False)
+class Module(Record):
     folder: Path
     files: list[str] = field(default_factory=list)
     variables: dict[str, Located] = field(default_factory=dict)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from linter.record import Record
 from linter.sources import Loaded
 from linter.sources.jsonpos import JArray, JNode, JObject, JScalar
 from linter.sources.terraform.values import ListVal, ObjVal, Scalar, TfSpan, Unknown, Val, anchored, from_jnode, respan
@@ -24,8 +25,8 @@ AFTER_APPLY = "known only after apply"
 COMPUTED_MIRRORS = {"managed_policy_arns", "inline_policy"}
 
 
-@dataclass
-class PlanView:
+@dataclass(repr=False, eq=False)
+class PlanView(Record):
     """One planned resource (or a nested block of it) as the resource handlers read it."""
 
     address: str

@@ -34,6 +34,7 @@ from linter.model import (
     Unresolved,
     VpcEndpoint,
 )
+from linter.record import Record
 from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar, JsonSyntaxError, Span, parse
 from linter.sources.policy_document import Locator, build_policy
 from linter.sources.terraform.policy_document import unknown_statement
@@ -78,8 +79,8 @@ def locator(address: str, fallback: str) -> Locator:
     return locate
 
 
-@dataclass
-class _Principal:
+@dataclass(repr=False, eq=False)
+class _Principal(Record):
     type: str
     view: View
     name: Val
@@ -92,8 +93,8 @@ class _Principal:
     exclusive_managed: set[str] | None = None
 
 
-@dataclass
-class _Bucket:
+@dataclass(repr=False, eq=False)
+class _Bucket(Record):
     view: View
     name: Val
     policy: Policy | None = None
@@ -103,16 +104,16 @@ class _Bucket:
     acl: Text | None = None
 
 
-@dataclass
-class _AccessPoint:
+@dataclass(repr=False, eq=False)
+class _AccessPoint(Record):
     view: View
     name: Val
     bucket: Val
     policy: Policy | None = None
 
 
-@dataclass
-class _Key:
+@dataclass(repr=False, eq=False)
+class _Key(Record):
     view: View
     policy: Policy | None = None
     aliases: list[str] = field(default_factory=list)

@@ -12,10 +12,11 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from linter.record import Record
 from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar, Span
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class TfSpan(Span):
     file: str = ""
 
@@ -25,13 +26,13 @@ class TfSpan(Span):
         return cls(raw[0], raw[1], raw[2], raw[3], raw[4] if len(raw) > 4 else file)
 
 
-@dataclass(slots=True)
-class Val:
+@dataclass(slots=True, repr=False, eq=False)
+class Val(Record):
     span: TfSpan
     ref: str | None = None  # the address of the resource this value names (joins an attachment to its role, etc.)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class Scalar(Val):
     value: str | int | float | bool | None = None
     unresolved: str | None = None  # a string with unknown parts: the expressions that could not be resolved
@@ -39,12 +40,12 @@ class Scalar(Val):
     doc_error: tuple[str, TfSpan] | None = None  # why a heredoc/file that looks like JSON did not parse, and where
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class ListVal(Val):
     items: list[Val] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class ObjVal(Val):
     members: dict[str, tuple[TfSpan, Val]] = field(default_factory=dict)
 
@@ -53,7 +54,7 @@ class ObjVal(Val):
         return found[1] if found else None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class Unknown(Val):
     expr: str = ""
     reason: str = ""
