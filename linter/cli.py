@@ -449,7 +449,7 @@ def run() -> NoReturn:
     # instructions on the 60-module benchmark corpus; peak memory on 100 modules 70 MB instead of 66 MB.
     gc.disable()
     # pydantic looks for plugins in the metadata of every installed distribution the first time a model is built;
-    # iam-preflight uses none, and the scan costs ~17M instructions of every run (the console script has set this).
+    # iam-preflight uses none (the console script's launcher has already done this; `run` may be called alone).
     skip_pydantic_plugins()
     code = main()
     # Finalising the interpreter frees every module and object one by one: ~50M instructions, 5% of a check of a
