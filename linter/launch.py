@@ -20,6 +20,9 @@ PYDANTIC_PLUGIN_LOADER = "pydantic.plugin._loader"
 
 
 def run() -> NoReturn:
+    import gc
+
+    gc.disable()  # from the start: see `cli.run` (importing typer and the model makes objects the collector rescans)
     skip_pydantic_plugins()
     targets = guessed_targets(sys.argv[1:])
     if targets:
