@@ -22,7 +22,11 @@ PYDANTIC_PLUGIN_LOADER = "pydantic.plugin._loader"
 def run() -> NoReturn:
     import gc
 
-    gc.disable()  # from the start: see `cli.run` (importing typer and the model makes objects the collector rescans)
+    # One run is short, and loading already pauses the collector (`cache.batch`): the rest of the run (importing
+    # typer, pydantic and the model; rules, report) makes long-lived objects the collector would scan again and again
+    # for little to free. From the very start: 1% fewer instructions on a small check than pausing it after typer,
+    # 3% on the 60-module corpus than not at all; peak memory on 100 modules 70 MB instead of 66 MB.
+    gc.disable()
     skip_pydantic_plugins()
     targets = guessed_targets(sys.argv[1:])
     if targets:
