@@ -19,6 +19,7 @@ from linter.record import Record
 from linter.registry import all_rules
 from linter.rule import Rule, RuleContext
 from linter.sources import InlineSuppression, Loaded, display_path
+from linter.sources.confine import checking
 from linter.sources.json_file import load_json_file
 from linter.sources.terraform.cache import TERRAFORM_SUFFIXES
 
@@ -218,7 +219,15 @@ class LoadedInputs(Record):
 
 
 def load_all(paths: Sequence[str], config: Config, options: CheckOptions, result: CheckResult) -> LoadedInputs:
-    """Discover and load every input; errors, checked and skipped files are recorded on `result`."""
+    """Discover and load every input; errors, checked and skipped files are recorded on `result`.
+
+    Every read stays inside the trees of the paths given (and of the variable files the user named): see
+    `linter.sources.confine`."""
+    with checking([*paths, *options.var_files]):
+        return _load_all(paths, config, options, result)
+
+
+def _load_all(paths: Sequence[str], config: Config, options: CheckOptions, result: CheckResult) -> LoadedInputs:
     inputs = discover(paths, config)
     result.errors.extend(inputs.errors)
     loads: list[Loaded] = []

@@ -131,16 +131,25 @@ def _describe(error: ValidationError) -> str:
     return f"{where}: {first['msg']}"
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # a config is a few lines; a pull request's "config" may be /dev/zero
+
+
 def read_config(path: Path) -> Config | None:
     """The iam-preflight settings in one file, or None when it has none; raises ConfigError."""
     import tomllib  # here: a run without a config file does not pay for it (10M instructions)
 
+    from linter.sources.confine import read_text
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read: {error}") from None
+        data = tomllib.loads(read_text(path, MAX_CONFIG_BYTES))
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: cannot read: not UTF-8 text (byte {error.start})") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:  # tomllib recurses on nested arrays and tables
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
     table = _table(path, data)
     if table is None:
         return None
@@ -154,7 +163,8 @@ def folder_config(folder: Path) -> Config | None:
     """The config kept in exactly this folder (a Terraform module may declare its own pre-signed URLs)."""
     for name in CONFIG_NAMES:
         candidate = folder / name
-        if candidate.is_file():
+        # Not `is_file()`: a config that is a FIFO or a device must be refused out loud, not silently skipped.
+        if candidate.exists() and not candidate.is_dir():
             found = read_config(candidate)
             if found is not None:
                 return found

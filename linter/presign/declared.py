@@ -192,9 +192,12 @@ def _entry_lines(config_file: str | None) -> list[int]:
     """Line of each `[[presign]]` table in the config file (tomllib keeps no positions)."""
     if config_file is None:
         return []
+    from linter.config import MAX_CONFIG_BYTES
+    from linter.sources.confine import read_text
+
     try:
-        text = Path(config_file).read_text(encoding="utf-8")
-    except OSError:
+        text = read_text(Path(config_file), MAX_CONFIG_BYTES)
+    except (OSError, UnicodeDecodeError):  # the config was read once already: a failure here costs only line numbers
         return []
     headers = ("[[presign]]", "[[tool.iam-preflight.presign]]")
     return [n for n, line in enumerate(text.splitlines(), start=1) if line.strip().replace(" ", "") in headers]

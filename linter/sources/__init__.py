@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -22,7 +23,9 @@ def resolved(path: Path) -> Path:
 
 @cache
 def _resolved_absolute(path: Path) -> Path:
-    return path.resolve()
+    # os.path.realpath is what Path.resolve() runs, without its RuntimeError on a symlink loop (a hostile tree may
+    # hold one): a looping path resolves to where the loop starts, and reading it is refused later.
+    return Path(os.path.realpath(path))
 
 
 def display_path(path: Path) -> str:

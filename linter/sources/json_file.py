@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from linter.model import InputError, Location, PolicyKind
 from linter.sources import Loaded
+from linter.sources.confine import TooLarge, read_bytes
 from linter.sources.jsonpos import JNode, JObject, JsonSyntaxError, parse
 from linter.sources.policy_document import build_policy, file_locator, looks_like_policy
 
@@ -17,16 +20,15 @@ def _error(display: str, message: str, line: int = 1, column: int = 1) -> Loaded
 def load_json_file(path: str, display: str, kind: PolicyKind | None = None) -> Loaded:
     """Read one file; every failure is reported, none raised."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
+        data = read_bytes(Path(path), MAX_BYTES)
     except FileNotFoundError:
         return _error(display, "no such file")
     except IsADirectoryError:
         return _error(display, "is a directory")
+    except TooLarge:
+        return _error(display, f"file is larger than {MAX_BYTES // (1024 * 1024)} MB; not an IAM policy")
     except OSError as error:
         return _error(display, f"cannot read: {error.strerror or error}")
-    if len(data) > MAX_BYTES:
-        return _error(display, f"file is larger than {MAX_BYTES // (1024 * 1024)} MB; not an IAM policy")
     if b"\x00" in data[:8192]:
         return _error(display, "binary file, not JSON")
     try:

@@ -43,6 +43,11 @@ def evaluate_module(
 
     `extra_inputs` are variable values that win over every variable file (a plan's own variables).
     """
+    from linter.sources.confine import active_roots, checking
+
+    if active_roots() is None:  # called on its own (not from a run): reads stay in this module's tree
+        with checking([folder, *(var_files or [])]):
+            return evaluate_module(folder, var_files, extra_inputs)
     from linter.model import InputError, Location
     from linter.sources import Loaded
     from linter.sources.terraform.evaluate import Evaluator, Instance, constant, root_inputs

@@ -172,12 +172,14 @@ def _parse_job(job: tuple[str, str]) -> Parsed:
 
 
 def _decode(path: Path) -> str | Parsed:
+    from linter.sources.confine import TooLarge, read_bytes
+
     try:
-        data = path.read_bytes()
+        data = read_bytes(path, MAX_FILE_BYTES)
+    except TooLarge:
+        return Parsed(error=(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; not checked", 1, 1))
     except OSError as error:
         return Parsed(error=(f"cannot read: {error.strerror or error}", 1, 1))
-    if len(data) > MAX_FILE_BYTES:
-        return Parsed(error=(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; not checked", 1, 1))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -277,13 +279,23 @@ def _parse_all(jobs: list[tuple[str, str]]) -> list[Parsed]:
 
 
 def module_files(folder: Path) -> list[Path]:
-    """A module's configuration files (.tf and .tf.json), sorted by name."""
+    """A module's configuration files (.tf and .tf.json), sorted by name.
+
+    Anything so named that is not a folder is listed, even what cannot be read (a link loop, a FIFO, a link out of
+    the tree): reading it then reports why, instead of the module silently missing a file."""
     try:
-        with os.scandir(folder) as entries:  # DirEntry.is_file() needs no stat() on most file systems
-            names = sorted(e.name for e in entries if e.name.endswith(TERRAFORM_SUFFIXES) and e.is_file())
+        with os.scandir(folder) as entries:  # DirEntry.is_dir() needs no stat() on most file systems
+            names = sorted(e.name for e in entries if e.name.endswith(TERRAFORM_SUFFIXES) and not _is_folder(e))
     except OSError:
         return []
     return [folder / name for name in names]
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a link loop: not a folder, and reading it says what it is
+        return False
 
 
 # -- parsing ahead -------------------------------------------------------------------------------------------------
@@ -322,8 +334,10 @@ def parse_ahead(targets: Iterable[str]) -> None:
     """
     if _pending or sys.platform != "linux" or threading.active_count() != 1:
         return
+    from linter.sources.confine import inside, tree_root
     from linter.sources.terraform import walk_modules
 
+    targets = list(targets)
     folders: dict[Path, None] = {}
     for target in targets:
         path = Path(target)
@@ -332,8 +346,9 @@ def parse_ahead(targets: Iterable[str]) -> None:
         elif path.name.endswith((*TERRAFORM_SUFFIXES, ".tfvars", ".tfvars.json")):
             folders[path.parent] = None
     # The console script looks ahead before the CLI is imported and `check` again with its parsed paths: a file is
-    # looked at once per process.
-    paths = [p for folder in folders for p in module_files(folder) if p not in _looked]
+    # looked at once per process. Files outside the targets' trees are left to the loader, which refuses them.
+    roots = [tree_root(Path(target)) for target in targets]
+    paths = [p for folder in folders for p in module_files(folder) if p not in _looked and inside(p, roots)]
     _looked.update(paths)
     if not paths or (len(paths) <= LOOK_BEFORE_FORKING and all(_parsed_before(p) for p in paths)):
         return  # nothing to parse (a pre-commit run over unchanged files): a helper would only cost the fork

@@ -794,15 +794,18 @@ def _var_file(ev: Evaluator, path: Path) -> dict[str, Callable[[], Val]]:
 
 
 def _json_var_file(ev: Evaluator, path: Path, shown: str) -> dict[str, Callable[[], Val]]:
+    from linter.sources.confine import read_text
     from linter.sources.jsonpos import JObject, JsonSyntaxError, parse
+    from linter.sources.terraform.cache import MAX_FILE_BYTES
     from linter.sources.terraform.values import from_jnode, respan
 
     try:
-        root = parse(path.read_text(encoding="utf-8"))
+        root = parse(read_text(path, MAX_FILE_BYTES))
     except (OSError, UnicodeDecodeError, JsonSyntaxError) as error:
         line, column = getattr(error, "line", 1), getattr(error, "column", 1)
         loc = Location(file=shown, line=line, column=column)
-        ev.errors.append(InputError(message=f"cannot read variable file: {error}", loc=loc))
+        why = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        ev.errors.append(InputError(message=f"cannot read variable file: {why}", loc=loc))
         return {}
     if not isinstance(root, JObject):
         ev.errors.append(InputError(message="a .tfvars.json file must hold an object", loc=Location(file=shown)))

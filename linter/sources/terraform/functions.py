@@ -129,32 +129,33 @@ def _jsondecode(c: Call, args: list[Val]) -> Val:
         return c.unknown(f"jsondecode: invalid JSON ({error.message})", error=True)
 
 
-def _path(c: Call, value: Val) -> Path | Unknown:
+def _path(c: Call, value: Val) -> tuple[Path, str] | Unknown:
+    """The file a file function names, and the path as written (what a refusal quotes)."""
     text = _known_text(c, value)
     if isinstance(text, Unknown):
         return text
     path = Path(text)
     # Terraform resolves relative paths against the directory it runs in: the root module.
-    return path if path.is_absolute() else c.scope.inst.root().module.folder / path
+    return (path if path.is_absolute() else c.scope.inst.root().module.folder / path), text
 
 
 def _file(c: Call, args: list[Val]) -> Val:
     from linter.sources.terraform.templates import file_value
 
-    path = _path(c, args[0])
-    return path if isinstance(path, Unknown) else file_value(c, path)
+    named = _path(c, args[0])
+    return named if isinstance(named, Unknown) else file_value(c, *named)
 
 
 def _templatefile(c: Call, args: list[Val]) -> Val:
     from linter.sources.terraform.templates import template_value
 
-    path = _path(c, args[0])
-    if isinstance(path, Unknown):
-        return path
+    named = _path(c, args[0])
+    if isinstance(named, Unknown):
+        return named
     names = args[1] if len(args) > 1 else ObjVal(c.span)
     if not isinstance(names, ObjVal):
         return c.depends(names) or c.unknown("templatefile() variables must be an object", error=True)
-    return template_value(c, path, names)
+    return template_value(c, *named, names)
 
 
 # --- strings --------------------------------------------------------------------------------------------------------

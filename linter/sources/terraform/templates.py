@@ -167,9 +167,9 @@ def heredoc_value(ev: Evaluator, node: dict[str, Any], scope: Scope) -> Val:
     return rendered
 
 
-def file_value(c: Call, path: Path) -> Val:
+def file_value(c: Call, path: Path, written: str) -> Val:
     """file(): the text; a JSON file keeps its own positions (findings point into it)."""
-    text = _read(c, path)
+    text = _read(c, path, written)
     if isinstance(text, Unknown):
         return text
     value = Scalar(c.span, value=text)
@@ -182,11 +182,11 @@ def file_value(c: Call, path: Path) -> Val:
     return value
 
 
-def template_value(c: Call, path: Path, names: ObjVal) -> Val:
+def template_value(c: Call, path: Path, written: str, names: ObjVal) -> Val:
     """templatefile(): the template evaluated with only its variables in scope, positioned in the template file."""
     from linter.sources.terraform.cache import parse_files
 
-    text = _read(c, path)
+    text = _read(c, path, written)
     if isinstance(text, Unknown):
         return text
     parsed = parse_files([path], kind="template")[path]
@@ -206,14 +206,25 @@ def template_value(c: Call, path: Path, names: ObjVal) -> Val:
     return rendered
 
 
-def _read(c: Call, path: Path) -> str | Unknown:
-    c.ev.read_files.add(path)
+def _read(c: Call, path: Path, written: str) -> str | Unknown:
+    """The file's text, read only inside the checked tree. A refusal is a note naming the path as written, never
+    its target or content; the file is then not counted as checked."""
+    from linter.sources.confine import ReadRefused, active_roots, read_text, tree_root
+    from linter.sources.terraform.cache import MAX_FILE_BYTES
+
+    roots = active_roots() or (tree_root(c.scope.inst.root().module.folder),)
     try:
-        return path.read_text(encoding="utf-8").removeprefix("\ufeff")
+        text = read_text(path, MAX_FILE_BYTES, roots)
     except FileNotFoundError:
         return c.unknown(f"no such file {display_path(path)}", error=True)
-    except (OSError, UnicodeDecodeError) as error:
-        return c.unknown(f"cannot read {display_path(path)}: {error}", error=True)
+    except ReadRefused as refusal:
+        return c.unknown(f"{written!r} is {refusal.strerror}")
+    except OSError as error:
+        return c.unknown(f"cannot read {display_path(path)}: {error.strerror or error}", error=True)
+    except UnicodeDecodeError as error:
+        return c.unknown(f"cannot read {display_path(path)}: not UTF-8 text (byte {error.start})", error=True)
+    c.ev.read_files.add(path)
+    return text
 
 
 def _dedent(values: list[str | Val], indent: int) -> list[str | Val]:
