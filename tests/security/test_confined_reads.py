@@ -281,3 +281,46 @@ def test_reader_refuses_outside_special_and_large(tmp_path: Path) -> None:
         read_bytes(root / "ok.txt", 3, [root])
     with pytest.raises(FileNotFoundError):
         read_bytes(root / "missing", 100, [root])
+
+
+def test_variables_are_not_read_from_the_runners_environment(
+    layout: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`TF_VAR_*` belongs to the runner: a PR declaring the variable must not get it printed."""
+    monkeypatch.setenv("TF_VAR_db_password", SECRET)
+    _tf(
+        layout / "iam",
+        'variable "db_password" {}\n'
+        'resource "aws_iam_policy" "p" {\n'
+        '  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "s3:GetObject",\n'
+        '    Resource = "arn:aws:s3:::${var.db_password}" }] })\n'
+        "}\n",
+    )
+    _assert_never_leaks(capsys, "check", "iam")
+    # The same value from a file in the tree is read and reported (a bucket ARN for an object action): the test
+    # above would see the secret if the environment were read.
+    (layout / "iam" / "terraform.tfvars").write_text(f'db_password = "{SECRET}"\n')
+    assert SECRET in _run(capsys, "check", "iam")[1]
+
+
+def test_tfvars_linked_out_of_the_tree_are_refused(layout: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outside = layout.parent / "outside"
+    (outside / "stolen.tfvars").write_text(f'bucket = "{SECRET}"\n')
+    (outside / "stolen.tfvars.json").write_text(json.dumps({"bucket": SECRET}))
+    iam = _tf(
+        layout / "iam",
+        'variable "bucket" {}\n'
+        'resource "aws_iam_policy" "p" {\n'
+        '  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "s3:GetObject",\n'
+        '    Resource = "arn:aws:s3:::${var.bucket}/*" }] })\n'
+        "}\n",
+    )
+    (iam / "terraform.tfvars").symlink_to(outside / "stolen.tfvars")
+    (iam / "x.auto.tfvars.json").symlink_to(outside / "stolen.tfvars.json")
+    _assert_never_leaks(capsys, "check", "iam")
+    code, output = _run(capsys, "check", "iam", "--format", "json")
+    assert code == 2
+    assert sorted((e["location"]["file"], e["message"]) for e in json.loads(output)["errors"]) == [
+        ("iam/terraform.tfvars", "cannot read: outside the checked tree; not read"),
+        ("iam/x.auto.tfvars.json", "cannot read variable file: outside the checked tree; not read"),
+    ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -753,14 +752,13 @@ def _key_text(key: Val | None) -> str:
 
 
 def root_inputs(ev: Evaluator, module: Module, var_files: list[Path]) -> dict[str, Callable[[], Val]]:
-    """Variable values as Terraform reads them, later sources winning: TF_VAR_ env, terraform.tfvars(.json),
-    *.auto.tfvars(.json) in name order, then --var-file in the order given."""
+    """Variable values as Terraform reads them, later sources winning: terraform.tfvars(.json), *.auto.tfvars(.json)
+    in name order, then --var-file in the order given.
+
+    Unlike Terraform, `TF_VAR_*` environment variables are not read: they belong to the machine running the check,
+    not to the tree being checked, and a pull request that declares `variable "db_password" {}` and puts it in a
+    policy would print the runner's secret in the report."""
     inputs: dict[str, Callable[[], Val]] = {}
-    for name, declared in module.variables.items():
-        raw = os.environ.get(f"TF_VAR_{name}")
-        if raw is not None:
-            span = TfSpan.of(declared.node["s"], declared.file)
-            inputs[name] = constant(Scalar(span, value=raw))
     folder = module.folder
     automatic = [folder / "terraform.tfvars", folder / "terraform.tfvars.json"]
     with contextlib.suppress(OSError):
