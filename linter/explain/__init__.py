@@ -2,18 +2,20 @@
 
 Both work offline. Given the Terraform (or policies) and the signer, `explain-url` also runs the pre-flight for the
 URL's own bucket, key, version, expiry and signing region, which names the policy and statement that deny it.
-Nothing secret is printed: the URL is shown with its signature and session token replaced (`url.redact`).
+Nothing secret is printed: the URL is shown with its signature and session token replaced (`url.redact`). The URL,
+the error and the policies may come from anyone, so every text line is made safe for a terminal or a CI log
+(`linter.safe_text`), and JSON has every control character escaped.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from linter.explain.error import Cause, S3Error
 from linter.explain.url import SignedUrl, redact
 from linter.presign.lifetime import describe_duration
 from linter.presign.problem import Problem, Status
+from linter.safe_text import for_terminal, json_text
 
 SYMBOLS = {Status.WORKS: "✓", Status.FAILS: "✗", Status.UNCERTAIN: "?"}
 
@@ -63,7 +65,7 @@ def render_url(
             "policies_checked": checked_policies,
             "problems": [_problem_json(p) for p in problems],
         }
-        return json.dumps(document, indent=2, ensure_ascii=False)
+        return json_text(document)
     headline = {
         Status.FAILS: "URL fails",
         Status.UNCERTAIN: "URL may fail",
@@ -97,7 +99,7 @@ def render_url(
             "  Policies were not checked: pass the Terraform or policy files and --signer to run the pre-flight "
             "for this URL."
         )
-    return "\n".join(lines).rstrip() + "\n"
+    return "\n".join(for_terminal(line) for line in lines).rstrip() + "\n"
 
 
 def render_error(error: S3Error, found: list[Cause], fmt: str) -> str:
@@ -108,7 +110,7 @@ def render_error(error: S3Error, found: list[Cause], fmt: str) -> str:
             "fields": error.fields,
             "causes": [{"cause": c.summary, "fix": c.fix, "prevention": c.prevention or None} for c in found],
         }
-        return json.dumps(document, indent=2, ensure_ascii=False)
+        return json_text(document)
     lines = [f"{error.code}: {error.message}" if error.message else error.code]
     lines += [f"  {name}: {value}" for name, value in error.fields.items()]
     lines.append("")
@@ -117,4 +119,4 @@ def render_error(error: S3Error, found: list[Cause], fmt: str) -> str:
         lines.append(f"Fix: {cause.fix}.")
         if cause.prevention:
             lines.append(f"Before it ships: {cause.prevention}.")
-    return "\n".join(lines) + "\n"
+    return "\n".join(for_terminal(line) for line in lines) + "\n"

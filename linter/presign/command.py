@@ -14,6 +14,7 @@ from linter.presign.lifetime import describe_duration
 from linter.presign.preflight import Status, Verdict
 from linter.presign.request import Expectation
 from linter.rule import RuleContext
+from linter.safe_text import for_terminal, json_text
 
 # The rules that report a declared URL's verdict; inference (IPS004) is for `check`, not for one named URL.
 VERDICT_RULES = ("IPS001", "IPS002", "IPS003", "IPS005")
@@ -74,9 +75,10 @@ def render(fmt: str, result: CheckResult, verdict: Verdict, *, color: bool) -> s
 
     body = render_report(fmt, result, color=color)
     if fmt == "text":
-        return f"{headline(verdict)}\n\n{body}"
+        # The headline names the signer and the object, which the Terraform (or the command line) wrote.
+        return f"{for_terminal(headline(verdict))}\n\n{body}"
     if fmt == "json":
         document = json.loads(body)
         document["presign"] = verdict_json(verdict)
-        return json.dumps(document, indent=2, ensure_ascii=False)
+        return json_text(document)
     return body

@@ -2,7 +2,9 @@
 
 GitHub shows only about ten annotations of each type per step, so SARIF stays the complete record; this format
 is for a quick look at a pull request. Escaping follows the runner: `%`, CR and LF in the message, and also
-`:` and `,` in property values, which would otherwise end the value.
+`:` and `,` in property values, which would otherwise end the value. Text from the inputs has its control
+characters shown escaped (`linter.safe_text`), so each command stays one line, the log viewer gets no terminal
+codes, and a value cannot add a line to an annotation. The summary line holds only counts.
 """
 
 from __future__ import annotations
@@ -11,20 +13,13 @@ from typing import TYPE_CHECKING
 
 from linter.findings import Finding, Severity
 from linter.report.common import ordered_errors, ordered_findings, summary_line
+from linter.safe_text import escape_controls, workflow_command_data, workflow_command_property
 
 if TYPE_CHECKING:
     from linter.check import CheckResult
     from linter.model import Location
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
-
-
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def _position(loc: Location) -> list[tuple[str, str]]:
@@ -39,9 +34,12 @@ def _position(loc: Location) -> list[tuple[str, str]]:
     return properties
 
 
-def _command(name: str, properties: list[tuple[str, str]], message: str) -> str:
-    fields = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
-    return f"::{name} {fields}::{escape_data(message)}"
+def _command(name: str, properties: list[tuple[str, str]], lines: list[str]) -> str:
+    """One workflow command. A property keeps its exact value (a file name must name the file); the annotation's
+    line breaks are ours alone: one inside a value is shown escaped, as every other format shows it."""
+    fields = ",".join(f"{key}={workflow_command_property(value)}" for key, value in properties)
+    message = "\n".join(escape_controls(line) for line in lines)
+    return f"::{name} {fields}::{workflow_command_data(message)}"
 
 
 def _annotation(finding: Finding) -> str:
@@ -50,11 +48,11 @@ def _annotation(finding: Finding) -> str:
         lines.append(f"at {finding.loc.address}")
     lines.extend(f"↳ {r.loc.short()} {r.message}" for r in finding.related)
     title = f"{finding.rule_id} {finding.rule_name}"
-    return _command(COMMANDS[finding.severity], [*_position(finding.loc), ("title", title)], "\n".join(lines))
+    return _command(COMMANDS[finding.severity], [*_position(finding.loc), ("title", title)], lines)
 
 
 def render_github(result: CheckResult) -> str:
-    lines = [_command("error", _position(e.loc), e.message) for e in ordered_errors(result)]
+    lines = [_command("error", _position(e.loc), [e.message]) for e in ordered_errors(result)]
     lines.extend(_annotation(f) for f in ordered_findings(result))
     lines.append(summary_line(result))
     return "\n".join(lines) + "\n"

@@ -3,6 +3,11 @@
 One `<testsuite>` per file; each finding is a failing `<testcase>` named `[SEVERITY][RULE-ID] summary — place`,
 each input error a `<testcase>` with `<error>`, and a file with neither gets one passing testcase, so a clean
 run still shows which files were checked.
+
+CI systems print these reports into their logs, so text from the inputs is made safe as for a terminal
+(`linter.safe_text`) before ElementTree escapes it for XML: every value is one line with its controls shown
+escaped (which also covers the characters XML 1.0 cannot carry), and each line of a failure's text starts with a
+label of ours, or with a file name that cannot start a CI command.
 """
 
 from __future__ import annotations
@@ -11,8 +16,8 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from linter.lazy_re import lazy_compile
 from linter.report.common import TOOL_NAME, ordered_errors, ordered_findings, rules_by_id
+from linter.safe_text import escape_controls, for_terminal
 
 if TYPE_CHECKING:
     from linter.check import CheckResult
@@ -21,18 +26,13 @@ if TYPE_CHECKING:
     from linter.rule import Rule
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
-# Characters XML 1.0 cannot carry at all, even escaped; ElementTree would write them raw and break the file.
-_NOT_XML = lazy_compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _xml_safe(text: str) -> str:
-    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else "\ufffd", text)
 
 
 def _element(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, {key: _xml_safe(value) for key, value in attributes.items()})
+    """`text` is written as given: the callers build it, line by line, from values already made safe."""
+    element = ET.SubElement(parent, tag, {key: escape_controls(value) for key, value in attributes.items()})
     if text is not None:
-        element.text = _xml_safe(text)
+        element.text = text
     return element
 
 
@@ -42,13 +42,13 @@ def _place(finding: Finding) -> str:
 
 
 def _failure_body(finding: Finding, rule: type[Rule] | None) -> str:
-    lines = [f"Rule: {finding.rule_id} {finding.rule_name}", f"File: {finding.loc.short()}"]
+    lines = [f"Rule: {finding.rule_id} {finding.rule_name}", f"File: {escape_controls(finding.loc.short())}"]
     if finding.loc.address:
-        lines.append(f"Address: {finding.loc.address}")
+        lines.append(f"Address: {escape_controls(finding.loc.address)}")
     if finding.loc.json_path:
-        lines.append(f"JSON path: {finding.loc.json_path}")
-    lines.append(f"Message: {finding.message}")
-    lines.extend(f"Related: {r.loc.short()} {r.message}" for r in finding.related)
+        lines.append(f"JSON path: {escape_controls(finding.loc.json_path)}")
+    lines.append(f"Message: {escape_controls(finding.message)}")
+    lines.extend(f"Related: {escape_controls(r.loc.short())} {escape_controls(r.message)}" for r in finding.related)
     if rule is not None:
         lines.append(f"Help: {rule.doc_url}")
     return "\n".join(lines)
@@ -64,7 +64,7 @@ def _add_finding(suite: ET.Element, finding: Finding, rule: type[Rule] | None) -
 def _add_error(suite: ET.Element, error: InputError) -> None:
     name = f"input error — {error.loc.short()}"
     case = _element(suite, "testcase", classname=error.loc.file, name=name, file=error.loc.file)
-    _element(case, "error", error.render(), type="input-error", message=error.message)
+    _element(case, "error", for_terminal(error.render()), type="input-error", message=error.message)
 
 
 def render_junit(result: CheckResult) -> str:

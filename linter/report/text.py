@@ -6,8 +6,11 @@
         ↳ policies/bucket.json:7:9 the statement that denies
 
 Colours are plain ANSI escapes, written only when asked for: importing rich would cost more start-up time than
-the whole check. Text that came from the inputs has its control characters shown escaped, so a policy cannot
-move the cursor or recolour a terminal.
+the whole check. Text that came from the inputs goes through `linter.safe_text`: its control characters are shown
+escaped, so a policy cannot move the cursor or recolour a terminal, and a file name that starts a line cannot start
+it with a CI command (`::error::`). Every value stays on its line, messages included: no rule writes a line break
+into a message, so one there is an input's (a bucket named "a\\n::error::b"), shown as `\\n` the way the input
+holds it, and no input can add a line to the report, forged findings or commands alike.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 from linter.findings import Finding, Severity
-from linter.lazy_re import lazy_compile
 from linter.report.common import ordered_errors, ordered_findings, summary_line
+from linter.safe_text import escape_controls, for_terminal
 
 if TYPE_CHECKING:
     from linter.check import CheckResult
@@ -32,17 +35,6 @@ YELLOW = "\x1b[33m"
 CYAN = "\x1b[36m"
 SEVERITY_COLOURS = {Severity.ERROR: RED, Severity.WARNING: YELLOW, Severity.INFO: CYAN}
 SEVERITY_WIDTH = max(len(s.value) for s in Severity)
-
-# C0 and C1 controls except tab and newline; C1 matters too (0x9b is a one-byte CSI on some terminals).
-_CONTROL = lazy_compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _printable(text: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
-def _one_line(text: str) -> str:
-    return _printable(text).replace("\n", "\\n")
 
 
 class _Painter:
@@ -63,12 +55,12 @@ def _finding_lines(finding: Finding, position_width: int, rule_width: int, paint
     # Padding goes outside the escape codes, which have no width on screen but would count in str.ljust.
     label = paint(severity.value, SEVERITY_COLOURS[severity]) + " " * (SEVERITY_WIDTH - len(severity.value))
     rule_id = paint(finding.rule_id, BOLD) + " " * (rule_width - len(finding.rule_id))
-    message = _printable(finding.message).replace("\n", "\n    ")
+    message = escape_controls(finding.message)
     lines = [f"  {position}  {label}  {rule_id}  {message}  {paint(f'[{finding.rule_name}]', DIM)}"]
     if finding.loc.address:
-        lines.append(f"    at {_one_line(finding.loc.address)}")
+        lines.append(f"    at {escape_controls(finding.loc.address)}")
     for related in finding.related:
-        lines.append(f"    ↳ {paint(_one_line(related.loc.short()), DIM)} {_one_line(related.message)}")
+        lines.append(f"    ↳ {paint(escape_controls(related.loc.short()), DIM)} {escape_controls(related.message)}")
     return lines
 
 
@@ -78,13 +70,16 @@ def render_text(result: CheckResult, *, color: bool = False) -> str:
     errors = ordered_errors(result)
     if errors:
         blocks.append(
-            [f"{_one_line(e.loc.short())}: {paint('error', BOLD, RED)}: {_one_line(e.message)}" for e in errors]
+            [
+                f"{for_terminal(e.loc.short())}: {paint('error', BOLD, RED)}: {escape_controls(e.message)}"
+                for e in errors
+            ]
         )
     for file, group in groupby(ordered_findings(result), key=lambda f: f.loc.file):
         findings = list(group)
         position_width = max(len(_position(f.loc)) for f in findings)
         rule_width = max(len(f.rule_id) for f in findings)
-        lines = [paint(_one_line(file), BOLD, UNDERLINE)]
+        lines = [paint(for_terminal(file), BOLD, UNDERLINE)]
         for finding in findings:
             lines.extend(_finding_lines(finding, position_width, rule_width, paint))
         blocks.append(lines)

@@ -55,11 +55,26 @@ def test_control_characters_from_inputs_are_shown_escaped(single: Single, report
     assert output.startswith("evil\\x07.json\n")
 
 
-def test_multi_line_message_stays_inside_its_file_group(single: Single, report: Report) -> None:
-    output = report("text", single("first line\nsecond line", Location(file="a.json", line=2, column=3)))
+def test_a_line_break_in_a_message_is_shown_not_written(single: Single, report: Report) -> None:
+    # No rule writes a multi-line message: a break comes from an input and could otherwise forge a finding line.
+    message = "first line\n  9:9  info     IPG999  forged\r\n::error::x"
+    output = report("text", single(message, Location(file="a.json", line=2, column=3)))
     assert output.splitlines()[1:3] == [
-        "  2:3  warning  IPG999  first line",
-        "    second line  [fake-duplicate-key]",
+        "  2:3  warning  IPG999  first line\\n  9:9  info     IPG999  forged\\r\\n::error::x  [fake-duplicate-key]",
+        "",
+    ]
+
+
+def test_a_file_name_that_starts_a_line_cannot_start_a_ci_command(single: Single, report: Report) -> None:
+    result = single("m", Location(file="::error::x.json", line=2, column=3))
+    result.errors.append(InputError(message="bad", loc=Location(file="  ##[error]y.json")))
+    result.errors.append(InputError(message="bad", loc=Location(file="##vso[task.setvariable]z.json")))
+    assert report("text", result).splitlines()[:5] == [
+        "  \\x23#[error]y.json:1:1: error: bad",
+        "\\x23#vso[task.setvariable]z.json:1:1: error: bad",
+        "",
+        "\\x3a:error::x.json",
+        "  2:3  warning  IPG999  m  [fake-duplicate-key]",
     ]
 
 
