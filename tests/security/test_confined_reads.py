@@ -324,3 +324,25 @@ def test_tfvars_linked_out_of_the_tree_are_refused(layout: Path, capsys: pytest.
         ("iam/terraform.tfvars", "cannot read: outside the checked tree; not read"),
         ("iam/x.auto.tfvars.json", "cannot read variable file: outside the checked tree; not read"),
     ]
+
+
+def test_a_module_outside_the_tree_is_not_followed(layout: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _tf(layout / "iam", 'module "stolen" {\n  source = "../../outside"\n}\n')
+    _assert_never_leaks(capsys, "check", "iam")
+    assert _notes(capsys, "check", "iam") == [
+        "cannot resolve `module.stolen`: module source '../../outside' is outside the checked tree; it is not read; "
+        "checks that depend on it are uncertain"
+    ]
+
+
+def test_a_module_elsewhere_in_the_repository_is_followed(layout: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (layout / "modules" / "admin").mkdir(parents=True)
+    (layout / "modules" / "admin" / "main.tf").write_text(
+        'resource "aws_iam_policy" "p" {\n  policy = file("${path.module}/admin.json")\n}\n'
+    )
+    (layout / "modules" / "admin" / "admin.json").write_text(json.dumps(WIDE_OPEN))
+    _tf(layout / "live", 'module "admin" {\n  source = "../modules/admin"\n}\n')
+    code, output = _run(capsys, "check", "live", "--format", "json")
+    assert code == 1
+    found = {(f["rule_id"], f["location"]["file"]) for f in json.loads(output)["findings"]}
+    assert ("IPP001", "modules/admin/admin.json") in found

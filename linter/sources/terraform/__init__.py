@@ -102,6 +102,7 @@ def load_modules(folders: Sequence[Path], var_files: list[Path] | None = None) -
 def prefetch(folders: Sequence[Path]) -> None:
     """Parse the .tf files of these folders and of the local modules they call, a level of the tree at a time."""
     from linter.sources import resolved
+    from linter.sources.confine import inside
     from linter.sources.terraform.cache import module_files, parse_files
 
     seen: set[Path] = set()
@@ -110,7 +111,7 @@ def prefetch(folders: Sequence[Path]) -> None:
         fresh = []
         for folder in level:
             key = resolved(folder)
-            if key not in seen and folder.is_dir():
+            if key not in seen and folder.is_dir() and inside(folder):  # a call out of the tree is not followed
                 seen.add(key)
                 fresh.append(folder)
         parsed = parse_files([p for folder in fresh for p in module_files(folder)])

@@ -17,6 +17,7 @@ from typing import Any
 from linter.model import InputError, Location
 from linter.record import Record
 from linter.sources import resolved
+from linter.sources.confine import inside
 from linter.sources.terraform.module import IR, Located, Module, Resource, attribute, display_path, nested, read_module
 from linter.sources.terraform.types import with_optional_attributes
 from linter.sources.terraform.values import (
@@ -652,7 +653,10 @@ class Instance:
         if text is None or not text.startswith(("./", "../")):
             why = f"module source {text!r} is not a local path" if text else "module source is unknown"
             return self.ev.unknown(f"module.{name}", span, f"{why}; it is not followed")
-        folder = (self.module.folder / text).resolve()
+        folder = resolved(self.module.folder / text)
+        if not inside(folder):
+            reason = f"module source {text!r} is outside the checked tree; it is not read"
+            return self.ev.unknown(f"module.{name}", span, reason)
         if self.depth >= MAX_MODULE_DEPTH or not folder.is_dir():
             reason = "module nesting is too deep" if folder.is_dir() else f"module folder {text!r} does not exist"
             return self.ev.unknown(f"module.{name}", span, reason, error=True)
