@@ -8,12 +8,13 @@ policy starts fast enough for a pre-commit hook.
 # No `from __future__ import annotations`: typer would evaluate every option's annotation string (6M instructions).
 import contextlib
 import copy
+import io
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -22,6 +23,9 @@ from typer._click import exceptions as click_exceptions
 
 from linter import __version__
 from linter.errors import ConfigError
+
+if TYPE_CHECKING:
+    from linter.check import CheckResult
 
 app = typer.Typer(
     name="iam-preflight",
@@ -53,6 +57,9 @@ OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write
 ConfigOption = Annotated[str | None, typer.Option("--config", help="Config file (default: nearest).")]
 VarFileOption = Annotated[list[str] | None, typer.Option("--var-file", help="Terraform tfvars file (repeatable).")]
 ColorOption = Annotated[ColorMode, typer.Option(help="Colour the text output.")]
+NoCacheOption = Annotated[
+    bool, typer.Option("--no-cache", help="Parse every Terraform file afresh: no parse cache read or written.")
+]
 
 
 class UsageProblem(Exception):
@@ -91,13 +98,67 @@ def _use_color(mode: ColorMode, output: Path | None) -> bool:
 
 
 def _emit(text: str, output: Path | None) -> None:
+    """A command's report, to standard output or, in one piece (`linter.atomic`), to --output."""
     if output is None:
-        sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+        _to_stdout(text if text.endswith("\n") or not text else text + "\n")
         return
+    from linter.atomic import CannotWrite, write_file
+
     try:
-        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        write_file(output, text if text.endswith("\n") else text + "\n")
+    except CannotWrite as error:
+        raise UsageProblem(f"{output}: cannot write output: {error.reason}") from None
+
+
+CLOSED_STDOUT = "standard output is closed: the report was lost (write it to a file with -o FILE)"
+
+
+def _to_stdout(text: str, flush: bool = True) -> bool:
+    """Write to standard output; False once its reader has gone (`check . | head -1`).
+
+    A reader that leaves early does not change the verdict: the command still exits with the code of what it found
+    (a `set -o pipefail` CI step fails on findings with or without `| head`). Any other failure to write (a closed
+    standard output, a full disk behind `>`) loses the report: exit 2, with one line.
+    """
+    if sys.stdout is None or isinstance(sys.stdout, _ClosedStdout):
+        raise UsageProblem(CLOSED_STDOUT)
+    try:
+        sys.stdout.write(text)
+        if flush:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+        return False
     except OSError as error:
-        raise UsageProblem(f"{output}: cannot write output: {error.strerror or error}") from None
+        _discard_stdout()
+        raise UsageProblem(f"standard output: cannot write the report: {error.strerror or error}") from None
+    return True
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null, so what is still buffered for it goes nowhere, quietly, at exit."""
+    with contextlib.suppress(OSError, ValueError):  # no file descriptor (a test's captured output): nothing to do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+class _ClosedStdout(io.TextIOBase):
+    """Stands in for a standard output that was closed when the process started (`check x.json >&-`): takes what a
+    command writes, so it runs to its end, and remembers that something was lost (`run` then exits 2)."""
+
+    lost = False
+    encoding = "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        self.lost = self.lost or bool(text)
+        return len(text)
 
 
 @app.command()
@@ -113,13 +174,23 @@ def check(
     select: Annotated[list[str] | None, typer.Option(help="Only these rules (id, id prefix or name).")] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Skip these rules (id, id prefix or name).")] = None,
     baseline: Annotated[str | None, typer.Option(help="Report only findings not in this baseline file.")] = None,
-    write_baseline: Annotated[str | None, typer.Option(help="Record today's findings to FILE and exit 0.")] = None,
+    write_baseline: Annotated[
+        str | None,
+        typer.Option(help="Record today's findings to FILE and exit 0 (refused when an input has errors)."),
+    ] = None,
+    write_baseline_with_errors: Annotated[
+        bool,
+        typer.Option(help="Write the --write-baseline file even when inputs have errors (their findings left out)."),
+    ] = False,
     var_file: VarFileOption = None,
     color: ColorOption = ColorMode.AUTO,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Lint policies. Exit 0 clean, 1 findings at or above --fail-on, 2 input or usage error."""
-    from linter.sources.terraform.cache import parse_ahead
+    from linter.sources.terraform.cache import parse_ahead, switch_off
 
+    if no_cache:
+        switch_off()
     parse_ahead(paths)  # .tf files are parsed in helper processes while this one imports the model and the rules
     from linter.check import CheckOptions, run_check
     from linter.config import load_config
@@ -136,18 +207,39 @@ def check(
     options = CheckOptions(
         kind=policy_kind, select=select or [], ignore=ignore or [], baseline=baseline, var_files=var_file or []
     )
-    if write_baseline is not None:
+    if write_baseline is not None:  # record every finding: none is filtered by the baseline being replaced
         options.baseline = None
+        config = config.model_copy(update={"baseline": None})
     result = run_check(paths, config, options)
     if write_baseline is not None:
-        from linter.baseline import Baseline
+        from linter.safe_text import for_terminal
 
-        count = Baseline.write(write_baseline, result.findings)
-        typer.echo(f"Wrote {count} findings to {write_baseline}.", err=True)
+        count = _write_baseline(write_baseline, result, write_baseline_with_errors)
+        typer.echo(for_terminal(f"Wrote {count} findings to {write_baseline}."), err=True)
         raise typer.Exit(2 if result.errors else 0)
     fmt = output_format.value if output_format else config.format
     _emit(render(fmt, result, color=_use_color(color, output)), output)
     raise typer.Exit(result.exit_code(threshold))
+
+
+def _write_baseline(path: str, result: "CheckResult", with_errors: bool) -> int:
+    """--write-baseline: replace the baseline atomically, unless an input had errors (its findings may be missing,
+    and the new baseline would silently drop their entries); returns the number of findings written."""
+    from linter.atomic import CannotWrite
+    from linter.baseline import Baseline
+
+    if result.errors and not with_errors:
+        failed = list(dict.fromkeys(error.loc.file for error in result.errors))
+        named = ", ".join(failed[:3]) + (", ..." if len(failed) > 3 else "")
+        inputs = "an input has" if len(failed) == 1 else f"{len(failed)} inputs have"
+        raise UsageProblem(
+            f"{path}: not written: {inputs} errors ({named}) and the baseline would lose their findings; "
+            "fix them, or pass --write-baseline-with-errors"
+        )
+    try:
+        return Baseline.write(path, result.findings)
+    except CannotWrite as error:
+        raise UsageProblem(f"{path}: cannot write baseline: {error.reason}") from None
 
 
 @app.command("rules")
@@ -172,6 +264,9 @@ def rules_command(
     _emit(ruledocs.rule_text(found), output)
 
 
+MAX_REQUEST_CHARS = 16 * 1024 * 1024  # one request holds a few policies of a few KB: far larger is no request
+
+
 @app.command()
 def simulate(
     request: Annotated[str, typer.Argument(help="SimulateCustomPolicy-style request JSON file, or - for stdin.")],
@@ -185,10 +280,16 @@ def simulate(
 
     if jsonl:
         raise typer.Exit(_simulate_stream(request, output, simulate_jsonl))
+    from linter.sources.confine import read_text
+
     try:
-        text = sys.stdin.read() if request == "-" else Path(request).read_text(encoding="utf-8")
+        text = sys.stdin.read(MAX_REQUEST_CHARS + 1) if request == "-" else read_text(Path(request), MAX_REQUEST_CHARS)
     except OSError as error:
         raise UsageProblem(f"{request}: cannot read: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise UsageProblem(f"{request}: cannot read: not UTF-8 text (byte {error.start})") from None
+    if len(text) > MAX_REQUEST_CHARS:
+        raise UsageProblem(f"{request}: more than {MAX_REQUEST_CHARS} characters; use --jsonl for a batch")
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
@@ -201,19 +302,32 @@ def simulate(
 
 
 def _simulate_stream(request: str, output: Path | None, respond: Callable[[Iterable[str]], Iterator[str]]) -> int:
-    """Stream requests in and responses out, a line at a time, so a batch never has to fit in memory."""
+    """Stream requests in and responses out, a line at a time, so a batch never has to fit in memory.
+
+    With --output, the responses replace the file only once all are written (`linter.atomic`); standard output gets
+    each line as it comes, and a reader that leaves early ends the stream (exit code: the lines answered so far)."""
     from contextlib import ExitStack
 
+    from linter.atomic import CannotWrite, open_for_writing
+
     failed = False
-    with ExitStack() as files:  # closes only the files opened here, never stdin or stdout
-        try:
-            source = sys.stdin if request == "-" else files.enter_context(open(request, encoding="utf-8"))
-            sink = sys.stdout if output is None else files.enter_context(open(output, "w", encoding="utf-8"))
-        except OSError as error:
-            raise UsageProblem(f"{error.filename}: cannot open: {error.strerror or error}") from None
-        for line in respond(source):
-            failed = failed or line.startswith('{"Error"')
-            sink.write(line + "\n")
+    try:
+        with ExitStack() as files:  # closes only the files opened here, never stdin or stdout
+            try:
+                source = sys.stdin if request == "-" else files.enter_context(open(request, encoding="utf-8"))
+            except OSError as error:
+                raise UsageProblem(f"{error.filename}: cannot open: {error.strerror or error}") from None
+            sink = None if output is None else files.enter_context(open_for_writing(output))
+            for line in respond(source):
+                failed = failed or line.startswith('{"Error"')
+                if sink is not None:
+                    sink.write(line + "\n")
+                elif not _to_stdout(line + "\n", flush=False):
+                    break
+            if sink is None:
+                _to_stdout("")  # flushed here, so a full disk is an error rather than lost at exit
+    except CannotWrite as error:  # also when the finished file cannot replace the old one
+        raise UsageProblem(f"{output}: cannot write output: {error.reason}") from None
     return 2 if failed else 0
 
 
@@ -260,8 +374,13 @@ def presign(
     config_file: ConfigOption = None,
     var_file: VarFileOption = None,
     color: ColorOption = ColorMode.AUTO,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Will a pre-signed URL work for its whole life? Exit 0 it works, 1 it fails or is uncertain, 2 input error."""
+    if no_cache:
+        from linter.sources.terraform.cache import switch_off
+
+        switch_off()
     from linter.check import CheckOptions
     from linter.config import load_config
     from linter.presign.command import check_url, exit_code, render
@@ -299,14 +418,23 @@ def presign(
 ExplainFormatOption = Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")]
 
 
+# A URL or an S3 error body is a few kilobytes; a pipe that never ends must not fill the memory.
+MAX_PASTED_CHARS = 1024 * 1024
+
+
 def _read_input(source: str, what: str) -> str:
     """An argument that is the text itself, a file, or `-` for standard input (keeps a URL out of shell history)."""
     if source == "-":
-        return sys.stdin.read()
+        text = sys.stdin.read(MAX_PASTED_CHARS + 1)
+        if len(text) > MAX_PASTED_CHARS:
+            raise UsageProblem(f"standard input: more than {MAX_PASTED_CHARS} characters; not a URL or an S3 error")
+        return text
     path = Path(source)
     if what == "error" and path.is_file():
+        from linter.sources.confine import read_bytes
+
         try:
-            return path.read_text(encoding="utf-8", errors="replace")
+            return read_bytes(path, MAX_PASTED_CHARS).decode("utf-8", errors="replace")
         except OSError as error:
             raise UsageProblem(f"{source}: cannot read: {error.strerror or error}") from None
     return source
@@ -332,8 +460,13 @@ def explain_url(
     output: OutputOption = None,
     config_file: ConfigOption = None,
     var_file: VarFileOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Why does this pre-signed URL fail? Reads it back (signature and token never shown) and checks it."""
+    if no_cache:
+        from linter.sources.terraform.cache import switch_off
+
+        switch_off()
     from linter.check import CheckOptions
     from linter.config import load_config
     from linter.explain.command import ExplainError, explain_url, parse_time
@@ -400,6 +533,9 @@ def _app_for(args: list[str]) -> typer.Typer:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code instead of exiting (for tests and embedding)."""
+    # An error line can quote a file name, a config value or an input: shown escaped, it stays one harmless line.
+    from linter.safe_text import for_terminal
+
     # A policy may hold any character; never let a non-UTF-8 terminal turn a report into a crash.
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
@@ -413,12 +549,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except click_exceptions.UsageError as error:
         hint = " (see --help)" if error.ctx is not None else ""
-        typer.echo(f"iam-preflight: error: {error.format_message()}{hint}", err=True)
+        typer.echo(for_terminal(f"iam-preflight: error: {error.format_message()}{hint}"), err=True)
         return 2
     except typer.Exit as exit_:
         return int(exit_.exit_code)
     except (UsageProblem, ConfigError) as error:
-        typer.echo(f"iam-preflight: error: {error}", err=True)
+        typer.echo(for_terminal(f"iam-preflight: error: {error}"), err=True)
         return 2
     except typer.Abort:
         typer.echo("iam-preflight: aborted", err=True)
@@ -431,7 +567,9 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("IAM_PREFLIGHT_DEBUG"):
             raise
         typer.echo(
-            f"iam-preflight: internal error: {type(error).__name__}: {error} (rerun with IAM_PREFLIGHT_DEBUG=1)",
+            for_terminal(
+                f"iam-preflight: internal error: {type(error).__name__}: {error} (rerun with IAM_PREFLIGHT_DEBUG=1)"
+            ),
             err=True,
         )
         return 2
@@ -440,6 +578,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> NoReturn:
     """The CLI's half of the console script (`launch.run` prepares the process): run, then exit at once."""
+    if sys.stdout is None:  # started with it closed (`>&-`); launch.run keeps its descriptor from being reused
+        sys.stdout = _ClosedStdout()
     code = main()
     # Finalising the interpreter frees every module and object one by one: ~50M instructions, 5% of a check of a
     # small module, for nothing, since the report is written and the files are closed. Exit at once instead, after
@@ -447,7 +587,22 @@ def run() -> NoReturn:
     tf_cache = sys.modules.get("linter.sources.terraform.cache")  # loaded only when a .tf file was in the way
     if tf_cache is not None:
         tf_cache.abandon_helpers()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError):  # `iam-preflight check . | head`: the reader left; not an error of ours
-            stream.flush()
+    if isinstance(sys.stdout, _ClosedStdout) and sys.stdout.lost:  # `--version >&-`: output a command echoed
+        code = 2
+        _say(f"iam-preflight: error: {CLOSED_STDOUT}")
+    try:
+        sys.stdout.flush()  # what `_emit` did not flush itself (typer's echo)
+    except BrokenPipeError:  # `iam-preflight rules | head -1`: the reader left; the exit code stays the verdict
+        pass
+    except OSError as error:  # a full disk behind `>`: the output was lost, the run must not look successful
+        code = 2
+        _say(f"iam-preflight: error: standard output: cannot write the report: {error.strerror or error}")
+    with contextlib.suppress(OSError, AttributeError):  # standard error closed too (`2>&-`): nowhere to say it
+        sys.stderr.flush()
     os._exit(code)
+
+
+def _say(line: str) -> None:
+    """One line on standard error, if there is one to write to."""
+    with contextlib.suppress(OSError, AttributeError):
+        sys.stderr.write(line + "\n")

@@ -10,8 +10,11 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No test reads or writes the user's real cache folder."""
+    """No test reads or writes the user's real cache folder or cache key."""
     monkeypatch.setenv("IAM_PREFLIGHT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+    # The cache key and the grammar tables live with the user's configuration: never the real one in tests.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "config"))
+    monkeypatch.delenv("IAM_PREFLIGHT_CACHE_KEY", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
     yield
 

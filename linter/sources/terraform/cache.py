@@ -3,8 +3,18 @@
 The cache stores the JSON IR of `hcl.py` (never pickled parse trees, which break across versions), keyed by the
 sha256 of the file's bytes plus the tool, IR and python-hcl2 versions, so an edited file or an upgrade simply misses.
 It lives in `$IAM_PREFLIGHT_CACHE_DIR`, else `$XDG_CACHE_HOME/iam-preflight`, else `~/.cache/iam-preflight`;
-`IAM_PREFLIGHT_NO_CACHE=1` turns it off. Nothing is ever written next to the user's files. Cache failures (read-only
-home, corrupt entry) only cost speed, never correctness.
+`--no-cache` or `IAM_PREFLIGHT_NO_CACHE=1` turns it off. Nothing is ever written next to the user's files. Cache
+failures (read-only home, corrupt entry) only cost speed, never correctness.
+
+The cache folder is untrusted: a CI cache restored across pull requests is writable by earlier jobs, and a key is
+predictable (the hash of public file content). An entry planted there could turn findings into "No findings". So
+every entry is authenticated: it carries an HMAC-SHA256, over its content key and its payload, made with a secret
+that does not live in the cache folder: `$IAM_PREFLIGHT_CACHE_KEY` (at least 32 characters, for a team that shares
+a cache on purpose), else the file `$XDG_CONFIG_HOME/iam-preflight/cache-key` (else `~/.config/...`), 32 random
+bytes created with mode 0600 on first use; a key file that is not a private regular file of this user is not
+used. An entry whose HMAC, content key or shape does not check out is ignored and written anew, never believed and
+never fatal; entries are read as regular files only, never through a link, at most `MAX_ENTRY_BYTES`. Without a
+usable key (a read-only home) the cache is off for the run.
 
 Parsing runs in worker processes only when it pays: many uncached lines and at least 3 CPUs. Measured on a shared
 2-core machine, 2 workers were slower than one process at every size up to 9,000 lines (pool start ~25 ms, results
@@ -25,8 +35,8 @@ import json
 import mmap
 import os
 import signal
+import stat
 import sys
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
@@ -39,6 +49,10 @@ IR_VERSION = 1  # bump when the IR's shape changes
 PARALLEL_LINES = 2000  # uncached lines below which worker start-up and result transfer cost more than they save
 PARALLEL_CPUS = 3  # fewer usable CPUs: workers only compete with this process and whatever else runs
 MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_ENTRY_BYTES = 64 * 1024 * 1024  # the IR of the largest file read (MAX_FILE_BYTES) is a few times its size
+CACHE_KEY_VARIABLE = "IAM_PREFLIGHT_CACHE_KEY"
+MIN_SHARED_KEY_CHARS = 32  # shorter, an attacker who sees signed entries could guess it offline
+ENTRY_FORMAT = b"iam-preflight-cache-1"  # the first word of the signed part of every entry
 
 
 class Parsed(NamedTuple):
@@ -48,8 +62,21 @@ class Parsed(NamedTuple):
     error: tuple[str, int, int] | None = None
 
 
+_switched_off = threading.Event()  # set by `--no-cache`
+
+
+def switch_off() -> None:
+    """No cache for the rest of this process (`--no-cache`; the CLI runs one command per process)."""
+    _switched_off.set()
+
+
 def cache_dir() -> Path | None:
-    if os.environ.get("IAM_PREFLIGHT_NO_CACHE", "") not in ("", "0"):
+    """The cache folder, or None when the cache is off (asked to be, or no key to authenticate entries with)."""
+    if (
+        _switched_off.is_set()
+        or os.environ.get("IAM_PREFLIGHT_NO_CACHE", "") not in ("", "0")
+        or cache_secret() is None
+    ):
         return None
     explicit = os.environ.get("IAM_PREFLIGHT_CACHE_DIR")
     if explicit:
@@ -99,40 +126,178 @@ def _key(kind: str, data: bytes) -> str:
     return digest.hexdigest()
 
 
+def cache_secret() -> bytes | None:
+    """The secret entries are authenticated with (see the module's docstring), or None: no cache this run."""
+    # Asked for every entry read or written: the environment is looked up each time (tests change it), the rest once.
+    environ = os.environ
+    return _secret(environ.get(CACHE_KEY_VARIABLE, ""), environ.get("XDG_CONFIG_HOME", ""), environ.get("HOME", ""))
+
+
+@cache
+def _secret(shared: str, config_home: str, home: str) -> bytes | None:
+    if shared:
+        return shared.encode() if len(shared) >= MIN_SHARED_KEY_CHARS else None
+    try:
+        path = key_file()
+    except RuntimeError:  # no home folder to keep a key in
+        return None
+    try:
+        return _private_key(path)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    from linter.atomic import create_once
+
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        create_once(path, os.urandom(32).hex().encode() + b"\n", 0o600)  # a concurrent first run may win: read it
+        return _private_key(path)
+    except OSError:
+        return None
+
+
+def key_file() -> Path:
+    """Where this user's cache key lives: with the configuration, never in the cache folder it protects."""
+    base = os.environ.get("XDG_CONFIG_HOME", "")
+    if not os.path.isabs(base):  # the XDG spec: a relative value is ignored
+        base = str(Path.home() / ".config")
+    return Path(base) / "iam-preflight" / "cache-key"
+
+
+def private_folder() -> Path | None:
+    """The folder holding the cache key, made if missing, if it is this user's alone (mode 0700); else None.
+
+    For what nobody else may ever write: the parser's grammar tables, which Lark unpickles (a planted pickle runs
+    code), live here and never in the cache folder, which a CI cache shared across pull requests can fill."""
+    try:
+        folder = key_file().parent
+    except RuntimeError:  # no home folder
+        return None
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.lstat(folder)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+        return None
+    return folder
+
+
+def _private_key(path: Path) -> bytes | None:
+    """The key file's content if it is a regular file of this user that no one else may read or write."""
+    handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077 or info.st_size > 4096:
+            return None
+        secret = os.read(handle, 4096).strip()
+    finally:
+        os.close(handle)
+    return secret if len(secret) >= MIN_SHARED_KEY_CHARS else None
+
+
 def _entry(folder: Path, key: str) -> Path:
     return folder / "hcl" / key[:2] / f"{key}.json"
 
 
+def _signature(secret: bytes, signed: bytes | memoryview) -> bytes:
+    import hmac  # here: a check of policy JSON alone never reads the cache
+
+    return hmac.digest(secret, signed, "sha256").hex().encode()
+
+
+# An entry: the hex HMAC of the rest, a newline, then the signed part: `ENTRY_FORMAT content-key` and a newline,
+# then the JSON payload, {"ir": ...} or {"error": [message, line, column]}.
+_SIGNATURE_BYTES = 64
+_ENTRY_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
 def _read(folder: Path | None, key: str) -> Parsed | None:
+    """The entry for this content key if it is authentic and well-formed; None (a miss) for anything else."""
     if folder is None:
         return None
-    try:
-        data = json.loads(_entry(folder, key).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    secret = cache_secret()
+    if secret is None:
         return None
-    if "error" in data:
-        message, line, column = data["error"]
-        return Parsed(error=(message, line, column))
-    return Parsed(ir=data["ir"])
+    try:
+        # Never through a link, never a FIFO or a device (a planted /dev/zero would never end).
+        handle = os.open(_entry(folder, key), _ENTRY_FLAGS)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
+            return None
+        data = os.read(handle, info.st_size + 1) if info.st_size else b""
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+    import hmac
+
+    signed = memoryview(data)[_SIGNATURE_BYTES + 1 :]
+    header = b"%s %s\n" % (ENTRY_FORMAT, key.encode())
+    if (
+        len(data) > info.st_size  # grew while being read: being rewritten
+        or data[_SIGNATURE_BYTES : _SIGNATURE_BYTES + 1] != b"\n"
+        or signed[: len(header)] != header
+        or not hmac.compare_digest(data[:_SIGNATURE_BYTES], _signature(secret, signed))
+    ):
+        return None
+    try:
+        payload = json.loads(signed[len(header) :].tobytes())
+    except (ValueError, RecursionError):
+        return None
+    return _parsed_from(payload)
+
+
+def _parsed_from(payload: Any) -> Parsed | None:
+    """The Parsed an authentic payload holds, if it has the shape `_write` gives it (None otherwise)."""
+    if not isinstance(payload, dict) or len(payload) != 1:
+        return None
+    if "error" in payload:
+        error = payload["error"]
+        if (
+            isinstance(error, list)
+            and len(error) == 3
+            and isinstance(error[0], str)
+            and all(type(number) is int for number in error[1:])
+        ):
+            return Parsed(error=(error[0], error[1], error[2]))
+        return None
+    ir = payload.get("ir")
+    # A module's IR (`.tf`, `.tf.json`) or a template's parts.
+    if isinstance(ir, list) or (isinstance(ir, dict) and isinstance(ir.get("blocks"), list)):
+        return Parsed(ir=ir)
+    return None
 
 
 _made: set[Path] = set()  # cache sub-folders known to exist (one mkdir each per process, not one per entry)
 
 
 def _write(folder: Path | None, key: str, parsed: Parsed) -> None:
+    """Store an entry, signed (see `_read`); anything in the way (a planted file or link) is replaced."""
     if folder is None:
         return
+    secret = cache_secret()
+    if secret is None:
+        return
+    from linter.atomic import replace_entry
+
     path = _entry(folder, key)
     payload = {"error": list(parsed.error)} if parsed.error else {"ir": parsed.ir}
+    # dumps is C-accelerated; dump() is not
+    signed = b"%s %s\n%s" % (ENTRY_FORMAT, key.encode(), json.dumps(payload, separators=(",", ":")).encode())
     try:
         if path.parent not in _made:
             path.parent.mkdir(parents=True, exist_ok=True)
+            # A sub-folder planted as a link would send entries (and their temporary files) elsewhere.
+            if any(stat.S_ISLNK(os.lstat(part).st_mode) for part in (path.parent, path.parent.parent)):
+                return
             _made.add(path.parent)
         # Write then rename, so a concurrent run (pre-commit splits files across processes) never reads half a file.
-        handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(json.dumps(payload, separators=(",", ":")))  # dumps is C-accelerated; dump() is not
-        os.replace(temp, path)
+        replace_entry(path, b"%s\n%s" % (_signature(secret, signed), signed))
     except OSError:
         _made.discard(path.parent)
 

@@ -58,9 +58,11 @@ def _parser() -> Any:
 
 
 def _own_grammar_cache() -> Path | None:
-    from linter.sources.terraform.cache import cache_dir, hcl2_version
+    """Where our Lark call caches the grammar when site-packages is read-only: the user's private folder, never the
+    shared cache folder, because the file is unpickled (`cache.private_folder`)."""
+    from linter.sources.terraform.cache import cache_dir, hcl2_version, private_folder
 
-    folder = cache_dir()
+    folder = private_folder() if cache_dir() is not None else None
     return None if folder is None else folder / f"lark-hcl2-{hcl2_version()}.bin"
 
 
@@ -82,8 +84,6 @@ def _lark_parser() -> Any:
     from lark import Lark
 
     own = _own_grammar_cache()
-    if own is not None:
-        own.parent.mkdir(parents=True, exist_ok=True)
     return Lark.open("hcl2.lark", rel_to=hcl2_parser.__file__, postlex=PostLexer(), **_lark_options(own))
 
 
