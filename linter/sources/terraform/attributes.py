@@ -38,10 +38,17 @@ Handler = Callable[[Evaluator, ResInst, str, TfSpan, str], Val | None]
 
 def attribute_value(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val:
     """`inst.name` as seen from an expression at `span`; carries the instance address for joins."""
-    handler = _lookup(inst.mode, inst.type)
-    value = handler(ev, inst, name, span, text) if handler else None
-    if value is None:
-        value = inst.arg(name)
+    token = (id(inst), f"attribute {name}")
+    if token in ev.busy:  # resources whose arguments refer to each other: Terraform refuses the cycle
+        return ev.unknown(text, span, f"{inst.address}.{name} refers to itself", error=True)
+    ev.busy.add(token)
+    try:
+        handler = _lookup(inst.mode, inst.type)
+        value = handler(ev, inst, name, span, text) if handler else None
+        if value is None:
+            value = inst.arg(name)
+    finally:
+        ev.busy.discard(token)
     if value is None:
         kind = "data source" if inst.mode == "data" else "resource"
         value = ev.unknown(text, span, f"{name!r} of {kind} {inst.type} is known only after apply")

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from linter.model import InputError, Location
 from linter.record import Record
@@ -34,11 +34,86 @@ from linter.sources.terraform.values import (
     text_of,
     to_python,
     unknowns,
+    whole,
 )
 
-MAX_MODULE_DEPTH = 12
-MAX_INSTANCES = 256  # count/for_each beyond this is not expanded (each instance would repeat the same findings)
 META_ARGUMENTS = {"source", "version", "count", "for_each", "providers", "depends_on", "lifecycle", "provider"}
+
+# --- limits ---------------------------------------------------------------------------------------------------------
+# A configuration is the pull request author's input, and a few lines of it can ask for 2^63 list elements (`concat`
+# doubling a local), 2^30 iterations (three nested `for`), a string of gigabytes or recursion deeper than Python's
+# stack. Whatever passes one of these limits becomes unknown with one IPN001 note naming the expression, and the run
+# goes on. Measured on terraform-aws-modules' iam, s3-bucket and eks and cloudposse's s3-bucket and iam-role (every
+# example folder a module tree), real modules stay far below: at most 18 expressions and 8 lists deep, 862 elements
+# and 18,000 characters in one value; for a whole tree 6,600 steps, 7,200 characters built, 145 instances and 53,000
+# characters handed to the rules. The worst input for each limit finishes within 4 s and 150 MB through the whole
+# CLI on one core (benchmarks/bench_hostile.py).
+MAX_MODULE_DEPTH = 12  # module calls nested in one another
+MAX_EVAL_DEPTH = 100  # expressions evaluated inside one another, references included: ~5 of Python's 1,000 frames each
+MAX_VALUE_DEPTH = 32  # lists and objects nested in one another (each a frame or two in every walk over the value)
+MAX_ELEMENTS = 50_000  # elements of one value, shared parts counted as copies (see `Val.size`)
+MAX_CHARS = 4_000_000  # characters of the strings of one value, likewise
+MAX_INSTANCES = 256  # count/for_each beyond this is not expanded (each instance would repeat the same findings)
+# Shared by a whole module tree, so that many values each under the limits above cannot add up to an explosion.
+# A step is a few microseconds: an expression evaluated, an iteration, an element built or copied, a character of
+# JSON parsed.
+MAX_STEPS = 500_000
+MAX_TOTAL_CHARS = 32_000_000  # characters of the strings built
+MAX_TOTAL_INSTANCES = 4096  # module and resource instances
+# Resource arguments handed to the rules, as the length of their JSON text: what the rules then check is bounded as
+# a policy file's size bounds it (one evaluated policy is often handed to many resource instances).
+MAX_HANDED_CHARS = 1_000_000
+# Regular expressions run with RE2 (linear in the text, as Terraform's Go regexp): these bound a pattern's program
+# and its matching memory (RE2's own default is 8 MB per pattern, and google-re2 keeps 128 patterns compiled).
+MAX_PATTERN_LENGTH = 4096
+REGEX_MEMORY = 1 << 20
+# Why a value past a per-value limit is unknown
+TOO_MANY = f"its value would have more than {MAX_ELEMENTS:,} elements"
+TOO_LONG = f"its value would hold more than {MAX_CHARS:,} characters"
+
+
+class Budget:
+    """What the evaluation of one module tree may still spend; once anything runs out, every expression evaluated
+    after that is unknown (`spent` says why)."""
+
+    __slots__ = ("chars", "depth", "handed", "instances", "spent", "steps")
+
+    def __init__(self) -> None:
+        self.steps = MAX_STEPS
+        self.chars = MAX_TOTAL_CHARS
+        self.instances = MAX_TOTAL_INSTANCES
+        self.handed = MAX_HANDED_CHARS
+        self.depth = 0  # expressions being evaluated inside one another now
+        self.spent: str | None = None
+
+    def spend(self, steps: int = 0, chars: int = 0, instances: int = 0, handed: int = 0) -> bool:
+        """Take from the budget; False once it is spent (now or before)."""
+        self.steps -= steps
+        self.chars -= chars
+        self.instances -= instances
+        self.handed -= handed
+        if self.spent is None and min(self.steps, self.chars, self.instances, self.handed) < 0:
+            if self.steps < 0:
+                self.spent = f"evaluating the module tree would take more than {MAX_STEPS:,} steps"
+            elif self.chars < 0:
+                self.spent = f"the module tree would build more than {MAX_TOTAL_CHARS:,} characters of strings"
+            elif self.instances < 0:
+                self.spent = (
+                    f"the module tree would have more than {MAX_TOTAL_INSTANCES:,} module and resource instances"
+                )
+            elif self.handed < 0:
+                self.spent = (
+                    f"the module tree's resources would hold more than {MAX_HANDED_CHARS:,} characters of values"
+                )
+            self.steps = min(self.steps, -1)  # `Evaluator.eval` looks at the steps alone
+        return self.spent is None
+
+    def make_instances(self, count: int) -> bool:
+        """Take instances; False when there are too many. Once something else has run out, instances are still
+        made: each one's arguments are then unknown at once, with a note, where an unexpanded resource would hide
+        what it is."""
+        self.instances -= count
+        return self.instances >= 0 or self.spend()
 
 
 @dataclass(repr=False, eq=False)
@@ -74,7 +149,12 @@ class BlockView(Record):
         attr = attribute(self.block, name)
         if attr is None:
             return None
-        return not_null(self.scope.inst.ev.eval(attr["e"], self.scope))
+        ev = self.scope.inst.ev
+        value = ev.eval(attr["e"], self.scope)
+        # What the rules will check, as long as its JSON text (an element takes a few characters besides its strings)
+        if not ev.budget.spend(handed=value.chars + 4 * value.size):
+            return ev.limited(expression_text(attr["e"]), value.span, str(ev.budget.spent))
+        return not_null(value)
 
     def arg_span(self, name: str) -> TfSpan:
         attr = attribute(self.block, name)
@@ -100,14 +180,24 @@ class ResInst(BlockView):
 
     resource: Resource | None = None
     key: Val | None = None  # count.index or each.key; None without count/for_each
+    capped: Unknown | None = None  # its count/for_each, or its module's, had more instances than are checked
 
     @property
     def mode(self) -> str:
         return self.resource.mode if self.resource else "resource"
 
 
-def resource_instance(resource: Resource, address: str, scope: Scope, key: Val | None = None) -> ResInst:
-    return ResInst(resource.block, scope, address, resource.type, resource, key)
+def resource_instance(
+    resource: Resource, address: str, scope: Scope, key: Val | None = None, capped: Unknown | None = None
+) -> ResInst:
+    return ResInst(resource.block, scope, address, resource.type, resource, key, capped)
+
+
+class Expansion(NamedTuple):
+    """The instances count/for_each makes of a block: a key and a scope each, and the note when some are left out."""
+
+    keyed: list[tuple[Val, Scope]]
+    capped: Unknown | None = None
 
 
 class Evaluator:
@@ -121,6 +211,7 @@ class Evaluator:
         self.busy: set[tuple[int, str]] = set()
         self.read_files: set[Path] = set()  # files read by file()/templatefile(), reported as checked
         self.documents: dict[str, Val] = {}  # rendered aws_iam_policy_document instances by address
+        self.budget = Budget()
 
     def module(self, folder: Path) -> Module:
         key = resolved(folder)
@@ -132,11 +223,53 @@ class Evaluator:
         self.reasons.setdefault(expr, reason)
         return Unknown(span, expr=expr, reason=reason, error=error)
 
+    def limited(self, expr: str, span: TfSpan, reason: str) -> Unknown:
+        """Unknown because an evaluation limit was reached (not because Terraform could not know it)."""
+        self.reasons.setdefault(expr, reason)
+        return Unknown(span, expr=expr, reason=reason, limit=True)
+
+    def over_limit(self, value: Val, expr: str, span: TfSpan) -> Unknown | None:
+        """The limit a value passes (as an Unknown to use instead), or None."""
+        if value.size > MAX_ELEMENTS:
+            return self.limited(expr, span, TOO_MANY)
+        if value.chars > MAX_CHARS:
+            return self.limited(expr, span, TOO_LONG)
+        if value.depth > MAX_VALUE_DEPTH:
+            return self.limited(expr, span, f"its value would nest lists or objects more than {MAX_VALUE_DEPTH} deep")
+        return None
+
     # --- expressions ---------------------------------------------------------------------------------------------
 
     def eval(self, node: IR, scope: Scope) -> Val:
+        budget = self.budget
+        if budget.depth >= MAX_EVAL_DEPTH:
+            reason = f"it is nested more than {MAX_EVAL_DEPTH} expressions deep (references included)"
+            return self.limited(expression_text(node), scope.span(node["s"]), reason)
+        budget.steps -= 1
+        if budget.steps < 0 and not budget.spend():
+            return self.limited(expression_text(node), scope.span(node["s"]), str(budget.spent))
         handler: Callable[[IR, Scope], Val] = getattr(self, f"_e_{node['k']}", self._e_unsupported)
-        return handler(node, scope)
+        budget.depth += 1
+        try:
+            value = handler(node, scope)
+        except RecursionError:
+            # MAX_EVAL_DEPTH and MAX_VALUE_DEPTH keep evaluation far from Python's stack limit; should some path
+            # still recurse deeper (a positioned JSON document inside a deep expression), the expression is unknown
+            # rather than the run failing.
+            return self.limited(expression_text(node), scope.span(node["s"]), "it nests too deeply to evaluate")
+        finally:
+            budget.depth -= 1
+        if isinstance(value, ListVal):
+            limited = limit_of(*value.items)
+        elif isinstance(value, ObjVal):
+            limited = limit_of(*(member for _, member in value.members.values()))
+        elif value.chars <= MAX_CHARS:
+            return value
+        else:
+            limited = None
+        # A list or object holding a value that passed a limit is unknown for that reason: otherwise `[x, x]` could
+        # go on doubling around it, and each element would get a note of its own.
+        return limited or self.over_limit(value, expression_text(node), scope.span(node["s"])) or value
 
     def _e_lit(self, node: IR, scope: Scope) -> Val:
         return Scalar(scope.span(node["s"]), value=node["v"])
@@ -157,7 +290,7 @@ class Evaluator:
             key = self.eval(key_node, scope)
             text = text_of(key)
             if text is None or not is_known(key):
-                return self.unknown(node.get("t", "{...}"), span, "an object key is unknown")
+                return limit_of(key) or self.unknown(node.get("t", "{...}"), span, "an object key is unknown")
             members[text] = (scope.span(key_node["s"]), self.eval(value_node, scope))
         return ObjVal(span, members=members)
 
@@ -166,23 +299,28 @@ class Evaluator:
 
         parts = node["p"]
         span = scope.span(node["s"])
+        text = node.get("t", "template")
         if has_directives(parts):
-            expanded = expand_directives(self, parts, scope, span, node.get("t", "template"))
-            return expanded if not isinstance(expanded, list) else self.render(expanded, span)
+            expanded = expand_directives(self, parts, scope, span, text)
+            return expanded if not isinstance(expanded, list) else self.render(expanded, span, text)
         if len(parts) == 1 and not isinstance(parts[0], str):
             # "${x}" alone is x itself, whatever its type (HCL's template unwrapping)
             return self.eval(parts[0], scope)
-        return self.render([p if isinstance(p, str) else self.eval(p, scope) for p in parts], span)
+        return self.render([p if isinstance(p, str) else self.eval(p, scope) for p in parts], span, text)
 
-    def render(self, parts: list[str | Val], span: TfSpan) -> Val:
+    def render(self, parts: list[str | Val], span: TfSpan, expr: str = "template") -> Val:
         """A string template: literal text and values; unknown parts stay as their placeholder."""
         text: list[str] = []
         missing: list[str] = []
+        if not self.budget.spend(len(parts)):
+            return self.limited(expr, span, str(self.budget.spent))
         for part in parts:
             if isinstance(part, str):
                 text.append(part)
                 continue
             if isinstance(part, Unknown):
+                if part.limit:  # a string holding a part that passed a limit is unknown for that reason
+                    return part
                 text.append(placeholder(part.expr))
                 missing.append(part.expr)
                 continue
@@ -193,6 +331,11 @@ class Evaluator:
                 )
             text.append(value)
             missing.extend(unknowns(part))
+        length = sum(map(len, text))
+        if length > MAX_CHARS:
+            return self.limited(expr, span, TOO_LONG)
+        if not self.budget.spend(chars=length):
+            return self.limited(expr, span, str(self.budget.spent))
         return Scalar(span, value="".join(text), unresolved=", ".join(dict.fromkeys(missing)) or None)
 
     def _e_heredoc(self, node: IR, scope: Scope) -> Val:
@@ -205,6 +348,11 @@ class Evaluator:
         if isinstance(condition, Scalar) and condition.unresolved is None and isinstance(condition.value, bool):
             return self.eval(node["a"] if condition.value else node["b"], scope)
         yes, no = self.eval(node["a"], scope), self.eval(node["b"], scope)
+        limited = limit_of(condition, yes, no)
+        if limited is not None:
+            return limited
+        if not self.budget.spend(walk_cost(yes) + walk_cost(no)):
+            return self.limited(node["t"], scope.span(node["s"]), str(self.budget.spent))
         if is_known(yes) and is_known(no) and to_python(yes) == to_python(no):
             return yes
         expr = ", ".join(unknowns(condition)) or node["c"].get("t", "condition")
@@ -214,7 +362,9 @@ class Evaluator:
         operand = self.eval(node["a"], scope)
         span = scope.span(node["s"])
         if not isinstance(operand, Scalar) or operand.unresolved is not None:
-            return self.unknown(node["t"], span, f"depends on {', '.join(unknowns(operand)) or node['a'].get('t')}")
+            return limit_of(operand) or self.unknown(
+                node["t"], span, f"depends on {', '.join(unknowns(operand)) or node['a'].get('t')}"
+            )
         if node["op"] == "!" and isinstance(operand.value, bool):
             return Scalar(span, value=not operand.value)
         number = number_of(operand)
@@ -237,11 +387,18 @@ class Evaluator:
         collection = self.eval(node["coll"], scope)
         pairs = iteration(collection)
         if pairs is None:
+            if isinstance(collection, Unknown) and (collection.limit or collection.error):
+                # what depends on an error is that error (Terraform fails there); on a limit, that limit
+                return collection if collection.limit else self.unknown(node["t"], span, collection.reason, error=True)
             reason = f"iterates over {', '.join(unknowns(collection)) or node['coll'].get('t')}"
             return self.unknown(node["t"], span, reason)
         items: list[Val] = []
         keyed: dict[str, tuple[TfSpan, Val]] = {}
+        groups: dict[str, tuple[TfSpan, list[Val]]] = {}
+        size = 1
         for key, value in pairs:
+            if not self.budget.spend(1):
+                return self.limited(node["t"], span, str(self.budget.spent))
             names = {node["vv"]: value}
             if node["kv"]:
                 names[node["kv"]] = key
@@ -249,23 +406,28 @@ class Evaluator:
             if node["cond"] is not None:
                 keep = self.eval(node["cond"], inner)
                 if not (isinstance(keep, Scalar) and keep.unresolved is None and isinstance(keep.value, bool)):
-                    return self.unknown(node["t"], span, f"the filter depends on {', '.join(unknowns(keep))}")
+                    return limit_of(keep) or self.unknown(
+                        node["t"], span, f"the filter depends on {', '.join(unknowns(keep))}"
+                    )
                 if not keep.value:
                     continue
             value_out = self.eval(node["val"], inner)
+            size += value_out.size
+            if size > MAX_ELEMENTS:  # stop iterating now: the list would only be thrown away
+                return self.limited(node["t"], span, TOO_MANY)
             if not node["obj"]:
                 items.append(value_out)
                 continue
             key_out = self.eval(node["key"], inner)
             text = text_of(key_out)
             if text is None or not is_known(key_out):
-                return self.unknown(node["t"], span, "a key of the for expression is unknown")
+                return limit_of(key_out) or self.unknown(node["t"], span, "a key of the for expression is unknown")
             if node["grp"]:
-                group = keyed.setdefault(text, (key_out.span, ListVal(span)))[1]
-                assert isinstance(group, ListVal)
-                group.items.append(value_out)
+                groups.setdefault(text, (key_out.span, []))[1].append(value_out)
             else:
                 keyed[text] = (key_out.span, value_out)
+        if groups:
+            keyed = {text: (key_span, ListVal(span, items=grouped)) for text, (key_span, grouped) in groups.items()}
         return ObjVal(span, members=keyed) if node["obj"] else ListVal(span, items=items)
 
     def _e_name(self, node: IR, scope: Scope) -> Val:
@@ -278,7 +440,7 @@ class Evaluator:
             return self.apply(self.eval(base, scope), ops, scope, node["t"], span)
         head = base["n"]
         if head in scope.names:
-            return anchored(self.apply(scope.names[head], ops, scope, node["t"], span), span)
+            return self.anchored(self.apply(scope.names[head], ops, scope, node["t"], span), span, node["t"])
         inst = scope.inst
         first = ops[0][1] if ops and ops[0][0] == "attr" else None
         self._check_declared(inst, head, first, ops, span)
@@ -303,6 +465,12 @@ class Evaluator:
             value = self.unknown(node["t"], span, f"no resource {head}.{first} in this module", error=True)
         else:
             value = self.unknown(node["t"], span, "not evaluated")
+        return self.anchored(value, span, node["t"])
+
+    def anchored(self, value: Val, span: TfSpan, expr: str) -> Val:
+        """`values.anchored`, which copies the value: paid for from the budget."""
+        if value.size > 1 and not self.budget.spend(value.size):
+            return self.limited(expr, span, str(self.budget.spent))
         return anchored(value, span)
 
     def _check_declared(self, inst: Instance, head: str, first: str | None, ops: list[list[Any]], span: TfSpan) -> None:
@@ -345,7 +513,9 @@ class Evaluator:
         """Attribute, index and splat steps on a value."""
         for position, op in enumerate(ops):
             if isinstance(value, Unknown):
-                return self.unknown(text, span, value.reason, value.error) if value.expr != text else value
+                if value.expr == text or value.limit:
+                    return value
+                return self.unknown(text, span, value.reason, value.error)
             if op[0] == "splat":
                 if isinstance(value, Scalar) and value.value is None:
                     return ListVal(span)
@@ -369,9 +539,9 @@ class Evaluator:
         if not is_known(key):
             return self.unknown(text, span, f"the index {', '.join(unknowns(key))} is unknown")
         if isinstance(value, ListVal):
-            number = number_of(key)
-            if number is not None and 0 <= int(number) < len(value.items):
-                return value.items[int(number)]
+            index = whole(number_of(key))
+            if index is not None and 0 <= index < len(value.items):
+                return value.items[index]
         elif isinstance(value, ObjVal):
             found = value.get(text_of(key) or "")
             if found is not None:
@@ -396,9 +566,12 @@ class Evaluator:
             for_each = attribute(dynamic, "for_each")
             collection = self.eval(for_each["e"], scope) if for_each else Scalar(scope.span(dynamic["s"]))
             pairs = iteration(collection)
-            if pairs is None:
+            if pairs is None or not self.budget.spend(len(pairs)):
                 expr = for_each["e"].get("t", "for_each") if for_each else "for_each"
-                self.unknown(expr, scope.span(dynamic["s"]), f"dynamic {kind!r} iterates over {expr}")
+                if pairs is None:
+                    self.unknown(expr, scope.span(dynamic["s"]), f"dynamic {kind!r} iterates over {expr}")
+                else:
+                    self.limited(expr, scope.span(dynamic["s"]), str(self.budget.spent))
                 found.append(({**content, "unknown": expr}, scope))
                 continue
             for key, value in pairs:
@@ -406,6 +579,32 @@ class Evaluator:
                 found.append((content, scope.with_names(**{iterator: item})))
         found.sort(key=lambda pair: (pair[0]["s"][0], pair[0]["s"][1]))
         return found
+
+
+def expression_text(node: IR) -> str:
+    """An expression as written; the IR keeps no text for literals, lists and objects (a cache entry would hold
+    every nested one again), so those read as their value or their shape."""
+    if "t" in node:
+        return str(node["t"])
+    if node["k"] == "lit":
+        text = json.dumps(node["v"])
+        return text if len(text) <= 60 else text[:56] + '..."'
+    return _SHAPES.get(node["k"], "expression")
+
+
+_SHAPES = {"list": "[...]", "obj": "{...}"}
+
+
+def walk_cost(value: Val) -> int:
+    """Steps a walk over the whole value takes (comparing, encoding): its elements, and its strings at about a
+    thousand characters a step."""
+    return value.size + value.chars // 1024
+
+
+def limit_of(*values: Val) -> Unknown | None:
+    """The first of these values that an evaluation limit made unknown: what depends on it is unknown for the same
+    reason, and the note names the expression that reached the limit rather than each one depending on it."""
+    return next((v for v in values if isinstance(v, Unknown) and v.limit), None)
 
 
 def not_null(value: Val) -> Val | None:
@@ -448,6 +647,7 @@ class Instance:
         self.parent = parent
         self.depth = depth
         self.passed = passed  # the call's `providers` argument: this module's provider -> the parent's; None: absent
+        self.capped: Unknown | None = None  # the note when its call's count/for_each had more instances than made
         self._vars: dict[str, Val] = {}
         self._locals: dict[str, Val] = {}
         self._resources: dict[str, list[ResInst] | Unknown] = {}
@@ -570,35 +770,50 @@ class Instance:
         expansion = self.expansion(resource.block, scope)
         if isinstance(expansion, Unknown):
             return expansion
+        if not self.ev.budget.make_instances(1 if expansion is None else len(expansion.keyed)):
+            return self.ev.limited(address, scope.span(resource.block["s"]), str(self.ev.budget.spent))
         if expansion is None:
-            return [resource_instance(resource, address, scope)]
-        return [resource_instance(resource, f"{address}[{_key_text(k)}]", inner, k) for k, inner in expansion]
+            return [resource_instance(resource, address, scope, capped=self.capped)]
+        capped = expansion.capped or self.capped
+        return [
+            resource_instance(resource, f"{address}[{_key_text(k)}]", inner, k, capped) for k, inner in expansion.keyed
+        ]
 
-    def expansion(self, block: IR, scope: Scope) -> list[tuple[Val, Scope]] | Unknown | None:
-        """count/for_each of a block: None without them, instance scopes, or Unknown."""
+    def expansion(self, block: IR, scope: Scope) -> Expansion | Unknown | None:
+        """count/for_each of a block: None without them, the instances (at most MAX_INSTANCES), or Unknown."""
         count = attribute(block, "count")
         for_each = attribute(block, "for_each")
         if count is not None:
+            expr, span = count["e"].get("t", "count"), scope.span(count["s"])
             value = self.ev.eval(count["e"], scope)
             number = number_of(value) if is_known(value) else None
             if number is None:
-                return self.ev.unknown(count["e"].get("t", "count"), scope.span(count["s"]), "count is unknown")
-            keys = [Scalar(value.span, value=i) for i in range(min(int(number), MAX_INSTANCES))]
-            return [(k, scope.with_names(count=ObjVal(k.span, members={"index": (k.span, k)}))) for k in keys]
+                return limit_of(value) or self.ev.unknown(expr, span, "count is unknown")
+            total = whole(number)
+            if total is None or total < 0:
+                return self.ev.unknown(expr, span, "count must be a whole number, 0 or more", error=True)
+            keys: list[Val] = [Scalar(value.span, value=i) for i in range(min(total, MAX_INSTANCES))]
+            keyed = [(k, scope.with_names(count=ObjVal(k.span, members={"index": (k.span, k)}))) for k in keys]
+            return Expansion(keyed, self._capped(expr, span, total))
         if for_each is not None:
+            expr, span = for_each["e"].get("t", "for_each"), scope.span(for_each["s"])
             value = self.ev.eval(for_each["e"], scope)
             pairs = iteration(value) if is_known(value) or isinstance(value, ObjVal) else None
             if pairs is None:
-                return self.ev.unknown(
-                    for_each["e"].get("t", "for_each"), scope.span(for_each["s"]), "for_each is unknown"
-                )
+                return limit_of(value) or self.ev.unknown(expr, span, "for_each is unknown")
             result = []
             for index, item in pairs[:MAX_INSTANCES]:
                 each_key = index if isinstance(value, ObjVal) else item
                 each = ObjVal(item.span, members={"key": (each_key.span, each_key), "value": (item.span, item)})
                 result.append((each_key, scope.with_names(each=each)))
-            return result
+            return Expansion(result, self._capped(expr, span, len(pairs)))
         return None
+
+    def _capped(self, expr: str, span: TfSpan, total: int) -> Unknown | None:
+        """The note for instances left out: each would repeat the findings of the first ones, at a cost per copy."""
+        if total <= MAX_INSTANCES:
+            return None
+        return self.ev.limited(expr, span, f"only the first {MAX_INSTANCES} of its {total:,} instances are checked")
 
     def resource_ref(self, key: str, ops: list[list[Any]], scope: Scope, text: str, span: TfSpan) -> Val:
         from linter.sources.terraform.attributes import attribute_value
@@ -657,14 +872,25 @@ class Instance:
         if not inside(folder):
             reason = f"module source {text!r} is outside the checked tree; it is not read"
             return self.ev.unknown(f"module.{name}", span, reason)
-        if self.depth >= MAX_MODULE_DEPTH or not folder.is_dir():
-            reason = "module nesting is too deep" if folder.is_dir() else f"module folder {text!r} does not exist"
-            return self.ev.unknown(f"module.{name}", span, reason, error=True)
+        if not folder.is_dir():
+            return self.ev.unknown(f"module.{name}", span, f"module folder {text!r} does not exist", error=True)
+        caller = self._caller_in(folder)
+        if caller is not None:
+            self.ev.config_error(
+                f'module "{name}": source "{text}" is {caller}; Terraform refuses a module cycle', span
+            )
+            return self.ev.unknown(f"module.{name}", span, "a module cycle; it is not followed", error=True)
+        if self.depth >= MAX_MODULE_DEPTH:
+            reason = f"module calls nest more than {MAX_MODULE_DEPTH} deep; it is not followed"
+            return self.ev.limited(f"module.{name}", span, reason)
         child = self.ev.module(folder)
         expansion = self.expansion(call.node, scope)
         if isinstance(expansion, Unknown):
             return self.ev.unknown(f"module.{name}", span, f"the module's count/for_each ({expansion.expr}) is unknown")
-        keyed: list[tuple[Val | None, Scope]] = [(None, scope)] if expansion is None else list(expansion)
+        keyed: list[tuple[Val | None, Scope]] = [(None, scope)] if expansion is None else list(expansion.keyed)
+        if not self.ev.budget.make_instances(len(keyed)):
+            return self.ev.limited(f"module.{name}", span, str(self.ev.budget.spent))
+        capped = expansion.capped if expansion is not None else None
         result = []
         for key, inner in keyed:
             address = self.prefixed(f"module.{name}" + (f"[{_key_text(key)}]" if key is not None else ""))
@@ -675,8 +901,20 @@ class Instance:
             }
             passed = _passed_providers(call.node)
             child_inst = Instance(self.ev, child, address, inputs, parent=self, depth=self.depth + 1, passed=passed)
+            child_inst.capped = capped or self.capped
             result.append((key, child_inst))
         return result
+
+    def _caller_in(self, folder: Path) -> str | None:
+        """How to name this module instance or the caller above it that is the module in `folder`, if any is."""
+        inst: Instance | None = self
+        while inst is not None:
+            if resolved(inst.module.folder) == folder:
+                if inst is self:
+                    return "this module itself"
+                return f"{inst.address or 'the root module'}, which this module is called from"
+            inst = inst.parent
+        return None
 
     def module_ref(self, name: str, ops: list[list[Any]], scope: Scope, text: str, span: TfSpan) -> Val:
         if name not in self.module.calls:

@@ -9,16 +9,27 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from linter.lazy_re import lazy_compile
 from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar
 from linter.sources.jsonpos import to_python as json_value
-from linter.sources.terraform.evaluate import IR, Evaluator, Scope
+from linter.sources.terraform.evaluate import (
+    IR,
+    MAX_CHARS,
+    MAX_ELEMENTS,
+    MAX_PATTERN_LENGTH,
+    REGEX_MEMORY,
+    TOO_LONG,
+    TOO_MANY,
+    Evaluator,
+    Scope,
+    limit_of,
+    walk_cost,
+)
 from linter.sources.terraform.values import (
     ListVal,
     ObjVal,
@@ -35,6 +46,7 @@ from linter.sources.terraform.values import (
     text_of,
     to_python,
     unknowns,
+    whole,
 )
 
 
@@ -48,11 +60,21 @@ class Call(NamedTuple):
     def unknown(self, reason: str, error: bool = False) -> Unknown:
         return self.ev.unknown(self.text, self.span, reason, error)
 
+    def limited(self, reason: str) -> Unknown:
+        return self.ev.limited(self.text, self.span, reason)
+
+    def too_long(self, length: int) -> Unknown | None:
+        """Unknown when a string of this length would pass the limit (checked before it is built)."""
+        return self.limited(TOO_LONG) if length > MAX_CHARS else None
+
     def depends(self, *values: Val) -> Unknown | None:
         """Unknown when any argument is wholly unknown (its type, length or value cannot be known)."""
         missing = [v for v in values if isinstance(v, Unknown)]
         if not missing:
             return None
+        limited = [v for v in missing if v.limit]
+        if limited:  # the note names the expression that passed a limit, wherever its value went
+            return limited[0]
         if any(v.error for v in missing):
             return self.unknown(missing[0].reason, error=True)
         return self.unknown(f"depends on {', '.join(dict.fromkeys(v.expr for v in missing))}")
@@ -76,7 +98,46 @@ def call(ev: Evaluator, node: IR, scope: Scope) -> Val:
         if not isinstance(last, ListVal):
             return context.depends(last) or context.unknown("`...` needs a list", error=True)
         args.extend(last.items)
-    return function(context, args)
+    cost = _cost(name, args)
+    if not ev.budget.spend(cost):
+        return context.limited(str(ev.budget.spent))
+    try:
+        result = function(context, args)
+    except (IndexError, TypeError, ValueError, ArithmeticError) as error:
+        # Too few arguments, or values no implementation here expects (substr("a", 1.5, 1), max()): Terraform
+        # refuses such a call, so its value is an error, not a failure of the whole resource.
+        return context.unknown(f"{name}() cannot take these arguments ({type(error).__name__})", error=True)
+    # What it built beyond what its arguments paid for (range(1024) in a loop builds a thousand elements a turn):
+    # the functions refuse to build one value past the limits, and this stops a loop of them.
+    built = result.chars if isinstance(result, Scalar) and result.chars > 1 else 0
+    if (result.size > cost or built) and not ev.budget.spend(max(0, result.size - cost), chars=built):
+        return context.limited(str(ev.budget.spent))
+    return result
+
+
+# Functions whose work does not grow with their arguments, and those that walk every element of them (the others
+# go through the top level of each argument: concat, merge, keys...).
+_CONSTANT_TIME = frozenset(
+    {
+        *("lookup", "element", "length", "one", "try", "can", "startswith", "endswith", "substr", "abs", "ceil"),
+        *("floor", "tolist", "tomap", "tostring", "tonumber", "tobool", "sensitive", "nonsensitive"),
+    }
+)
+_WHOLE_VALUES = frozenset(
+    {
+        *("jsonencode", "distinct", "toset", "contains", "sort", "format", "formatlist", "flatten", "coalesce"),
+        *("alltrue", "anytrue", "zipmap"),
+    }
+)
+
+
+def _cost(name: str, args: list[Val]) -> int:
+    """Steps a call takes from the evaluation budget, before it runs."""
+    if name in _CONSTANT_TIME:
+        return 1
+    if name in _WHOLE_VALUES:
+        return sum(map(walk_cost, args))
+    return sum(len(a.items) if isinstance(a, ListVal) else len(a.members) if isinstance(a, ObjVal) else 1 for a in args)
 
 
 def _items(c: Call, value: Val) -> list[Val] | Unknown:
@@ -111,13 +172,30 @@ def _string_fn(transform: Callable[..., str], extra: int = 0) -> Function:
 
 
 def _jsonencode(c: Call, args: list[Val]) -> Val:
-    return c.depends(args[0]) or encoded(args[0], c.span)
+    found = c.depends(args[0])
+    if found is not None:
+        return found
+    # The text holds the value's strings and at least a character of punctuation per element: refused before it is
+    # built when that alone is too long (escapes can still make it longer: checked once built)
+    refused = c.too_long(args[0].chars + args[0].size)
+    if refused is not None:
+        return refused
+    result = encoded(args[0], c.span)
+    return c.too_long(len(str(result.value))) or result
 
 
 def _jsondecode(c: Call, args: list[Val]) -> Val:
     from linter.sources.jsonpos import JsonSyntaxError, parse
 
     value = args[0]
+    # Parsing and converting take a few microseconds a character (a step each); a text that long could hold more
+    # elements than a value may, and is refused before it is read.
+    if value.chars > 2 * MAX_ELEMENTS:
+        return c.limited(
+            f"its value could have more than {MAX_ELEMENTS:,} elements (a text of {value.chars:,} characters)"
+        )
+    if not c.ev.budget.spend(value.chars):
+        return c.limited(str(c.ev.budget.spent))
     if isinstance(value, Scalar) and value.doc is not None:
         return from_jnode(value.doc)
     text = _known_text(c, value)
@@ -160,7 +238,9 @@ def _templatefile(c: Call, args: list[Val]) -> Val:
 
 # --- strings --------------------------------------------------------------------------------------------------------
 
-_VERB = lazy_compile(r"%(?:%|[-+ #0]*\d*(?:\.\d+)?([sdvqtfeg]))")
+# Flags, width, precision, verb. A width never starts with 0 (that is a flag): with `\d*` there, "%" and a long run
+# of zeros without a verb would backtrack in quadratic time.
+_VERB = lazy_compile(r"%(?:%|([-+ #0]*)([1-9]\d*)?(?:\.(\d+))?([sdvqtfeg]))")
 
 
 def _format(c: Call, args: list[Val]) -> Val:
@@ -170,8 +250,12 @@ def _format(c: Call, args: list[Val]) -> Val:
     parts: list[str | Val] = []
     remaining = list(args[1:])
     position = 0
+    length = 0  # of the known text so far: a width is checked before anything is padded to it
     for match in _VERB.finditer(pattern):
+        if not c.ev.budget.spend(1):  # a verb a step ("%%" a million times is a million verbs)
+            return c.limited(str(c.ev.budget.spent))
         parts.append(pattern[position : match.start()])
+        length += match.start() - position
         position = match.end()
         if match[0] == "%%":
             parts.append("%")
@@ -179,14 +263,46 @@ def _format(c: Call, args: list[Val]) -> Val:
         if not remaining:
             return c.unknown("format: too few arguments", error=True)
         value = remaining.pop(0)
-        if match[1] == "q" and isinstance(value, Scalar) and is_known(value):
+        flags, width, precision, verb = match[1], match[2], match[3], match[4]
+        if flags or width or precision:
+            if len(width or "") > 7 or len(precision or "") > 7:  # ten million characters: past the limit already
+                return c.limited(TOO_LONG)
+            padded = _padded(c, value, match[0], verb, max(int(width or 0), int(precision or 0)) + length)
+            if isinstance(padded, Unknown):
+                return padded
+            parts.append(padded)
+        elif verb == "q" and isinstance(value, Scalar) and is_known(value):
             parts.append(json.dumps(text_of(value)))
         elif isinstance(value, (ListVal, ObjVal)) and is_known(value):
             parts.append(json.dumps(to_python(value)))
         else:
             parts.append(value)
+        length += len(parts[-1]) if isinstance(parts[-1], str) else parts[-1].chars
+        if length > MAX_CHARS:
+            return c.limited(TOO_LONG)
     parts.append(pattern[position:])
-    return c.ev.render(parts, c.span)
+    return c.ev.render(parts, c.span, c.text)
+
+
+def _padded(c: Call, value: Val, verb_text: str, verb: str, length: int) -> str | Val:
+    """One verb with flags, a width or a precision (`%05d`, `%-10s`, `%.2f`), as Go's fmt writes it; an unknown
+    value stays its placeholder. `length`: the text so far with this width, refused before it is padded to."""
+    if length > MAX_CHARS:
+        return c.limited(TOO_LONG)
+    if not is_known(value):
+        return value
+    number = number_of(value)
+    if verb == "d":
+        integer = whole(number)
+        if integer is None:
+            return c.unknown(f"format: {verb_text} needs a whole number", error=True)
+        return verb_text % integer
+    if verb in "feg":
+        if number is None:
+            return c.unknown(f"format: {verb_text} needs a number", error=True)
+        return verb_text % float(number)
+    text = text_of(value) if isinstance(value, Scalar) else json.dumps(to_python(value))
+    return (verb_text[:-1] + "s") % (json.dumps(text) if verb == "q" else text or "")
 
 
 def _formatlist(c: Call, args: list[Val]) -> Val:
@@ -197,9 +313,13 @@ def _formatlist(c: Call, args: list[Val]) -> Val:
     if any(len(each.items) != length for each in lists):
         return c.unknown("formatlist: lists of different lengths", error=True)
     rows = []
+    chars = 0
     for index in range(length):
         row = [a.items[index] if isinstance(a, ListVal) else a for a in args[1:]]
         rows.append(_format(c, [args[0], *row]))
+        chars += rows[-1].chars
+        if chars > MAX_CHARS:
+            return c.limited(TOO_LONG)
     return ListVal(c.span, items=rows)
 
 
@@ -216,7 +336,7 @@ def _join(c: Call, args: list[Val]) -> Val:
             if parts:
                 parts.append(separator)
             parts.append(item)
-    return c.ev.render(parts, c.span)
+    return c.ev.render(parts, c.span, c.text)
 
 
 def _split(c: Call, args: list[Val]) -> Val:
@@ -225,13 +345,28 @@ def _split(c: Call, args: list[Val]) -> Val:
         return separator
     if isinstance(text, Unknown):
         return text
-    return ListVal(c.span, items=[c.string(p) for p in (text.split(separator) if text else [])])
+    count = text.count(separator) + 1 if separator else len(text)
+    if count > MAX_ELEMENTS:
+        return c.limited(TOO_MANY)
+    # Go's strings.Split with an empty separator splits the text into its characters
+    pieces = (text.split(separator) if separator else list(text)) if text else []
+    return ListVal(c.span, items=[c.string(p) for p in pieces])
 
 
-def _replace(text: str, old: str, new: str) -> str:
+def _replace(c: Call, text: str, old: str, new: str) -> str | Unknown:
+    """replace() on known strings: Go's strings.Replace, or regexp's ReplaceAllString for a /pattern/."""
     if _is_pattern(old):
-        return re.sub(old[1:-1], re.sub(r"\$(\d+)", r"\\\1", new), text)
-    return text.replace(old, new)
+        return _regex_replace(c, text, old[1:-1], new)
+    return c.too_long(len(text) + text.count(old) * (len(new) - len(old))) or text.replace(old, new)
+
+
+def _replace_call(c: Call, args: list[Val]) -> Val:
+    texts = [_known_text(c, a) for a in args[:3]]
+    for text in texts:
+        if isinstance(text, Unknown):
+            return text
+    result = _replace(c, *texts)  # type: ignore[arg-type]  # all three are str here
+    return c.string(result) if isinstance(result, str) else result
 
 
 def _replace_in_document(c: Call, args: list[Val]) -> Val:
@@ -240,7 +375,7 @@ def _replace_in_document(c: Call, args: list[Val]) -> Val:
     Modules put placeholders in a policy document and replace them in its `.json` (`"_S3_BUCKET_ARN_/*"`): the
     policy's findings still point at their statements, not at the attribute holding the result.
     """
-    result = _string_fn(_replace, 2)(c, args)
+    result = _replace_call(c, args)
     source = args[0]
     if not isinstance(source, Scalar) or source.doc is None or source.unresolved is not None:
         return result
@@ -249,12 +384,164 @@ def _replace_in_document(c: Call, args: list[Val]) -> Val:
         return _replaced_with_unknown(c, source, old, args[2]) or result
     if not isinstance(result, Scalar) or old is None or new is None:
         return result
-    doc = _replaced_strings(source.doc, lambda text: _replace(text, old, new))
+    length = 0
+
+    def rewritten(text: str) -> str:
+        nonlocal length
+        done = _replace(c, text, old, new)
+        length += len(done) if isinstance(done, str) else MAX_CHARS
+        if isinstance(done, Unknown) or length > MAX_CHARS:  # per string, a pattern can match more than in the whole
+            raise _Overflow
+        return done
+
     try:
+        doc = _replaced_strings(source.doc, rewritten)
         same = json.loads(str(result.value)) == json_value(doc)
-    except ValueError:
+    except (ValueError, _Overflow):
         same = False
     return replace(result, doc=doc) if same else result
+
+
+class _Overflow(Exception):
+    """Rewriting a document's strings one by one would pass the length limit: keep only the rewritten text."""
+
+
+# --- regular expressions --------------------------------------------------------------------------------------------
+
+
+def _regex(c: Call, pattern: str) -> Any:
+    """`pattern` compiled as Terraform compiles it, with Go's regexp syntax, which is RE2's: matching takes time
+    linear in the text (Python's `re` backtracks, exponentially on `(a+)+$`). A pattern RE2 rejects (a backreference,
+    lookaround) is an error, as in Terraform. Returns a `re2` pattern or an Unknown.
+
+    google-re2 is imported here: most configurations have no regular expression."""
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        return c.limited(f"its regular expression is longer than {MAX_PATTERN_LENGTH:,} characters")
+    import re2  # type: ignore[import-untyped]
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print the rejected pattern on stderr
+    options.max_mem = REGEX_MEMORY
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as error:
+        why = error.args[0] if error.args else "rejected"
+        why = why.decode("utf-8", "replace") if isinstance(why, bytes) else str(why)
+        return c.unknown(f"invalid regular expression: {why} (Terraform's regular expressions are RE2's)", error=True)
+
+
+def _matches(c: Call, compiled: Any, text: str) -> list[Any] | Unknown:
+    """Go's FindAll: successive non-overlapping matches, an empty match right after a match left out. Each search
+    is paid for from the budget with the text it may scan."""
+    found: list[Any] = []
+    previous_end = -1
+    for match in compiled.finditer(text):
+        if not c.ev.budget.spend(1 + (len(text) - match.start()) // 256):
+            return c.limited(str(c.ev.budget.spent))
+        if match.start() == match.end() == previous_end:
+            continue
+        previous_end = match.end()
+        found.append(match)
+        if len(found) > MAX_ELEMENTS:
+            return c.limited(TOO_MANY)
+    return found
+
+
+def _regex_replace(c: Call, text: str, pattern: str, template: str) -> str | Unknown:
+    """Go's Regexp.ReplaceAllString: `$1`, `${1}`, `$name`, `${name}` in the replacement are groups, `$$` is `$`."""
+    compiled = _regex(c, pattern)
+    if isinstance(compiled, Unknown):
+        return compiled
+    matches = _matches(c, compiled, text)
+    if isinstance(matches, Unknown):
+        return matches
+    pieces = _template(template, compiled.groups, compiled.groupindex)
+    if not c.ev.budget.spend(len(matches) * len(pieces)):
+        return c.limited(str(c.ev.budget.spent))
+    out: list[str] = []
+    length, position = 0, 0
+    for match in matches:
+        piece = text[position : match.start()]
+        piece += "".join(part if isinstance(part, str) else match.group(part) or "" for part in pieces)
+        length += len(piece)
+        if length > MAX_CHARS:
+            return c.limited(TOO_LONG)
+        out.append(piece)
+        position = match.end()
+    out.append(text[position:])
+    return c.too_long(length + len(text) - position) or "".join(out)
+
+
+def _regex_function(every: bool) -> Function:
+    """regex() (the first match, an error without one) and regexall() (a list of every match). A match is the
+    matched text without capture groups, a list of the groups' texts with unnamed groups, an object with named ones;
+    a group that took no part in the match is null."""
+
+    def function(c: Call, args: list[Val]) -> Val:
+        pattern, text = _known_text(c, args[0]), _known_text(c, args[1])
+        if isinstance(pattern, Unknown):
+            return pattern
+        if isinstance(text, Unknown):
+            return text
+        compiled = _regex(c, pattern)
+        if isinstance(compiled, Unknown):
+            return compiled
+        names = {index: name for name, index in compiled.groupindex.items()}
+        if names and len(names) != compiled.groups:
+            return c.unknown("a pattern with both named and unnamed capture groups", error=True)
+        matches = _matches(c, compiled, text) if every else _first_match(c, compiled, text)
+        if isinstance(matches, Unknown):
+            return matches
+        values = [_match_value(c, match, compiled.groups, names) for match in matches]
+        if every:
+            return ListVal(c.span, items=values)
+        return values[0] if values else c.unknown("the pattern did not match any part of the string", error=True)
+
+    return function
+
+
+def _first_match(c: Call, compiled: Any, text: str) -> list[Any] | Unknown:
+    if not c.ev.budget.spend(1 + len(text) // 256):
+        return c.limited(str(c.ev.budget.spent))
+    match = compiled.search(text)
+    return [match] if match is not None else []
+
+
+def _match_value(c: Call, match: Any, groups: int, names: dict[int, str]) -> Val:
+    if not groups:
+        return c.string(match.group(0))
+    texts: list[Val] = [Scalar(c.span, value=match.group(index)) for index in range(1, groups + 1)]
+    if not names:
+        return ListVal(c.span, items=texts)
+    return ObjVal(c.span, members={names[index + 1]: (c.span, text) for index, text in enumerate(texts)})
+
+
+_GROUP_NAME = lazy_compile(r"\{(\w+)\}|(\w+)")
+
+
+def _template(template: str, groups: int, names: dict[str, int]) -> list[str | int]:
+    """A replacement template read with Go's regexp.Expand rules, once for every match: text, and group numbers.
+
+    A name is the longest run of letters, digits and underscores after `$`, or a name in braces; one of digits only
+    is a group number; a group the pattern does not have is empty; `$$` is `$`, and a `$` not followed by a name
+    stays as it is."""
+    pieces: list[str | int] = []
+    position = 0
+    while (dollar := template.find("$", position)) >= 0:
+        pieces.append(template[position:dollar])
+        name = _GROUP_NAME.match(template, dollar + 1)
+        if template.startswith("$", dollar + 1) or name is None:
+            pieces.append("$")
+            position = dollar + (2 if template.startswith("$", dollar + 1) else 1)
+            continue
+        position = name.end()
+        key = name[1] or name[2]
+        whole_number = key.isascii() and key.isdigit() and len(key) < 10 and (key == "0" or key[0] != "0")
+        group = int(key) if whole_number else names.get(key)
+        if group is not None and group <= groups:
+            pieces.append(group)
+    pieces.append(template[position:])
+    return [piece for piece in pieces if piece != ""]
 
 
 def _is_pattern(old: str) -> bool:
@@ -324,6 +611,8 @@ def _concat(c: Call, args: list[Val]) -> Val:
         if isinstance(found, Unknown):
             return found
         items.extend(found)
+        if len(items) > MAX_ELEMENTS:  # before doubling a list 63 times builds anything
+            return c.limited(TOO_MANY)
     return ListVal(c.span, items=items)
 
 
@@ -531,10 +820,21 @@ def _range(c: Call, args: list[Val]) -> Val:
     numbers = [number_of(a) if is_known(a) else None for a in args]
     if any(n is None for n in numbers):
         return c.depends(*args) or c.unknown("range() needs known numbers")
-    bounds = [int(n) for n in numbers if n is not None]
-    if len(bounds) == 1:
-        bounds = [0, bounds[0]]
-    values = list(range(*bounds))[:1024]
+    given = [n for n in numbers if n is not None]
+    if not 1 <= len(given) <= 3 or not all(math.isfinite(n) for n in given):
+        return c.unknown("range() takes one, two or three finite numbers", error=True)
+    start, end = (0, given[0]) if len(given) == 1 else (given[0], given[1])
+    step = given[2] if len(given) == 3 else (-1 if end < start else 1)
+    if step == 0 or (step > 0 and end < start) or (step < 0 and end > start):
+        return c.unknown("range(): the step must lead from the start to the end", error=True)
+    # Terraform's own limit (cty's RangeFunc): it refuses to make a longer list, so a longer range is an error
+    if (end - start) / step > 1024:
+        return c.unknown("range(): more than 1024 values were generated", error=True)
+    values: list[int | float] = []
+    value = start
+    while value < end if step > 0 else value > end:
+        values.append(value)
+        value = start + len(values) * step  # not a running sum: 0.1 steps would drift
     return ListVal(c.span, items=[Scalar(c.span, value=v) for v in values])
 
 
@@ -626,6 +926,8 @@ FUNCTIONS: dict[str, Function] = {
     "trimprefix": _string_fn(lambda s, prefix: s.removeprefix(prefix), 1),
     "trimsuffix": _string_fn(lambda s, suffix: s.removesuffix(suffix), 1),
     "replace": _replace_in_document,
+    "regex": _regex_function(every=False),
+    "regexall": _regex_function(every=True),
     "substr": _string_fn(_substr, 2),
     "startswith": _starts_or_ends(True),
     "endswith": _starts_or_ends(False),
@@ -678,9 +980,11 @@ def binary(ev: Evaluator, node: IR, scope: Scope) -> Val:
     if operator in ("&&", "||"):
         return _logical(ev, node, scope, left, span)
     right = ev.eval(node["b"], scope)
+    if not ev.budget.spend(walk_cost(left) + walk_cost(right)):  # == compares whole values
+        return ev.limited(node["t"], span, str(ev.budget.spent))
     if not (is_known(left) and is_known(right)):
         missing = unknowns(left) + unknowns(right)
-        return ev.unknown(node["t"], span, f"depends on {', '.join(dict.fromkeys(missing))}")
+        return limit_of(left, right) or ev.unknown(node["t"], span, f"depends on {', '.join(dict.fromkeys(missing))}")
     if operator in ("==", "!="):
         equal = _comparable(to_python(left)) == _comparable(to_python(right))
         return Scalar(span, value=equal if operator == "==" else not equal)

@@ -17,7 +17,17 @@ from typing import Any
 from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar, JsonSyntaxError, parse, to_python
 from linter.sources.terraform.evaluate import Evaluator, ResInst, Scope, not_null
 from linter.sources.terraform.module import attribute
-from linter.sources.terraform.values import ListVal, Scalar, TfSpan, Unknown, Val, pinned, placeholder, text_of
+from linter.sources.terraform.values import (
+    ListVal,
+    Scalar,
+    TfSpan,
+    Unknown,
+    Val,
+    pinned,
+    placeholder,
+    split_exprs,
+    text_of,
+)
 
 DEFAULT_VERSION = "2012-10-17"
 _SETS = (("actions", "Action", False), ("not_actions", "NotAction", False))
@@ -297,7 +307,7 @@ def _named_text(ev: Evaluator, block: dict[str, Any], name: str, scope: Scope) -
 
 def _unresolved(node: JNode) -> list[str]:
     if isinstance(node, JScalar):
-        return node.unresolved.split(", ") if node.unresolved else []
+        return split_exprs(node.unresolved) if node.unresolved else []
     if isinstance(node, JArray):
         return [expr for item in node.items for expr in _unresolved(item)]
     return [expr for member in node.members for expr in _unresolved(member.value)]

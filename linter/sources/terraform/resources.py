@@ -47,8 +47,10 @@ from linter.sources.terraform.values import (
     number_of,
     pinned,
     placeholder,
+    split_exprs,
     text_of,
     unknowns,
+    whole,
 )
 
 
@@ -209,7 +211,7 @@ class InventoryBuilder:
                 if lint and configured.name in self.configured_linted:
                     self.policies.append(configured)
                 for text in _unresolved_texts(configured):
-                    for expr in (text.unresolved or "").split(", "):
+                    for expr in split_exprs(text.unresolved or ""):
                         self.note(expr, text.loc)
                 return configured
             locate = _relocated(configured, locate)
@@ -269,7 +271,7 @@ class InventoryBuilder:
         """Note every unresolved element of a policy; yield their pointers (schema issues there are not real)."""
         if isinstance(node, JScalar):
             if node.unresolved:
-                for expr in node.unresolved.split(", ") if note else []:
+                for expr in split_exprs(node.unresolved) if note else []:
                     self.note(expr, locate(node.span, pointer))
                 yield pointer
         elif isinstance(node, JArray):
@@ -286,6 +288,10 @@ class InventoryBuilder:
         handler = HANDLERS.get(view.type)
         if handler is not None:
             handler(self, view)
+            # A count/for_each too large to expand (evaluate.MAX_INSTANCES): one note, at the count or for_each
+            capped = getattr(view, "capped", None)
+            if isinstance(capped, Unknown):
+                self.note(capped.expr, self.location(view, capped.span), capped.reason)
 
     def finish(self) -> Inventory:
         for join in self.later:
@@ -563,9 +569,9 @@ def _iam_principal(kind: str) -> Handler:
         principal.trust = b.policy(view, "assume_role_policy", PolicyKind.TRUST)
         duration = view.arg("max_session_duration")
         if duration is not None:
-            seconds = number_of(duration) if not unknowns(duration) else None  # tfvars may spell it "7200"
+            seconds = whole(number_of(duration)) if not unknowns(duration) else None  # tfvars may spell it "7200"
             if seconds is not None:
-                principal.max_session_duration = int(seconds)
+                principal.max_session_duration = seconds
             else:
                 b.text(view, duration, view.arg_span("max_session_duration"))
         for index, inline in enumerate(view.blocks("inline_policy")):

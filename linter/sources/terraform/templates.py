@@ -56,9 +56,13 @@ def expand_directives(ev: Evaluator, parts: list[Any], scope: Scope, span: TfSpa
     """A template's parts with its `%{ if }` / `%{ for }` directives carried out: literal text and evaluated values,
     ready to render. Unknown (never a guess) when a condition or a collection is, or a directive is not understood.
     Strip markers (`%{~`, `~}`) remove the whitespace beside them, as Terraform does."""
+    from linter.sources.terraform.evaluate import MAX_VALUE_DEPTH
     from linter.sources.terraform.hcl import parse_interpolation
 
     tokens: list[Any] = list(parts)
+    # Each directive's words are parsed here, at about 30 steps each (0.1 ms)
+    if not ev.budget.spend(30 * sum(1 for part in parts if isinstance(part, dict) and part["k"] == "directive")):
+        return ev.limited(expr, span, str(ev.budget.spent))
     for index, part in enumerate(tokens):
         if not (isinstance(part, dict) and part["k"] == "directive"):
             continue
@@ -79,7 +83,7 @@ def expand_directives(ev: Evaluator, parts: list[Any], scope: Scope, span: TfSpa
         else:
             return ev.unknown(expr, span, f"template directive {part['t']} is not understood")
     try:
-        tree, _ = _tree(tokens, 0, ())
+        tree, _ = _tree(tokens, 0, (), MAX_VALUE_DEPTH)
     except _Unsupported as error:
         return ev.unknown(expr, span, f"template directives do not nest: {error}")
     out: list[str | Val] = []
@@ -87,23 +91,26 @@ def expand_directives(ev: Evaluator, parts: list[Any], scope: Scope, span: TfSpa
     return blocked if blocked is not None else out
 
 
-def _tree(tokens: list[Any], index: int, stops: tuple[str, ...]) -> tuple[list[Any], int]:
-    """Nested nodes up to one of `stops` (returned as the index of that token)."""
+def _tree(tokens: list[Any], index: int, stops: tuple[str, ...], room: int) -> tuple[list[Any], int]:
+    """Nested nodes up to one of `stops` (returned as the index of that token), `room` more levels deep at most
+    (each level is a Python call here and when the template runs)."""
+    if room < 0:
+        raise _Unsupported("directives nested too deeply")
     nodes: list[Any] = []
     while index < len(tokens):
         token = tokens[index]
         if isinstance(token, tuple) and token[0] in stops:
             return nodes, index
         if isinstance(token, tuple) and token[0] == "if":
-            then, index = _tree(tokens, index + 1, ("else", "endif"))
+            then, index = _tree(tokens, index + 1, ("else", "endif"), room - 1)
             otherwise: list[Any] = []
             if index < len(tokens) and tokens[index][0] == "else":
-                otherwise, index = _tree(tokens, index + 1, ("endif",))
+                otherwise, index = _tree(tokens, index + 1, ("endif",), room - 1)
             if index >= len(tokens):
                 raise _Unsupported("an %{ if } without %{ endif }")
             nodes.append(("if", token[1], then, otherwise))
         elif isinstance(token, tuple) and token[0] == "for":
-            body, index = _tree(tokens, index + 1, ("endfor",))
+            body, index = _tree(tokens, index + 1, ("endfor",), room - 1)
             if index >= len(tokens):
                 raise _Unsupported("a %{ for } without %{ endfor }")
             nodes.append(("for", token[1], token[2], body))
@@ -119,7 +126,7 @@ def _tree(tokens: list[Any], index: int, stops: tuple[str, ...]) -> tuple[list[A
 
 def _run(ev: Evaluator, nodes: list[Any], scope: Scope, out: list[str | Val]) -> Val | None:
     """Append the nodes' output to `out`; an Unknown when a condition or collection cannot be resolved."""
-    from linter.sources.terraform.evaluate import iteration
+    from linter.sources.terraform.evaluate import iteration, limit_of
 
     for node in nodes:
         if isinstance(node, str):
@@ -132,7 +139,9 @@ def _run(ev: Evaluator, nodes: list[Any], scope: Scope, out: list[str | Val]) ->
                 isinstance(condition, Scalar) and condition.unresolved is None and isinstance(condition.value, bool)
             ):
                 what = ", ".join(unknowns(condition)) or node[1].get("t", "a condition")
-                return ev.unknown(node[1].get("t", "%{ if }"), condition.span, f"the %{{ if }} depends on {what}")
+                return limit_of(condition) or ev.unknown(
+                    node[1].get("t", "%{ if }"), condition.span, f"the %{{ if }} depends on {what}"
+                )
             blocked = _run(ev, node[2] if condition.value else node[3], scope, out)
             if blocked is not None:
                 return blocked
@@ -142,10 +151,12 @@ def _run(ev: Evaluator, nodes: list[Any], scope: Scope, out: list[str | Val]) ->
             pairs = iteration(collection)
             if pairs is None:
                 what = ", ".join(unknowns(collection)) or collection_node.get("t", "a collection")
-                return ev.unknown(
+                return limit_of(collection) or ev.unknown(
                     collection_node.get("t", "%{ for }"), collection.span, f"the %{{ for }} iterates over {what}"
                 )
             for key, value in pairs:
+                if not ev.budget.spend(1):
+                    return ev.limited(collection_node.get("t", "%{ for }"), collection.span, str(ev.budget.spent))
                 names = {first: value} if second is None else {first: key, second: value}
                 blocked = _run(ev, body, scope.with_names(**names), out)
                 if blocked is not None:
@@ -161,8 +172,10 @@ def heredoc_value(ev: Evaluator, node: dict[str, Any], scope: Scope) -> Val:
         expanded = expand_directives(ev, parts, scope, span, "heredoc")
         return expanded if not isinstance(expanded, list) else ev.render(_dedent(expanded, node["trim"]), span)
     values: list[str | Val] = [p if isinstance(p, str) else ev.eval(p, scope) for p in parts]
-    rendered = ev.render(_dedent(values, node["trim"]), span)
+    rendered = ev.render(_dedent(values, node["trim"]), span, "heredoc")
     if isinstance(rendered, Scalar):
+        if not ev.budget.spend(rendered.chars):  # parsing its JSON takes a few microseconds a character
+            return ev.limited("heredoc", span, str(ev.budget.spent))
         _attach_json(rendered, parts, values, node["bl"], span.file)  # an override file's heredoc is in that file
     return rendered
 
@@ -200,8 +213,10 @@ def template_value(c: Call, path: Path, written: str, names: ObjVal) -> Val:
         expanded = expand_directives(c.ev, parts, scope, c.span, c.text)
         return expanded if not isinstance(expanded, list) else c.ev.render(expanded, c.span)
     values: list[str | Val] = [p if isinstance(p, str) else c.ev.eval(p, scope) for p in parts]
-    rendered = c.ev.render(values, c.span)
+    rendered = c.ev.render(values, c.span, c.text)
     if isinstance(rendered, Scalar):
+        if not c.ev.budget.spend(rendered.chars):  # parsing its JSON takes a few microseconds a character
+            return c.limited(str(c.ev.budget.spent))
         _attach_json(rendered, parts, values, 1, shown)
     return rendered
 

@@ -31,6 +31,22 @@ class Val(Record):
     span: TfSpan
     ref: str | None = None  # the address of the resource this value names (joins an attachment to its role, etc.)
 
+    # How many elements the value holds, how deeply they nest and how many characters its strings hold, counted as
+    # if shared parts were copies: the evaluator's limits (`evaluate.Budget`) must see `[local.x, local.x]` double
+    # at every level, as every walk over the value (jsonencode, comparisons, the policy built from it) will. A list
+    # or an object counts them once, when it is built.
+    @property
+    def size(self) -> int:
+        return 1
+
+    @property
+    def depth(self) -> int:
+        return 0
+
+    @property
+    def chars(self) -> int:
+        return 0
+
 
 @dataclass(slots=True, repr=False, eq=False)
 class Scalar(Val):
@@ -39,15 +55,32 @@ class Scalar(Val):
     doc: JNode | None = None  # a JSON string built by jsonencode/heredoc/file/policy_document: its positioned tree
     doc_error: tuple[str, TfSpan] | None = None  # why a heredoc/file that looks like JSON did not parse, and where
 
+    @property
+    def chars(self) -> int:
+        return len(self.value) if isinstance(self.value, str) else 1
+
 
 @dataclass(slots=True, repr=False, eq=False)
 class ListVal(Val):
     items: list[Val] = field(default_factory=list)
+    size: int = field(default=1, init=False, repr=False, compare=False)
+    depth: int = field(default=1, init=False, repr=False, compare=False)
+    chars: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.size, self.depth, self.chars = _measure(self.items, 0)
 
 
 @dataclass(slots=True, repr=False, eq=False)
 class ObjVal(Val):
     members: dict[str, tuple[TfSpan, Val]] = field(default_factory=dict)
+    size: int = field(default=1, init=False, repr=False, compare=False)
+    depth: int = field(default=1, init=False, repr=False, compare=False)
+    chars: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        members = self.members
+        self.size, self.depth, self.chars = _measure([member for _, member in members.values()], sum(map(len, members)))
 
     def get(self, key: str) -> Val | None:
         found = self.members.get(key)
@@ -59,6 +92,21 @@ class Unknown(Val):
     expr: str = ""
     reason: str = ""
     error: bool = False  # an evaluation error (missing attribute, bad index) rather than a value known only at apply
+    limit: bool = False  # an evaluation limit stopped it: `expr` is where, and what depends on it keeps saying so
+
+
+def _measure(items: list[Val], chars: int) -> tuple[int, int, int]:
+    """(size, depth, chars) of a list or an object holding these items (`chars`: those of its keys)."""
+    size, depth = 1, 0
+    for item in items:
+        if type(item) is Scalar:  # most elements: counted without three property calls
+            size += 1
+            chars += len(item.value) if type(item.value) is str else 1
+        else:
+            size += item.size
+            chars += item.chars
+            depth = max(depth, item.depth)
+    return size, depth + 1, chars
 
 
 def placeholder(expr: str) -> str:
@@ -79,13 +127,35 @@ def is_known(value: Val) -> bool:
     return True
 
 
+def split_exprs(unresolved: str) -> list[str]:
+    """The expressions an `unresolved` text names: they are joined with ", ", which expressions hold too
+    (`lookup(var.m, "k")`): a piece whose brackets or quotes are still open continues into the next."""
+    pieces = unresolved.split(", ")
+    if len(pieces) == 1:
+        return pieces
+    found: list[str] = []
+    pending: list[str] = []
+    opened = quotes = 0
+    for piece in pieces:  # str.count per piece: linear, and in C, whatever the length of the expressions
+        pending.append(piece)
+        opened += piece.count("(") + piece.count("[") + piece.count("{")
+        opened -= piece.count(")") + piece.count("]") + piece.count("}")
+        quotes += piece.count('"') - piece.count('\\"')
+        if opened <= 0 and quotes % 2 == 0:
+            found.append(", ".join(pending))
+            pending, opened, quotes = [], 0, 0
+    if pending:
+        found.append(", ".join(pending))
+    return found
+
+
 def unknowns(value: Val) -> list[str]:
     """The expressions that make a value (partly) unknown, in order, without repeats."""
     found: list[str] = []
     if isinstance(value, Unknown):
         found.append(value.expr)
     elif isinstance(value, Scalar) and value.unresolved is not None:
-        found.extend(value.unresolved.split(", "))
+        found.extend(split_exprs(value.unresolved))
     elif isinstance(value, ListVal):
         for item in value.items:
             found.extend(unknowns(item))
@@ -125,6 +195,13 @@ def number_of(value: Val) -> int | float | None:
     return None
 
 
+def whole(number: int | float | None) -> int | None:
+    """A number as an integer when it is a whole one (not 1.5, infinity or NaN)."""
+    if isinstance(number, float):
+        return int(number) if number.is_integer() else None
+    return number
+
+
 def text_of(value: Val) -> str | None:
     """A scalar as Terraform converts it to a string (numbers without a trailing .0, bools lowercase)."""
     if not isinstance(value, Scalar) or value.value is None:
@@ -148,6 +225,11 @@ def anchored(value: Val, span: TfSpan) -> Val:
         return ListVal(span, value.ref, [anchored(item, span) for item in value.items])
     if isinstance(value, ObjVal):
         return ObjVal(span, value.ref, {k: (span, anchored(v, span)) for k, (_, v) in value.members.items()})
+    # As `replace` does, without its look at the fields (a tenth of the time)
+    if type(value) is Scalar:
+        return Scalar(span, value.ref, value.value, value.unresolved, value.doc, value.doc_error)
+    if type(value) is Unknown:
+        return Unknown(span, value.ref, value.expr, value.reason, value.error, value.limit)
     return replace(value, span=span)
 
 

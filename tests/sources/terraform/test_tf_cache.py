@@ -93,16 +93,18 @@ def test_many_uncached_files_are_parsed_in_parallel_with_the_same_result(
     ]
 
 
-def test_grammar_cache_goes_to_our_cache_folder_when_site_packages_is_read_only(
+def test_grammar_cache_goes_to_our_private_folder_when_site_packages_is_read_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Without Lark's grammar cache every process pays ~3.5 s; a read-only install must not mean that."""
+    """Without Lark's grammar cache every process pays ~3.5 s; a read-only install must not mean that. The tables
+    are unpickled, so they go to the private folder beside the cache key, never to the shared cache folder."""
     from hcl2 import parser as hcl2_parser
 
     from linter.sources.terraform import lalr
 
     read_only = tmp_path / "read-only" / ".lark_cache.bin"
     monkeypatch.setenv("IAM_PREFLIGHT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setattr(hcl2_parser, "PARSER_FILE", read_only)
     monkeypatch.setattr(lalr, "default_cache", lambda: read_only)
     monkeypatch.setattr(hcl.os, "access", lambda path, mode: False)
@@ -110,7 +112,8 @@ def test_grammar_cache_goes_to_our_cache_folder_when_site_packages_is_read_only(
     try:
         assert not isinstance(hcl._parser(), lalr.Parser)  # no grammar cache anywhere yet: Lark builds one
         assert hcl.parse_text('a = "b"\n')["attrs"][0]["n"] == "a"
-        assert list((tmp_path / "cache").glob("lark-hcl2-*.bin"))
+        assert list((tmp_path / "config" / "iam-preflight").glob("lark-hcl2-*.bin"))
+        assert not list((tmp_path / "cache").glob("**/*.bin"))
         hcl._parser.cache_clear()  # the next process runs the cached tables without Lark
         assert isinstance(hcl._parser(), lalr.Parser)
         assert hcl.parse_text('a = "b"\n')["attrs"][0]["n"] == "a"
