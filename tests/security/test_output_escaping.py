@@ -442,3 +442,19 @@ def test_a_file_name_in_an_error_line_is_escaped(in_tmp: Path, capsys: pytest.Ca
         "iam-preflight: error: \\n::error::s\\x1b[2J\\u2028.json: cannot read: No such file or directory\n"
     )
     assert_safe(captured.err)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_lone_surrogate_in_a_policy_is_reported_in_every_format(
+    fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """JSON may spell a lone surrogate (`"\\ud800"`), which UTF-8 cannot encode: the fingerprint once crashed on it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.json").write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Sid": "\\udfff", "Effect": "Allow", "Action": "s3:*", '
+        '"Resource": "\\ud800"}]}'
+    )
+    assert main(["check", "p.json", "--format", fmt]) == 1
+    captured = capsys.readouterr()
+    assert "internal error" not in captured.err
+    assert "\ud800" not in captured.out
