@@ -136,7 +136,12 @@ def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile(f"^{pattern}$", re.IGNORECASE)
 
 
+MAX_SUGGESTED_CHARS = 128
+
+
 def _closest(word: str, choices: Iterable[str]) -> str | None:
+    if len(word) > MAX_SUGGESTED_CHARS:  # difflib is quadratic in the word; no real name is this long
+        return None
     import difflib
 
     matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)

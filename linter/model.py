@@ -12,6 +12,11 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+# How many findings of one rule a policy lists: a real policy has far fewer of any one kind, a generated or hostile
+# one may hold 100,000 (unknown condition keys, schema problems). `check` lists this many and one saying there are
+# more; the sources keep one more issue than this, so that message appears, and no more (their work stays linear).
+MAX_LISTED_PER_RULE = 100
+
 
 class Location(BaseModel):
     """Where a node came from: file, 1-based line/column span, JSON pointer inside the policy, TF address."""
@@ -159,6 +164,8 @@ class Policy(BaseModel):
     statements: list[Statement] = []
     statement_is_object: bool = False
     issues: list[GrammarIssue] = []
+    # The characters AWS counts against its policy size quotas, at least (`policy_document.document_size`).
+    size: int = 0
 
     @property
     def file(self) -> str:

@@ -26,7 +26,7 @@ from operator import eq, ge, gt, le, lt
 from typing import Any, NamedTuple
 
 from linter.engine.context import UNKNOWN, Context, Unknown, as_utc
-from linter.engine.matching import arn_matches, arn_source, compile_any, glob_matches, glob_source
+from linter.engine.matching import Glob, arn_matches, arn_source, compile_any, glob_matches, glob_source
 from linter.engine.operators import BaseOperator, Family, Operator, OperatorError, parse_operator
 from linter.engine.tri import MAYBE, NO, YES, Tri, negate
 from linter.engine.variables import Template, parse, plain
@@ -112,9 +112,13 @@ def parse_network(text: str) -> Network | None:
     if address is None:
         return None
     width = 32 if address.version == 4 else 128
-    if slash and not (prefix_text.isdigit() and int(prefix_text) <= width):
+    # ASCII digits only (`isdigit` also accepts '²', which `int` refuses), and at most three of them after leading
+    # zeros: `int` refuses 4,300 digits, and no prefix length has four.
+    significant = prefix_text.lstrip("0") or "0"
+    valid_prefix = prefix_text.isascii() and prefix_text.isdigit() and len(significant) <= 3
+    if slash and not (valid_prefix and int(significant) <= width):
         return None
-    prefix = int(prefix_text) if slash else width
+    prefix = int(significant) if slash else width
     host_bits = width - prefix
     first = address.value >> host_bits << host_bits
     return Network(address.version, first, first | ((1 << host_bits) - 1), prefix)
@@ -184,10 +188,10 @@ class CompiledCondition:
         else:
             patterns = values
         if family is Family.ARN:
-            return self._with_templates(_regex_test(patterns, arn_source), arn_matches)
+            return self._with_templates(_glob_test(patterns, arn_source), arn_matches)
         if family is Family.STRING:
             if comparison == "like":
-                return self._with_templates(_regex_test(patterns, glob_source), glob_matches)
+                return self._with_templates(_glob_test(patterns, glob_source), glob_matches)
             if comparison == "equals-ignore-case":
                 folded = {plain(p).casefold() for p in patterns}
                 return self._with_templates(
@@ -297,8 +301,8 @@ def _when_absent(operator: Operator) -> Tri:
     return YES if operator.negated else NO
 
 
-def _regex_test(patterns: list[str], source: Callable[[str], str]) -> Callable[[str], bool]:
+def _glob_test(patterns: list[str], source: Callable[[str], Glob]) -> Callable[[str], bool]:
     if not patterns:
         return lambda _value: False
-    regex = compile_any(tuple(dict.fromkeys(source(p) for p in patterns)))
-    return lambda value: regex.fullmatch(value) is not None
+    globs = compile_any(tuple(dict.fromkeys(source(p) for p in patterns)))
+    return lambda value: bool(globs.fullmatch(value))

@@ -8,15 +8,21 @@
   `*` crosses `/` and `:`. The resource part is case-sensitive, the rest is not. The Resource page says a `*` that ends
   a segment "can expand to match beyond colon boundaries": a Resource that matches only under that reading is MAYBE.
 
-Every pattern is compiled once into a regular expression and cached; literal `*`/`?` (from `${*}`, `${?}` or a
-substituted value) arrive as the private-use markers of `variables`.
+Patterns come from the policies under review, so matching is linear in the value whatever the pattern: a glob such as
+`*a*a*a*b` compiled to a backtracking regex takes time exponential in its stars. A pattern whose only `*` ends a
+segment is still compiled to one regex with the others of its element (Python's `re` then never backtracks, and one
+regex for a whole Action list is the fastest test); any other `*` is matched by splitting the glob at its `*`s and
+finding the pieces leftmost-first (`str.find`, which is linear), or for a segment-final `*` read as crossing colons,
+by a bit-parallel automaton. Case-insensitive parts fold characters exactly as `re.IGNORECASE` does, so both paths
+agree. Literal `*`/`?` (from `${*}`, `${?}` or a substituted value) arrive as the private-use markers of `variables`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from typing import NamedTuple
 
 from linter.engine.context import UNKNOWN, Context
 from linter.engine.tri import MAYBE, NO, YES, Tri
@@ -27,11 +33,78 @@ _ARN_PREFIX_SEGMENTS = 5  # arn, partition, service, region, account
 _LENIENT_ONLY = "matches only if a segment-final '*' crosses ':' (documented as 'can')"
 
 
+class Glob(NamedTuple):
+    """One pattern and how it is read: a whole-string glob, an ARN, or an ARN whose segment-final `*` crosses `:`."""
+
+    pattern: str
+    arn: bool = False
+    final_star_crosses: bool = False
+
+
+def glob_source(pattern: str) -> Glob:
+    """A whole-string glob (Action, StringLike), for `compile_any`."""
+    return Glob(pattern)
+
+
+def _segment_final_star(pattern: str) -> bool:
+    return pattern != "*" and any(
+        s.endswith("*") for s in pattern.split(":", _ARN_PREFIX_SEGMENTS)[:_ARN_PREFIX_SEGMENTS]
+    )
+
+
+def arn_source(pattern: str, final_star_crosses: bool = False) -> Glob:
+    """An ARN pattern, for `compile_any`; `final_star_crosses` is the lenient reading of a segment-final `*` (equal
+    to the strict one when the pattern has no such `*`)."""
+    return Glob(pattern, True, final_star_crosses and _segment_final_star(pattern))
+
+
+# --- case folding ----------------------------------------------------------------------------------------------
+
+
+class _FoldTable(dict[int, int]):
+    """Code point -> the representative of its `re.IGNORECASE` class (simple lower case, then the classes `re` adds
+    such as long s = s), filled as characters are met; `str.translate` keeps every position."""
+
+    def __missing__(self, code: int) -> int:
+        try:
+            from _sre import unicode_tolower  # type: ignore[import-not-found]
+            from re._casefix import _EXTRA_CASES  # type: ignore[import-not-found]
+
+            lowered = unicode_tolower(code)
+            folded = min((lowered, *_EXTRA_CASES.get(lowered, ())))
+        except ImportError:  # another Python: the nearest public equivalent
+            lowered_text = chr(code).lower()
+            folded = ord(lowered_text) if len(lowered_text) == 1 else code
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """`text` with every character replaced by its case-insensitive representative, as `re.IGNORECASE` compares."""
+    return text.lower() if text.isascii() else text.translate(_FOLD)
+
+
+# --- one-pass patterns: a regex that cannot backtrack ------------------------------------------------------------
+
+
+def _one_pass(glob: Glob) -> bool:
+    """True when every `*` ends its glob or ARN segment: the regex's `.*`/`[^:]*` then has one possible extent (to
+    the end, or to the next colon) and Python's `re` matches in one pass."""
+    if glob.final_star_crosses:
+        return False
+    parts = glob.pattern.split(":", _ARN_PREFIX_SEGMENTS) if glob.arn and glob.pattern != "*" else [glob.pattern]
+    return all("*" not in part.rstrip("*") for part in parts)
+
+
 def _translate(pattern: str, star: str, one: str) -> str:
     out = []
-    for char in pattern:
+    for index, char in enumerate(pattern):
         if char == "*":
-            out.append(star)
+            if index == 0 or pattern[index - 1] != "*":  # `**` is `*`, and two in a row would backtrack
+                out.append(star)
         elif char == "?":
             out.append(one)
         else:
@@ -39,33 +112,249 @@ def _translate(pattern: str, star: str, one: str) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=16384)
-def glob_source(pattern: str) -> str:
-    return _translate(pattern, ".*", ".")
-
-
-@lru_cache(maxsize=16384)
-def arn_source(pattern: str, final_star_crosses: bool = False) -> str:
-    """Regex source for an ARN pattern; `final_star_crosses` is the lenient reading of a segment-final `*`."""
-    if pattern == "*":
+def _regex_source(glob: Glob) -> str:
+    if not glob.arn:
+        return _translate(glob.pattern, ".*", ".")
+    if glob.pattern == "*":
         return ".*"
-    segments = pattern.split(":", _ARN_PREFIX_SEGMENTS)
-    parts = []
-    for index, segment in enumerate(segments):
-        if index == _ARN_PREFIX_SEGMENTS:
-            parts.append(glob_source(segment))
-        elif final_star_crosses and segment.endswith("*"):
-            parts.append(f"(?i:{_translate(segment[:-1], '[^:]*', '[^:]')}.*)")
-        else:
-            parts.append(f"(?i:{_translate(segment, '[^:]*', '[^:]')})")
+    segments = glob.pattern.split(":", _ARN_PREFIX_SEGMENTS)
+    parts = [
+        _translate(segment, ".*", ".")
+        if index == _ARN_PREFIX_SEGMENTS
+        else f"(?i:{_translate(segment, '[^:]*', '[^:]')})"
+        for index, segment in enumerate(segments)
+    ]
     return ":".join(parts)
 
 
+# --- linear matchers for the other patterns ----------------------------------------------------------------------
+
+
+class _Piece:
+    """The text between two `*` of a glob: literal characters, and `?` positions that take any one character."""
+
+    __slots__ = ("length", "masks", "runs", "text", "wild")
+
+    def __init__(self, chunk: str, ignore_case: bool) -> None:
+        text = plain(chunk)  # markers become the literal characters they stand for; positions are kept
+        self.text = fold(text) if ignore_case else text
+        self.length = len(chunk)
+        wild = [i for i, char in enumerate(chunk) if char == "?"]
+        self.wild = 0
+        for position in wild:
+            self.wild |= 1 << position
+        # The literal stretches between `?`s, with their offsets.
+        self.runs = tuple((start, self.text[start:end]) for start, end in _stretches(self.length, wild) if end > start)
+        # Shift-And tables: for each character, the positions where it is the literal.
+        self.masks: dict[str, int] = {}
+        if wild:
+            for position, char in enumerate(self.text):
+                if not self.wild >> position & 1:
+                    self.masks[char] = self.masks.get(char, 0) | 1 << position
+
+    def at(self, value: str, start: int) -> bool:
+        """Does the piece match `value` at `start`?"""
+        if not self.wild:
+            return value.startswith(self.text, start)
+        return start + self.length <= len(value) and all(value.startswith(run, start + at) for at, run in self.runs)
+
+    def find(self, value: str, start: int, stop: int) -> int:
+        """The leftmost offset >= `start` where the piece matches and ends by `stop`, or -1 (linear in the span)."""
+        if not self.wild:
+            return value.find(self.text, start, stop)
+        if not self.runs:
+            return start if start + self.length <= stop else -1
+        # Shift-And: bit i of `state` is set when the piece's first i + 1 characters end at `index`.
+        masks, wild, accept, state = self.masks, self.wild, 1 << (self.length - 1), 0
+        for index in range(start, stop):
+            state = ((state << 1) | 1) & (masks.get(value[index], 0) | wild)
+            if state & accept:
+                return index - self.length + 1
+        return -1
+
+
+def _stretches(length: int, cuts: list[int]) -> Iterable[tuple[int, int]]:
+    start = 0
+    for cut in cuts:
+        yield start, cut
+        start = cut + 1
+    yield start, length
+
+
+class _Wildcards:
+    """A glob over a whole string (`value` folded by the caller when case-insensitive): the pieces between `*`s,
+    matched leftmost-first. The first and last pieces are anchored; each middle one is found after the previous,
+    which is where a match ends earliest, so a match exists exactly when this greedy search finds one."""
+
+    __slots__ = ("head", "middle", "starred", "tail")
+
+    def __init__(self, pattern: str, ignore_case: bool) -> None:
+        pieces = [_Piece(chunk, ignore_case) for chunk in pattern.split("*")]
+        self.starred = len(pieces) > 1
+        self.head, self.tail = pieces[0], pieces[-1]
+        self.middle = tuple(piece for piece in pieces[1:-1] if piece.length)
+
+    def match(self, value: str) -> bool:
+        head, tail = self.head, self.tail
+        if not self.starred:
+            return len(value) == head.length and head.at(value, 0)
+        stop = len(value) - tail.length
+        if stop < head.length or not head.at(value, 0) or not tail.at(value, stop):
+            return False
+        position = head.length
+        for piece in self.middle:
+            found = piece.find(value, position, stop)
+            if found < 0:
+                return False
+            position = found + piece.length
+        return True
+
+
+class _WholeGlob(NamedTuple):
+    wildcards: _Wildcards
+    ignore_case: bool
+
+    def match(self, value: str, folded: str) -> bool:
+        return self.wildcards.match(folded if self.ignore_case else value)
+
+
+class _ArnGlob:
+    """An ARN pattern read strictly: the value's first five colons align with the pattern's, so each segment is a
+    glob of its own (case-insensitive), and the resource part one glob over the rest."""
+
+    __slots__ = ("ignore_case", "resource", "segments")
+
+    def __init__(self, pattern: str, ignore_case: bool) -> None:
+        parts = pattern.split(":", _ARN_PREFIX_SEGMENTS)
+        self.segments = tuple(_Wildcards(part, True) for part in parts[:_ARN_PREFIX_SEGMENTS])
+        resource = parts[_ARN_PREFIX_SEGMENTS] if len(parts) > _ARN_PREFIX_SEGMENTS else None
+        self.resource = _Wildcards(resource, ignore_case) if resource is not None else None
+        self.ignore_case = ignore_case
+
+    def match(self, value: str, folded: str) -> bool:
+        # Folding keeps every character in place and makes no colon, so both split alike.
+        parts = (folded if self.ignore_case else value).split(":", _ARN_PREFIX_SEGMENTS)
+        if len(parts) != len(self.segments) + (self.resource is not None):
+            return False
+        folded_parts = folded.split(":", _ARN_PREFIX_SEGMENTS)
+        if not all(segment.match(part) for segment, part in zip(self.segments, folded_parts, strict=False)):
+            return False
+        return self.resource is None or self.resource.match(parts[_ARN_PREFIX_SEGMENTS])
+
+
+class _CrossingArnGlob:
+    """An ARN pattern whose segment-final `*`s cross colons. The colon-free and crossing stars interleave, so this is
+    a bit-parallel automaton (Shift-And with repeatable positions): bit i of the state is set when the pattern's
+    first i positions match what has been read. Linear in the value, one integer operation per character."""
+
+    __slots__ = ("_accept", "_any", "_exact", "_folded", "_head", "_not_colon", "_stars", "_stay", "_stay_not_colon")
+
+    def __init__(self, pattern: str, ignore_case: bool) -> None:
+        self._exact: dict[str, int] = {}  # case-sensitive literal positions by character
+        self._folded: dict[str, int] = {}  # case-insensitive literal positions by folded character
+        self._any = self._not_colon = self._stay = self._stay_not_colon = 0
+        position = 0
+        previous_star = False
+        for index, segment in enumerate(pattern.split(":", _ARN_PREFIX_SEGMENTS)):
+            in_resource = index == _ARN_PREFIX_SEGMENTS
+            if index:
+                self._folded[":"] = self._folded.get(":", 0) | 1 << position
+                position, previous_star = position + 1, False
+            for offset, char in enumerate(segment):
+                bit = 1 << position
+                if char == "*":
+                    crosses = in_resource or offset == len(segment) - 1
+                    if previous_star:  # `[^:]*[^:]*` is `[^:]*`; either next to a crossing `*` is that `*`
+                        if crosses:
+                            self._stay |= bit >> 1
+                            self._stay_not_colon &= ~(bit >> 1)
+                        continue
+                    if crosses:
+                        self._stay |= bit
+                    else:
+                        self._stay_not_colon |= bit
+                    previous_star = True
+                else:
+                    previous_star = False
+                    if char == "?":
+                        if in_resource:
+                            self._any |= bit
+                        else:
+                            self._not_colon |= bit
+                    elif in_resource and not ignore_case:
+                        self._exact[plain(char)] = self._exact.get(plain(char), 0) | bit
+                    else:
+                        key = fold(plain(char))
+                        self._folded[key] = self._folded.get(key, 0) | bit
+                position += 1
+        self._stars = self._stay | self._stay_not_colon
+        self._accept = 1 << position
+        # A quick refusal: the literal text before the first wildcard, when it lies in the case-insensitive head.
+        first = min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0), default=len(pattern))
+        head = pattern[:first]
+        self._head = fold(plain(head)) if head.count(":") < _ARN_PREFIX_SEGMENTS else ""
+
+    def match(self, value: str, folded: str) -> bool:
+        head = self._head
+        if head and not folded.startswith(head):
+            return False
+        exact, by_folded, stars = self._exact, self._folded, self._stars
+        anywhere = self._any | self._not_colon
+        stay_anywhere = self._stay | self._stay_not_colon
+        state = 1 | (1 & stars) << 1
+        for char, folded_char in zip(value, folded, strict=True):
+            if char == ":":
+                advance, stay = self._any | exact.get(":", 0) | by_folded.get(":", 0), self._stay
+            else:
+                advance, stay = anywhere | exact.get(char, 0) | by_folded.get(folded_char, 0), stay_anywhere
+            state = ((state & advance) << 1) | (state & stay)
+            state |= (state & stars) << 1
+            if not state:
+                return False
+        return bool(state & self._accept)
+
+
+def _linear(glob: Glob, ignore_case: bool) -> Callable[[str, str], bool]:
+    """A linear matcher of `(value, fold(value))`."""
+    if not glob.arn:
+        return _WholeGlob(_Wildcards(glob.pattern, ignore_case), ignore_case).match
+    if glob.final_star_crosses:
+        return _CrossingArnGlob(glob.pattern, ignore_case).match
+    return _ArnGlob(glob.pattern, ignore_case).match
+
+
+class Globs:
+    """Any of several patterns: `fullmatch(value)` is truthy (a `re.Match` or True) when one of them matches the whole
+    value. The one-pass patterns share one regex (`regex`); each of the others has a linear matcher."""
+
+    __slots__ = ("_linear", "fullmatch", "regex")
+
+    def __init__(self, globs: Sequence[Glob], ignore_case: bool) -> None:
+        one_pass = [_regex_source(glob) for glob in globs if _one_pass(glob)]
+        flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+        self.regex = re.compile("|".join(f"(?:{source})" for source in one_pass), flags) if one_pass else None
+        self._linear = tuple(_linear(glob, ignore_case) for glob in globs if not _one_pass(glob))
+        # The regex's own method when it alone decides: one call fewer on the engine's hottest path.
+        self.fullmatch: Callable[[str], object] = (
+            self.regex.fullmatch if self.regex is not None and not self._linear else self._either
+        )
+
+    @property
+    def single_regex(self) -> re.Pattern[str] | None:
+        """The regex, when it alone decides (no pattern needs a linear matcher)."""
+        return None if self._linear else self.regex
+
+    def _either(self, value: str) -> bool:
+        if self.regex is not None and self.regex.fullmatch(value) is not None:
+            return True
+        folded = fold(value)
+        return any(match(value, folded) for match in self._linear)
+
+
 @lru_cache(maxsize=16384)
-def compile_any(sources: tuple[str, ...], ignore_case: bool = False) -> re.Pattern[str]:
-    """One regex that fully matches when any of the sources does."""
-    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.compile("|".join(f"(?:{source})" for source in sources), flags)
+def compile_any(sources: tuple[Glob, ...], ignore_case: bool = False) -> Globs:
+    """A matcher that fully matches when any of the patterns does."""
+    return Globs(sources, ignore_case)
 
 
 def _prefix_glob(pattern: str) -> tuple[str, bool] | None:
@@ -84,7 +373,7 @@ def glob_matches(pattern: str, value: str) -> bool:
     if simple is not None:
         text, star = simple
         return value.startswith(text) if star else value == text
-    return compile_any((glob_source(pattern),)).fullmatch(value) is not None
+    return bool(compile_any((glob_source(pattern),)).fullmatch(value))
 
 
 def arn_matches(pattern: str, value: str, final_star_crosses: bool = False) -> bool:
@@ -107,10 +396,10 @@ def arn_matches(pattern: str, value: str, final_star_crosses: bool = False) -> b
             text, star = simple
             rest = value[len(head) :]
             return rest.startswith(text) if star else rest == text
-    return compile_any((arn_source(pattern, final_star_crosses),)).fullmatch(value) is not None
+    return bool(compile_any((arn_source(pattern, final_star_crosses),)).fullmatch(value))
 
 
-def _any_regex(sources: Iterable[str], ignore_case: bool = False) -> re.Pattern[str] | None:
+def _any_regex(sources: Iterable[Glob], ignore_case: bool = False) -> Globs | None:
     unique = tuple(dict.fromkeys(sources))
     return compile_any(unique, ignore_case) if unique else None
 
@@ -185,7 +474,7 @@ class ResourceMatcher:
         self.matches_everything = "*" in static
         # When the answer is YES or NO by one regex, that regex.
         plain = self._lenient is None and not self.templates and not self.unresolved and not self.matches_everything
-        self.plain_pattern = self._strict if plain else None
+        self.plain_pattern = self._strict.single_regex if plain and self._strict is not None else None
         # The context keys the policy variables read (lower-cased).
         self.context_keys = tuple(dict.fromkeys(v.key for t in self.templates for v in t.variables))
 

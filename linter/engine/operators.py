@@ -92,6 +92,8 @@ def _closest(name: str) -> str | None:
     lowered = {op.lower(): op for op in BASE_OPERATORS}
     if name.lower() in lowered:
         return lowered[name.lower()]
+    if len(name) > 128:  # difflib is quadratic in the word; no operator is this long
+        return None
     import difflib
 
     matches = difflib.get_close_matches(name, list(BASE_OPERATORS), n=1, cutoff=0.75)

@@ -7,9 +7,11 @@ The grammar is RFC 8259 (what IAM accepts); errors carry the 1-based line and co
 from __future__ import annotations
 
 import json
+import math
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from linter.lazy_re import lazy_compile
@@ -52,9 +54,9 @@ class JMember(NamedTuple):
 
 @dataclass(slots=True, repr=False, eq=False)
 class JObject(Record):
-    members: list[JMember]
+    members: Sequence[JMember]
     span: Span
-    duplicates: list[JMember] = field(default_factory=list)
+    duplicates: Sequence[JMember] = ()  # shared when empty: a large document holds many objects
 
     def get(self, key: str) -> JNode | None:
         """The value AWS would read for `key`: the last occurrence, as IAM's parser keeps it."""
@@ -74,10 +76,40 @@ class JObject(Record):
 
 JNode = JScalar | JArray | JObject
 
+
+class JsonNumber(str):
+    """A number Python cannot hold exactly, kept as its text: an integer longer than `int()` converts (4,300 digits)
+    or a literal beyond float range. IAM reads condition values as text, and `Decimal` compares the text as a number
+    (AWS compares numerically), so nothing is lost; converting it would raise or turn it into `inf`."""
+
+    __slots__ = ()
+
+
+def is_string(value: object) -> bool:
+    """A JSON string (a `JsonNumber` is a number that happens to be kept as text)."""
+    return isinstance(value, str) and not isinstance(value, JsonNumber)
+
+
+def json_number(raw: str) -> int | float | JsonNumber:
+    """The value of a JSON number literal; as `json.loads(text, parse_int=json_number, parse_float=json_number)` it
+    keeps a number Python cannot hold from raising (or becoming `inf`)."""
+    if not any(c in raw for c in ".eE"):
+        try:
+            return int(raw)
+        except ValueError:  # more digits than Python's int-string conversion limit
+            return JsonNumber(raw)
+    number = float(raw)
+    return JsonNumber(raw) if math.isinf(number) else number
+
+
 _WS = lazy_compile(r"[ \t\n\r]*")
 _NUMBER = lazy_compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
-_STRING = lazy_compile(r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
+# Possessive: a backtracking `(?:...)*` keeps a mark per character it repeats (580 MB for a 4 MB string).
+_STRING = lazy_compile(r'"(?:[^"\\\x00-\x1f]++|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*+"')
 _MAX_DEPTH = 200
+# A Terraform plan of 5 MB (the largest file read) holds about 450,000 values; the largest policy AWS accepts (32 KB)
+# fewer than 20,000. Past this a document is neither, and the tree alone would take hundreds of megabytes.
+MAX_VALUES = 1_000_000
 _LITERALS: tuple[tuple[str, bool | None], ...] = (("true", True), ("false", False), ("null", None))
 
 
@@ -85,6 +117,7 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
+        self.values = 0
         # Offsets of line starts, to turn an offset into line/column by bisection.
         self.line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
 
@@ -119,6 +152,9 @@ class _Parser:
     def parse_value(self, depth: int) -> JNode:
         if depth > _MAX_DEPTH:
             raise self.fail("nesting too deep")
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise self.fail(f"more than {MAX_VALUES:,} values: too large for an IAM policy or a Terraform plan")
         if self.pos >= len(self.text):
             raise self.fail("unexpected end of input: expected a value")
         char = self.text[self.pos]
@@ -139,9 +175,7 @@ class _Parser:
         if match and match.end() > self.pos:
             start = self.pos
             self.pos = match.end()
-            raw = match.group()
-            number: int | float = float(raw) if any(c in raw for c in ".eE") else int(raw)
-            return JScalar(number, self.span(start, self.pos))
+            return JScalar(json_number(match.group()), self.span(start, self.pos))
         if char == "'":
             raise self.fail("strings must use double quotes")
         raise self.fail(f"unexpected character {char!r}: expected a value")
@@ -179,7 +213,7 @@ class _Parser:
         self.skip_ws()
         if self.text.startswith("}", self.pos):
             self.pos += 1
-            return JObject(members, self.span(start, self.pos))
+            return JObject((), self.span(start, self.pos))
         while True:
             self.skip_ws()
             if self.pos >= len(self.text):
@@ -205,7 +239,7 @@ class _Parser:
             char = self.text[self.pos]
             self.pos += 1
             if char == "}":
-                return JObject(members, self.span(start, self.pos), duplicates)
+                return JObject(members, self.span(start, self.pos), duplicates or ())
             if char != ",":
                 raise self.fail(f"expected ',' or '}}', found {char!r}", self.pos - 1)
 
@@ -243,7 +277,8 @@ def parse(text: str) -> JNode:
 def to_python(node: JNode) -> object:
     """Plain Python value of a node (last duplicate key wins, as in AWS)."""
     if isinstance(node, JScalar):
-        return node.value
+        # A number kept as text is still a number to the schema.
+        return float(node.value) if isinstance(node.value, JsonNumber) else node.value
     if isinstance(node, JArray):
         return [to_python(item) for item in node.items]
     return {member.key: to_python(member.value) for member in node.members}

@@ -8,12 +8,16 @@ for jsonencode/heredoc/policy_document values and calls `build_policy` too, so n
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from importlib import resources
-from typing import Any
+from itertools import islice
+from typing import Any, NamedTuple, TypeVar
+
+from pydantic import BaseModel
 
 from linter.model import (
+    MAX_LISTED_PER_RULE,
     Condition,
     GrammarIssue,
     Location,
@@ -24,22 +28,49 @@ from linter.model import (
     Statement,
     Text,
 )
-from linter.sources.jsonpos import JArray, JNode, JObject, JScalar, Span, parse, to_python
+from linter.sources.jsonpos import (
+    JArray,
+    JMember,
+    JNode,
+    JObject,
+    JScalar,
+    JsonNumber,
+    Span,
+    is_string,
+    parse,
+    to_python,
+)
 
 # A policy location maker: (span, json pointer) -> Location. Sources decide the file and address.
 Locator = Callable[[Span, str], Location]
 
+_Model = TypeVar("_Model", bound=BaseModel)
+# pydantic gives every instance its own set of the fields it was given (0.7 KB once there are more than four), which
+# nothing here reads: the models of one policy share one, a third of their memory in a 300,000-statement document.
+# The models are frozen, and pydantic copies the set before it would change it (model_copy).
+_FIELDS_SET: dict[type[BaseModel], set[str]] = {
+    cls: set(cls.model_fields) for cls in (Location, Text, Statement, Condition, Principals, PrincipalRef)
+}
+_set_attribute = object.__setattr__
+
+
+def _lean(model: _Model) -> _Model:
+    _set_attribute(model, "__pydantic_fields_set__", _FIELDS_SET[type(model)])
+    return model
+
 
 def file_locator(path: str, address: str | None = None) -> Locator:
     def locate(span: Span, pointer: str) -> Location:
-        return Location(
-            file=path,
-            line=span.line,
-            column=span.column,
-            end_line=span.end_line,
-            end_column=span.end_column,
-            json_path=pointer,
-            address=address,
+        return _lean(
+            Location(
+                file=path,
+                line=span.line,
+                column=span.column,
+                end_line=span.end_line,
+                end_column=span.end_column,
+                json_path=pointer,
+                address=address,
+            )
         )
 
     return locate
@@ -59,6 +90,10 @@ def _escape(segment: str | int) -> str:
 
 
 def scalar_text(node: JScalar, locate: Locator, pointer: str) -> Text:
+    return _lean(_scalar_text(node, locate, pointer))
+
+
+def _scalar_text(node: JScalar, locate: Locator, pointer: str) -> Text:
     value = node.value
     if node.unresolved is not None:
         return Text(value=str(value), loc=locate(node.span, pointer), unresolved=node.unresolved)
@@ -66,6 +101,8 @@ def scalar_text(node: JScalar, locate: Locator, pointer: str) -> Text:
         return Text(value="true" if value else "false", loc=locate(node.span, pointer), json_type="boolean")
     if value is None:
         return Text(value="", loc=locate(node.span, pointer), json_type="null")
+    if isinstance(value, JsonNumber):
+        return Text(value=str(value), loc=locate(node.span, pointer), json_type="number")
     if isinstance(value, (int, float)):
         return Text(value=json.dumps(value), loc=locate(node.span, pointer), json_type="number")
     return Text(value=value, loc=locate(node.span, pointer))
@@ -76,12 +113,12 @@ def _texts(node: JNode | None, locate: Locator, pointer: str) -> list[Text] | No
     if node is None:
         return None
     if isinstance(node, JScalar):
-        return [scalar_text(node, locate, pointer)] if isinstance(node.value, str) else []
+        return [scalar_text(node, locate, pointer)] if is_string(node.value) else []
     if isinstance(node, JArray):
         return [
             scalar_text(item, locate, f"{pointer}/{i}")
             for i, item in enumerate(node.items)
-            if isinstance(item, JScalar) and isinstance(item.value, str)
+            if isinstance(item, JScalar) and is_string(item.value)
         ]
     return []
 
@@ -91,14 +128,14 @@ def _principals(node: JNode | None, locate: Locator, pointer: str) -> Principals
         return None
     if isinstance(node, JScalar):
         star = node.value == "*"
-        refs = [PrincipalRef(type="AWS", value=scalar_text(node, locate, pointer))] if star else []
-        return Principals(loc=locate(node.span, pointer), star_form=star, refs=refs)
+        refs = [_lean(PrincipalRef(type="AWS", value=scalar_text(node, locate, pointer)))] if star else []
+        return _lean(Principals(loc=locate(node.span, pointer), star_form=star, refs=refs))
     refs = []
     if isinstance(node, JObject):
         for member in node.members:
             for text in _texts(member.value, locate, f"{pointer}/{_escape(member.key)}") or []:
-                refs.append(PrincipalRef(type=member.key, value=text))
-    return Principals(loc=locate(node.span, pointer), refs=refs)
+                refs.append(_lean(PrincipalRef(type=member.key, value=text)))
+    return _lean(Principals(loc=locate(node.span, pointer), refs=refs))
 
 
 def _conditions(node: JNode | None, locate: Locator, pointer: str) -> list[Condition]:
@@ -107,12 +144,12 @@ def _conditions(node: JNode | None, locate: Locator, pointer: str) -> list[Condi
     conditions = []
     for op_member in node.members:
         op_pointer = f"{pointer}/{_escape(op_member.key)}"
-        operator = Text(value=op_member.key, loc=locate(op_member.key_span, op_pointer))
+        operator = _lean(Text(value=op_member.key, loc=locate(op_member.key_span, op_pointer)))
         if not isinstance(op_member.value, JObject):
             continue
         for key_member in op_member.value.members:
             key_pointer = f"{op_pointer}/{_escape(key_member.key)}"
-            key = Text(value=key_member.key, loc=locate(key_member.key_span, key_pointer))
+            key = _lean(Text(value=key_member.key, loc=locate(key_member.key_span, key_pointer)))
             raw = key_member.value
             items = raw.items if isinstance(raw, JArray) else [raw]
             values = [
@@ -120,32 +157,34 @@ def _conditions(node: JNode | None, locate: Locator, pointer: str) -> list[Condi
                 for i, item in enumerate(items)
                 if isinstance(item, JScalar)
             ]
-            conditions.append(
-                Condition(operator=operator, key=key, values=values, loc=locate(key_member.key_span, key_pointer))
+            condition = Condition(
+                operator=operator, key=key, values=values, loc=locate(key_member.key_span, key_pointer)
             )
+            conditions.append(_lean(condition))
     return conditions
 
 
-def _statement(node: JObject, index: int, locate: Locator, pointer: str) -> Statement:
-    def text(key: str) -> Text | None:
-        value = node.get(key)
-        if isinstance(value, JScalar) and isinstance(value.value, str):
-            return scalar_text(value, locate, f"{pointer}/{key}")
-        return None
+# Statement element -> how it is read into the model.
+_TEXT_ELEMENTS = {"Sid": "sid", "Effect": "effect"}
+_LIST_ELEMENTS = {"Action": "action", "NotAction": "not_action", "Resource": "resource", "NotResource": "not_resource"}
+_PRINCIPAL_ELEMENTS = {"Principal": "principal", "NotPrincipal": "not_principal"}
 
-    return Statement(
-        index=index,
-        loc=locate(node.span, pointer),
-        sid=text("Sid"),
-        effect=text("Effect"),
-        action=_texts(node.get("Action"), locate, f"{pointer}/Action"),
-        not_action=_texts(node.get("NotAction"), locate, f"{pointer}/NotAction"),
-        resource=_texts(node.get("Resource"), locate, f"{pointer}/Resource"),
-        not_resource=_texts(node.get("NotResource"), locate, f"{pointer}/NotResource"),
-        principal=_principals(node.get("Principal"), locate, f"{pointer}/Principal"),
-        not_principal=_principals(node.get("NotPrincipal"), locate, f"{pointer}/NotPrincipal"),
-        conditions=_conditions(node.get("Condition"), locate, f"{pointer}/Condition"),
-    )
+
+def _statement(node: JObject, index: int, locate: Locator, pointer: str) -> Statement:
+    # The last of duplicate keys wins, as IAM reads them; only the elements present are read (and given pointers).
+    elements = {member.key: member.value for member in node.members}
+    fields: dict[str, Any] = {}
+    for key, value in elements.items():
+        if key in _TEXT_ELEMENTS:
+            if isinstance(value, JScalar) and is_string(value.value):
+                fields[_TEXT_ELEMENTS[key]] = scalar_text(value, locate, f"{pointer}/{key}")
+        elif key in _LIST_ELEMENTS:
+            fields[_LIST_ELEMENTS[key]] = _texts(value, locate, f"{pointer}/{key}")
+        elif key in _PRINCIPAL_ELEMENTS:
+            fields[_PRINCIPAL_ELEMENTS[key]] = _principals(value, locate, f"{pointer}/{key}")
+        elif key == "Condition":
+            fields["conditions"] = _conditions(value, locate, f"{pointer}/Condition")
+    return _lean(Statement(index=index, loc=locate(node.span, pointer), **fields))
 
 
 def _find(root: JNode, path: list[str | int]) -> JNode | None:
@@ -168,9 +207,9 @@ def _validator() -> Any:
     return Draft202012Validator(schema)
 
 
-def _schema_message(error: Any) -> str:
+def _schema_message(error: Any, path: list[str | int]) -> str:
     """jsonschema's messages quote whole sub-documents; keep them to one readable line."""
-    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".") or "document"
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or "document"
     validator = error.validator
     if validator == "additionalProperties":
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
@@ -192,7 +231,7 @@ _PRINCIPAL_TYPES = {"AWS", "Service", "Federated", "CanonicalUser"}
 
 
 def _is_text(node: JNode | None) -> bool:
-    return isinstance(node, JScalar) and isinstance(node.value, str)
+    return isinstance(node, JScalar) and is_string(node.value)
 
 
 def _is_texts(node: JNode | None) -> bool:
@@ -253,29 +292,92 @@ def plainly_valid(root: JNode) -> bool:
     return statements is not None and _plainly_valid_statement(statements)
 
 
+# Issues kept per kind: one more than a rule lists (`MAX_LISTED_PER_RULE`), so `check` says there are more. A real
+# policy has a few dozen statements; past this, looking further would only cost time (rules look up these issues
+# per statement) for findings nobody is shown.
+MAX_KEPT_ISSUES = MAX_LISTED_PER_RULE + 1
+
+
+@cache
+def _statement_validator() -> Any:
+    """The schema of one statement, to validate only the statements `plainly_valid` cannot vouch for."""
+    from jsonschema import Draft202012Validator
+
+    schema = _validator().schema
+    return Draft202012Validator({**schema["$defs"]["statement"], "$defs": schema["$defs"]})
+
+
+def _plain_top_level(root: JNode) -> bool:
+    """A document whose top level the schema certainly accepts and whose Statement is a list."""
+    if not isinstance(root, JObject) or not {m.key for m in root.members} <= {"Version", "Id", "Statement"}:
+        return False
+    if any(m.key in ("Version", "Id") and not _is_text(m.value) for m in root.members):
+        return False
+    return isinstance(root.get("Statement"), JArray)
+
+
+def _schema_errors(root: JNode) -> Iterator[tuple[list[str | int], Any]]:
+    """(path, jsonschema error) for every schema problem, lazily. When the top level is plain, each statement is
+    validated on its own and only when `plainly_valid` cannot vouch for it: jsonschema costs ~0.1 ms a statement."""
+    statements = root.get("Statement") if isinstance(root, JObject) else None
+    if not (_plain_top_level(root) and isinstance(statements, JArray)):
+        for error in _validator().iter_errors(to_python(root)):
+            yield list(error.absolute_path), error
+        return
+    validator = _statement_validator()
+    for index, item in enumerate(statements.items):
+        if not _plainly_valid_statement(item):
+            for error in validator.iter_errors(to_python(item)):
+                yield ["Statement", index, *error.absolute_path], error
+
+
 def _schema_issues(root: JNode, locate: Locator) -> Iterator[GrammarIssue]:
     if plainly_valid(root):
         return
-    for error in _validator().iter_errors(to_python(root)):
-        path = list(error.absolute_path)
+    for path, error in islice(_schema_errors(root), MAX_KEPT_ISSUES):
         node = _find(root, path) or root
         pointer = "".join(f"/{_escape(p)}" for p in path)
-        yield GrammarIssue(code="schema", message=_schema_message(error), loc=locate(node.span, pointer))
+        yield GrammarIssue(code="schema", message=_schema_message(error, path), loc=locate(node.span, pointer))
 
 
-def _duplicate_issues(node: JNode, locate: Locator, pointer: str) -> Iterator[GrammarIssue]:
+def _duplicate_members(root: JNode) -> Iterator[tuple[JMember, str]]:
+    """Every repeated key with its JSON pointer, in document order. A stack of iterators rather than recursion
+    (nesting depth is the input's to choose), and a pointer is spelled only for a duplicate."""
+    path: list[str] = []  # the escaped segments down to the node whose children `stack[-1]` walks
+    stack = [_children(root)]
+    yield from ((member, f"/{_escape(member.key)}") for member in _duplicates(root))
+    while stack:
+        step = next(stack[-1], None)
+        if step is None:
+            stack.pop()
+            if path:
+                path.pop()
+            continue
+        segment, node = step
+        if isinstance(node, JScalar):
+            continue
+        path.append(segment)
+        for member in _duplicates(node):
+            yield member, "".join(f"/{part}" for part in path) + f"/{_escape(member.key)}"
+        stack.append(_children(node))
+
+
+def _duplicates(node: JNode) -> Sequence[JMember]:
+    return node.duplicates if isinstance(node, JObject) else ()
+
+
+def _children(node: JNode) -> Iterator[tuple[str, JNode]]:
     if isinstance(node, JObject):
-        for duplicate in node.duplicates:
-            yield GrammarIssue(
-                code="duplicate-key",
-                message=f"duplicate key {duplicate.key!r}: AWS keeps only the last one, earlier values are ignored",
-                loc=locate(duplicate.key_span, f"{pointer}/{_escape(duplicate.key)}"),
-            )
-        for member in node.members:
-            yield from _duplicate_issues(member.value, locate, f"{pointer}/{_escape(member.key)}")
-    elif isinstance(node, JArray):
-        for i, item in enumerate(node.items):
-            yield from _duplicate_issues(item, locate, f"{pointer}/{i}")
+        return ((_escape(member.key), member.value) for member in node.members)
+    if isinstance(node, JArray):
+        return ((str(index), item) for index, item in enumerate(node.items))
+    return iter(())
+
+
+def _duplicate_issues(root: JNode, locate: Locator) -> Iterator[GrammarIssue]:
+    for duplicate, pointer in islice(_duplicate_members(root), MAX_KEPT_ISSUES):
+        message = f"duplicate key {duplicate.key!r}: AWS keeps only the last one, earlier values are ignored"
+        yield GrammarIssue(code="duplicate-key", message=message, loc=locate(duplicate.key_span, pointer))
 
 
 def looks_like_policy(node: JNode) -> bool:
@@ -297,28 +399,125 @@ def infer_kind(statements: list[Statement]) -> PolicyKind:
     return PolicyKind.RESOURCE
 
 
+# AWS's largest policy (32 KB) holds fewer than 11,000 statements; memory bounds how many more a hostile document
+# gets. Measured on CPython 3.11 and pydantic 2: the positioned tree takes ~200 bytes per JSON value, ~280 more per
+# object member and ~75 more per string, and the model ~1 KB per JSON value it holds. Statements are modelled in order
+# while both fit in 380 MB, which keeps a check of the largest document read (`jsonpos.MAX_VALUES`) under 500 MB; the
+# rest are counted, and the size rule says how many were checked.
+MAX_STATEMENTS = 300_000
+_MEMORY_BUDGET = 380_000_000
+_MODEL_BYTES_PER_VALUE = 1_000
+
+
+class DocumentSize(NamedTuple):
+    characters: int  # what AWS counts against its size quotas, at least (`document_size`)
+    tree_bytes: int  # the memory its positioned tree takes, about
+    values: int  # JSON values, keys not counted
+    duplicates: bool  # whether some object repeats a key
+
+
+def document_size(root: JNode) -> DocumentSize:
+    """The characters AWS counts against a policy size quota, at least: the document without white space (IAM does not
+    count it, outside strings or in them), each string as briefly as JSON can write it, a float as one digit and an
+    unresolved Terraform value as nothing. A lower bound, so a quota it exceeds is certainly exceeded."""
+    characters = tree_bytes = values = 0
+    duplicates = False
+    stack = [root]  # a stack, not recursion: nesting depth is the input's to choose
+    while stack:
+        node = stack.pop()
+        values += 1
+        tree_bytes += 200
+        if isinstance(node, JScalar):
+            characters += _scalar_size(node)
+            tree_bytes += 75 if isinstance(node.value, str) else 0
+        elif isinstance(node, JArray):
+            characters += 1 + max(len(node.items), 1)  # brackets and the commas between items
+            stack.extend(node.items)
+        else:
+            characters += 1 + max(len(node.members), 1)  # braces and the commas between members
+            tree_bytes += 280 * len(node.members)
+            duplicates = duplicates or bool(node.duplicates)
+            for member in node.members:
+                characters += _string_size(member.key) + 1  # the key and its colon
+                stack.append(member.value)
+    return DocumentSize(characters, tree_bytes, values, duplicates)
+
+
+def _model_bytes(node: JNode) -> int:
+    """The memory the model of a statement takes, about (an upper bound: not every value becomes a model)."""
+    values = 0
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        values += 1
+        if isinstance(node, JArray):
+            stack.extend(node.items)
+        elif isinstance(node, JObject):
+            stack.extend(member.value for member in node.members)
+    return values * _MODEL_BYTES_PER_VALUE
+
+
+def _string_size(text: str) -> int:
+    if text.isprintable() and " " not in text and '"' not in text and "\\" not in text:
+        return len(text) + 2  # the usual string: nothing to escape, no white space (printable excludes all but " ")
+    return len("".join(json.dumps(text, ensure_ascii=False).split()))
+
+
+def _scalar_size(node: JScalar) -> int:
+    value = node.value
+    if node.unresolved is not None:
+        return 0
+    if isinstance(value, bool):
+        return 4 if value else 5
+    if value is None:
+        return 4
+    if isinstance(value, JsonNumber):
+        return len(value)
+    if isinstance(value, str):
+        return _string_size(value)
+    if isinstance(value, int):
+        return len(str(value))
+    return 1
+
+
+def _statements(raw: JNode | None, locate: Locator, size: DocumentSize) -> tuple[list[Statement], GrammarIssue | None]:
+    """The modelled statements of a Statement element (a list, or one statement object), in order while they fit the
+    memory budget, with an issue saying how many were left unchecked."""
+    single = isinstance(raw, JObject)
+    items: Sequence[JNode] = [raw] if isinstance(raw, JObject) else raw.items if isinstance(raw, JArray) else []
+    budget = _MEMORY_BUDGET - size.tree_bytes
+    fits = size.values * _MODEL_BYTES_PER_VALUE <= budget  # the whole document: no statement needs costing
+    statements: list[Statement] = []
+    for index, item in enumerate(items):
+        pointer = "/Statement" if single else f"/Statement/{index}"
+        cost = 0 if fits else _model_bytes(item)
+        if index == MAX_STATEMENTS or cost > budget:
+            message = f"only the first {index:,} of its {len(items):,} statements were checked"
+            return statements, GrammarIssue(
+                code="statements-not-checked", message=message, loc=locate(item.span, pointer)
+            )
+        budget -= cost
+        if isinstance(item, JObject):
+            statements.append(_statement(item, index, locate, pointer))
+    return statements, None
+
+
 def build_policy(root: JNode, name: str, locate: Locator, kind: PolicyKind | None = None) -> Policy:
     """Normalise a positioned policy document. Grammar problems become `issues`, never exceptions."""
-    issues = list(_schema_issues(root, locate)) + list(_duplicate_issues(root, locate, ""))
+    size = document_size(root)
+    issues = list(_schema_issues(root, locate))
+    if size.duplicates:
+        issues += _duplicate_issues(root, locate)
     statements: list[Statement] = []
-    statement_is_object = False
     version = policy_id = None
     if isinstance(root, JObject):
-        raw_statements = root.get("Statement")
-        if isinstance(raw_statements, JObject):
-            statement_is_object = True
-            statements = [_statement(raw_statements, 0, locate, "/Statement")]
-        elif isinstance(raw_statements, JArray):
-            statements = [
-                _statement(item, i, locate, f"/Statement/{i}")
-                for i, item in enumerate(raw_statements.items)
-                if isinstance(item, JObject)
-            ]
+        statements, unchecked = _statements(root.get("Statement"), locate, size)
+        issues += [unchecked] if unchecked is not None else []
         version_node = root.get("Version")
-        if isinstance(version_node, JScalar) and isinstance(version_node.value, str):
+        if isinstance(version_node, JScalar) and is_string(version_node.value):
             version = scalar_text(version_node, locate, "/Version")
         id_node = root.get("Id")
-        if isinstance(id_node, JScalar) and isinstance(id_node.value, str):
+        if isinstance(id_node, JScalar) and is_string(id_node.value):
             policy_id = scalar_text(id_node, locate, "/Id")
     return Policy(
         name=name,
@@ -328,6 +527,7 @@ def build_policy(root: JNode, name: str, locate: Locator, kind: PolicyKind | Non
         version=version,
         id=policy_id,
         statements=statements,
-        statement_is_object=statement_is_object,
+        statement_is_object=isinstance(root, JObject) and isinstance(root.get("Statement"), JObject),
         issues=issues,
+        size=size.characters,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 from linter.awsdata import ActionInfo, AwsData, PatternPiece, ResourceType, template_pieces
@@ -91,7 +91,7 @@ def name_actions(actions: Sequence[ActionInfo], limit: int = 3) -> str:
 _ARN_PREFIX_SEGMENTS = 5  # arn, partition, service, region, account: globbed segment by segment
 
 
-@cache
+@lru_cache(maxsize=4096)
 def _policy_pieces(pattern: str) -> tuple[PatternPiece, ...]:
     """A Resource glob as pattern pieces: `*` and `?` stay inside their segment among the first five and cross
     everything in the resource part; a policy variable stands for some non-empty value."""
@@ -144,29 +144,46 @@ def _segments_differ(pattern: str, template: str) -> bool:
     return False
 
 
-@cache
+# No AWS ARN is longer than 2,048 characters (IAM and S3 object ARNs included). A Resource pattern twice that long
+# names no real resource whatever `can_name` would find with unbounded template variables, so it is not judged.
+_LONGEST_JUDGED_PATTERN = 4_096
+
+
+@lru_cache(maxsize=4096)
 def can_name(pattern: str, template: str) -> bool:
     """Whether a Resource pattern can match some ARN of a resource type's template: the two patterns' languages
-    intersect. A walk over pairs of positions, as in a product automaton; case is ignored."""
+    intersect; case is ignored. True (not judged) for a pattern longer than any ARN.
+
+    A walk over pairs of positions, as in a product automaton, done for all template positions at once: bit j of
+    `reached` is set when the pattern's first i pieces and the template's first j can match the same text. Each
+    pattern piece costs a few integer operations on a template-sized mask, so the work is linear in the pattern."""
     if _segments_differ(pattern, template):
         return False
-    a, b = _policy_pieces(pattern), template_pieces(template)
-    stack, seen = [(0, 0)], set()
-    while stack:
-        state = stack.pop()
-        if state in seen:
-            continue
-        seen.add(state)
-        i, j = state
-        if i == len(a) and j == len(b):
-            return True
-        if i < len(a) and a[i][2]:
-            stack.append((i + 1, j))
-        if j < len(b) and b[j][2]:
-            stack.append((i, j + 1))
-        if i < len(a) and j < len(b) and _compatible(a[i], b[j]):
-            stack.append((i if a[i][2] else i + 1, j if b[j][2] else j + 1))
-    return False
+    if len(pattern) > _LONGEST_JUDGED_PATTERN:
+        return True
+    b = template_pieces(template)
+    stars = sum(1 << j for j, piece in enumerate(b) if piece[2])
+    compatible: dict[PatternPiece, int] = {}
+    reached = 1
+    for piece in _policy_pieces(pattern):
+        mask = compatible.get(piece)
+        if mask is None:
+            mask = compatible[piece] = sum(1 << j for j, other in enumerate(b) if _compatible(piece, other))
+        if piece[2]:  # a star: stays while the template advances over what it can match, then may end
+            reached = _closure(reached, stars | mask)
+        else:
+            reached = _closure(reached, stars)
+            matched = reached & mask
+            reached = (matched & stars) | ((matched & ~stars) << 1)
+            if not reached:
+                return False
+    return bool(_closure(reached, stars) >> len(b) & 1)
+
+
+def _closure(reached: int, advancing: int) -> int:
+    """`reached` and every position after a run of `advancing` positions that starts at a reached one (the carry of
+    an addition runs along each run of ones)."""
+    return reached | ((advancing + (reached & advancing)) ^ advancing)
 
 
 def resource_types_of(aws: AwsData, info: ActionInfo) -> list[ResourceType] | None:

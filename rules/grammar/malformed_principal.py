@@ -10,7 +10,8 @@ from rules.grammar._common import partial_wildcard
 
 # Unique ids of users and roles (AIDA..., AROA...): AWS shows them in place of a principal that was deleted.
 _UNIQUE_ID = lazy_compile(r"(AIDA|AROA)[A-Z0-9]{12,}")
-_IAM_PRINCIPAL = lazy_compile(r"root|(user|role)/([\w+=,.@-]+/)*[\w+=,.@-]+")
+# Possessive, without captures: a principal of megabytes is matched in one pass and no backtracking stack.
+_IAM_PRINCIPAL = lazy_compile(r"root|(?:user|role)/(?:[\w+=,.@-]++/)*+[\w+=,.@-]++")
 _STS_PRINCIPAL = lazy_compile(r"assumed-role/[\w+=,.@-]+/[\w+=,.@-]+|federated-user/[\w+=,.@-]+")
 _SERVICE = lazy_compile(r"[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?", re.IGNORECASE)
 # Service principals outside amazonaws.com that AWS documents (Alexa skills invoking Lambda functions).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from fnmatch import fnmatchcase
 
 import pytest
@@ -9,7 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linter.engine.context import UNKNOWN
-from linter.engine.matching import ActionMatcher, ResourceMatcher, arn_matches, glob_matches
+from linter.engine.matching import (
+    ActionMatcher,
+    ResourceMatcher,
+    arn_matches,
+    arn_source,
+    compile_any,
+    glob_matches,
+    glob_source,
+)
 from linter.engine.tri import MAYBE, NO, YES
 from linter.engine.variables import literal
 from linter.model import Location, Text
@@ -146,45 +155,80 @@ def test_star_in_a_prefix_segment_never_crosses_a_colon(account: str, region: st
     assert glob_matches(f"arn:aws:svc:*:{account}*", value) == (other == account or f":{account}" in value)
 
 
-# Substituted patterns (a policy variable's value inside) skip the regex in their common shapes: the answer must be
-# the regex's. Markers are the literal `*` and `?` of substituted text; the odd letters fold to ASCII ones in a regex.
+# The reference semantics: the regex translation the engine used before matching became linear. It backtracks, so it
+# only ever sees the small inputs below. Markers are the literal `*` and `?` of substituted text; the odd letters fold
+# to ASCII ones under re.IGNORECASE, and the linear matchers must fold them the same way.
+def reference_glob(pattern: str, value: str, ignore_case: bool = False) -> bool:
+    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+    return re.fullmatch(_translate(pattern, ".*", "."), value, flags) is not None
+
+
+def reference_arn(pattern: str, value: str, final_star_crosses: bool = False) -> bool:
+    if pattern == "*":
+        return True
+    parts = []
+    for index, segment in enumerate(pattern.split(":", 5)):
+        if index == 5:
+            parts.append(_translate(segment, ".*", "."))
+        elif final_star_crosses and segment.endswith("*"):
+            parts.append(f"(?i:{_translate(segment[:-1], '[^:]*', '[^:]')}.*)")
+        else:
+            parts.append(f"(?i:{_translate(segment, '[^:]*', '[^:]')})")
+    return re.fullmatch(":".join(parts), value, re.DOTALL) is not None
+
+
+def _translate(pattern: str, star: str, one: str) -> str:
+    markers = {"\ue000": "*", "\ue001": "?"}
+    return "".join(star if c == "*" else one if c == "?" else re.escape(markers.get(c, c)) for c in pattern)
+
+
 TRICKY = st.text(alphabet=st.sampled_from("aAsSkK:/*?\u017f\u212a\u0130\ue000\ue001\n"), max_size=10)
-PATTERN_TAIL = st.sampled_from(["", "*", "?", "x*", "*x"])
+PATTERN_TAIL = st.sampled_from(["", "*", "?", "x*", "*x", "*a*", "?*s*?", "*:*"])
 
 
-@PROPERTY
-@given(TRICKY, PATTERN_TAIL, TRICKY)
-def test_glob_shortcuts_agree_with_the_regex(head: str, tail: str, value: str) -> None:
-    from linter.engine.matching import compile_any, glob_source
-
-    pattern = head + tail
-    for candidate in (
+def _candidates(head: str, pattern: str, value: str) -> tuple[str, ...]:
+    return (
         value,
         head,
         head + value,
         head.swapcase() + value,
         pattern,
         pattern.replace("\ue000", "*") + value,
-    ):
-        expected = compile_any((glob_source(pattern),)).fullmatch(candidate) is not None
-        assert glob_matches(pattern, candidate) is expected
+        pattern.replace("*", value).replace("?", "s"),
+        pattern.lower().replace("*", ":").replace("?", "\u017f"),
+    )
+
+
+@PROPERTY
+@given(TRICKY, PATTERN_TAIL, TRICKY)
+def test_glob_matching_agrees_with_the_regex(head: str, tail: str, value: str) -> None:
+    pattern = head + tail
+    for candidate in _candidates(head, pattern, value):
+        assert glob_matches(pattern, candidate) is reference_glob(pattern, candidate)
+        for ignore_case in (False, True):
+            found = bool(compile_any((glob_source(pattern),), ignore_case).fullmatch(candidate))
+            assert found is reference_glob(pattern, candidate, ignore_case)
 
 
 @PROPERTY
 @given(st.lists(TRICKY, min_size=1, max_size=7), PATTERN_TAIL, TRICKY, st.booleans())
-def test_arn_shortcuts_agree_with_the_regex(segments: list[str], tail: str, value: str, lenient: bool) -> None:
-    from linter.engine.matching import arn_source, compile_any
-
+def test_arn_matching_agrees_with_the_regex(segments: list[str], tail: str, value: str, lenient: bool) -> None:
     pattern = ":".join(segments) + tail
-    for candidate in (
-        value,
-        pattern,
-        pattern.swapcase() + value,
-        pattern.lower(),
-        pattern.replace("\ue000", "*") + value,
-    ):
-        expected = compile_any((arn_source(pattern, lenient),)).fullmatch(candidate) is not None
+    for candidate in (*_candidates(segments[0], pattern, value), pattern.swapcase() + value):
+        expected = reference_arn(pattern, candidate, lenient)
         assert arn_matches(pattern, candidate, lenient) is expected
+        assert bool(compile_any((arn_source(pattern, lenient),)).fullmatch(candidate)) is expected
+
+
+@PROPERTY
+@given(st.lists(st.sampled_from(["*a*", "a*", "*", "?", "a?a", "*:*", ":", "b"]), max_size=8), PLAIN, st.booleans())
+def test_many_stars_agree_with_the_regex(parts: list[str], value: str, lenient: bool) -> None:
+    # Patterns with several stars take the linear matchers (never the regex): the same answers on ARN-shaped values.
+    pattern = "".join(parts)
+    arn_pattern = f"arn:aws:s3*:{pattern}:*1:{pattern}"
+    for candidate in (value, value + "b", f"arn:aws:s3:{value}:1:{value}", f"ARN:aws:S3x:{value}:a:b:1:{value}b"):
+        assert glob_matches(pattern, candidate) is reference_glob(pattern, candidate)
+        assert arn_matches(arn_pattern, candidate, lenient) is reference_arn(arn_pattern, candidate, lenient)
 
 
 def test_arn_shortcuts_examples() -> None:

@@ -274,6 +274,12 @@ class Evaluator:
     def _e_lit(self, node: IR, scope: Scope) -> Val:
         return Scalar(scope.span(node["s"]), value=node["v"])
 
+    def _e_num(self, node: IR, scope: Scope) -> Val:
+        """A number literal Python cannot hold (thousands of digits): its text, which IAM compares as a number."""
+        from linter.sources.jsonpos import JsonNumber
+
+        return Scalar(scope.span(node["s"]), value=JsonNumber(node["v"]))
+
     def _e_unsupported(self, node: IR, scope: Scope) -> Val:
         return self.unknown(node.get("t", "?"), scope.span(node["s"]), "this expression form is not evaluated")
 

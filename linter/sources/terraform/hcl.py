@@ -243,10 +243,18 @@ class _Converter:
         return self.expr(children[0])
 
     def x_int_lit(self, node: Any) -> Expr:
-        return {"k": "lit", "v": int(str(node.children[0])), "s": self.span(node)}
+        return self._number(node)
 
     def x_float_lit(self, node: Any) -> Expr:
-        return {"k": "lit", "v": float(str(node.children[0])), "s": self.span(node)}
+        return self._number(node)
+
+    def _number(self, node: Any) -> Expr:
+        from linter.sources.jsonpos import JsonNumber, json_number
+
+        value = json_number(str(node.children[0]))
+        if isinstance(value, JsonNumber):  # more digits than Python converts, or beyond float: kept as its text
+            return {"k": "num", "v": str(value), "s": self.span(node)}
+        return {"k": "lit", "v": value, "s": self.span(node)}
 
     def x_literal_value(self, node: Any) -> Expr:
         value = {"true": True, "false": False, "null": None}[str(node.children[0])]

@@ -9,6 +9,7 @@ known before apply is `Unknown` and carries the expression that produced it; a s
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -179,20 +180,22 @@ def to_python(value: Val) -> Any:
 
 
 def number_of(value: Val) -> int | float | None:
-    """A known number, or a string Terraform would convert to one (tfvars often quote numbers)."""
+    """A known number, or a string Terraform would convert to one (tfvars often quote numbers). None as well for a
+    number Python cannot hold (more digits than `int` converts, beyond float range): it is not known here."""
     if not isinstance(value, Scalar) or isinstance(value.value, bool):
         return None
-    if isinstance(value.value, (int, float)):
-        return value.value
-    if isinstance(value.value, str):
+    number: object = value.value
+    if isinstance(number, str):
         try:
-            return int(value.value)
-        except ValueError:
+            number = int(number)
+        except ValueError:  # not an integer, or one of more than 4,300 digits
             try:
-                return float(value.value)
+                number = float(number)
             except ValueError:
                 return None
-    return None
+    if isinstance(number, float) and not math.isfinite(number):
+        return None
+    return number if isinstance(number, (int, float)) else None
 
 
 def whole(number: int | float | None) -> int | None:
@@ -210,8 +213,11 @@ def text_of(value: Val) -> str | None:
     if isinstance(raw, bool):
         return "true" if raw else "false"
     if isinstance(raw, float) and raw.is_integer():
-        return str(int(raw))
-    return str(raw)
+        raw = int(raw)
+    try:
+        return str(raw)
+    except ValueError:  # an integer of more digits than Python writes out (4,300): not known here
+        return None
 
 
 def anchored(value: Val, span: TfSpan) -> Val:
