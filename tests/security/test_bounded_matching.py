@@ -10,11 +10,8 @@ by structure (the documented answer, the documented refusal); `signal.alarm` onl
 from __future__ import annotations
 
 import json
-import signal
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 
 import pytest
 
@@ -36,26 +33,6 @@ ALICE = "arn:aws:iam::111111111111:user/alice"
 # 21 stars: the backtracking regex this replaced needed minutes for 30 characters of `a`.
 STARS = "*a" * 20 + "*b"
 LONG = "a" * 200_000
-
-
-class Hang(Exception):
-    pass
-
-
-@pytest.fixture(autouse=True)
-def hang_breaker() -> Iterator[None]:
-    """A run that does not end within a minute is a hang, whatever the machine: fail it rather than wait."""
-
-    def expire(signum: int, frame: FrameType | None) -> None:
-        raise Hang("still running after 60 s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(60)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def texts(*values: str) -> list[Text]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,20 +20,6 @@ from linter.sources.confine import ReadRefused, TooLarge, read_bytes, tree_root
 SECRET = "AKIAQUITESECRETVALUE1"
 FORMATS = ("text", "json", "sarif", "github", "junit")
 WIDE_OPEN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-
-
-@pytest.fixture(autouse=True)
-def _hang_breaker() -> Iterator[None]:
-    """A FIFO or /dev/zero read by mistake would block forever: fail the test instead of hanging the suite."""
-
-    def stop(signum: int, frame: object) -> None:
-        raise TimeoutError("a read blocked: a special file was opened")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(60)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture

@@ -14,8 +14,6 @@ regression fails instead of stalling the suite. Speed and memory are measured by
 from __future__ import annotations
 
 import json
-import signal
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +23,6 @@ from linter.cli import main
 from linter.sources.terraform import load_module
 from linter.sources.terraform.evaluate import Evaluator, Instance, root_inputs
 from linter.sources.terraform.values import Unknown, Val, to_python
-
-
-@pytest.fixture(autouse=True)
-def _hang_breaker() -> Iterator[None]:
-    def stop(signum: int, frame: object) -> None:
-        raise TimeoutError("evaluation did not stop: a limit is missing")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(120)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import signal
 import stat
 import subprocess
 import sys
@@ -64,20 +63,6 @@ def _isolated_key_and_cache(
     yield
     cache._switched_off.clear()
     cache._memo.clear()
-
-
-@pytest.fixture(autouse=True)
-def _hang_breaker() -> Iterator[None]:
-    """A FIFO or /dev/zero opened by mistake would block forever: fail the test instead of hanging the suite."""
-
-    def stop(signum: int, frame: object) -> None:
-        raise TimeoutError("blocked: a special file was opened")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(120)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
 
 
 def _findings(out: str) -> list[tuple[str, str, int, str]]:

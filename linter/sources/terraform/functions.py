@@ -155,6 +155,16 @@ def _known_text(c: Call, value: Val) -> str | Unknown:
     return text
 
 
+def _known_pair(c: Call, args: list[Val]) -> tuple[str, str] | Unknown:
+    """The first two arguments as known strings, or the first that is not one."""
+    first, second = _known_text(c, args[0]), _known_text(c, args[1])
+    if isinstance(first, Unknown):
+        return first
+    if isinstance(second, Unknown):
+        return second
+    return first, second
+
+
 def _string_fn(transform: Callable[..., str], extra: int = 0) -> Function:
     """A function of known strings (lower, replace, trimprefix...)."""
 
@@ -340,11 +350,10 @@ def _join(c: Call, args: list[Val]) -> Val:
 
 
 def _split(c: Call, args: list[Val]) -> Val:
-    separator, text = _known_text(c, args[0]), _known_text(c, args[1])
-    if isinstance(separator, Unknown):
-        return separator
-    if isinstance(text, Unknown):
-        return text
+    pair = _known_pair(c, args)
+    if isinstance(pair, Unknown):
+        return pair
+    separator, text = pair
     count = text.count(separator) + 1 if separator else len(text)
     if count > MAX_ELEMENTS:
         return c.limited(TOO_MANY)
@@ -478,11 +487,10 @@ def _regex_function(every: bool) -> Function:
     a group that took no part in the match is null."""
 
     def function(c: Call, args: list[Val]) -> Val:
-        pattern, text = _known_text(c, args[0]), _known_text(c, args[1])
-        if isinstance(pattern, Unknown):
-            return pattern
-        if isinstance(text, Unknown):
-            return text
+        pair = _known_pair(c, args)
+        if isinstance(pair, Unknown):
+            return pair
+        pattern, text = pair
         compiled = _regex(c, pattern)
         if isinstance(compiled, Unknown):
             return compiled
@@ -898,11 +906,10 @@ def _bool_fold(all_of: bool) -> Function:
 
 def _starts_or_ends(starts: bool) -> Function:
     def function(c: Call, args: list[Val]) -> Val:
-        text, fix = _known_text(c, args[0]), _known_text(c, args[1])
-        if isinstance(text, Unknown):
-            return text
-        if isinstance(fix, Unknown):
-            return fix
+        pair = _known_pair(c, args)
+        if isinstance(pair, Unknown):
+            return pair
+        text, fix = pair
         return Scalar(c.span, value=text.startswith(fix) if starts else text.endswith(fix))
 
     return function
