@@ -7,8 +7,9 @@ reused without a terminal.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from linter.awsdata import aws_data
@@ -138,22 +139,42 @@ def run_rules(
     rules: Sequence[type[Rule]],
     context: RuleContext,
     inventories: Iterable[Inventory] = (),
+    errors: list[InputError] | None = None,
 ) -> Iterator[Finding]:
+    """Every rule over every policy, then over every inventory.
+
+    With `errors`, a rule that fails on one input (a bug of ours) costs only that rule on that input: the failure is
+    recorded there as an input error (exit 2) and every other check still runs. Without it (tests), it raises."""
     instances = [rule() for rule in rules]
     for policy in policies:
         for rule in instances:
             if rule.applies_to(policy):
-                yield from _first_findings(rule, policy, rule.check_policy(policy, context))
+                checked = partial(_first_findings, rule, policy, partial(rule.check_policy, policy, context))
+                yield from _guarded(checked, rule, policy.loc, errors)
     for inventory in inventories:
         for rule in instances:
-            yield from rule.check_inventory(inventory, context)
+            loc = Location(file=display_path(Path(inventory.root)) if inventory.root else "")
+            yield from _guarded(partial(rule.check_inventory, inventory, context), rule, loc, errors)
 
 
-def _first_findings(rule: Rule, policy: Policy, findings: Iterator[Finding]) -> Iterator[Finding]:
+def _guarded(
+    check: Callable[[], Iterator[Finding]], rule: Rule, loc: Location, errors: list[InputError] | None
+) -> Iterator[Finding]:
+    if errors is None or os.environ.get("IAM_PREFLIGHT_DEBUG"):
+        yield from check()
+        return
+    try:
+        yield from check()
+    except Exception as error:  # a bug of ours: reported where it happened, the rest of the run goes on
+        message = f"internal error in rule {rule.id} ({type(error).__name__}: {error}); please report it"
+        errors.append(InputError(message=message, loc=loc))
+
+
+def _first_findings(rule: Rule, policy: Policy, check: Callable[[], Iterator[Finding]]) -> Iterator[Finding]:
     """The first MAX_LISTED_PER_RULE findings of a rule on one policy, then one saying there are more. A rule's
     findings are computed as they are taken, so the rest cost nothing: a 3 MB policy can hold 100,000 unknown
     condition keys, and listing each (with its suggestion) took 14 s and 680 MB."""
-    for count, finding in enumerate(findings):
+    for count, finding in enumerate(check()):
         if count == MAX_LISTED_PER_RULE:
             message = f"more than {MAX_LISTED_PER_RULE} {rule.id} findings in this policy; only the first are listed"
             yield rule.finding(policy.loc, message, subject="(further findings not listed)")
@@ -318,5 +339,5 @@ def run_check(paths: Sequence[str], config: Config, options: CheckOptions | None
 
         context.presign, errors = all_declared_checks(config, loaded.inventories)
         result.errors.extend(errors)
-    findings = run_rules(loaded.policies, result.rules, context, loaded.inventories)
+    findings = run_rules(loaded.policies, result.rules, context, loaded.inventories, result.errors)
     return finish(result, findings, config, options, loaded.suppressions)

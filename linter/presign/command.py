@@ -30,7 +30,7 @@ def check_url(
     loaded = load_all(paths, config, options, result)
     presign_check: PresignCheck = resolve(loaded.inventories, wanted)  # UnknownReference: a usage error
     context = RuleContext(aws=aws_data(), presign=[presign_check])
-    findings: list[Finding] = list(run_rules([], result.rules, context, [presign_check.inventory]))
+    findings: list[Finding] = list(run_rules([], result.rules, context, [presign_check.inventory], result.errors))
     verdict = presign_check.verdict(context.shared)
     return finish(result, findings, config, options, loaded.suppressions), verdict
 

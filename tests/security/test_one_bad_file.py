@@ -1,0 +1,56 @@
+"""One bad file never costs the others: whatever fails on one input is reported there, and the rest is checked."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from linter.cli import main
+from linter.model import Policy
+from linter.rule import RuleContext
+from rules.privilege.full_admin import FullAdmin
+
+WIDE_OPEN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+MISSPELT = {"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "*"}
+
+
+def test_a_rule_failing_on_one_policy_is_an_input_error_there_and_the_rest_is_reported(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = FullAdmin.check_policy
+
+    def fails_on_one(self: FullAdmin, policy: Policy, context: RuleContext) -> Iterator[object]:
+        if policy.loc.file == "boom.json":
+            raise ValueError("a bug of ours")
+        return real(self, policy, context)
+
+    monkeypatch.setattr(FullAdmin, "check_policy", fails_on_one)
+    (in_tmp / "boom.json").write_text(json.dumps({**WIDE_OPEN, "Statement": [*WIDE_OPEN["Statement"], MISSPELT]}))
+    (in_tmp / "fine.json").write_text(json.dumps(WIDE_OPEN))
+    assert main(["check", ".", "--format", "json"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert [(e["location"]["file"], e["message"]) for e in report["errors"]] == [
+        ("boom.json", "internal error in rule IPP001 (ValueError: a bug of ours); please report it")
+    ]
+    assert ("IPP001", "fine.json") in {(f["rule_id"], f["location"]["file"]) for f in report["findings"]}
+    assert ("IPA001", "boom.json") in {(f["rule_id"], f["location"]["file"]) for f in report["findings"]}
+
+
+def test_malformed_json_and_hcl_beside_good_files(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (in_tmp / "policies").mkdir()
+    (in_tmp / "policies" / "broken.json").write_text('{"Version": "2012-10-17", "Statement": [')
+    (in_tmp / "policies" / "admin.json").write_text(json.dumps(WIDE_OPEN))
+    (in_tmp / "infra").mkdir()
+    (in_tmp / "infra" / "broken.tf").write_text('resource "aws_iam_policy" "p" {\n  policy = \n')
+    (in_tmp / "live").mkdir()
+    (in_tmp / "live" / "main.tf").write_text(
+        f'resource "aws_iam_policy" "p" {{\n  policy = <<EOF\n{json.dumps(WIDE_OPEN)}\nEOF\n}}\n'
+    )
+    assert main(["check", "policies", "infra", "live", "--format", "json"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert sorted(e["location"]["file"] for e in report["errors"]) == ["infra/broken.tf", "policies/broken.json"]
+    files = {f["location"]["file"] for f in report["findings"] if f["rule_id"] == "IPP001"}
+    assert files == {"policies/admin.json", "live/main.tf"}
