@@ -19,7 +19,7 @@ from linter.model import MAX_LISTED_PER_RULE, InputError, Inventory, Location, P
 from linter.record import Record
 from linter.registry import all_rules
 from linter.rule import Rule, RuleContext
-from linter.sources import InlineSuppression, Loaded, display_path
+from linter.sources import InlineSuppression, Loaded, display_path, guarded
 from linter.sources.confine import checking
 from linter.sources.json_file import load_json_file
 from linter.sources.terraform.cache import TERRAFORM_SUFFIXES
@@ -266,7 +266,8 @@ def _load_all(paths: Sequence[str], config: Config, options: CheckOptions, resul
     loads: list[Loaded] = []
     for path in inputs.json_files:
         display = display_path(path)
-        loaded = load_json_file(str(path), display, options.kind or config.kind_for(str(path)))
+        kind = options.kind or config.kind_for(str(path))
+        loaded = guarded(partial(load_json_file, str(path), display, kind), display)
         if loaded.not_policy is not None:
             if path in inputs.explicit:
                 result.errors.append(InputError(message=loaded.not_policy, loc=Location(file=display)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -56,3 +57,17 @@ class Loaded(Record):
     inventory: Inventory | None = None
     suppressions: list[InlineSuppression] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # display paths of every file read (a module has several)
+
+
+def guarded(load: Callable[[], Loaded], display: str) -> Loaded:
+    """`load()`, or, when it fails (a bug of ours), an input error on that input: one input never costs the others.
+    IAM_PREFLIGHT_DEBUG=1 lets the exception through."""
+    if os.environ.get("IAM_PREFLIGHT_DEBUG"):
+        return load()
+    try:
+        return load()
+    except Exception as error:
+        from linter.model import InputError, Location
+
+        message = f"internal error while reading it ({type(error).__name__}: {error}); please report it"
+        return Loaded(errors=[InputError(message=message, loc=Location(file=display))])

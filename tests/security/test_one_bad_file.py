@@ -54,3 +54,39 @@ def test_malformed_json_and_hcl_beside_good_files(in_tmp: Path, capsys: pytest.C
     assert sorted(e["location"]["file"] for e in report["errors"]) == ["infra/broken.tf", "policies/broken.json"]
     files = {f["location"]["file"] for f in report["findings"] if f["rule_id"] == "IPP001"}
     assert files == {"policies/admin.json", "live/main.tf"}
+
+
+def test_a_loader_failing_on_one_input_is_an_input_error_there(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import linter.check
+    from linter.sources import terraform
+
+    real_json, real_module = linter.check.load_json_file, terraform.load_module
+
+    def json_fails_on_one(path: str, display: str, kind: object = None) -> object:
+        if display == "boom.json":
+            raise KeyError("a bug of ours")
+        return real_json(path, display, kind)  # type: ignore[arg-type]
+
+    def module_fails_on_one(folder: Path, var_files: object = None) -> object:
+        if folder.name == "boom":
+            raise RecursionError("a bug of ours")
+        return real_module(folder, var_files)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(linter.check, "load_json_file", json_fails_on_one)
+    monkeypatch.setattr(terraform, "load_module", module_fails_on_one)
+    (in_tmp / "boom.json").write_text(json.dumps(WIDE_OPEN))
+    (in_tmp / "fine.json").write_text(json.dumps(WIDE_OPEN))
+    heredoc = f"<<EOF\n{json.dumps(WIDE_OPEN)}\nEOF"
+    for folder in ("boom", "live"):
+        (in_tmp / folder).mkdir()
+        (in_tmp / folder / "main.tf").write_text(f'resource "aws_iam_policy" "p" {{\n  policy = {heredoc}\n}}\n')
+    assert main(["check", ".", "--format", "json"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert sorted((e["location"]["file"], e["message"]) for e in report["errors"]) == [
+        ("boom", "internal error while reading it (RecursionError: a bug of ours); please report it"),
+        ("boom.json", "internal error while reading it (KeyError: 'a bug of ours'); please report it"),
+    ]
+    files = {f["location"]["file"] for f in report["findings"] if f["rule_id"] == "IPP001"}
+    assert files == {"fine.json", "live/main.tf"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -91,12 +92,13 @@ def evaluate_module(
 def load_modules(folders: Sequence[Path], var_files: list[Path] | None = None) -> list[Loaded]:
     """`load_module` for each folder, after parsing every file of all of them in one (parallel) batch."""
     # The evaluator's imports (~0.03 s) come first: the CLI's parse-ahead helpers parse meanwhile.
+    from linter.sources import display_path, guarded
     from linter.sources.terraform import evaluate  # noqa: F401
     from linter.sources.terraform.cache import batch
 
     with batch():
         prefetch(folders)
-        return [load_module(folder, var_files) for folder in folders]
+        return [guarded(partial(load_module, folder, var_files), display_path(folder)) for folder in folders]
 
 
 def prefetch(folders: Sequence[Path]) -> None:
