@@ -314,9 +314,13 @@ def _simulate_stream(request: str, output: Path | None, respond: Callable[[Itera
     try:
         with ExitStack() as files:  # closes only the files opened here, never stdin or stdout
             try:
+                if request != "-":  # a regular file in its own tree: never a FIFO, /dev/zero or a link elsewhere
+                    from linter.sources.confine import check_readable
+
+                    check_readable(Path(request), limit=sys.maxsize)
                 source = sys.stdin if request == "-" else files.enter_context(open(request, encoding="utf-8"))
             except OSError as error:
-                raise UsageProblem(f"{error.filename}: cannot open: {error.strerror or error}") from None
+                raise UsageProblem(f"{request}: cannot open: {error.strerror or error}") from None
             sink = None if output is None else files.enter_context(open_for_writing(output))
             for line in respond(source):
                 failed = failed or line.startswith('{"Error"')

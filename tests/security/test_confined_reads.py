@@ -359,3 +359,16 @@ def test_a_service_name_cannot_walk_out_of_the_action_data(
     assert "internal error" not in output
     assert ("actions", "s3.json") in opened
     assert all("/" not in part and ".." not in part and "\x00" not in part for parts in opened for part in parts)
+
+
+def test_simulate_never_opens_a_special_file(layout: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (layout / "requests.jsonl").symlink_to("/dev/zero")
+    (layout / "request.json").symlink_to("/dev/zero")
+    assert _run(capsys, "simulate", "--jsonl", "requests.jsonl") == (
+        2,
+        "iam-preflight: error: requests.jsonl: cannot open: a special file (/proc, /sys, /dev); not read\n",
+    )
+    assert _run(capsys, "simulate", "request.json") == (
+        2,
+        "iam-preflight: error: request.json: cannot read: a special file (/proc, /sys, /dev); not read\n",
+    )
