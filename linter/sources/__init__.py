@@ -26,7 +26,10 @@ def resolved(path: Path) -> Path:
 def _resolved_absolute(path: Path) -> Path:
     # os.path.realpath is what Path.resolve() runs, without its RuntimeError on a symlink loop (a hostile tree may
     # hold one): a looping path resolves to where the loop starts, and reading it is refused later.
-    return Path(os.path.realpath(path))
+    try:
+        return Path(os.path.realpath(path))
+    except ValueError:  # a NUL byte (a module `source` may hold one): no such file can exist; reading it is refused
+        return path
 
 
 def display_path(path: Path) -> str:

@@ -372,3 +372,10 @@ def test_simulate_never_opens_a_special_file(layout: Path, capsys: pytest.Captur
         2,
         "iam-preflight: error: request.json: cannot read: a special file (/proc, /sys, /dev); not read\n",
     )
+
+
+def test_a_module_source_holding_a_nul_byte_is_not_followed(layout: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _tf(layout / "iam", 'module "m" {\n  source = "./a\\u0000b"\n}\n')
+    assert _notes(capsys, "check", "iam") == [
+        "cannot resolve `module.m`: module source './a\\x00b' is not a path; checks that depend on it are uncertain"
+    ]

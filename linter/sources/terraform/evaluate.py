@@ -874,6 +874,8 @@ class Instance:
         if text is None or not text.startswith(("./", "../")):
             why = f"module source {text!r} is not a local path" if text else "module source is unknown"
             return self.ev.unknown(f"module.{name}", span, f"{why}; it is not followed")
+        if "\x00" in text:  # no file system takes it; Terraform fails to find the module
+            return self.ev.unknown(f"module.{name}", span, f"module source {text!r} is not a path", error=True)
         folder = resolved(self.module.folder / text)
         if not inside(folder):
             reason = f"module source {text!r} is outside the checked tree; it is not read"
