@@ -434,7 +434,7 @@ def _read_input(source: str, what: str) -> str:
             raise UsageProblem(f"standard input: more than {MAX_PASTED_CHARS} characters; not a URL or an S3 error")
         return text
     path = Path(source)
-    if what == "error" and path.is_file():
+    if what == "error" and _names_a_file(path):
         from linter.sources.confine import read_bytes
 
         try:
@@ -442,6 +442,15 @@ def _read_input(source: str, what: str) -> str:
         except OSError as error:
             raise UsageProblem(f"{source}: cannot read: {error.strerror or error}") from None
     return source
+
+
+def _names_a_file(path: Path) -> bool:
+    """Whether an argument names a file, for an argument that may as well be the text itself: an S3 error body is
+    longer than a file name may be (`is_file()` raises on that) and may hold a NUL byte."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _explain_format(value: str) -> str:
@@ -572,7 +581,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         typer.echo(
             for_terminal(
-                f"iam-preflight: internal error: {type(error).__name__}: {error} (rerun with IAM_PREFLIGHT_DEBUG=1)"
+                f"iam-preflight: internal error: {type(error).__name__}: {str(error)[:200]} "
+                "(rerun with IAM_PREFLIGHT_DEBUG=1)"
             ),
             err=True,
         )

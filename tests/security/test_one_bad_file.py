@@ -90,3 +90,11 @@ def test_a_loader_failing_on_one_input_is_an_input_error_there(
     ]
     files = {f["location"]["file"] for f in report["findings"] if f["rule_id"] == "IPP001"}
     assert files == {"fine.json", "live/main.tf"}
+
+
+def test_explain_error_takes_an_error_body_longer_than_a_file_name(capsys: pytest.CaptureFixture[str]) -> None:
+    body = "<Error><Code>AccessDenied</Code><Message>" + "x" * 5000 + "</Message></Error>"
+    assert main(["explain-error", body]) == 0
+    assert capsys.readouterr().out.startswith("AccessDenied: xxxxx")
+    assert main(["explain-error", "<Error>\x00</Error>"]) == 2
+    assert "internal error" not in capsys.readouterr().err
