@@ -290,10 +290,15 @@ def simulate(
         raise UsageProblem(f"{request}: cannot read: not UTF-8 text (byte {error.start})") from None
     if len(text) > MAX_REQUEST_CHARS:
         raise UsageProblem(f"{request}: more than {MAX_REQUEST_CHARS} characters; use --jsonl for a batch")
+    from linter.sources.jsonpos import json_number
+
     try:
-        document = json.loads(text)
+        # A number Python cannot hold (5,000 digits) stays its text, as in policy files: json.loads would raise.
+        document = json.loads(text, parse_int=json_number, parse_float=json_number)
     except json.JSONDecodeError as error:
         raise UsageProblem(f"{request}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}") from None
+    except RecursionError:
+        raise UsageProblem(f"{request}: invalid JSON: nested too deeply") from None
     try:
         response = simulate_request(document)
     except SimulateRequestError as error:
@@ -318,7 +323,12 @@ def _simulate_stream(request: str, output: Path | None, respond: Callable[[Itera
                     from linter.sources.confine import check_readable
 
                     check_readable(Path(request), limit=sys.maxsize)
-                source = sys.stdin if request == "-" else files.enter_context(open(request, encoding="utf-8"))
+                # surrogateescape: a line of bad bytes is answered with an error line and the batch goes on
+                source = (
+                    sys.stdin
+                    if request == "-"
+                    else files.enter_context(open(request, encoding="utf-8", errors="surrogateescape"))
+                )
             except OSError as error:
                 raise UsageProblem(f"{request}: cannot open: {error.strerror or error}") from None
             sink = None if output is None else files.enter_context(open_for_writing(output))

@@ -55,6 +55,11 @@ class PresignExpectation(BaseModel):
     # expectation is checked only when that module is; without it, in whichever checked module defines them.
     module: str | None = None
 
+    @field_validator("module")
+    @classmethod
+    def _module_is_a_path(cls, value: str | None) -> str | None:
+        return _path_setting(value)
+
 
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -88,6 +93,11 @@ class Config(BaseModel):
     def _lower_fail_on(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value
 
+    @field_validator("baseline")
+    @classmethod
+    def _baseline_is_a_path(cls, value: str | None) -> str | None:
+        return _path_setting(value)
+
     def relative(self, path: str) -> str:
         """A path as globs in this config see it: relative to the config's folder, with forward slashes."""
         candidate = Path(path)
@@ -111,6 +121,13 @@ class Config(BaseModel):
             if self.matches(path, [pattern]):
                 return kind
         return None
+
+
+def _path_setting(value: str | None) -> str | None:
+    """A setting that names a file or folder: no file system takes a NUL in a name (Python raises ValueError)."""
+    if value is not None and "\x00" in value:
+        raise ValueError("a path cannot hold a NUL character")
+    return value
 
 
 def _table(path: Path, data: dict[str, Any]) -> dict[str, Any] | None:
@@ -148,6 +165,8 @@ def read_config(path: Path) -> Config | None:
         raise ConfigError(f"{path}: cannot read: not UTF-8 text (byte {error.start})") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except ValueError:  # the only other: Python's limit on the digits of an integer it converts (4300)
+        raise ConfigError(f"{path}: invalid TOML: a number has more digits than can be read (4300)") from None
     except RecursionError:  # tomllib recurses on nested arrays and tables
         raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
     table = _table(path, data)

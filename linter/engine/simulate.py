@@ -486,17 +486,53 @@ def _loads(line: str) -> Any:
     return json.loads(line)
 
 
+def _error_line(number: int, message: str) -> str:
+    return _compact({"Error": {"Line": number, "Message": message}})
+
+
+def _read_line(line: str) -> object:
+    """One line's JSON value; raises SimulateRequestError for a line that is not one."""
+    if not line.isascii() and _has_surrogate(line):
+        # Bytes that are not UTF-8, as a reader with errors="surrogateescape" hands them on (a JSON \ud800 escape is
+        # decoded later, by the JSON reader, and is the policy grammar's business).
+        raise SimulateRequestError("not UTF-8 text")
+    try:
+        return _loads(line)
+    except json.JSONDecodeError as error:
+        raise SimulateRequestError(f"invalid JSON at column {error.colno}: {error.msg}") from None
+    except ValueError:  # the only other: Python's limit on the digits of an integer it converts (4300)
+        raise SimulateRequestError("invalid JSON: a number has more digits than can be read (4300)") from None
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def simulate_jsonl(lines: Iterable[str], *, now: datetime | None = None) -> Iterator[str]:
-    """One JSON response per non-blank input line, in order; a bad line yields {"Error": {"Line", "Message"}}."""
+    """One JSON response per non-blank input line, in order; a bad line yields {"Error": {"Line", "Message"}}.
+
+    Bytes that are not UTF-8 make an error line too: a reader with errors="surrogateescape" lets the batch go on
+    after such a line, while a strict reader cannot be read past it, so the batch ends there."""
     last = _LastLine()
-    for number, line in enumerate(lines, 1):
+    numbered = enumerate(lines, 1)
+    number = 0
+    while True:
+        try:
+            number, line = next(numbered)
+        except StopIteration:
+            return
+        except UnicodeDecodeError:
+            yield _error_line(number + 1, "not UTF-8 text at or after this line: the batch ends here")
+            return
         if not line.strip():
             continue
         try:
-            yield _response(_loads(line), now, last)
-        except json.JSONDecodeError as error:
-            yield _compact({"Error": {"Line": number, "Message": f"invalid JSON at column {error.colno}: {error.msg}"}})
+            yield _response(_read_line(line), now, last)
         except SimulateRequestError as error:
-            yield _compact({"Error": {"Line": number, "Message": str(error)}})
+            yield _error_line(number, str(error))
         except RecursionError:  # a line nested thousands deep must not end the batch
-            yield _compact({"Error": {"Line": number, "Message": "invalid JSON: nested too deeply"}})
+            yield _error_line(number, "invalid JSON: nested too deeply")

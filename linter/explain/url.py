@@ -33,6 +33,9 @@ _CREDENTIAL = lazy_compile(
     r"^(?P<key>[A-Z0-9]+)/(?P<date>\d{8})/(?P<region>[a-z0-9-]+)/(?P<service>[a-z0-9-]+)/aws4_request$"
 )
 _AMZ_DATE = "%Y%m%dT%H%M%SZ"
+# X-Amz-Expires and SigV2's Expires are whole numbers in ASCII digits (int() would also take " 5", "5_000" or "٣").
+# More digits than a datetime can reach say nothing more, and would only make the report unreadable.
+_WHOLE_NUMBER = lazy_compile(r"^-?[0-9]{1,30}$")
 # Long-term IAM user keys start AKIA; temporary (STS) keys ASIA.
 _KEY_KINDS = {"AKIA": "an IAM user's long-term access key", "ASIA": "temporary credentials from STS"}
 
@@ -125,6 +128,21 @@ class _Signing:
     expires_at: datetime
 
 
+def _whole_number(text: str, name: str, what: str) -> int:
+    if not _WHOLE_NUMBER.match(text):
+        shown = f"{text[:30]}…" if len(text) > 30 else text
+        raise UrlError(f"{name}={shown!r} is not {what} (a whole number of at most 30 digits)")
+    return int(text)
+
+
+def _after(start: datetime, seconds: int) -> datetime:
+    """start + seconds, or the last moment a datetime holds when that is later (an X-Amz-Expires of 10^23)."""
+    try:
+        return start + timedelta(seconds=seconds)
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC) if seconds > 0 else datetime.min.replace(tzinfo=UTC)
+
+
 def _signing(query: dict[str, str]) -> _Signing:
     """SigV4 (X-Amz-*) or SigV2 (AWSAccessKeyId, Expires, Signature) query authentication."""
     if "x-amz-signature" in query:
@@ -133,22 +151,25 @@ def _signing(query: dict[str, str]) -> _Signing:
             raise UrlError("X-Amz-Credential is missing or not ACCESSKEY/DATE/REGION/SERVICE/aws4_request")
         try:
             signed_at = datetime.strptime(query.get("x-amz-date", ""), _AMZ_DATE).replace(tzinfo=UTC)
-            expires = int(query.get("x-amz-expires", ""))
         except ValueError:
-            raise UrlError("X-Amz-Date (YYYYMMDDTHHMMSSZ) or X-Amz-Expires (seconds) is missing or malformed") from None
-        end = signed_at + timedelta(seconds=expires)
+            raise UrlError("X-Amz-Date (YYYYMMDDTHHMMSSZ) is missing or malformed") from None
+        expires = _whole_number(query.get("x-amz-expires", ""), "X-Amz-Expires", "a number of seconds")
+        end = _after(signed_at, expires)
         return _Signing("AWS4-HMAC-SHA256", credential["key"], credential["region"], signed_at, expires, end)
     if "signature" in query and "awsaccesskeyid" in query:
-        try:
-            end = datetime.fromtimestamp(int(query.get("expires", "")), tz=UTC)
-        except (ValueError, OverflowError):
-            raise UrlError("Expires (seconds since 1970) is missing or malformed") from None
-        return _Signing("AWS", query["awsaccesskeyid"], None, None, None, end)
+        seconds = _whole_number(query.get("expires", ""), "Expires", "a time in seconds since 1970")
+        return _Signing("AWS", query["awsaccesskeyid"], None, None, None, _after(_EPOCH, seconds))
     raise UrlError("not a pre-signed URL: it has no X-Amz-Signature (SigV4) or Signature (SigV2) parameter")
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def parse_url(text: str) -> SignedUrl:
-    parts = urlsplit(text.strip())
+    try:
+        parts = urlsplit(text.strip())
+    except ValueError as error:  # an unclosed or malformed [IPv6] host
+        raise UrlError(f"not a URL: {error}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UrlError("not an http(s) URL")
     # The signature and token are read only to know they are there; no value of them is kept.
@@ -181,6 +202,8 @@ def url_problems(url: SignedUrl, at: datetime) -> list[Problem]:
     """What about the URL itself makes S3 refuse it when opened at `at` (or may), most decisive first."""
     what = url.object_label
     problems: list[Problem] = []
+    # S3 checks the parameters before the time: a URL whose X-Amz-Expires it refuses never gets as far as expiring.
+    refused_lifetime = url.expires_seconds is not None and not 0 <= url.expires_seconds <= MAX_EXPIRES
     if url.expires_seconds is not None and url.expires_seconds > MAX_EXPIRES:
         problems.append(
             Problem(
@@ -188,6 +211,16 @@ def url_problems(url: SignedUrl, at: datetime) -> list[Problem]:
                 f"X-Amz-Expires={url.expires_seconds} is more than 7 days: every request with this URL gets 400 "
                 "AuthorizationQueryParametersError 'X-Amz-Expires must be less than a week'",
                 f"sign for {describe_duration(MAX_EXPIRES)} or less",
+                subject="expires",
+            )
+        )
+    if url.expires_seconds is not None and url.expires_seconds < 0:
+        problems.append(
+            Problem(
+                Status.FAILS,
+                f"X-Amz-Expires={url.expires_seconds} is negative: every request with this URL gets 400 "
+                "AuthorizationQueryParametersError 'X-Amz-Expires must be non-negative'",
+                f"sign for between 1 second and {describe_duration(MAX_EXPIRES)}",
                 subject="expires",
             )
         )
@@ -202,7 +235,7 @@ def url_problems(url: SignedUrl, at: datetime) -> list[Problem]:
                 subject="region",
             )
         )
-    if at >= url.expires_at:
+    if at >= url.expires_at and not refused_lifetime:
         late = describe_duration(max(1, int((at - url.expires_at).total_seconds())))
         problems.append(
             Problem(
@@ -268,4 +301,8 @@ def url_problems(url: SignedUrl, at: datetime) -> list[Problem]:
 
 
 def _when(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # --at 9999-12-31T23:59:59-05:00 is past the last moment in UTC that a datetime holds
+        return moment.isoformat()
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from linter.engine.context import UNKNOWN, ContextInput, Unknown
-from linter.engine.evaluate import PolicySet, Request, evaluate
+from linter.engine.evaluate import PolicySet, Request
 from linter.engine.matching import compile_any, glob_source
 from linter.engine.principals import EntryKind, InvalidPrincipalError, parse_entry
 from linter.findings import RelatedLocation
@@ -46,7 +46,14 @@ from linter.presign.request import (
     sample_keys,
 )
 from linter.presign.resolve import default_key_policy, find_endpoint, find_key
-from linter.presign.subject import DEFAULT_NOW, Subject, access_point_restricts, decide, public_access_flag, subject_for
+from linter.presign.subject import (
+    Subject,
+    access_point_restricts,
+    decide,
+    evaluate_request,
+    public_access_flag,
+    subject_for,
+)
 from linter.record import Record
 
 # Where the URL is opened from when nobody said: an address in no one's allow-list (RFC 5737 TEST-NET-1).
@@ -542,7 +549,7 @@ def _endpoint_problems(
         for key in sample_keys(expectation.key):
             resource = point.object_arn(key) if point else f"{subject.bucket.arn}/{key}"
             request = Request(subject.caller, action, resource, subject.signer.account, network.context.keys())
-            decision = evaluate(request, PolicySet(resource=endpoint.policy), now=DEFAULT_NOW)
+            decision = evaluate_request(request, PolicySet(resource=endpoint.policy))
             if decision.allowed:
                 continue
             if decision.uncertain:

@@ -11,8 +11,10 @@ from functools import cache
 from importlib import resources
 from typing import NamedTuple
 
+from linter.engine.context import InvalidRequestError
 from linter.engine.evaluate import PolicySet, Request, evaluate
-from linter.engine.explain import Decision
+from linter.engine.explain import Decision, DecisionText
+from linter.engine.policies import InvalidPolicyError
 from linter.model import (
     THIS_ACCOUNT,
     AccessPoint,
@@ -183,4 +185,21 @@ def decide(
     request = Request(
         principal=subject.caller, action=action, resource=resource, resource_owner=THIS_ACCOUNT, context=context.keys()
     )
-    return evaluate(request, policy_set, now=DEFAULT_NOW)
+    return evaluate_request(request, policy_set)
+
+
+def evaluate_request(request: Request, policy_set: PolicySet) -> Decision:
+    """The engine's decision, or an uncertain one when the request cannot be put to it: a signer whose name makes
+    no principal ARN (a user named "" or with a character IAM refuses), or a policy in play that AWS would reject
+    (the grammar rules report it). Neither would get past `terraform apply`; the pre-flight then knows nothing,
+    rather than failing the run."""
+    try:
+        return evaluate(request, policy_set, now=DEFAULT_NOW)
+    except InvalidRequestError as error:
+        reason = str(error)
+    except InvalidPolicyError as error:
+        reason = f"a policy AWS would reject: {error}"
+    return Decision("implicitDeny", warnings=(reason,), uncertain=True, possible=_EVERY_DECISION)
+
+
+_EVERY_DECISION: tuple[DecisionText, ...] = ("allowed", "explicitDeny", "implicitDeny")

@@ -98,3 +98,22 @@ def test_explain_error_takes_an_error_body_longer_than_a_file_name(capsys: pytes
     assert capsys.readouterr().out.startswith("AccessDenied: xxxxx")
     assert main(["explain-error", "<Error>\x00</Error>"]) == 2
     assert "internal error" not in capsys.readouterr().err
+
+
+def test_simulate_takes_a_5000_digit_number_and_refuses_deep_nesting_in_one_line(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (in_tmp / "huge.json").write_text('{"ActionNames": ["s3:GetObject"], "MaxItems": 1' + "0" * 5000 + "}")
+    (in_tmp / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    assert main(["simulate", "huge.json"]) in (0, 2)
+    assert "internal error" not in capsys.readouterr().err
+    assert main(["simulate", "deep.json"]) == 2
+    assert capsys.readouterr().err == "iam-preflight: error: deep.json: invalid JSON: nested too deeply\n"
+
+
+def test_a_plan_whose_resource_type_is_an_object_is_skipped(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    resource = {"address": "aws_iam_policy.p", "mode": "managed", "type": {}, "name": "p", "values": {}}
+    plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": [resource]}}}
+    (in_tmp / "plan.json").write_text(json.dumps(plan))
+    assert main(["check", "plan.json"]) == 0
+    assert "internal error" not in capsys.readouterr().out

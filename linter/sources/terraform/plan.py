@@ -148,7 +148,8 @@ def load_plan(root: JNode, path: str, display: str) -> Loaded:
     for resource in _resources(planned):
         raw = to_python(resource)
         assert isinstance(raw, dict)
-        if raw.get("mode") != "managed" or raw.get("type") not in HANDLERS:
+        kind = raw.get("type")
+        if raw.get("mode") != "managed" or not isinstance(kind, str) or kind not in HANDLERS:
             continue
         address = str(raw.get("address"))
         values = resource.get("values")
