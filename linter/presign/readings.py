@@ -9,8 +9,16 @@ reading: the inputs are rewritten with a written id read as the stand-in (`read_
 
 from __future__ import annotations
 
+import json
+from typing import TypeVar
+
+from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError
+
 from linter.lazy_re import lazy_compile
 from linter.model import THIS_ACCOUNT, AccessPoint, Bucket, Inventory, KmsKey, PrincipalResource
+
+ModelT = TypeVar("ModelT", Inventory, PrincipalResource, Bucket)
 
 # An account id as policies write it (an ARN's account part, a bare id in a condition or a principal).
 ACCOUNT_ID = lazy_compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
@@ -28,7 +36,7 @@ def readings(
     """Each written account id, each written region, and each pair, read as the configuration's own. Accounts the
     signer or bucket is declared to be in are other accounts; with `account` known, every other id is another
     account; regions matter only when some key or access point has no configured region."""
-    text = inventory.model_dump_json()
+    text = _json_text(inventory)
     accounts = (
         []
         if account is not None
@@ -54,20 +62,16 @@ def read_as(
     if not standing_in:
         return inventory, signer, bucket, access_point
 
-    def again(found: Inventory | PrincipalResource | Bucket) -> str:
-        text = found.model_dump_json()
+    def again(found: ModelT) -> ModelT:
+        text = _json_text(found)
         for written, stand_in in standing_in.items():
             text = text.replace(written, stand_in)
-        return text
+        return type(found).model_validate(json.loads(text))
 
-    same = Inventory.model_validate_json(again(inventory))
+    same = again(inventory)
     # A signer or bucket of another account is not in the inventory: it is carried over the same way.
-    signer = next((p for p in same.principals if p.address == signer.address), None) or (
-        PrincipalResource.model_validate_json(again(signer))
-    )
-    bucket = next((b for b in same.buckets if b.address == bucket.address), None) or (
-        Bucket.model_validate_json(again(bucket))
-    )
+    signer = next((p for p in same.principals if p.address == signer.address), None) or again(signer)
+    bucket = next((b for b in same.buckets if b.address == bucket.address), None) or again(bucket)
     if access_point is not None:
         access_point = next(a for a in same.access_points if a.address == access_point.address)
     return same, signer, bucket, access_point
@@ -85,3 +89,12 @@ def describe(reading: dict[str, str]) -> str:
     return " and ".join(
         f"{'account' if stand_in == THIS_ACCOUNT else 'region'} {written}" for written, stand_in in reading.items()
     )
+
+
+def _json_text(found: BaseModel) -> str:
+    """The model as JSON text. `model_dump_json` encodes to UTF-8, which a string holding a lone surrogate (a policy
+    may spell `"\\ud800"`) cannot be: such a model goes the slower way, through the json module."""
+    try:
+        return found.model_dump_json()
+    except PydanticSerializationError:
+        return json.dumps(found.model_dump(mode="json"), ensure_ascii=False)

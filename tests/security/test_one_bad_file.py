@@ -117,3 +117,22 @@ def test_a_plan_whose_resource_type_is_an_object_is_skipped(in_tmp: Path, capsys
     (in_tmp / "plan.json").write_text(json.dumps(plan))
     assert main(["check", "plan.json"]) == 0
     assert "internal error" not in capsys.readouterr().out
+
+
+def test_presign_reads_a_policy_holding_a_lone_surrogate(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A written account id makes the pre-flight re-read the inputs through JSON, which pydantic cannot encode with a
+    lone surrogate in a string (found by the fuzzer)."""
+    policy = (
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": '
+        '"arn:aws:iam::111122223333:root"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/\\ud800"}]}'
+    )
+    (in_tmp / "main.tf").write_text(
+        'resource "aws_iam_user" "u" {\n  name = "u"\n}\n'
+        'resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n'
+        'resource "aws_s3_bucket_policy" "p" {\n  bucket = aws_s3_bucket.b.id\n'
+        f"  policy = <<EOF\n{policy}\nEOF\n}}\n"
+    )
+    assert main(["presign", ".", "--signer", "aws_iam_user.u", "--bucket", "aws_s3_bucket.b"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.startswith("✗ URL fails: aws_iam_user.u → b/* (GET, 1h)")
+    assert "internal error" not in captured.err
