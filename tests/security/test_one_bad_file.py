@@ -136,3 +136,21 @@ def test_presign_reads_a_policy_holding_a_lone_surrogate(in_tmp: Path, capsys: p
     captured = capsys.readouterr()
     assert captured.out.startswith("✗ URL fails: aws_iam_user.u → b/* (GET, 1h)")
     assert "internal error" not in captured.err
+
+
+def test_a_tf_file_too_dense_to_parse_within_memory_is_refused_before_parsing(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The parse tree takes up to ~1.4 KB per bracket, comma or line break: 600 KB of `{\\n\\n},` peaked at 690 MB."""
+    statements = ", ".join(["{}"] * 90_000)  # 270,000 structural characters in 360 KB
+    (in_tmp / "dense").mkdir()
+    (in_tmp / "dense" / "main.tf").write_text(
+        f'resource "aws_iam_policy" "p" {{\n  policy = jsonencode({{ Statement = [{statements}] }})\n}}\n'
+    )
+    (in_tmp / "admin.json").write_text(json.dumps(WIDE_OPEN))
+    assert main(["check", ".", "--format", "json"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert [(e["location"]["file"], e["message"]) for e in report["errors"]] == [
+        ("dense/main.tf", "more than 250,000 brackets, commas, equals signs and line breaks; not parsed")
+    ]
+    assert ("IPP001", "admin.json") in {(f["rule_id"], f["location"]["file"]) for f in report["findings"]}
