@@ -256,9 +256,7 @@ def load_all(paths: Sequence[str], config: Config, options: CheckOptions, result
 
     Every read stays inside the trees of the paths given (and of the variable files the user named): see
     `linter.sources.confine`."""
-    from linter.sources.policy_document import run_budget
-
-    with checking([*paths, *options.var_files]), run_budget():
+    with checking([*paths, *options.var_files]):
         return _load_all(paths, config, options, result)
 
 

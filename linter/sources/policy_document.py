@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from itertools import islice
@@ -486,41 +485,21 @@ def _statements(raw: JNode | None, locate: Locator, size: DocumentSize) -> tuple
     memory budget, with an issue saying how many were left unchecked."""
     single = isinstance(raw, JObject)
     items: Sequence[JNode] = [raw] if isinstance(raw, JObject) else raw.items if isinstance(raw, JArray) else []
-    budget = min(_MEMORY_BUDGET - size.tree_bytes, _run_left[-1] if _run_left else _MEMORY_BUDGET)
-    whole = size.values * _MODEL_BYTES_PER_VALUE
-    fits = whole <= budget  # the whole document: no statement needs costing
-    left = budget
+    budget = _MEMORY_BUDGET - size.tree_bytes
+    fits = size.values * _MODEL_BYTES_PER_VALUE <= budget  # the whole document: no statement needs costing
     statements: list[Statement] = []
-    unchecked = None
     for index, item in enumerate(items):
         pointer = "/Statement" if single else f"/Statement/{index}"
         cost = 0 if fits else _model_bytes(item)
-        if index == MAX_STATEMENTS or cost > left:
+        if index == MAX_STATEMENTS or cost > budget:
             message = f"only the first {index:,} of its {len(items):,} statements were checked"
-            unchecked = GrammarIssue(code="statements-not-checked", message=message, loc=locate(item.span, pointer))
-            break
-        left -= cost
+            return statements, GrammarIssue(
+                code="statements-not-checked", message=message, loc=locate(item.span, pointer)
+            )
+        budget -= cost
         if isinstance(item, JObject):
             statements.append(_statement(item, index, locate, pointer))
-    if _run_left:
-        _run_left[-1] -= whole if fits else budget - left
-    return statements, unchecked
-
-
-# The budget above, shared by every document of one run (`run_budget`): many large documents, each under the budget
-# alone, must not add up past it. (It counts the model as policy files build it; policies evaluated from Terraform
-# cost more per statement than this estimate, see the closing note of the session that added it.)
-_run_left: list[int] = []
-
-
-@contextmanager
-def run_budget() -> Iterator[None]:
-    """Within this block, the documents modelled share one memory budget."""
-    _run_left.append(_MEMORY_BUDGET)
-    try:
-        yield
-    finally:
-        _run_left.pop()
+    return statements, None
 
 
 def build_policy(root: JNode, name: str, locate: Locator, kind: PolicyKind | None = None) -> Policy:

@@ -462,20 +462,3 @@ def test_a_rule_lists_its_first_hundred_findings_of_a_policy_then_says_there_are
     assert len(messages) == 101
     assert messages[0] == "more than 100 IPA006 findings in this policy; only the first are listed"
     assert messages[1].startswith("statement 0: condition key 'aws:Unknownkey0' is not a global condition key")
-
-
-def test_documents_of_one_run_share_the_statement_budget(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Many documents, each under the budget alone, must not add up past it (a module tree can hand over many)."""
-    document = parse(json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow"}] * 10}))
-    tree_bytes = policy_document.document_size(document).tree_bytes
-    monkeypatch.setattr(policy_document, "_MEMORY_BUDGET", tree_bytes + 15 * 2_000)
-    with policy_document.run_budget():
-        first = build_policy(document, "a.json", file_locator("a.json"))
-        second = build_policy(document, "b.json", file_locator("b.json"))
-    # The first document's model is charged whole: 23 values (the root, Version, the list, 10 statements of 2), so
-    # 7 statements' worth of the 15 is left for the second.
-    assert [len(first.statements), len(second.statements)] == [10, 7]
-    assert [i.message for i in second.issues if i.code == "statements-not-checked"] == [
-        "only the first 7 of its 10 statements were checked"
-    ]
-    assert len(build_policy(document, "c.json", file_locator("c.json")).statements) == 10  # outside a run: its own
