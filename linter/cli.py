@@ -110,6 +110,14 @@ def _emit(text: str, output: Path | None) -> None:
         raise UsageProblem(f"{output}: cannot write output: {error.reason}") from None
 
 
+def _switch_cache(no_cache: bool) -> None:
+    """--no-cache: this run neither reads nor writes the parse cache."""
+    if no_cache:
+        from linter.sources.terraform.cache import switch_off
+
+        switch_off()
+
+
 CLOSED_STDOUT = "standard output is closed: the report was lost (write it to a file with -o FILE)"
 
 
@@ -187,10 +195,9 @@ def check(
     no_cache: NoCacheOption = False,
 ) -> None:
     """Lint policies. Exit 0 clean, 1 findings at or above --fail-on, 2 input or usage error."""
-    from linter.sources.terraform.cache import parse_ahead, switch_off
+    from linter.sources.terraform.cache import parse_ahead
 
-    if no_cache:
-        switch_off()
+    _switch_cache(no_cache)
     parse_ahead(paths)  # .tf files are parsed in helper processes while this one imports the model and the rules
     from linter.check import CheckOptions, run_check
     from linter.config import load_config
@@ -391,10 +398,7 @@ def presign(
     no_cache: NoCacheOption = False,
 ) -> None:
     """Will a pre-signed URL work for its whole life? Exit 0 it works, 1 it fails or is uncertain, 2 input error."""
-    if no_cache:
-        from linter.sources.terraform.cache import switch_off
-
-        switch_off()
+    _switch_cache(no_cache)
     from linter.check import CheckOptions
     from linter.config import load_config
     from linter.presign.command import check_url, exit_code, render
@@ -486,10 +490,7 @@ def explain_url(
     no_cache: NoCacheOption = False,
 ) -> None:
     """Why does this pre-signed URL fail? Reads it back (signature and token never shown) and checks it."""
-    if no_cache:
-        from linter.sources.terraform.cache import switch_off
-
-        switch_off()
+    _switch_cache(no_cache)
     from linter.check import CheckOptions
     from linter.config import load_config
     from linter.explain.command import ExplainError, explain_url, parse_time
