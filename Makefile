@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench docs clean
+.PHONY: demo test lint typecheck bench docs snapshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/iam-preflight rules --markdown --output docs/rules.md
+
+# After an intended change of findings or wording: rewrite every pinned output (rule fixtures' .expected files,
+# report snapshots, command messages), then read the diff before committing it.
+snapshots: $(STAMP)
+	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest -q tests/rules/test_fixtures.py tests/report tests/messages
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,7 +1,7 @@
 """Hand-built check results for the writer tests (two fake rules, findings that use every field), a `report`
 fixture that renders with a fixed tool version, and exact snapshot comparison.
 
-After an intended output change, rewrite every snapshot with `UPDATE_SNAPSHOTS=1 .venv/bin/pytest tests/report`
+After an intended output change, rewrite every snapshot with `make snapshots`
 and read the diff. Tests run in importlib mode, so everything they share is a fixture here.
 """
 

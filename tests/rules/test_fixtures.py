@@ -1,7 +1,12 @@
-"""Every rule's good and bad fixtures, asserted finding by finding (pylint's docs-as-tests)."""
+"""Every rule's good and bad fixtures, asserted finding by finding, message included (pylint's docs-as-tests).
+
+After an intended change of findings or wording, rewrite the expected files with `make snapshots` (the same as
+`UPDATE_SNAPSHOTS=1 .venv/bin/pytest tests/rules/test_fixtures.py`) and read the diff.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 import pytest
@@ -10,7 +15,7 @@ from linter.awsdata import aws_data
 from linter.check import load_inputs, run_check, run_rules
 from linter.config import load_config
 from linter.findings import Finding
-from linter.fixtures import Fixture, rule_fixtures
+from linter.fixtures import Fixture, in_order, rule_fixtures
 from linter.registry import all_rules
 from linter.rule import RuleContext
 
@@ -24,7 +29,7 @@ def _found(fixture: Fixture) -> list[str]:
         loaded = load_inputs(fixture.path, fixture.path.name, fixture.kind)
         assert not loaded.errors, [e.render() for e in loaded.errors]
         findings = run_rules(loaded.policies, [fixture.rule], RuleContext(aws=aws_data()))
-    return sorted(f"{f.rule_id} {f.loc.line}:{f.loc.column} {f.loc.json_path}".strip() for f in findings)
+    return in_order(fixture.finding_block(f) for f in findings)
 
 
 def _module_findings(fixture: Fixture) -> list[Finding]:
@@ -39,7 +44,10 @@ def _module_findings(fixture: Fixture) -> list[Finding]:
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda f: f"{f.rule.id}-{'good' if f.good else 'bad'}-{f.path.name}")
 def test_fixture(fixture: Fixture) -> None:
-    assert _found(fixture) == sorted(fixture.expected())
+    found = _found(fixture)
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        fixture.write_expected(found)
+    assert found == in_order(fixture.expected_blocks())
 
 
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.id)
