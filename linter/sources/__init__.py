@@ -70,7 +70,7 @@ def guarded(load: Callable[[], Loaded], display: str) -> Loaded:
     try:
         return load()
     except Exception as error:
-        from linter.model import InputError, Location
+        from linter.model import InputError, Location  # lazy: pydantic (~80 ms); most loads never fail
 
         message = f"internal error while reading it ({type(error).__name__}: {error}); please report it"
         return Loaded(errors=[InputError(message=message, loc=Location(file=display))])

@@ -42,7 +42,7 @@ def load_json_file(path: str, display: str, kind: PolicyKind | None = None) -> L
     except JsonSyntaxError as error:
         return _error(display, f"invalid JSON: {error.message}", error.line, error.column)
     if looks_like_plan(root):
-        from linter.sources.terraform.plan import load_plan
+        from linter.sources.terraform.plan import load_plan  # lazy: the Terraform evaluator, only for a plan file
 
         return load_plan(root, path, display)
     if not looks_like_policy(root):

@@ -25,7 +25,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from linter.model import THIS_ACCOUNT, regional_arn
-from linter.sources.terraform.evaluate import BlockView, Evaluator, ResInst, provider_ref
+from linter.sources.terraform.interface import ExpressionEvaluator, ResInst, region_of
+from linter.sources.terraform.policy_document import render
 from linter.sources.terraform.values import Scalar, TfSpan, Unknown, Val, is_known, text_of, unknowns
 
 ACCOUNT = THIS_ACCOUNT
@@ -33,10 +34,10 @@ REGION = "${data.aws_region.current.name}"
 KMS_KEY_TYPES = ("aws_kms_key", "aws_kms_replica_key")
 PARTITION = "aws"
 
-Handler = Callable[[Evaluator, ResInst, str, TfSpan, str], Val | None]
+Handler = Callable[[ExpressionEvaluator, ResInst, str, TfSpan, str], Val | None]
 
 
-def attribute_value(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val:
+def attribute_value(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val:
     """`inst.name` as seen from an expression at `span`; carries the instance address for joins."""
     token = (id(inst), f"attribute {name}")
     if token in ev.busy:  # resources whose arguments refer to each other: Terraform refuses the cycle
@@ -57,11 +58,11 @@ def attribute_value(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text:
     return value
 
 
-def _account(ev: Evaluator, span: TfSpan, text: str) -> Scalar:
+def _account(ev: ExpressionEvaluator, span: TfSpan, text: str) -> Scalar:
     return Scalar(span, value=ACCOUNT)
 
 
-def _named(ev: Evaluator, inst: ResInst, argument: str, span: TfSpan, text: str) -> Val:
+def _named(ev: ExpressionEvaluator, inst: ResInst, argument: str, span: TfSpan, text: str) -> Val:
     """A name AWS gets from the configuration, or Unknown when Terraform generates it (name_prefix, omitted)."""
     value = inst.arg(argument)
     if value is not None:
@@ -69,7 +70,7 @@ def _named(ev: Evaluator, inst: ResInst, argument: str, span: TfSpan, text: str)
     return ev.unknown(text, span, f"{inst.address} has no {argument}: Terraform generates it at apply")
 
 
-def _iam_arn(ev: Evaluator, inst: ResInst, kind: str, span: TfSpan, text: str) -> Val:
+def _iam_arn(ev: ExpressionEvaluator, inst: ResInst, kind: str, span: TfSpan, text: str) -> Val:
     name = _named(ev, inst, "name", span, text)
     path = inst.arg("path") or Scalar(span, value="/")
     if isinstance(name, Unknown):
@@ -79,7 +80,7 @@ def _iam_arn(ev: Evaluator, inst: ResInst, kind: str, span: TfSpan, text: str) -
 
 
 def _iam_identity(kind: str) -> Handler:
-    def handler(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
+    def handler(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
         if name in ("name", "id"):
             return _named(ev, inst, "name", span, text)
         if name == "arn":
@@ -89,7 +90,7 @@ def _iam_identity(kind: str) -> Handler:
     return handler
 
 
-def _iam_policy(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
+def _iam_policy(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
     if name == "name":
         return _named(ev, inst, "name", span, text)
     if name in ("arn", "id"):
@@ -97,11 +98,11 @@ def _iam_policy(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str
     return None
 
 
-def _bucket_name(ev: Evaluator, inst: ResInst, span: TfSpan, text: str) -> Val:
+def _bucket_name(ev: ExpressionEvaluator, inst: ResInst, span: TfSpan, text: str) -> Val:
     return _named(ev, inst, "bucket", span, text)
 
 
-def _s3_bucket(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
+def _s3_bucket(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
     if name in ("id", "bucket"):
         return _bucket_name(ev, inst, span, text)
     if name == "arn":
@@ -110,24 +111,11 @@ def _s3_bucket(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str)
     return None
 
 
-def _bucket_child(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
+def _bucket_child(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
     """aws_s3_bucket_policy and friends: `id` is the bucket name."""
     if name == "id":
         return inst.arg("bucket")
     return None
-
-
-def region_of(view: BlockView) -> Val | None:
-    """The region a resource is created in: its own `region` argument, else its provider configuration's.
-
-    None when neither is written (the environment Terraform runs in decides); a nested block reads its module's
-    default provider.
-    """
-    written = view.arg("region")
-    if written is not None:
-        return written
-    ref = provider_ref(view.block)
-    return view.scope.inst.provider_region(ref) if ref is not None else None
 
 
 def _region_reason(region: Val | None) -> str:
@@ -153,7 +141,7 @@ def resource_type(address: str | None) -> str | None:
     return parts[-2] if len(parts) >= 2 else None
 
 
-def _regional_arn(ev: Evaluator, inst: ResInst, service: str, resource: Val, span: TfSpan, text: str) -> Val:
+def _regional_arn(ev: ExpressionEvaluator, inst: ResInst, service: str, resource: Val, span: TfSpan, text: str) -> Val:
     """`regional_arn` of a resource of these inputs (a KMS key, alias, access point) in the resource's region.
 
     Without a known region the ARN reads `KmsKey.THIS_REGION`: the resource and the policies that name it by
@@ -168,12 +156,12 @@ def _regional_arn(ev: Evaluator, inst: ResInst, service: str, resource: Val, spa
     return Scalar(span, value=value, unresolved=", ".join(dict.fromkeys(missing)) or None)
 
 
-def _kms_arn(ev: Evaluator, inst: ResInst, resource: Val, span: TfSpan, text: str) -> Val:
+def _kms_arn(ev: ExpressionEvaluator, inst: ResInst, resource: Val, span: TfSpan, text: str) -> Val:
     """`KmsKey.stand_in_arn` of a key (`key/ADDRESS`) or alias (`alias/NAME`)."""
     return _regional_arn(ev, inst, "kms", resource, span, text)
 
 
-def _access_point(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
+def _access_point(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
     """`AccessPoint.arn`; `id` is `ACCOUNT:NAME`; the alias is AWS's choice (unknown, from the default)."""
     if name == "name":
         return _named(ev, inst, "name", span, text)
@@ -188,7 +176,7 @@ def _access_point(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: s
     return None
 
 
-def _kms_key(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
+def _kms_key(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
     """AWS chooses key ids at apply: the address stands in for the id (see the module docstring)."""
     if name in ("id", "key_id"):
         return Scalar(span, value=inst.address)
@@ -197,7 +185,7 @@ def _kms_key(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -
     return None
 
 
-def _kms_alias(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
+def _kms_alias(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
     """An alias's name and ARN; `target_key_arn` is its key's ARN (an alias lives in its key's region)."""
     if name in ("name", "id"):
         return _named(ev, inst, "name", span, text)
@@ -212,7 +200,7 @@ def _kms_alias(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str)
     return None
 
 
-def _stand_in_id(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
+def _stand_in_id(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
     """VPCs and VPC endpoints: AWS chooses their ids at apply, so the address stands in for the id (as for KMS
     keys): a bucket policy's aws:SourceVpce condition naming `aws_vpc_endpoint.s3.id` then compares exactly with
     the endpoint a pre-signed URL is declared to be opened through."""
@@ -221,13 +209,13 @@ def _stand_in_id(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: st
     return None
 
 
-def _caller_identity(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
+def _caller_identity(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
     if name == "account_id":
         return _account(ev, span, text)
     return ev.unknown(text, span, "the caller identity is known only when Terraform runs")
 
 
-def _partition(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
+def _partition(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
     if name in ("partition", "id"):
         return Scalar(span, value=PARTITION)
     if name == "dns_suffix":
@@ -235,7 +223,7 @@ def _partition(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str)
     return None
 
 
-def _region(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
+def _region(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
     """data.aws_region: the region it names (`name`, `region`), else its provider's; REGION when unknown."""
     if name in ("name", "id", "region"):
         region = inst.arg("name") or region_of(inst)
@@ -247,16 +235,14 @@ def _region(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) ->
     return None
 
 
-def _policy_document(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
+def _policy_document(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
     if name in ("json", "minified_json"):
-        from linter.sources.terraform.policy_document import render
-
         return render(ev, inst)
     return None
 
 
 def _data_iam_identity(kind: str) -> Handler:
-    def handler(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
+    def handler(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
         if name == "arn":
             written = inst.arg("arn")
             if written is not None:
@@ -271,7 +257,7 @@ def _data_iam_identity(kind: str) -> Handler:
     return handler
 
 
-def _data_s3_bucket(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
+def _data_s3_bucket(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
     if name in ("id", "bucket"):
         return inst.arg("bucket")
     if name == "arn":
@@ -280,7 +266,7 @@ def _data_s3_bucket(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text:
     return ev.unknown(text, span, "data source aws_s3_bucket is read from AWS when Terraform runs")
 
 
-def _data_default(ev: Evaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
+def _data_default(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
     """A data source's written arguments are known; everything it reads is not."""
     return inst.arg(name) or ev.unknown(text, span, f"data source {inst.type} is read from AWS when Terraform runs")
 

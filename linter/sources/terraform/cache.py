@@ -1,7 +1,8 @@
 """Parse files once: a content-hash cache of the extracted IR, and parallel parsing of many uncached files.
 
-The cache stores the JSON IR of `hcl.py` (never pickled parse trees, which break across versions), keyed by the
-sha256 of the file's bytes plus the tool, IR and python-hcl2 versions, so an edited file or an upgrade simply misses.
+The cache stores the JSON IR (`ir.py`, built by `hcl.py` and `tfjson.py`; never pickled parse trees, which break
+across versions), keyed by the sha256 of the file's bytes plus the tool, IR and python-hcl2 versions, so an edited
+file or an upgrade simply misses.
 It lives in `$IAM_PREFLIGHT_CACHE_DIR`, else `$XDG_CACHE_HOME/iam-preflight`, else `~/.cache/iam-preflight`;
 `--no-cache` or `IAM_PREFLIGHT_NO_CACHE=1` turns it off. Nothing is ever written next to the user's files. Cache
 failures (read-only home, corrupt entry) only cost speed, never correctness.
@@ -23,6 +24,10 @@ pickled back, workers competing with other load); the parser runs ~50 us per lin
 The CLI also parses ahead (`parse_ahead`): before it imports the model and the rules, it forks helpers that parse
 the .tf files the run is about to read. The parent's imports and the helpers' parsing then overlap, which pays even
 on 2 CPUs, because the parent has nothing to wait for until it loads the first module (`join_helpers`).
+
+Where the cache lives and its key are `cache_folder.py`'s, which the parser uses too (the cache imports the parser,
+never the other way round); the configuration files of a folder are `files.py`'s. Their names the CLI and the tests
+use (`switch_off`, `key_file`, `TERRAFORM_SUFFIXES`...) are re-exported here.
 """
 
 from __future__ import annotations
@@ -39,13 +44,20 @@ import stat
 import sys
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
 import linter
+from linter.atomic import replace_entry
+from linter.sources.confine import TooLarge, inside, read_bytes, tree_root
+from linter.sources.terraform.cache_folder import _switched_off as _switched_off  # noqa: PLC0414
+from linter.sources.terraform.cache_folder import cache_dir, cache_secret, hcl2_version
+from linter.sources.terraform.cache_folder import key_file as key_file  # noqa: PLC0414
+from linter.sources.terraform.cache_folder import switch_off as switch_off  # noqa: PLC0414
+from linter.sources.terraform.files import TERRAFORM_SUFFIXES as TERRAFORM_SUFFIXES  # noqa: PLC0414
+from linter.sources.terraform.files import module_files, walk_modules
 
-IR_VERSION = 1  # bump when the IR's shape changes
+IR_VERSION = 2  # bump when the IR's shape changes (ir.py); 2: readable field names
 PARALLEL_LINES = 2000  # uncached lines below which worker start-up and result transfer cost more than they save
 PARALLEL_CPUS = 3  # fewer usable CPUs: workers only compete with this process and whatever else runs
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -54,8 +66,6 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 # never reaches this; a hostile file that does is refused before the parser sees it.
 MAX_STRUCTURE = 250_000
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # the IR of the largest file read (MAX_FILE_BYTES) is a few times its size
-CACHE_KEY_VARIABLE = "IAM_PREFLIGHT_CACHE_KEY"
-MIN_SHARED_KEY_CHARS = 32  # shorter, an attacker who sees signed entries could guess it offline
 ENTRY_FORMAT = b"iam-preflight-cache-1"  # the first word of the signed part of every entry
 
 
@@ -66,139 +76,10 @@ class Parsed(NamedTuple):
     error: tuple[str, int, int] | None = None
 
 
-_switched_off = threading.Event()  # set by `--no-cache`
-
-
-def switch_off() -> None:
-    """No cache for the rest of this process (`--no-cache`; the CLI runs one command per process)."""
-    _switched_off.set()
-
-
-def cache_dir() -> Path | None:
-    """The cache folder, or None when the cache is off (asked to be, or no key to authenticate entries with)."""
-    if (
-        _switched_off.is_set()
-        or os.environ.get("IAM_PREFLIGHT_NO_CACHE", "") not in ("", "0")
-        or cache_secret() is None
-    ):
-        return None
-    explicit = os.environ.get("IAM_PREFLIGHT_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "iam-preflight"
-
-
-@cache
-def hcl2_version() -> str:
-    """python-hcl2's version: from its generated `hcl2/version.py` (read, not imported: importing hcl2 or
-    importlib.metadata costs 0.01-0.02 s), else from the package metadata."""
-    import re
-
-    folder = package_folder("hcl2")
-    try:
-        source = "" if folder is None else (folder / "version.py").read_text(encoding="utf-8")
-    except OSError:
-        source = ""
-    found = re.search(r"""^__version__\s*=\s*(?:version\s*=\s*)?["']([^"']+)["']""", source, re.MULTILINE)
-    if found:
-        return found[1]
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("python-hcl2")
-    except PackageNotFoundError:
-        return "unknown"
-
-
-def package_folder(name: str) -> Path | None:
-    """Where an installed package lives, found without importing it."""
-    from importlib.util import find_spec
-
-    try:
-        spec = find_spec(name)
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
 def _key(kind: str, data: bytes) -> str:
     digest = hashlib.sha256(f"{linter.__version__}\0{IR_VERSION}\0{hcl2_version()}\0{kind}\0".encode())
     digest.update(data)
     return digest.hexdigest()
-
-
-def cache_secret() -> bytes | None:
-    """The secret entries are authenticated with (see the module's docstring), or None: no cache this run."""
-    # Asked for every entry read or written: the environment is looked up each time (tests change it), the rest once.
-    environ = os.environ
-    return _secret(environ.get(CACHE_KEY_VARIABLE, ""), environ.get("XDG_CONFIG_HOME", ""), environ.get("HOME", ""))
-
-
-@cache
-def _secret(shared: str, config_home: str, home: str) -> bytes | None:
-    if shared:
-        return shared.encode() if len(shared) >= MIN_SHARED_KEY_CHARS else None
-    try:
-        path = key_file()
-    except RuntimeError:  # no home folder to keep a key in
-        return None
-    try:
-        return _private_key(path)
-    except FileNotFoundError:
-        pass
-    except OSError:
-        return None
-    from linter.atomic import create_once
-
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        create_once(path, os.urandom(32).hex().encode() + b"\n", 0o600)  # a concurrent first run may win: read it
-        return _private_key(path)
-    except OSError:
-        return None
-
-
-def key_file() -> Path:
-    """Where this user's cache key lives: with the configuration, never in the cache folder it protects."""
-    base = os.environ.get("XDG_CONFIG_HOME", "")
-    if not os.path.isabs(base):  # the XDG spec: a relative value is ignored
-        base = str(Path.home() / ".config")
-    return Path(base) / "iam-preflight" / "cache-key"
-
-
-def private_folder() -> Path | None:
-    """The folder holding the cache key, made if missing, if it is this user's alone (mode 0700); else None.
-
-    For what nobody else may ever write: the parser's grammar tables, which Lark unpickles (a planted pickle runs
-    code), live here and never in the cache folder, which a CI cache shared across pull requests can fill."""
-    try:
-        folder = key_file().parent
-    except RuntimeError:  # no home folder
-        return None
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = os.lstat(folder)
-    except OSError:
-        return None
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
-        return None
-    return folder
-
-
-def _private_key(path: Path) -> bytes | None:
-    """The key file's content if it is a regular file of this user that no one else may read or write."""
-    handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    try:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077 or info.st_size > 4096:
-            return None
-        secret = os.read(handle, 4096).strip()
-    finally:
-        os.close(handle)
-    return secret if len(secret) >= MIN_SHARED_KEY_CHARS else None
 
 
 def _entry(folder: Path, key: str) -> Path:
@@ -287,8 +168,6 @@ def _write(folder: Path | None, key: str, parsed: Parsed) -> None:
     secret = cache_secret()
     if secret is None:
         return
-    from linter.atomic import replace_entry
-
     path = _entry(folder, key)
     payload = {"error": list(parsed.error)} if parsed.error else {"ir": parsed.ir}
     # dumps is C-accelerated; dump() is not
@@ -306,10 +185,6 @@ def _write(folder: Path | None, key: str, parsed: Parsed) -> None:
         _made.discard(path.parent)
 
 
-# Terraform configuration files: native syntax and JSON syntax.
-TERRAFORM_SUFFIXES = (".tf", ".tf.json")
-
-
 def source_kind(path: Path, kind: str = "tf") -> str:
     """How to parse a file read as `kind`: a configuration file in JSON syntax is `tfjson`."""
     return "tfjson" if kind == "tf" and path.name.endswith(".tf.json") else kind
@@ -318,20 +193,24 @@ def source_kind(path: Path, kind: str = "tf") -> str:
 def parse_source(text: str, kind: str) -> Parsed:
     """Parse text as a .tf file (`tf`), a .tf.json file (`tfjson`) or a template (`template`, the body of a
     templatefile() file)."""
-    from linter.sources.terraform import hcl
+    from linter.sources.terraform.hcl import (  # lazy: the parser (~9 ms) loads only when a file misses the cache
+        HclSyntaxError,
+        parse_text,
+        template_parts,
+    )
 
     if kind == "tf" and _structure(text) > MAX_STRUCTURE:
         message = f"more than {MAX_STRUCTURE:,} brackets, commas, equals signs and line breaks; not parsed"
         return Parsed(error=(message, 1, 1))
     try:
         if kind == "template":
-            return Parsed(ir=hcl.template_parts(text, 1, 1))
+            return Parsed(ir=template_parts(text, 1, 1))
         if kind == "tfjson":
-            from linter.sources.terraform.tfjson import parse_config
+            from linter.sources.terraform.tfjson import parse_config  # lazy: as hcl above
 
             return Parsed(ir=parse_config(text))
-        return Parsed(ir=hcl.parse_text(text))
-    except hcl.HclSyntaxError as error:
+        return Parsed(ir=parse_text(text))
+    except HclSyntaxError as error:
         return Parsed(error=(error.message, error.line, error.column))
     except RecursionError:
         return Parsed(error=("too deeply nested to parse", 1, 1))
@@ -349,8 +228,6 @@ def _parse_job(job: tuple[str, str]) -> Parsed:
 
 
 def _decode(path: Path) -> str | Parsed:
-    from linter.sources.confine import TooLarge, read_bytes
-
     try:
         data = read_bytes(path, MAX_FILE_BYTES)
     except TooLarge:
@@ -440,7 +317,7 @@ def _parse_all(jobs: list[tuple[str, str]]) -> list[Parsed]:
         return [_parse_job(job) for job in jobs]
     from concurrent.futures import ProcessPoolExecutor
 
-    from linter.sources.terraform.hcl import _parser
+    from linter.sources.terraform.hcl import _parser  # lazy: as in parse_source
 
     _parser()  # load the grammar once here; forked workers inherit it instead of each loading it
     context = None
@@ -453,26 +330,6 @@ def _parse_all(jobs: list[tuple[str, str]]) -> list[Parsed]:
             return list(pool.map(_parse_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
     except (OSError, RuntimeError):  # no fork/semaphores in this sandbox: parse serially rather than fail
         return [_parse_job(job) for job in jobs]
-
-
-def module_files(folder: Path) -> list[Path]:
-    """A module's configuration files (.tf and .tf.json), sorted by name.
-
-    Anything so named that is not a folder is listed, even what cannot be read (a link loop, a FIFO, a link out of
-    the tree): reading it then reports why, instead of the module silently missing a file."""
-    try:
-        with os.scandir(folder) as entries:  # DirEntry.is_dir() needs no stat() on most file systems
-            names = sorted(e.name for e in entries if e.name.endswith(TERRAFORM_SUFFIXES) and not _is_folder(e))
-    except OSError:
-        return []
-    return [folder / name for name in names]
-
-
-def _is_folder(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:  # a link loop: not a folder, and reading it says what it is
-        return False
 
 
 # -- parsing ahead -------------------------------------------------------------------------------------------------
@@ -511,8 +368,6 @@ def parse_ahead(targets: Iterable[str]) -> None:
     """
     if _pending or sys.platform != "linux" or threading.active_count() != 1:
         return
-    from linter.sources.confine import inside, tree_root
-    from linter.sources.terraform import walk_modules
 
     targets = list(targets)
     folders: dict[Path, None] = {}

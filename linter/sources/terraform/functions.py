@@ -3,6 +3,13 @@
 Each function follows Terraform's semantics on known values and keeps unknown parts unknown: `concat` of a known
 and an unknown list is unknown, `coalesce("", var.x)` is unknown, `try(var.x, "a")` is unknown when var.x is merely
 unknown (Terraform's `try` only catches errors), and chooses "a" only when var.x is an error.
+
+`FUNCTIONS` declares each function's signature as Terraform does (its parameters' names and types, and a variadic
+last one): a call with too few or too many arguments is refused before anything is evaluated, with Terraform's own
+message, as an input error at the call (Terraform refuses such a configuration). The declared types document the
+parameters; the implementations themselves refuse values of the wrong type (an error value, as before).
+
+The evaluator is handed in (`interface.ExpressionEvaluator`), never imported: `evaluate.py` imports this module.
 """
 
 from __future__ import annotations
@@ -12,24 +19,23 @@ import math
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from linter.lazy_re import lazy_compile
-from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar
+from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar, JsonSyntaxError, parse
 from linter.sources.jsonpos import to_python as json_value
-from linter.sources.terraform.evaluate import (
-    IR,
+from linter.sources.terraform.interface import Call, ExpressionEvaluator, Scope
+from linter.sources.terraform.limits import (
     MAX_CHARS,
     MAX_ELEMENTS,
     MAX_PATTERN_LENGTH,
     REGEX_MEMORY,
     TOO_LONG,
     TOO_MANY,
-    Evaluator,
-    Scope,
     limit_of,
     walk_cost,
 )
+from linter.sources.terraform.templates import file_value, template_value
 from linter.sources.terraform.values import (
     ListVal,
     ObjVal,
@@ -49,63 +55,93 @@ from linter.sources.terraform.values import (
     whole,
 )
 
-
-class Call(NamedTuple):
-    ev: Evaluator
-    scope: Scope
-    span: TfSpan
-    text: str
-    name: str
-
-    def unknown(self, reason: str, error: bool = False) -> Unknown:
-        return self.ev.unknown(self.text, self.span, reason, error)
-
-    def limited(self, reason: str) -> Unknown:
-        return self.ev.limited(self.text, self.span, reason)
-
-    def too_long(self, length: int) -> Unknown | None:
-        """Unknown when a string of this length would pass the limit (checked before it is built)."""
-        return self.limited(TOO_LONG) if length > MAX_CHARS else None
-
-    def depends(self, *values: Val) -> Unknown | None:
-        """Unknown when any argument is wholly unknown (its type, length or value cannot be known)."""
-        missing = [v for v in values if isinstance(v, Unknown)]
-        if not missing:
-            return None
-        limited = [v for v in missing if v.limit]
-        if limited:  # the note names the expression that passed a limit, wherever its value went
-            return limited[0]
-        if any(v.error for v in missing):
-            return self.unknown(missing[0].reason, error=True)
-        return self.unknown(f"depends on {', '.join(dict.fromkeys(v.expr for v in missing))}")
-
-    def string(self, value: str) -> Scalar:
-        return Scalar(self.span, value=value)
-
+if TYPE_CHECKING:  # the node types cost start-up time to create and no run needs them (ir.py)
+    from linter.sources.terraform.ir import Binary, CallExpr
 
 Function = Callable[[Call, list[Val]], Val]
 
 
-def call(ev: Evaluator, node: IR, scope: Scope) -> Val:
-    name = node["n"].split("::")[-1] if node["n"].startswith("core::") else node["n"]
-    context = Call(ev, scope, scope.span(node["s"]), node["t"], name)
-    function = FUNCTIONS.get(name)
-    if function is None:
-        return context.unknown(f"function {node['n']}() is not evaluated")
-    args = [ev.eval(arg, scope) for arg in node["a"]]
-    if node["x"] and args:  # f(a, list...) spreads the last argument
+class Param(NamedTuple):
+    """A parameter of a Terraform function: its name (what Terraform's "Missing value for" quotes) and its type."""
+
+    name: str
+    type: str  # Terraform's type constraint: string, number, bool, list, map or any
+
+
+class Signature(NamedTuple):
+    """How many arguments a function takes and of which types: `params` in order, then any number of `more`."""
+
+    params: tuple[Param, ...]
+    more: Param | None = None  # the variadic parameter, if any
+
+    @property
+    def min_args(self) -> int:
+        return len(self.params)
+
+    @property
+    def max_args(self) -> int | None:
+        """None: any number (variadic)."""
+        return None if self.more is not None else len(self.params)
+
+    def refusal(self, name: str, count: int) -> str | None:
+        """Terraform's own error (HCL's summary; detail) for a call with `count` arguments, or None if it takes them."""
+        if count < self.min_args:
+            at_least = " at least" if self.more is not None else ""
+            return (
+                f'Not enough function arguments; Function "{name}" expects{at_least} {self.min_args} argument(s). '
+                f'Missing value for "{self.params[count].name}".'
+            )
+        if self.max_args is not None and count > self.max_args:
+            return f'Too many function arguments; Function "{name}" expects only {self.max_args} argument(s).'
+        return None
+
+
+class Spec(NamedTuple):
+    """A function this evaluator implements: the implementation and Terraform's signature for it."""
+
+    function: Function
+    signature: Signature
+
+
+def _spec(function: Function, *params: str, more: str | None = None) -> Spec:
+    """A table entry; each parameter is written "name type"."""
+
+    def param(text: str) -> Param:
+        name, kind = text.split()
+        return Param(name, kind)
+
+    return Spec(function, Signature(tuple(map(param, params)), param(more) if more is not None else None))
+
+
+def call(ev: ExpressionEvaluator, node: CallExpr, scope: Scope) -> Val:
+    """A function call: unknown for a function not implemented here; an input error, as Terraform refuses the
+    configuration, for a call with the wrong number of arguments."""
+    name = node["name"].split("::")[-1] if node["name"].startswith("core::") else node["name"]
+    context = Call(ev, scope, scope.span(node["span"]), node["text"], name)
+    spec = FUNCTIONS.get(name)
+    if spec is None:
+        return context.unknown(f"function {node['name']}() is not evaluated")
+    if not node["expand"]:  # without `...` the count is known before any argument is evaluated (Terraform checks first)
+        refused = _wrong_arity(context, spec, len(node["args"]))
+        if refused is not None:
+            return refused
+    args = [ev.eval(arg, scope) for arg in node["args"]]
+    if node["expand"] and args:  # f(a, list...) spreads the last argument
         last = args.pop()
         if not isinstance(last, ListVal):
             return context.depends(last) or context.unknown("`...` needs a list", error=True)
         args.extend(last.items)
+        refused = _wrong_arity(context, spec, len(args))
+        if refused is not None:
+            return refused
     cost = _cost(name, args)
     if not ev.budget.spend(cost):
         return context.limited(str(ev.budget.spent))
     try:
-        result = function(context, args)
+        result = spec.function(context, args)
     except (IndexError, TypeError, ValueError, ArithmeticError) as error:
-        # Too few arguments, or values no implementation here expects (substr("a", 1.5, 1), max()): Terraform
-        # refuses such a call, so its value is an error, not a failure of the whole resource.
+        # Values no implementation here expects (substr("a", 1.5, 1), lookup() with two defaults): Terraform refuses
+        # such a call, so its value is an error, not a failure of the whole resource.
         return context.unknown(f"{name}() cannot take these arguments ({type(error).__name__})", error=True)
     # What it built beyond what its arguments paid for (range(1024) in a loop builds a thousand elements a turn):
     # the functions refuse to build one value past the limits, and this stops a loop of them.
@@ -113,6 +149,16 @@ def call(ev: Evaluator, node: IR, scope: Scope) -> Val:
     if (result.size > cost or built) and not ev.budget.spend(max(0, result.size - cost), chars=built):
         return context.limited(str(ev.budget.spent))
     return result
+
+
+def _wrong_arity(c: Call, spec: Spec, count: int) -> Unknown | None:
+    """For a call with a number of arguments the function does not take: the input error Terraform reports, at the
+    call, and the call's value (an error)."""
+    refusal = spec.signature.refusal(c.name, count)
+    if refusal is None:
+        return None
+    c.ev.config_error(refusal, c.span)
+    return c.unknown(f"{c.name}() is called with {count} argument(s): Terraform refuses the call", error=True)
 
 
 # Functions whose work does not grow with their arguments, and those that walk every element of them (the others
@@ -195,8 +241,6 @@ def _jsonencode(c: Call, args: list[Val]) -> Val:
 
 
 def _jsondecode(c: Call, args: list[Val]) -> Val:
-    from linter.sources.jsonpos import JsonSyntaxError, parse
-
     value = args[0]
     # Parsing and converting take a few microseconds a character (a step each); a text that long could hold more
     # elements than a value may, and is refused before it is read.
@@ -228,15 +272,11 @@ def _path(c: Call, value: Val) -> tuple[Path, str] | Unknown:
 
 
 def _file(c: Call, args: list[Val]) -> Val:
-    from linter.sources.terraform.templates import file_value
-
     named = _path(c, args[0])
     return named if isinstance(named, Unknown) else file_value(c, *named)
 
 
 def _templatefile(c: Call, args: list[Val]) -> Val:
-    from linter.sources.terraform.templates import template_value
-
     named = _path(c, args[0])
     if isinstance(named, Unknown):
         return named
@@ -915,93 +955,95 @@ def _starts_or_ends(starts: bool) -> Function:
     return function
 
 
-FUNCTIONS: dict[str, Function] = {
-    "jsonencode": _jsonencode,
-    "jsondecode": _jsondecode,
-    "file": _file,
-    "templatefile": _templatefile,
-    "format": _format,
-    "formatlist": _formatlist,
-    "join": _join,
-    "split": _split,
-    "lower": _string_fn(str.lower),
-    "upper": _string_fn(str.upper),
-    "title": _string_fn(str.title),
-    "trimspace": _string_fn(str.strip),
-    "chomp": _string_fn(lambda s: s.rstrip("\r\n")),
-    "trim": _string_fn(lambda s, chars: s.strip(chars), 1),
-    "trimprefix": _string_fn(lambda s, prefix: s.removeprefix(prefix), 1),
-    "trimsuffix": _string_fn(lambda s, suffix: s.removesuffix(suffix), 1),
-    "replace": _replace_in_document,
-    "regex": _regex_function(every=False),
-    "regexall": _regex_function(every=True),
-    "substr": _string_fn(_substr, 2),
-    "startswith": _starts_or_ends(True),
-    "endswith": _starts_or_ends(False),
-    "concat": _concat,
-    "flatten": _flatten,
-    "distinct": _distinct,
-    "compact": _compact,
-    "merge": _merge,
-    "lookup": _lookup,
-    "element": _element,
-    "length": _length,
-    "keys": _keys,
-    "values": _values,
-    "contains": _contains,
-    "coalesce": _coalesce,
-    "coalescelist": _coalescelist,
-    "one": _one,
-    "try": _try,
-    "can": _can,
-    "tolist": _identity,
-    "tomap": _identity,
-    "toset": _toset,
-    "tostring": _tostring,
-    "tonumber": _tonumber,
-    "tobool": _tobool,
-    "sensitive": _identity,
-    "nonsensitive": _identity,
-    "max": _numbers(max),
-    "min": _numbers(min),
-    "abs": _numbers(abs),
-    "ceil": _numbers(math.ceil),
-    "floor": _numbers(math.floor),
-    "range": _range,
-    "zipmap": _zipmap,
-    "reverse": _reverse,
-    "sort": _sort,
-    "slice": _slice,
-    "alltrue": _bool_fold(True),
-    "anytrue": _bool_fold(False),
+FUNCTIONS: dict[str, Spec] = {
+    "jsonencode": _spec(_jsonencode, "val any"),
+    "jsondecode": _spec(_jsondecode, "str string"),
+    "file": _spec(_file, "path string"),
+    "templatefile": _spec(_templatefile, "path string", "vars any"),
+    "format": _spec(_format, "format string", more="args any"),
+    "formatlist": _spec(_formatlist, "format string", more="args any"),
+    "join": _spec(_join, "separator string", more="lists list"),
+    "split": _spec(_split, "separator string", "str string"),
+    "lower": _spec(_string_fn(str.lower), "str string"),
+    "upper": _spec(_string_fn(str.upper), "str string"),
+    "title": _spec(_string_fn(str.title), "str string"),
+    "trimspace": _spec(_string_fn(str.strip), "str string"),
+    "chomp": _spec(_string_fn(lambda s: s.rstrip("\r\n")), "str string"),
+    "trim": _spec(_string_fn(lambda s, chars: s.strip(chars), 1), "str string", "cutset string"),
+    "trimprefix": _spec(_string_fn(lambda s, prefix: s.removeprefix(prefix), 1), "str string", "prefix string"),
+    "trimsuffix": _spec(_string_fn(lambda s, suffix: s.removesuffix(suffix), 1), "str string", "suffix string"),
+    "replace": _spec(_replace_in_document, "str string", "substr string", "replace string"),
+    "regex": _spec(_regex_function(every=False), "pattern string", "string string"),
+    "regexall": _spec(_regex_function(every=True), "pattern string", "string string"),
+    "substr": _spec(_string_fn(_substr, 2), "str string", "offset number", "length number"),
+    "startswith": _spec(_starts_or_ends(True), "str string", "prefix string"),
+    "endswith": _spec(_starts_or_ends(False), "str string", "suffix string"),
+    "concat": _spec(_concat, more="seqs list"),
+    "flatten": _spec(_flatten, "list list"),
+    "distinct": _spec(_distinct, "list list"),
+    "compact": _spec(_compact, "list list"),
+    "merge": _spec(_merge, more="maps map"),
+    "lookup": _spec(_lookup, "inputMap map", "key string", more="default any"),
+    "element": _spec(_element, "list list", "index number"),
+    "length": _spec(_length, "value any"),
+    "keys": _spec(_keys, "inputMap map"),
+    "values": _spec(_values, "values map"),
+    "contains": _spec(_contains, "list list", "value any"),
+    "coalesce": _spec(_coalesce, more="vals any"),
+    "coalescelist": _spec(_coalescelist, more="vals list"),
+    "one": _spec(_one, "list list"),
+    "try": _spec(_try, more="expressions any"),
+    "can": _spec(_can, "expression any"),
+    "tolist": _spec(_identity, "v any"),
+    "tomap": _spec(_identity, "v any"),
+    "toset": _spec(_toset, "v any"),
+    "tostring": _spec(_tostring, "v any"),
+    "tonumber": _spec(_tonumber, "v any"),
+    "tobool": _spec(_tobool, "v any"),
+    "sensitive": _spec(_identity, "value any"),
+    "nonsensitive": _spec(_identity, "value any"),
+    "max": _spec(_numbers(max), more="numbers number"),
+    "min": _spec(_numbers(min), more="numbers number"),
+    "abs": _spec(_numbers(abs), "num number"),
+    "ceil": _spec(_numbers(math.ceil), "num number"),
+    "floor": _spec(_numbers(math.floor), "num number"),
+    "range": _spec(_range, more="params number"),
+    "zipmap": _spec(_zipmap, "keys list", "values list"),
+    "reverse": _spec(_reverse, "list list"),
+    "sort": _spec(_sort, "list list"),
+    "slice": _spec(_slice, "list list", "start_index number", "end_index number"),
+    "alltrue": _spec(_bool_fold(True), "list list"),
+    "anytrue": _spec(_bool_fold(False), "list list"),
 }
 
 
 # --- operators ------------------------------------------------------------------------------------------------------
 
 
-def binary(ev: Evaluator, node: IR, scope: Scope) -> Val:
-    operator = node["op"]
-    span = scope.span(node["s"])
-    left = ev.eval(node["a"], scope)
+def binary(ev: ExpressionEvaluator, node: Binary, scope: Scope) -> Val:
+    operator = node["operator"]
+    span = scope.span(node["span"])
+    left = ev.eval(node["left"], scope)
     if operator in ("&&", "||"):
         return _logical(ev, node, scope, left, span)
-    right = ev.eval(node["b"], scope)
+    right = ev.eval(node["right"], scope)
     if not ev.budget.spend(walk_cost(left) + walk_cost(right)):  # == compares whole values
-        return ev.limited(node["t"], span, str(ev.budget.spent))
+        return ev.limited(node["text"], span, str(ev.budget.spent))
     if not (is_known(left) and is_known(right)):
         missing = unknowns(left) + unknowns(right)
-        return limit_of(left, right) or ev.unknown(node["t"], span, f"depends on {', '.join(dict.fromkeys(missing))}")
+        return limit_of(left, right) or ev.unknown(
+            node["text"], span, f"depends on {', '.join(dict.fromkeys(missing))}"
+        )
     if operator in ("==", "!="):
         equal = _comparable(to_python(left)) == _comparable(to_python(right))
         return Scalar(span, value=equal if operator == "==" else not equal)
     a, b = number_of(left), number_of(right)
     if a is None or b is None:
-        return ev.unknown(node["t"], span, f"{operator} needs numbers", error=True)
+        return ev.unknown(node["text"], span, f"{operator} needs numbers", error=True)
     try:
         result = _ARITHMETIC[operator](a, b)
     except (ZeroDivisionError, KeyError):
-        return ev.unknown(node["t"], span, f"cannot compute {operator}", error=True)
+        return ev.unknown(node["text"], span, f"cannot compute {operator}", error=True)
     return Scalar(span, value=result)
 
 
@@ -1022,19 +1064,19 @@ _ARITHMETIC: dict[str, Callable[[float, float], float | bool]] = {
 }
 
 
-def _logical(ev: Evaluator, node: IR, scope: Scope, left: Val, span: TfSpan) -> Val:
+def _logical(ev: ExpressionEvaluator, node: Binary, scope: Scope, left: Val, span: TfSpan) -> Val:
     """Kleene logic: `false && unknown` is false, `true || unknown` is true, anything else unknown is unknown."""
-    deciding = node["op"] == "||"
+    deciding = node["operator"] == "||"
     left_bool = _bool(left)
     if left_bool is deciding:
         return Scalar(span, value=deciding)
-    right = ev.eval(node["b"], scope)
+    right = ev.eval(node["right"], scope)
     right_bool = _bool(right)
     if right_bool is deciding:
         return Scalar(span, value=deciding)
     if left_bool is None or right_bool is None:
         missing = unknowns(left) + unknowns(right)
-        return ev.unknown(node["t"], span, f"depends on {', '.join(dict.fromkeys(missing)) or 'a non-boolean'}")
+        return ev.unknown(node["text"], span, f"depends on {', '.join(dict.fromkeys(missing)) or 'a non-boolean'}")
     return Scalar(span, value=not deciding)
 
 

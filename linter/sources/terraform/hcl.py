@@ -1,15 +1,11 @@
-"""One .tf file -> a small positioned intermediate representation (IR) of plain lists and dicts.
+"""One .tf file -> a small positioned intermediate representation (IR) of plain lists and dicts (`ir.py`).
 
 python-hcl2's serialised dict loses positions (`with_meta` is a no-op in 8.1.4) and keeps expressions as `${...}` text,
 so the raw parse tree of python-hcl2's grammar is walked once here instead: the tree `lalr.py` builds from the
 grammar's Lark cache (the same shape and positions as `hcl2.parses_to_tree` with `propagate_positions`), or Lark's
 own when there is no usable cache. The IR is JSON-serialisable on purpose: it is what the parse cache stores, so an
-unchanged file is never parsed again.
-
-Expression nodes are dicts with a kind `k` and a span `s` = [line, column, end_line, end_column] (1-based, end
-exclusive as Lark reports it); non-literal nodes also keep their source text `t`, which names them when they cannot
-be resolved. Kinds: lit, tpl (string template parts), heredoc, name, trav (attribute/index/splat steps), list, obj,
-call, cond, bin, un, for, directive.
+unchanged file is never parsed again. Its node types, one `TypedDict` per kind, and what each field means are
+`ir.py`'s; this module only builds them.
 """
 
 from __future__ import annotations
@@ -18,12 +14,15 @@ import os
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linter.lazy_re import lazy_compile
+from linter.sources.jsonpos import JsonNumber, json_number
+from linter.sources.terraform.cache_folder import cache_dir, hcl2_version, private_folder
+from linter.sources.terraform.lalr import ParseError, Parser, cached_parser, options_text
 
-Expr = dict[str, Any]
-IR = dict[str, Any]
+if TYPE_CHECKING:  # the node types cost start-up time to create and no run needs them (ir.py)
+    from linter.sources.terraform.ir import Attribute, Block, Expr, FileIR, Span, Step, TemplateIR
 
 IGNORE_MARK = "iam-preflight:ignore"
 
@@ -45,23 +44,13 @@ def _parser() -> Any:
     Once either cache exists, `lalr` runs its tables without loading Lark (about 0.15 s less per process, and
     parsing is about three times faster).
     """
-    from linter.sources.terraform import lalr
-
-    candidates = []
-    default = lalr.default_cache()
-    if default is not None:
-        candidates.append((default, lalr.hcl2_options(default)))
     own = _own_grammar_cache()
-    if own is not None:
-        candidates.append((own, lalr.options_text(_lark_options(own))))
-    return lalr.load(candidates) or _lark_parser()
+    return cached_parser(own, options_text(_lark_options(own))) or _lark_parser()
 
 
 def _own_grammar_cache() -> Path | None:
     """Where our Lark call caches the grammar when site-packages is read-only: the user's private folder, never the
-    shared cache folder, because the file is unpickled (`cache.private_folder`)."""
-    from linter.sources.terraform.cache import cache_dir, hcl2_version, private_folder
-
+    shared cache folder, because the file is unpickled (`cache_folder.private_folder`)."""
     folder = private_folder() if cache_dir() is not None else None
     return None if folder is None else folder / f"lark-hcl2-{hcl2_version()}.bin"
 
@@ -89,13 +78,11 @@ def _lark_parser() -> Any:
 
 def _tree(text: str) -> Any:
     """The parse tree of text; raises HclSyntaxError."""
-    from linter.sources.terraform import lalr
-
     parser = _parser()
-    if isinstance(parser, lalr.Parser):
+    if isinstance(parser, Parser):
         try:
             return parser.parse(text)
-        except lalr.ParseError as error:
+        except ParseError as error:
             raise HclSyntaxError(_syntax_message(error), max(error.line, 1), max(error.column, 1)) from None
     from lark.exceptions import LarkError, UnexpectedInput
 
@@ -108,7 +95,7 @@ def _tree(text: str) -> Any:
         raise HclSyntaxError(f"cannot parse: {str(error).splitlines()[0][:160]}", 1, 1) from None
 
 
-def parse_text(text: str) -> IR:
+def parse_text(text: str) -> FileIR:
     """Parse HCL text into the IR; raises HclSyntaxError with a one-line message and the position."""
     tree = _tree(text + "\n")  # the grammar needs a final newline (lark issue 237), as hcl2 does
     converter = _Converter(text)
@@ -161,7 +148,7 @@ class _Converter:
         self.comments: list[tuple[int, int, str]] = []
         self.targets: list[tuple[int, int]] = []  # line ranges a suppression comment can cover
 
-    def span(self, node: Any) -> list[int]:
+    def span(self, node: Any) -> Span:
         meta = node if getattr(node, "data", None) is None else node.meta  # a token carries its own position
         line, column, end_line, end_column = meta.line, meta.column, meta.end_line, meta.end_column
         return [
@@ -177,9 +164,9 @@ class _Converter:
 
     # -- structure --
 
-    def body(self, body: Any) -> tuple[list[IR], list[IR]]:
-        blocks: list[IR] = []
-        attrs: list[IR] = []
+    def body(self, body: Any) -> tuple[list[Block], list[Attribute]]:
+        blocks: list[Block] = []
+        attrs: list[Attribute] = []
         for child in body.children:
             kind = getattr(child, "data", None)
             if kind == "attribute":
@@ -196,16 +183,16 @@ class _Converter:
             if value.startswith(("#", "//", "/*")):
                 self.comments.append((token.line + self.dl, token.column, value))
 
-    def attribute(self, node: Any) -> IR:
+    def attribute(self, node: Any) -> Attribute:
         name_node, _eq, expr_node = node.children
         span = self.span(node)
         expr = self.expr(expr_node)
-        if expr["k"] == "heredoc":
-            span[2:] = expr["s"][2:]
+        if expr["kind"] == "heredoc":
+            span[2:] = expr["span"][2:]
         self.targets.append((span[0], span[2]))
-        return {"n": self.name_of(name_node), "s": span, "e": expr}
+        return {"name": self.name_of(name_node), "span": span, "expr": expr}
 
-    def block(self, node: Any) -> IR:
+    def block(self, node: Any) -> Block:
         labels: list[str] = []
         body: Any = None
         for child in node.children:
@@ -219,7 +206,7 @@ class _Converter:
         span = self.span(node)
         self.targets.append((span[0], span[2]))
         blocks, attrs = self.body(body)
-        return {"type": labels[0], "labels": labels[1:], "s": span, "attrs": attrs, "blocks": blocks}
+        return {"type": labels[0], "labels": labels[1:], "span": span, "attrs": attrs, "blocks": blocks}
 
     @staticmethod
     def name_of(node: Any) -> str:
@@ -231,7 +218,7 @@ class _Converter:
         kind = node.data
         handler = _HANDLERS.get(kind)
         if handler is None:
-            return {"k": "unsupported", "s": self.span(node), "t": self.source(node), "why": kind}
+            return {"kind": "unsupported", "span": self.span(node), "text": self.source(node), "reason": kind}
         result: Expr = handler(self, node)
         return result
 
@@ -249,19 +236,17 @@ class _Converter:
         return self._number(node)
 
     def _number(self, node: Any) -> Expr:
-        from linter.sources.jsonpos import JsonNumber, json_number
-
         value = json_number(str(node.children[0]))
         if isinstance(value, JsonNumber):  # more digits than Python converts, or beyond float: kept as its text
-            return {"k": "num", "v": str(value), "s": self.span(node)}
-        return {"k": "lit", "v": value, "s": self.span(node)}
+            return {"kind": "num", "value": str(value), "span": self.span(node)}
+        return {"kind": "lit", "value": value, "span": self.span(node)}
 
     def x_literal_value(self, node: Any) -> Expr:
         value = {"true": True, "false": False, "null": None}[str(node.children[0])]
-        return {"k": "lit", "v": value, "s": self.span(node)}
+        return {"kind": "lit", "value": value, "span": self.span(node)}
 
     def x_identifier(self, node: Any) -> Expr:
-        return {"k": "name", "n": str(node.children[0]), "s": self.span(node), "t": str(node.children[0])}
+        return {"kind": "name", "name": str(node.children[0]), "span": self.span(node), "text": str(node.children[0])}
 
     def x_keyword(self, node: Any) -> Expr:
         return self.x_identifier(node)
@@ -274,19 +259,19 @@ class _Converter:
                 if inner.data == "interpolation":
                     parts.append(self.expr(inner.children[1]))
                 else:
-                    parts.append({"k": "directive", "s": self.span(inner), "t": self.source(inner)})
+                    parts.append({"kind": "directive", "span": self.span(inner), "text": self.source(inner)})
             elif parts and isinstance(parts[-1], str):
                 parts[-1] += unescape(str(inner))
             else:
                 parts.append(unescape(str(inner)))
         span = self.span(node)
         if all(isinstance(p, str) for p in parts):
-            return {"k": "lit", "v": "".join(parts), "s": span}
-        return {"k": "tpl", "p": parts, "s": span, "t": self.source(node)}
+            return {"kind": "lit", "value": "".join(parts), "span": span}
+        return {"kind": "tpl", "parts": parts, "span": span, "text": self.source(node)}
 
     def x_template_string(self, node: Any) -> Expr:
         raw = str(node.children[0])[2:-2]
-        return {"k": "lit", "v": unescape(raw), "s": self.span(node)}
+        return {"kind": "lit", "value": unescape(raw), "span": self.span(node)}
 
     def x_heredoc_template(self, node: Any, trim: bool = False) -> Expr:
         token = node.children[0]
@@ -301,14 +286,14 @@ class _Converter:
         if raw.endswith("\n"):  # the token swallows the newline after the closing marker: end on the marker line
             closing = raw.rstrip("\r\n").rsplit("\n", 1)[-1]
             span[2:] = [span[2] - 1, len(closing) + 1]
-        return {"k": "heredoc", "p": parts, "s": span, "bl": start_line, "trim": indent}
+        return {"kind": "heredoc", "parts": parts, "span": span, "body_line": start_line, "indent": indent}
 
     def x_heredoc_template_trim(self, node: Any) -> Expr:
         return self.x_heredoc_template(node, trim=True)
 
     def x_tuple(self, node: Any) -> Expr:
         items = [self.expr(c) for c in node.children if getattr(c, "data", None) not in (None, "new_line_or_comment")]
-        return {"k": "list", "items": items, "s": self.span(node)}
+        return {"kind": "list", "items": items, "span": self.span(node)}
 
     def x_object(self, node: Any) -> Expr:
         items: list[list[Any]] = []
@@ -323,15 +308,15 @@ class _Converter:
                 span = self.span(child)
                 self.targets.append((span[0], span[2]))
                 items.append([key, self.expr(value_node)])
-        return {"k": "obj", "items": items, "s": self.span(node)}
+        return {"kind": "obj", "items": items, "span": self.span(node)}
 
     def object_key(self, node: Any) -> Expr:
         """A bare identifier key is its own name; a parenthesised or quoted key is an expression."""
         if node.data == "keyword":
-            return {"k": "lit", "v": self.name_of(node), "s": self.span(node)}
+            return {"kind": "lit", "value": self.name_of(node), "span": self.span(node)}
         children = [c for c in node.children if getattr(c, "data", None) != "new_line_or_comment"]
         if len(children) == 1 and getattr(children[0], "data", None) == "identifier":
-            return {"k": "lit", "v": self.name_of(children[0]), "s": self.span(node)}
+            return {"kind": "lit", "value": self.name_of(children[0]), "span": self.span(node)}
         return self.expr(node)
 
     def x_function_call(self, node: Any) -> Expr:
@@ -347,43 +332,62 @@ class _Converter:
                     elif str(arg) == "...":
                         expand = True
         return {
-            "k": "call",
-            "n": "::".join(names),
-            "a": args,
-            "x": expand,
-            "s": self.span(node),
-            "t": self.source(node),
+            "kind": "call",
+            "name": "::".join(names),
+            "args": args,
+            "expand": expand,
+            "span": self.span(node),
+            "text": self.source(node),
         }
 
     def x_conditional(self, node: Any) -> Expr:
         exprs = [c for c in node.children if getattr(c, "data", None) not in (None, "new_line_or_comment")]
         cond, yes, no = (self.expr(e) for e in exprs)
-        return {"k": "cond", "c": cond, "a": yes, "b": no, "s": self.span(node), "t": self.source(node)}
+        return {
+            "kind": "cond",
+            "condition": cond,
+            "then": yes,
+            "otherwise": no,
+            "span": self.span(node),
+            "text": self.source(node),
+        }
 
     def x_binary_op(self, node: Any) -> Expr:
         left, term = node.children[0], node.children[1]
         operator = str(term.children[0].children[0]).strip()
         right = next(c for c in term.children[1:] if getattr(c, "data", None) != "new_line_or_comment")
         return {
-            "k": "bin",
-            "op": operator,
-            "a": self.expr(left),
-            "b": self.expr(right),
-            "s": self.span(node),
-            "t": self.source(node),
+            "kind": "bin",
+            "operator": operator,
+            "left": self.expr(left),
+            "right": self.expr(right),
+            "span": self.span(node),
+            "text": self.source(node),
         }
 
     def x_unary_op(self, node: Any) -> Expr:
         operator, operand = node.children
-        return {"k": "un", "op": str(operator), "a": self.expr(operand), "s": self.span(node), "t": self.source(node)}
+        return {
+            "kind": "un",
+            "operator": str(operator),
+            "operand": self.expr(operand),
+            "span": self.span(node),
+            "text": self.source(node),
+        }
 
-    def _traversal(self, node: Any, steps: list[list[Any]]) -> Expr:
+    def _traversal(self, node: Any, steps: list[Step]) -> Expr:
         base, *_ = node.children
         inner = self.expr(base)
         span = self.span(node)
-        if inner["k"] == "trav":
-            return {"k": "trav", "b": inner["b"], "ops": inner["ops"] + steps, "s": span, "t": self.source(node)}
-        return {"k": "trav", "b": inner, "ops": steps, "s": span, "t": self.source(node)}
+        if inner["kind"] == "trav":
+            return {
+                "kind": "trav",
+                "base": inner["base"],
+                "steps": inner["steps"] + steps,
+                "span": span,
+                "text": self.source(node),
+            }
+        return {"kind": "trav", "base": inner, "steps": steps, "span": span, "text": self.source(node)}
 
     def x_get_attr_expr_term(self, node: Any) -> Expr:
         return self._traversal(node, [self.step(node.children[1])])
@@ -398,11 +402,11 @@ class _Converter:
     def x_full_splat_expr_term(self, node: Any) -> Expr:
         return self.x_attr_splat_expr_term(node)
 
-    def step(self, node: Any) -> list[Any]:
+    def step(self, node: Any) -> Step:
         if node.data == "get_attr":
             return ["attr", self.name_of(node.children[1])]
         if node.data == "short_index":
-            return ["index", {"k": "lit", "v": int(str(node.children[1])), "s": self.span(node)}]
+            return ["index", {"kind": "lit", "value": int(str(node.children[1])), "span": self.span(node)}]
         inner = [c for c in node.children if getattr(c, "data", None) not in (None, "new_line_or_comment")]
         return ["index", self.expr(inner[0])]
 
@@ -428,17 +432,17 @@ class _Converter:
             cond = self.expr(cond_expr[0])
         key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
         return {
-            "k": "for",
-            "kv": key_var,
-            "vv": value_var,
-            "coll": self.expr(intro_exprs[0]),
+            "kind": "for",
+            "key_var": key_var,
+            "value_var": value_var,
+            "collection": self.expr(intro_exprs[0]),
             "key": self.expr(values[0]) if is_object else None,
-            "val": self.expr(values[-1]),
-            "cond": cond,
-            "obj": is_object,
-            "grp": grouped,
-            "s": self.span(node),
-            "t": self.source(node),
+            "value": self.expr(values[-1]),
+            "condition": cond,
+            "is_object": is_object,
+            "grouped": grouped,
+            "span": self.span(node),
+            "text": self.source(node),
         }
 
 
@@ -479,13 +483,13 @@ def _interpolation_end(text: str, start: int) -> int:
     return -1
 
 
-def template_parts(body: str, line: int, column: int) -> list[Any]:
+def template_parts(body: str, line: int, column: int) -> TemplateIR:
     """Split a template into literal text and positioned expressions (parsed with the HCL grammar).
 
     `line`/`column` is where `body` starts in its file. Literal parts keep the raw text so that JSON inside a
     heredoc can be parsed with its real positions; `$${` and `%%{` escapes are undone here.
     """
-    parts: list[Any] = []
+    parts: TemplateIR = []
     literal: list[str] = []
     index = 0
     line_starts = [0] + [m.end() for m in re.finditer("\n", body)]
@@ -521,7 +525,7 @@ def template_parts(body: str, line: int, column: int) -> list[Any]:
         raw = body[at:end]
         span = [start_line, start_col, end_line, end_col]
         if body[at] == "%":
-            parts.append({"k": "directive", "s": span, "t": raw})
+            parts.append({"kind": "directive", "span": span, "text": raw})
         else:
             parts.append(parse_interpolation(raw, span))
         index = end
@@ -530,35 +534,22 @@ def template_parts(body: str, line: int, column: int) -> list[Any]:
     return parts
 
 
-def parse_interpolation(raw: str, span: list[Any]) -> Expr:
-    """`${expr}` text from a heredoc or template file -> IR, positioned where it sits in its file."""
+def parse_interpolation(raw: str, span: Span) -> Expr:
+    """`${expr}` text from a heredoc or template file -> IR, positioned where it sits in its file (`span` is where
+    the `${...}` is: [line, column, end_line, end_column])."""
     inner = raw[2:-1].strip("~").strip()
     lead = len(raw[2:]) - len(raw[2:].lstrip("~ \t"))
     prefix = "_ = "
     try:
         tree = _tree(prefix + inner + "\n")
     except HclSyntaxError:
-        return {"k": "unsupported", "s": span, "t": raw, "why": "unparsable interpolation"}
+        return {"kind": "unsupported", "span": span, "text": raw, "reason": "unparsable interpolation"}
     attribute = tree.children[0].children[0]
     converter = _Converter(prefix + inner, dl=span[0] - 1, dc=span[1] + 2 + lead - 1 - len(prefix))
     expr: Expr = converter.expr(attribute.children[2])
     if span[0] == span[2]:
-        expr["w"] = len(raw)  # the width of `${...}`: JSON parsed around it keeps its columns (templates.py)
-    return expr if len(span) == 4 else in_file(expr, span[4])
-
-
-def in_file(node: Any, file: str) -> Any:
-    """A copy of an IR subtree whose spans name `file`: nodes merged from an override file into a block written in
-    another file keep pointing at the file they were written in (`TfSpan.of` reads the fifth element)."""
-    if isinstance(node, list):
-        return [in_file(item, file) for item in node]
-    if not isinstance(node, dict):
-        return node
-    copied = {key: in_file(value, file) for key, value in node.items()}
-    span = node.get("s")
-    if isinstance(span, list) and len(span) == 4:
-        copied["s"] = [*span, file]
-    return copied
+        expr["width"] = len(raw)  # the width of `${...}`: JSON parsed around it keeps its columns (templates.py)
+    return expr
 
 
 # --- suppression comments -------------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from linter.sources.terraform.cache import package_folder
+from linter.sources.terraform.cache_folder import package_folder
 
 # python-hcl2's PostLexer (hcl2/postlexer.py): a newline before these is a line continuation, merged into them.
 OPERATOR_TYPES = frozenset(
@@ -515,6 +515,18 @@ def options_text(options: dict[str, Any]) -> str:
 def hcl2_options(cache: Path) -> str:
     """The options `hcl2.parser.parser()` passes to Lark (rel_to is consumed by Lark.open)."""
     return options_text({"parser": "lalr", "cache": str(cache), "propagate_positions": True})
+
+
+def cached_parser(own_cache: Path | None, own_options: str) -> Parser | None:
+    """The parser from python-hcl2's own grammar cache (`default_cache`), else from `own_cache` (written by a Lark
+    call with `own_options`, when site-packages is read-only); None when neither is usable."""
+    candidates = []
+    default = default_cache()
+    if default is not None:
+        candidates.append((default, hcl2_options(default)))
+    if own_cache is not None:
+        candidates.append((own_cache, own_options))
+    return load(candidates)
 
 
 def load(candidates: list[tuple[Path, str]]) -> Parser | None:

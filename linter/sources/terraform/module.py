@@ -11,14 +11,16 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, cast
 
 from linter.model import InputError, Location
 from linter.record import Record
 from linter.sources import InlineSuppression
+from linter.sources import display_path as display_source_path
 from linter.sources.terraform.cache import Parsed, module_files, parse_files
 
-IR = dict[str, Any]
+if TYPE_CHECKING:  # the node types cost start-up time to create and no run needs them (ir.py)
+    from linter.sources.terraform.ir import Attribute, Block, FileIR
 
 # A rule id (IPP001) or a kebab-case rule name; a single plain word is more likely the start of a reason.
 # Matched with re.match (compiled on first use, ~1 ms, only for files with suppression comments).
@@ -33,9 +35,7 @@ def display_path(path: Path) -> str:
     key = (path, os.getcwd())
     found = _shown.get(key)
     if found is None:
-        from linter.sources import display_path as shown
-
-        found = _shown[key] = shown(path)
+        found = _shown[key] = display_source_path(path)
     return found
 
 
@@ -43,7 +43,7 @@ class Resource(NamedTuple):
     mode: str  # "resource" | "data"
     type: str
     name: str
-    block: IR
+    block: Block
     file: str  # display path
 
     @property
@@ -51,10 +51,13 @@ class Resource(NamedTuple):
         return f"{self.type}.{self.name}" if self.mode == "resource" else f"data.{self.type}.{self.name}"
 
 
-class Located(NamedTuple):
-    """An IR node (attribute or block) and the display path of the file it was written in."""
+NodeT = TypeVar("NodeT", "Block", "Attribute")
 
-    node: IR
+
+class Located(NamedTuple, Generic[NodeT]):
+    """An IR node (a block, or a local value's attribute) and the display path of the file it was written in."""
+
+    node: NodeT
     file: str
 
 
@@ -62,12 +65,14 @@ class Located(NamedTuple):
 class Module(Record):
     folder: Path
     files: list[str] = field(default_factory=list)
-    variables: dict[str, Located] = field(default_factory=dict)
-    locals: dict[str, Located] = field(default_factory=dict)
-    outputs: dict[str, Located] = field(default_factory=dict)
+    variables: dict[str, Located[Block]] = field(default_factory=dict)
+    locals: dict[str, Located[Attribute]] = field(default_factory=dict)
+    outputs: dict[str, Located[Block]] = field(default_factory=dict)
     resources: dict[str, Resource] = field(default_factory=dict)
-    calls: dict[str, Located] = field(default_factory=dict)
-    providers: dict[str, Located] = field(default_factory=dict)  # provider blocks by reference: "aws", "aws.west"
+    calls: dict[str, Located[Block]] = field(default_factory=dict)
+    providers: dict[str, Located[Block]] = field(
+        default_factory=dict
+    )  # provider blocks by reference: "aws", "aws.west"
     errors: list[InputError] = field(default_factory=list)
     suppressions: list[InlineSuppression] = field(default_factory=list)
 
@@ -99,8 +104,6 @@ def read_module(folder: Path, parsed: dict[Path, Parsed] | None = None) -> Modul
             module.errors.append(InputError(message=message, loc=Location(file=shown, line=line, column=column)))
             continue
         if is_override_file(path.name):
-            from linter.sources.terraform.hcl import in_file  # the parser's module: imported only for overrides
-
             _merge_file(module, in_file(result.ir, shown), shown)
         else:
             _add_file(module, result.ir, shown)
@@ -108,7 +111,7 @@ def read_module(folder: Path, parsed: dict[Path, Parsed] | None = None) -> Modul
     return module
 
 
-def _table(module: Module, block: IR) -> tuple[dict[str, Any], str, str] | None:
+def _table(module: Module, block: Block) -> tuple[dict[str, Any], str, str] | None:
     """Where a top-level block is kept, under which key, and how Terraform names it; None for blocks not kept."""
     kind, labels = block["type"], block["labels"]
     if kind == "variable" and labels:
@@ -124,24 +127,24 @@ def _table(module: Module, block: IR) -> tuple[dict[str, Any], str, str] | None:
         alias = attribute(block, "alias")
         if alias is None:
             return module.providers, labels[0], f'provider "{labels[0]}"'
-        if alias["e"]["k"] == "lit":  # Terraform requires a literal alias
-            key = f"{labels[0]}.{alias['e']['v']}"
-            return module.providers, key, f'provider "{labels[0]}" (alias {alias["e"]["v"]})'
+        if alias["expr"]["kind"] == "lit":  # Terraform requires a literal alias
+            key = f"{labels[0]}.{alias['expr']['value']}"
+            return module.providers, key, f'provider "{labels[0]}" (alias {alias["expr"]["value"]})'
     return None
 
 
-def _kept(block: IR, shown: str) -> Resource | Located:
+def _kept(block: Block, shown: str) -> Resource | Located[Block]:
     kind, labels = block["type"], block["labels"]
     if kind in ("resource", "data"):
         return Resource(kind, labels[0], labels[1], block, shown)
     return Located(block, shown)
 
 
-def _add_file(module: Module, ir: IR, shown: str) -> None:
+def _add_file(module: Module, ir: FileIR, shown: str) -> None:
     for block in ir["blocks"]:
         if block["type"] == "locals":
             for attr in block["attrs"]:
-                _define(module, module.locals, attr["n"], f'local value "{attr["n"]}"', Located(attr, shown))
+                _define(module, module.locals, attr["name"], f'local value "{attr["name"]}"', Located(attr, shown))
             continue
         found = _table(module, block)
         if found is not None:
@@ -149,13 +152,15 @@ def _add_file(module: Module, ir: IR, shown: str) -> None:
             _define(module, table, key, what, _kept(block, shown))
 
 
-def _define(module: Module, table: dict[str, Any], key: str, what: str, item: Resource | Located) -> None:
+def _define(
+    module: Module, table: dict[str, Any], key: str, what: str, item: Resource | Located[Block] | Located[Attribute]
+) -> None:
     first = table.get(key)
     if first is None:
         table[key] = item
         return
-    line, column = item.node["s"][:2] if isinstance(item, Located) else item.block["s"][:2]
-    at = first.node["s"] if isinstance(first, Located) else first.block["s"]
+    line, column = item.node["span"][:2] if isinstance(item, Located) else item.block["span"][:2]
+    at = first.node["span"] if isinstance(first, Located) else first.block["span"]
     module.errors.append(
         InputError(
             message=f"duplicate {what}: already defined at {first.file}:{at[0]}:{at[1]} (Terraform refuses this)",
@@ -164,15 +169,15 @@ def _define(module: Module, table: dict[str, Any], key: str, what: str, item: Re
     )
 
 
-def _merge_file(module: Module, ir: IR, shown: str) -> None:
+def _merge_file(module: Module, ir: FileIR, shown: str) -> None:
     """An override file's blocks merged into the blocks they name (`ir`'s spans already name this file)."""
     for block in ir["blocks"]:
         if block["type"] == "locals":  # one local value at a time, whichever locals block defined it
             for attr in block["attrs"]:
-                if attr["n"] in module.locals:
-                    module.locals[attr["n"]] = Located(attr, shown)
+                if attr["name"] in module.locals:
+                    module.locals[attr["name"]] = Located(attr, shown)
                 else:
-                    _nothing_to_override(module, f'local value "{attr["n"]}"', attr, shown)
+                    _nothing_to_override(module, f'local value "{attr["name"]}"', attr, shown)
             continue
         found = _table(module, block)
         if found is None:
@@ -187,8 +192,8 @@ def _merge_file(module: Module, ir: IR, shown: str) -> None:
             table[key] = base._replace(node=_merged(base.node, block))
 
 
-def _nothing_to_override(module: Module, what: str, node: IR, shown: str) -> None:
-    line, column = node["s"][:2]
+def _nothing_to_override(module: Module, what: str, node: Block | Attribute, shown: str) -> None:
+    line, column = node["span"][:2]
     module.errors.append(
         InputError(
             message=f"{what} overrides nothing: no other file of the module defines it (Terraform refuses this)",
@@ -197,24 +202,24 @@ def _nothing_to_override(module: Module, what: str, node: IR, shown: str) -> Non
     )
 
 
-def _merged(base: IR, override: IR) -> IR:
+def _merged(base: Block, override: Block) -> Block:
     """Terraform's merge of an override block: its arguments replace the base's of the same name, and its nested
     blocks replace every base block of the same type (a `dynamic "x"` block is of type x), without merging inside
     them. The block keeps the base's header and position."""
-    names = {attr["n"] for attr in override["attrs"]}
+    names = {attr["name"] for attr in override["attrs"]}
     kinds = {_nested_kind(block) for block in override["blocks"]}
     return {
         **base,
-        "attrs": [attr for attr in base["attrs"] if attr["n"] not in names] + override["attrs"],
+        "attrs": [attr for attr in base["attrs"] if attr["name"] not in names] + override["attrs"],
         "blocks": [block for block in base["blocks"] if _nested_kind(block) not in kinds] + override["blocks"],
     }
 
 
-def _nested_kind(block: IR) -> str:
+def _nested_kind(block: Block) -> str:
     return str(block["labels"][0]) if block["type"] == "dynamic" and block["labels"] else str(block["type"])
 
 
-def _add_suppressions(module: Module, ir: IR, shown: str) -> None:
+def _add_suppressions(module: Module, ir: FileIR, shown: str) -> None:
     for line, column, rules, reason, first, last in ir["suppressions"]:
         loc = Location(file=shown, line=line, column=column)
         keys = tuple(r for r in rules.split(",") if r)
@@ -226,14 +231,34 @@ def _add_suppressions(module: Module, ir: IR, shown: str) -> None:
         module.suppressions.append(InlineSuppression(keys, reason, loc, first, last))
 
 
-def attribute(node: IR, name: str) -> IR | None:
+def attribute(node: Block, name: str) -> Attribute | None:
     """The attribute `name` of a block, or None."""
     for attr in node["attrs"]:
-        if attr["n"] == name:
-            found: IR = attr
-            return found
+        if attr["name"] == name:
+            return attr
     return None
 
 
-def nested(node: IR, kind: str) -> list[IR]:
+def nested(node: Block, kind: str) -> list[Block]:
     return [block for block in node["blocks"] if block["type"] == kind]
+
+
+IrT = TypeVar("IrT")
+
+
+def in_file(node: IrT, file: str) -> IrT:
+    """A copy of an IR subtree whose spans name `file`: nodes merged from an override file into a block written in
+    another file keep pointing at the file they were written in (`TfSpan.of` reads the fifth element)."""
+    return cast(IrT, _in_file(node, file))
+
+
+def _in_file(node: object, file: str) -> object:
+    if isinstance(node, list):
+        return [_in_file(item, file) for item in node]
+    if not isinstance(node, dict):
+        return node
+    copied = {key: _in_file(value, file) for key, value in node.items()}
+    span = node.get("span")
+    if isinstance(span, list) and len(span) == 4:
+        copied["span"] = [*span, file]
+    return copied

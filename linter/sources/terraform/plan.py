@@ -16,7 +16,9 @@ from typing import Any
 
 from linter.record import Record
 from linter.sources import Loaded
-from linter.sources.jsonpos import JArray, JNode, JObject, JScalar
+from linter.sources.jsonpos import JArray, JNode, JObject, JScalar, to_python
+from linter.sources.terraform.loader import evaluate_module
+from linter.sources.terraform.resources import HANDLERS, InventoryBuilder
 from linter.sources.terraform.values import ListVal, ObjVal, Scalar, TfSpan, Unknown, Val, anchored, from_jnode, respan
 
 AFTER_APPLY = "known only after apply"
@@ -121,9 +123,6 @@ class PlanView(Record):
 
 def load_plan(root: JNode, path: str, display: str) -> Loaded:
     """A plan file (already parsed with positions) -> policies, inventory and, if found, its configuration's notes."""
-    from linter.sources.jsonpos import to_python
-    from linter.sources.terraform.resources import HANDLERS, InventoryBuilder
-
     assert isinstance(root, JObject)
     plan = respan(root, display)
     assert isinstance(plan, JObject)
@@ -132,8 +131,6 @@ def load_plan(root: JNode, path: str, display: str) -> Loaded:
     views: dict[str, Any] = {}
     folder = Path(path).parent
     if any(folder.glob("*.tf")):
-        from linter.sources.terraform import evaluate_module
-
         configured, configured_builder, views = evaluate_module(folder, extra_inputs=_plan_variables(plan))
         builder.reasons.update(configured_builder.reasons)
         builder.configured = configured_builder.built
@@ -195,8 +192,6 @@ def _items(node: JNode | None) -> list[JNode]:
 
 def _changes(plan: JObject) -> dict[str, Any]:
     """address -> after_unknown of resource_changes (what only apply will know)."""
-    from linter.sources.jsonpos import to_python
-
     found: dict[str, Any] = {}
     for change in _items(plan.get("resource_changes")):
         raw = to_python(change)
@@ -208,8 +203,6 @@ def _changes(plan: JObject) -> dict[str, Any]:
 def _expressions(module: JNode | None, prefix: str) -> dict[str, dict[str, Any]]:
     """configuration: resource address without instance keys -> its `expressions` (every argument it sets, with the
     module-relative addresses each references; nested blocks as lists of the same)."""
-    from linter.sources.jsonpos import to_python
-
     found: dict[str, dict[str, Any]] = {}
     for resource in _items(_member(module, "resources")):
         raw = to_python(resource)

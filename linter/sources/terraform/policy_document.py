@@ -12,10 +12,10 @@ attribute (or list item) that wrote it.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar, JsonSyntaxError, parse, to_python
-from linter.sources.terraform.evaluate import Evaluator, ResInst, Scope, not_null
+from linter.sources.terraform.interface import ExpressionEvaluator, ResInst, Scope, not_null
 from linter.sources.terraform.module import attribute
 from linter.sources.terraform.values import (
     ListVal,
@@ -29,6 +29,9 @@ from linter.sources.terraform.values import (
     text_of,
 )
 
+if TYPE_CHECKING:  # the node types cost start-up time to create and no run needs them (ir.py)
+    from linter.sources.terraform.ir import Block
+
 DEFAULT_VERSION = "2012-10-17"
 _SETS = (("actions", "Action", False), ("not_actions", "NotAction", False))
 _RESOURCE_SETS = (("resources", "Resource", True), ("not_resources", "NotResource", True))
@@ -37,7 +40,7 @@ _OVERRIDES = ("override_policy_documents", "override_json")
 MERGED_ARGUMENTS = _SOURCES + _OVERRIDES  # the arguments that merge other documents into this one
 
 
-def render(ev: Evaluator, inst: ResInst) -> Val:
+def render(ev: ExpressionEvaluator, inst: ResInst) -> Val:
     """The data source's `json` attribute: the rendered string, carrying its positioned tree."""
     if inst.address not in ev.documents:
         document = build(ev, inst)
@@ -49,7 +52,7 @@ def render(ev: Evaluator, inst: ResInst) -> Val:
     return ev.documents[inst.address]
 
 
-def build(ev: Evaluator, inst: ResInst) -> JObject:
+def build(ev: ExpressionEvaluator, inst: ResInst) -> JObject:
     span = inst.span()
     version, version_span = _version(inst, "version", DEFAULT_VERSION)
     policy_id: JScalar | None = None
@@ -79,7 +82,7 @@ def _version(inst: ResInst, name: str, default: str) -> tuple[JScalar, TfSpan]:
 
 
 def _merge_documents(
-    ev: Evaluator, value: Val | None, statements: list[JNode], version: JScalar, span: TfSpan
+    ev: ExpressionEvaluator, value: Val | None, statements: list[JNode], version: JScalar, span: TfSpan
 ) -> JScalar:
     """Merge source or override documents (a list of JSON strings, or one for the deprecated *_json)."""
     if value is None:
@@ -156,15 +159,15 @@ def unknown_statement(expr: str, span: TfSpan, with_principal: bool = False) -> 
 # --- one statement block -------------------------------------------------------------------------------------------
 
 
-def _statement(ev: Evaluator, block: dict[str, Any], scope: Scope) -> JNode:
-    span = scope.span(block["s"])
+def _statement(ev: ExpressionEvaluator, block: Block, scope: Scope) -> JNode:
+    span = scope.span(block["span"])
     if block.get("unknown"):
         return unknown_statement(block["unknown"], span)
 
     def arg(name: str) -> tuple[Val, TfSpan] | None:
         written = attribute(block, name)
-        value = not_null(ev.eval(written["e"], scope)) if written else None
-        return (value, scope.span(written["s"])) if written and value is not None else None
+        value = not_null(ev.eval(written["expr"], scope)) if written else None
+        return (value, scope.span(written["span"])) if written and value is not None else None
 
     members: list[JMember] = []
     sid = arg("sid")
@@ -221,13 +224,13 @@ def _string_set(value: Val, variables: bool) -> JNode | None:
     return JArray(list(ordered), value.span)
 
 
-def _principals(ev: Evaluator, blocks: list[tuple[dict[str, Any], Scope]]) -> JNode | None:
+def _principals(ev: ExpressionEvaluator, blocks: list[tuple[Block, Scope]]) -> JNode | None:
     """principals blocks -> `"*"` (one `*` of type `*`) or `{type: identifiers}`, types sorted, same types joined."""
     if not blocks:
         return None
     grouped: dict[str, tuple[TfSpan, list[JNode]]] = {}
     for block, scope in blocks:
-        span = scope.span(block["s"])
+        span = scope.span(block["span"])
         kind_text, kind_span, ids = _principal_entry(ev, block, scope, span)
         if ids is None:
             continue
@@ -240,33 +243,33 @@ def _principals(ev: Evaluator, blocks: list[tuple[dict[str, Any], Scope]]) -> JN
         kind_span, values = grouped[kind_text]
         node: JNode = values[0] if len(values) == 1 else JArray(list(values), values[0].span)
         members.append(JMember(kind_text, kind_span, node))
-    return JObject(members, blocks[0][1].span(blocks[0][0]["s"]))
+    return JObject(members, blocks[0][1].span(blocks[0][0]["span"]))
 
 
 def _principal_entry(
-    ev: Evaluator, block: dict[str, Any], scope: Scope, span: TfSpan
+    ev: ExpressionEvaluator, block: Block, scope: Scope, span: TfSpan
 ) -> tuple[str, TfSpan, JNode | None]:
     """(type, where the type is written, identifiers) of one principals block; unknown parts stay unresolved."""
     if block.get("unknown"):
         marker = Unknown(span, expr=block["unknown"])
         return placeholder(marker.expr), span, _scalar(marker, True)
     kind_attr, ids_attr = attribute(block, "type"), attribute(block, "identifiers")
-    kind = ev.eval(kind_attr["e"], scope) if kind_attr else Scalar(span, value="")
+    kind = ev.eval(kind_attr["expr"], scope) if kind_attr else Scalar(span, value="")
     kind_text = placeholder(kind.expr) if isinstance(kind, Unknown) else (text_of(kind) or "")
-    kind_span = scope.span(kind_attr["s"]) if kind_attr else span
-    ids = _string_set(ev.eval(ids_attr["e"], scope) if ids_attr else ListVal(span), True)
+    kind_span = scope.span(kind_attr["span"]) if kind_attr else span
+    ids = _string_set(ev.eval(ids_attr["expr"], scope) if ids_attr else ListVal(span), True)
     if isinstance(kind, Unknown) and isinstance(ids, JScalar) and ids.unresolved is None:
         # an identifier of an unknown type cannot be matched either
         ids = JScalar(ids.value, ids.span, unresolved=kind.expr)
     return kind_text, kind_span, ids
 
 
-def _conditions(ev: Evaluator, blocks: list[tuple[dict[str, Any], Scope]]) -> JNode | None:
+def _conditions(ev: ExpressionEvaluator, blocks: list[tuple[Block, Scope]]) -> JNode | None:
     if not blocks:
         return None
     tests: dict[str, tuple[TfSpan, dict[str, tuple[TfSpan, list[JScalar]]]]] = {}
     for block, scope in blocks:
-        span = scope.span(block["s"])
+        span = scope.span(block["span"])
         if block.get("unknown"):
             marker = Unknown(span, expr=block["unknown"])
             test_text = variable_text = placeholder(marker.expr)
@@ -276,14 +279,14 @@ def _conditions(ev: Evaluator, blocks: list[tuple[dict[str, Any], Scope]]) -> JN
             test_text, test_span = _named_text(ev, block, "test", scope)
             variable_text, variable_span = _named_text(ev, block, "variable", scope)
             values_attr = attribute(block, "values")
-            written = ev.eval(values_attr["e"], scope) if values_attr else ListVal(span)
+            written = ev.eval(values_attr["expr"], scope) if values_attr else ListVal(span)
             if isinstance(written, ListVal):
                 values = [_scalar(item, True) for item in written.items]
             else:
                 values = [_scalar(written, True)]
         variables = tests.setdefault(test_text, (test_span, {}))[1]
         variables.setdefault(variable_text, (variable_span, []))[1].extend(values)
-    first_span = blocks[0][1].span(blocks[0][0]["s"])
+    first_span = blocks[0][1].span(blocks[0][0]["span"])
     operators = []
     for test_text in sorted(tests):
         test_span, variables = tests[test_text]
@@ -296,13 +299,13 @@ def _conditions(ev: Evaluator, blocks: list[tuple[dict[str, Any], Scope]]) -> JN
     return JObject(operators, first_span)
 
 
-def _named_text(ev: Evaluator, block: dict[str, Any], name: str, scope: Scope) -> tuple[str, TfSpan]:
+def _named_text(ev: ExpressionEvaluator, block: Block, name: str, scope: Scope) -> tuple[str, TfSpan]:
     written = attribute(block, name)
     if written is None:
-        return "", scope.span(block["s"])
-    value = ev.eval(written["e"], scope)
+        return "", scope.span(block["span"])
+    value = ev.eval(written["expr"], scope)
     text = placeholder(value.expr) if isinstance(value, Unknown) else (text_of(value) or "")
-    return text, scope.span(written["s"])
+    return text, scope.span(written["span"])
 
 
 def _unresolved(node: JNode) -> list[str]:

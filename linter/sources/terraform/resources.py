@@ -37,6 +37,7 @@ from linter.model import (
 from linter.record import Record
 from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar, JsonSyntaxError, Span, parse
 from linter.sources.policy_document import Locator, build_policy
+from linter.sources.terraform.attributes import ACCOUNT, KMS_KEY_TYPES, PARTITION, resource_type
 from linter.sources.terraform.policy_document import unknown_statement
 from linter.sources.terraform.values import (
     ListVal,
@@ -534,8 +535,6 @@ def _arn_of(p: _Principal) -> str | None:
         return None
     path = p.view.arg("path")
     path_text = text_of(path) if path is not None else "/"
-    from linter.sources.terraform.attributes import ACCOUNT, PARTITION
-
     return f"arn:{PARTITION}:iam::{ACCOUNT}:{p.type}{path_text or '/'}{name}"
 
 
@@ -722,8 +721,6 @@ def _key_text(b: InventoryBuilder, view: View, key: Val) -> Text:
     So does an alias of this configuration (`aws_kms_alias.x.arn`/`.name`), as the alias's address until `finish`
     follows it to its key (`_through_alias`): the alias may be read after the bucket.
     """
-    from linter.sources.terraform.attributes import KMS_KEY_TYPES, resource_type
-
     joined = resource_type(key.ref) in (*KMS_KEY_TYPES, "aws_kms_alias")
     text = b.text(view, key, view.arg_span("kms_master_key_id"), note=not joined)
     return text.model_copy(update={"value": key.ref, "unresolved": None}) if joined else text

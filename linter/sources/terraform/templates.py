@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from linter.lazy_re import lazy_compile
+from linter.sources.confine import ReadRefused, active_roots, read_text, tree_root
 from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar, JsonSyntaxError, parse
-from linter.sources.terraform.module import display_path
+from linter.sources.terraform.cache import MAX_FILE_BYTES, parse_files
+from linter.sources.terraform.interface import Call, ExpressionEvaluator, Scope, iteration
+from linter.sources.terraform.limits import MAX_VALUE_DEPTH, limit_of
+from linter.sources.terraform.module import display_path, in_file
 from linter.sources.terraform.values import (
     ObjVal,
     Scalar,
@@ -30,16 +34,15 @@ from linter.sources.terraform.values import (
     unknowns,
 )
 
-if TYPE_CHECKING:
-    from linter.sources.terraform.evaluate import Evaluator, Scope
-    from linter.sources.terraform.functions import Call
+if TYPE_CHECKING:  # the node types cost start-up time to create and no run needs them (ir.py)
+    from linter.sources.terraform.ir import Expr, Heredoc, Span, TemplateIR
 
 _OPEN, _CLOSE, _PAD = "\ue000", "\ue001", "\ue002"
 _MARKER = lazy_compile(f"{_OPEN}(\\d+){_PAD}*{_CLOSE}")
 
 
-def has_directives(parts: list[Any]) -> bool:
-    return any(isinstance(p, dict) and p["k"] == "directive" for p in parts)
+def has_directives(parts: TemplateIR) -> bool:
+    return any(isinstance(p, dict) and p["kind"] == "directive" for p in parts)
 
 
 # --- %{ if } / %{ for } ---------------------------------------------------------------------------------------------
@@ -52,21 +55,21 @@ class _Unsupported(Exception):
     """A directive this reader does not take apart: the template's value is unknown."""
 
 
-def expand_directives(ev: Evaluator, parts: list[Any], scope: Scope, span: TfSpan, expr: str) -> list[str | Val] | Val:
+def expand_directives(
+    ev: ExpressionEvaluator, parts: TemplateIR, scope: Scope, span: TfSpan, expr: str
+) -> list[str | Val] | Val:
     """A template's parts with its `%{ if }` / `%{ for }` directives carried out: literal text and evaluated values,
     ready to render. Unknown (never a guess) when a condition or a collection is, or a directive is not understood.
     Strip markers (`%{~`, `~}`) remove the whitespace beside them, as Terraform does."""
-    from linter.sources.terraform.evaluate import MAX_VALUE_DEPTH
-    from linter.sources.terraform.hcl import parse_interpolation
 
     tokens: list[Any] = list(parts)
     # Each directive's words are parsed here, at about 30 steps each (0.1 ms)
-    if not ev.budget.spend(30 * sum(1 for part in parts if isinstance(part, dict) and part["k"] == "directive")):
+    if not ev.budget.spend(30 * sum(1 for part in parts if isinstance(part, dict) and part["kind"] == "directive")):
         return ev.limited(expr, span, str(ev.budget.spent))
     for index, part in enumerate(tokens):
-        if not (isinstance(part, dict) and part["k"] == "directive"):
+        if not (isinstance(part, dict) and part["kind"] == "directive"):
             continue
-        raw = part["t"][2:-1]
+        raw = part["text"][2:-1]
         if raw.startswith("~") and index > 0 and isinstance(tokens[index - 1], str):
             tokens[index - 1] = tokens[index - 1].rstrip()
         if raw.endswith("~") and index + 1 < len(tokens) and isinstance(tokens[index + 1], str):
@@ -74,14 +77,14 @@ def expand_directives(ev: Evaluator, parts: list[Any], scope: Scope, span: TfSpa
         words = raw.strip("~").strip()
         found_if, found_for = _IF.fullmatch(words), _FOR.fullmatch(words)
         if found_if:
-            tokens[index] = ("if", parse_interpolation("${" + found_if["cond"] + "}", part["s"]))
+            tokens[index] = ("if", _interpolation("${" + found_if["cond"] + "}", part["span"]))
         elif found_for:
             names = (found_for["a"], found_for["b"])
-            tokens[index] = ("for", names, parse_interpolation("${" + found_for["coll"] + "}", part["s"]))
+            tokens[index] = ("for", names, _interpolation("${" + found_for["coll"] + "}", part["span"]))
         elif words in ("else", "endif", "endfor"):
             tokens[index] = (words,)
         else:
-            return ev.unknown(expr, span, f"template directive {part['t']} is not understood")
+            return ev.unknown(expr, span, f"template directive {part['text']} is not understood")
     try:
         tree, _ = _tree(tokens, 0, (), MAX_VALUE_DEPTH)
     except _Unsupported as error:
@@ -89,6 +92,15 @@ def expand_directives(ev: Evaluator, parts: list[Any], scope: Scope, span: TfSpa
     out: list[str | Val] = []
     blocked = _run(ev, tree, scope, out)
     return blocked if blocked is not None else out
+
+
+def _interpolation(raw: str, span: Span) -> Expr:
+    """A directive's expression parsed, positioned at the directive; in the override file a merged block came from,
+    when its span names one (`module.in_file`)."""
+    from linter.sources.terraform.hcl import parse_interpolation  # lazy: the parser, only for directives
+
+    expr = parse_interpolation(raw, span[:4])
+    return expr if len(span) == 4 else in_file(expr, span[4])
 
 
 def _tree(tokens: list[Any], index: int, stops: tuple[str, ...], room: int) -> tuple[list[Any], int]:
@@ -124,23 +136,21 @@ def _tree(tokens: list[Any], index: int, stops: tuple[str, ...], room: int) -> t
     return nodes, index
 
 
-def _run(ev: Evaluator, nodes: list[Any], scope: Scope, out: list[str | Val]) -> Val | None:
+def _run(ev: ExpressionEvaluator, nodes: list[Any], scope: Scope, out: list[str | Val]) -> Val | None:
     """Append the nodes' output to `out`; an Unknown when a condition or collection cannot be resolved."""
-    from linter.sources.terraform.evaluate import iteration, limit_of
-
     for node in nodes:
         if isinstance(node, str):
             out.append(node)
-        elif isinstance(node, dict):
-            out.append(ev.eval(node, scope))
+        elif isinstance(node, dict):  # an expression
+            out.append(ev.eval(cast("Expr", node), scope))
         elif node[0] == "if":
             condition = ev.eval(node[1], scope)
             if not (
                 isinstance(condition, Scalar) and condition.unresolved is None and isinstance(condition.value, bool)
             ):
-                what = ", ".join(unknowns(condition)) or node[1].get("t", "a condition")
+                what = ", ".join(unknowns(condition)) or node[1].get("text", "a condition")
                 return limit_of(condition) or ev.unknown(
-                    node[1].get("t", "%{ if }"), condition.span, f"the %{{ if }} depends on {what}"
+                    node[1].get("text", "%{ if }"), condition.span, f"the %{{ if }} depends on {what}"
                 )
             blocked = _run(ev, node[2] if condition.value else node[3], scope, out)
             if blocked is not None:
@@ -150,13 +160,13 @@ def _run(ev: Evaluator, nodes: list[Any], scope: Scope, out: list[str | Val]) ->
             collection = ev.eval(collection_node, scope)
             pairs = iteration(collection)
             if pairs is None:
-                what = ", ".join(unknowns(collection)) or collection_node.get("t", "a collection")
+                what = ", ".join(unknowns(collection)) or collection_node.get("text", "a collection")
                 return limit_of(collection) or ev.unknown(
-                    collection_node.get("t", "%{ for }"), collection.span, f"the %{{ for }} iterates over {what}"
+                    collection_node.get("text", "%{ for }"), collection.span, f"the %{{ for }} iterates over {what}"
                 )
             for key, value in pairs:
                 if not ev.budget.spend(1):
-                    return ev.limited(collection_node.get("t", "%{ for }"), collection.span, str(ev.budget.spent))
+                    return ev.limited(collection_node.get("text", "%{ for }"), collection.span, str(ev.budget.spent))
                 names = {first: value} if second is None else {first: key, second: value}
                 blocked = _run(ev, body, scope.with_names(**names), out)
                 if blocked is not None:
@@ -164,19 +174,21 @@ def _run(ev: Evaluator, nodes: list[Any], scope: Scope, out: list[str | Val]) ->
     return None
 
 
-def heredoc_value(ev: Evaluator, node: dict[str, Any], scope: Scope) -> Val:
-    parts = node["p"]
-    span = scope.span(node["s"])
+def heredoc_value(ev: ExpressionEvaluator, node: Heredoc, scope: Scope) -> Val:
+    parts = node["parts"]
+    span = scope.span(node["span"])
     if has_directives(parts):
         # The structure may repeat or drop parts: the rendered text is positioned at the heredoc, not per element.
         expanded = expand_directives(ev, parts, scope, span, "heredoc")
-        return expanded if not isinstance(expanded, list) else ev.render(_dedent(expanded, node["trim"]), span)
+        return expanded if not isinstance(expanded, list) else ev.render(_dedent(expanded, node["indent"]), span)
     values: list[str | Val] = [p if isinstance(p, str) else ev.eval(p, scope) for p in parts]
-    rendered = ev.render(_dedent(values, node["trim"]), span, "heredoc")
+    rendered = ev.render(_dedent(values, node["indent"]), span, "heredoc")
     if isinstance(rendered, Scalar):
         if not ev.budget.spend(rendered.chars):  # parsing its JSON takes a few microseconds a character
             return ev.limited("heredoc", span, str(ev.budget.spent))
-        _attach_json(rendered, parts, values, node["bl"], span.file)  # an override file's heredoc is in that file
+        _attach_json(
+            rendered, parts, values, node["body_line"], span.file
+        )  # an override file's heredoc is in that file
     return rendered
 
 
@@ -197,8 +209,6 @@ def file_value(c: Call, path: Path, written: str) -> Val:
 
 def template_value(c: Call, path: Path, written: str, names: ObjVal) -> Val:
     """templatefile(): the template evaluated with only its variables in scope, positioned in the template file."""
-    from linter.sources.terraform.cache import parse_files
-
     text = _read(c, path, written)
     if isinstance(text, Unknown):
         return text
@@ -224,9 +234,6 @@ def template_value(c: Call, path: Path, written: str, names: ObjVal) -> Val:
 def _read(c: Call, path: Path, written: str) -> str | Unknown:
     """The file's text, read only inside the checked tree. A refusal is a note naming the path as written, never
     its target or content; the file is then not counted as checked."""
-    from linter.sources.confine import ReadRefused, active_roots, read_text, tree_root
-    from linter.sources.terraform.cache import MAX_FILE_BYTES
-
     roots = active_roots() or (tree_root(c.scope.inst.root().module.folder),)
     try:
         text = read_text(path, MAX_FILE_BYTES, roots)
@@ -263,7 +270,7 @@ def _dedent(values: list[str | Val], indent: int) -> list[str | Val]:
     return result
 
 
-def _attach_json(rendered: Scalar, parts: list[Any], values: list[str | Val], line: int, file: str) -> None:
+def _attach_json(rendered: Scalar, parts: TemplateIR, values: list[str | Val], line: int, file: str) -> None:
     """Give a rendered template that looks like JSON its positioned tree (or the reason it has none)."""
     text = rendered.value if isinstance(rendered.value, str) else ""
     if not text.lstrip().startswith(("{", "[")):
@@ -274,7 +281,7 @@ def _attach_json(rendered: Scalar, parts: list[Any], values: list[str | Val], li
         rendered.doc_error = (f"invalid JSON: {error.message}", TfSpan(error.line, error.column, 0, 0, file))
 
 
-def _json_doc(parts: list[Any], values: list[str | Val], line: int, file: str) -> JNode:
+def _json_doc(parts: TemplateIR, values: list[str | Val], line: int, file: str) -> JNode:
     text: list[str] = []
     in_string = False
     quoted: set[int] = set()
@@ -284,7 +291,7 @@ def _json_doc(parts: list[Any], values: list[str | Val], line: int, file: str) -
             in_string = _string_state(part, in_string)
             continue
         assert not isinstance(value, str)
-        width = part.get("w", 0)
+        width = part.get("width", 0)
         if in_string:
             text.append(f"{_OPEN}{index}{_CLOSE}".replace(_CLOSE, _PAD * (width - len(str(index)) - 2) + _CLOSE))
         else:

@@ -11,18 +11,31 @@ expression's value, a variable's `default` is literal JSON, and `"//"` keys are 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar, JsonSyntaxError, Span, parse
+from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar, JsonSyntaxError, parse
+from linter.sources.jsonpos import Span as JSpan
 from linter.sources.terraform.hcl import (
     IGNORE_COMMENT,
     IGNORE_MARK,
-    IR,
-    Expr,
     HclSyntaxError,
     parse_interpolation,
     template_parts,
 )
+
+if TYPE_CHECKING:  # the node types cost start-up time to create and no run needs them (ir.py)
+    from linter.sources.terraform.ir import (
+        Attribute,
+        Block,
+        Expr,
+        FileIR,
+        ListExpr,
+        Literal_,
+        ObjectExpr,
+        Span,
+        Suppression,
+        Template,
+    )
 
 # Block types at the top level, with how many labels each has.
 _LABELS = {
@@ -64,7 +77,7 @@ NESTED_BLOCKS = frozenset(
 _COMMENT = "//"
 
 
-def parse_config(text: str) -> IR:
+def parse_config(text: str) -> FileIR:
     """Parse `.tf.json` text into the IR; raises HclSyntaxError with a one-line message and the position."""
     try:
         root = parse(text)
@@ -73,7 +86,7 @@ def parse_config(text: str) -> IR:
     if not isinstance(root, JObject):
         raise HclSyntaxError("a .tf.json file holds one JSON object", root.span.line, root.span.column)
     reader = _Reader()
-    blocks: list[IR] = []
+    blocks: list[Block] = []
     for member in root.members:
         if member.key == _COMMENT or member.key in _IGNORED:
             continue
@@ -88,19 +101,36 @@ def parse_config(text: str) -> IR:
     return {"blocks": blocks, "attrs": [], "suppressions": reader.suppressions}
 
 
-def _span(span: Span) -> list[int]:
+def _span(span: JSpan) -> Span:
     return [span.line, span.column, span.end_line, span.end_column]
 
 
-def _member_span(member: JMember) -> list[int]:
+def _literal(value: str | int | float | bool | None, span: Span) -> Literal_:
+    return {"kind": "lit", "value": value, "span": span}
+
+
+def _key(member: JMember) -> Expr:
+    """An object key: a literal string at the key's position."""
+    return _literal(member.key, _span(member.key_span))
+
+
+def _list(items: list[Expr], node: JNode) -> ListExpr:
+    return {"kind": "list", "items": items, "span": _span(node.span)}
+
+
+def _object(items: list[list[Expr]], node: JNode) -> ObjectExpr:
+    return {"kind": "obj", "items": items, "span": _span(node.span)}
+
+
+def _member_span(member: JMember) -> Span:
     return [member.key_span.line, member.key_span.column, member.value.span.end_line, member.value.span.end_column]
 
 
 class _Reader:
     def __init__(self) -> None:
-        self.suppressions: list[list[Any]] = []
+        self.suppressions: list[Suppression] = []
 
-    def labelled(self, kind: str, node: JNode, labels_left: int, labels: list[str]) -> list[IR]:
+    def labelled(self, kind: str, node: JNode, labels_left: int, labels: list[str]) -> list[Block]:
         """`{"LABEL": {...}}` levels down to the block bodies (one object, or an array of them)."""
         if labels_left == 0:
             bodies = node.items if isinstance(node, JArray) else [node]
@@ -109,22 +139,22 @@ class _Reader:
             raise HclSyntaxError(
                 f"{kind} {' '.join(labels)}: expected an object of labels", node.span.line, node.span.column
             )
-        found: list[IR] = []
+        found: list[Block] = []
         for member in node.members:
             if member.key != _COMMENT:
                 found += self.labelled(kind, member.value, labels_left - 1, [*labels, member.key])
         return found
 
-    def block(self, kind: str, labels: list[str], body: JNode) -> IR:
+    def block(self, kind: str, labels: list[str], body: JNode) -> Block:
         if not isinstance(body, JObject):
             raise HclSyntaxError(f"{kind}: expected an object", body.span.line, body.span.column)
-        attrs: list[IR] = []
-        blocks: list[IR] = []
+        attrs: list[Attribute] = []
+        blocks: list[Block] = []
         for member in body.members:
             if member.key == _COMMENT:
                 self.comment(member, body)
             elif kind == "variable" and member.key == "default":
-                attrs.append({"n": member.key, "s": _member_span(member), "e": self.literal(member.value)})
+                attrs.append({"name": member.key, "span": _member_span(member), "expr": self.literal(member.value)})
             elif member.key == "dynamic" and isinstance(member.value, JObject):
                 blocks += self.labelled("dynamic", member.value, 1, [])
             elif kind == "dynamic" and member.key == "content":
@@ -134,10 +164,10 @@ class _Reader:
                 blocks += [self.block(member.key, [], b) for b in bodies if isinstance(b, JObject)]
             elif member.key in ("provider", "providers") and kind in ("resource", "data", "module"):
                 # In HCL these are references (`aws.west`); JSON writes them as strings.
-                attrs.append({"n": member.key, "s": _member_span(member), "e": self.reference(member.value)})
+                attrs.append({"name": member.key, "span": _member_span(member), "expr": self.reference(member.value)})
             else:
-                attrs.append({"n": member.key, "s": _member_span(member), "e": self.expr(member.value)})
-        return {"type": kind, "labels": labels, "s": _span(body.span), "attrs": attrs, "blocks": blocks}
+                attrs.append({"name": member.key, "span": _member_span(member), "expr": self.expr(member.value)})
+        return {"type": kind, "labels": labels, "span": _span(body.span), "attrs": attrs, "blocks": blocks}
 
     def comment(self, member: JMember, around: JObject) -> None:
         text = member.value.value if isinstance(member.value, JScalar) else None
@@ -154,39 +184,33 @@ class _Reader:
 
     def expr(self, node: JNode) -> Expr:
         if isinstance(node, JArray):
-            return {"k": "list", "items": [self.expr(i) for i in node.items], "s": _span(node.span)}
+            return _list([self.expr(i) for i in node.items], node)
         if isinstance(node, JObject):
-            items = [
-                [{"k": "lit", "v": m.key, "s": _span(m.key_span)}, self.expr(m.value)]
-                for m in node.members
-                if m.key != _COMMENT
-            ]
-            return {"k": "obj", "items": items, "s": _span(node.span)}
+            return _object([[_key(m), self.expr(m.value)] for m in node.members if m.key != _COMMENT], node)
         span = _span(node.span)
         if not isinstance(node.value, str):
-            return {"k": "lit", "v": node.value, "s": span}
+            return _literal(node.value, span)
         # A JSON string is a template; its text starts one column after the opening quote.
         parts = template_parts(node.value, node.span.line, node.span.column + 1)
-        if all(isinstance(p, str) for p in parts):
-            return {"k": "lit", "v": "".join(parts), "s": span}
-        if len(parts) == 1:
-            only: Expr = parts[0]
-            return only  # "${expr}" alone is the expression's value, as in HCL
-        return {"k": "tpl", "p": parts, "s": span, "t": node.value}
+        texts = [p for p in parts if isinstance(p, str)]
+        if len(texts) == len(parts):
+            return _literal("".join(texts), span)
+        if len(parts) == 1 and not isinstance(parts[0], str):
+            return parts[0]  # "${expr}" alone is the expression's value, as in HCL
+        template: Template = {"kind": "tpl", "parts": parts, "span": span, "text": node.value}
+        return template
 
     def literal(self, node: JNode) -> Expr:
         """Literal JSON: no templates (a variable's default)."""
         if isinstance(node, JArray):
-            return {"k": "list", "items": [self.literal(i) for i in node.items], "s": _span(node.span)}
+            return _list([self.literal(i) for i in node.items], node)
         if isinstance(node, JObject):
-            items = [[{"k": "lit", "v": m.key, "s": _span(m.key_span)}, self.literal(m.value)] for m in node.members]
-            return {"k": "obj", "items": items, "s": _span(node.span)}
-        return {"k": "lit", "v": node.value, "s": _span(node.span)}
+            return _object([[_key(m), self.literal(m.value)] for m in node.members], node)
+        return _literal(node.value, _span(node.span))
 
     def reference(self, node: JNode) -> Expr:
         if isinstance(node, JObject):
-            items = [[{"k": "lit", "v": m.key, "s": _span(m.key_span)}, self.reference(m.value)] for m in node.members]
-            return {"k": "obj", "items": items, "s": _span(node.span)}
+            return _object([[_key(m), self.reference(m.value)] for m in node.members], node)
         if isinstance(node, JScalar) and isinstance(node.value, str):
             return parse_interpolation("${" + node.value.removeprefix("${").removesuffix("}") + "}", _span(node.span))
         return self.expr(node)

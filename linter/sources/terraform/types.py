@@ -9,18 +9,19 @@ number, tuple to list) change nothing iam-preflight compares, so they are not ma
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from linter.sources.terraform.values import ListVal, ObjVal, Scalar, TfSpan, Val
 
-IR = dict[str, Any]
+if TYPE_CHECKING:  # the node types cost start-up time to create and no run needs them (ir.py)
+    from linter.sources.terraform.ir import Expr, ObjectExpr
 
 
-def with_optional_attributes(value: Val, type_node: IR, default_of: Callable[[IR], Val], file: str) -> Val:
+def with_optional_attributes(value: Val, type_node: Expr, default_of: Callable[[Expr], Val], file: str) -> Val:
     """The value with the optional attributes its type declares filled in; `default_of` evaluates a default."""
-    if type_node["k"] != "call" or not type_node["a"]:
+    if type_node["kind"] != "call" or not type_node["args"]:
         return value  # a primitive type, `any`, or not a type at all
-    kind, inner = type_node["n"], type_node["a"][0]
+    kind, inner = type_node["name"], type_node["args"][0]
     if kind in ("list", "set") and isinstance(value, ListVal):
         items = [with_optional_attributes(item, inner, default_of, file) for item in value.items]
         return ListVal(value.span, value.ref, items=items)
@@ -30,24 +31,28 @@ def with_optional_attributes(value: Val, type_node: IR, default_of: Callable[[IR
             for key, (key_span, member) in value.members.items()
         }
         return ObjVal(value.span, value.ref, members=members)
-    if kind == "object" and isinstance(value, ObjVal) and inner["k"] == "obj":
+    if kind == "object" and isinstance(value, ObjVal) and inner["kind"] == "obj":
         return _object(value, inner, default_of, file)
     return value
 
 
-def _object(value: ObjVal, attributes: IR, default_of: Callable[[IR], Val], file: str) -> ObjVal:
+def _object(value: ObjVal, attributes: ObjectExpr, default_of: Callable[[Expr], Val], file: str) -> ObjVal:
     members = dict(value.members)
     for key_node, attribute_type in attributes["items"]:
-        name = key_node.get("v", key_node.get("n"))
+        name = key_node.get("value", key_node.get("name"))
         if not isinstance(name, str):
             continue
-        optional = attribute_type["k"] == "call" and attribute_type["n"] == "optional" and bool(attribute_type["a"])
-        declared = attribute_type["a"][0] if optional else attribute_type
+        # `optional(T)` or `optional(T, default)`
+        optional_args = (
+            attribute_type["args"] if attribute_type["kind"] == "call" and attribute_type["name"] == "optional" else []
+        )
+        optional = bool(optional_args)
+        declared = optional_args[0] if optional else attribute_type
         found = members.get(name)
         given = found[1] if found else None
         if optional and (given is None or _is_null(given)):
-            span = TfSpan.of(attribute_type["s"], file)
-            default = attribute_type["a"][1] if len(attribute_type["a"]) > 1 else None
+            span = TfSpan.of(attribute_type["span"], file)
+            default = optional_args[1] if len(optional_args) > 1 else None
             given = default_of(default) if default is not None else Scalar(span, value=None)
             found = (found[0] if found else span, given)
         if found is not None and given is not None:

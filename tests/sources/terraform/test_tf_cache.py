@@ -111,12 +111,12 @@ def test_grammar_cache_goes_to_our_private_folder_when_site_packages_is_read_onl
     hcl._parser.cache_clear()
     try:
         assert not isinstance(hcl._parser(), lalr.Parser)  # no grammar cache anywhere yet: Lark builds one
-        assert hcl.parse_text('a = "b"\n')["attrs"][0]["n"] == "a"
+        assert hcl.parse_text('a = "b"\n')["attrs"][0]["name"] == "a"
         assert list((tmp_path / "config" / "iam-preflight").glob("lark-hcl2-*.bin"))
         assert not list((tmp_path / "cache").glob("**/*.bin"))
         hcl._parser.cache_clear()  # the next process runs the cached tables without Lark
         assert isinstance(hcl._parser(), lalr.Parser)
-        assert hcl.parse_text('a = "b"\n')["attrs"][0]["n"] == "a"
+        assert hcl.parse_text('a = "b"\n')["attrs"][0]["name"] == "a"
     finally:
         hcl._parser.cache_clear()
 

@@ -20,20 +20,20 @@ resource "aws_iam_policy" "p" {
 def test_blocks_attributes_and_positions() -> None:
     ir = parse_text(SOURCE)
     [block] = ir["blocks"]
-    assert (block["type"], block["labels"], block["s"]) == ("resource", ["aws_iam_policy", "p"], [2, 1, 8, 2])
+    assert (block["type"], block["labels"], block["span"]) == ("resource", ["aws_iam_policy", "p"], [2, 1, 8, 2])
     name, policy, count = block["attrs"]
-    assert name["n"] == "name" and name["s"] == [3, 3, 3, 24]
-    assert name["e"]["k"] == "tpl" and name["e"]["p"][0] == "x-"
-    assert name["e"]["p"][1]["t"] == "var.env" and name["e"]["p"][1]["s"] == [3, 15, 3, 22]
+    assert name["name"] == "name" and name["span"] == [3, 3, 3, 24]
+    assert name["expr"]["kind"] == "tpl" and name["expr"]["parts"][0] == "x-"
+    assert name["expr"]["parts"][1]["text"] == "var.env" and name["expr"]["parts"][1]["span"] == [3, 15, 3, 22]
     # A heredoc ends on its closing marker line; its interpolations are positioned inside the file.
-    assert policy["s"] == [4, 3, 6, 6]
-    heredoc = policy["e"]
-    assert (heredoc["k"], heredoc["bl"], heredoc["trim"]) == ("heredoc", 5, 4)
-    literal, reference, rest = heredoc["p"]
+    assert policy["span"] == [4, 3, 6, 6]
+    heredoc = policy["expr"]
+    assert (heredoc["kind"], heredoc["body_line"], heredoc["indent"]) == ("heredoc", 5, 4)
+    literal, reference, rest = heredoc["parts"]
     assert literal == '    {"Resource": "'
-    assert (reference["t"], reference["s"], reference["w"]) == ("aws_s3_bucket.b.arn", [5, 21, 5, 40], 22)
+    assert (reference["text"], reference["span"], reference["width"]) == ("aws_s3_bucket.b.arn", [5, 21, 5, 40], 22)
     assert rest == '/*"}\n'
-    assert count["e"]["k"] == "cond" and count["e"]["t"] == "var.on ? 1 : 0"
+    assert count["expr"]["kind"] == "cond" and count["expr"]["text"] == "var.on ? 1 : 0"
 
 
 def test_suppressions_above_and_trailing() -> None:
@@ -47,12 +47,12 @@ def test_expression_kinds() -> None:
     ir = parse_text(
         'a = foo.bar[0].baz[*].q\nb = {(var.k) = 1, "s" = 2, t: 3}\nc = f(x, y...)\nd = -1\ne = [for k, v in m : v]\n'
     )
-    a, b, c, d, e = (attr["e"] for attr in ir["attrs"])
-    assert a["k"] == "trav" and [op[0] for op in a["ops"]] == ["attr", "index", "attr", "splat", "attr"]
-    assert [item[0]["k"] for item in b["items"]] == ["trav", "lit", "lit"]
-    assert (c["n"], c["x"], len(c["a"])) == ("f", True, 2)
-    assert d["k"] == "un" and d["op"] == "-"
-    assert (e["k"], e["kv"], e["vv"], e["obj"]) == ("for", "k", "v", False)
+    a, b, c, d, e = (attr["expr"] for attr in ir["attrs"])
+    assert a["kind"] == "trav" and [op[0] for op in a["steps"]] == ["attr", "index", "attr", "splat", "attr"]
+    assert [item[0]["kind"] for item in b["items"]] == ["trav", "lit", "lit"]
+    assert (c["name"], c["expand"], len(c["args"])) == ("f", True, 2)
+    assert d["kind"] == "un" and d["operator"] == "-"
+    assert (e["kind"], e["key_var"], e["value_var"], e["is_object"]) == ("for", "k", "v", False)
 
 
 @pytest.mark.parametrize(
@@ -76,5 +76,5 @@ def test_unescape_and_template_escapes() -> None:
     assert unescape(r"a\"b\\c\n\u0041 $${x} %%{y}") == 'a"b\\c\nA ${x} %{y}'
     parts = template_parts('{"a": "$${literal}", "b": "${var.x}"}', 10, 1)
     assert parts[0] == '{"a": "${literal}", "b": "'
-    assert parts[1]["t"] == "var.x" and parts[1]["s"][:2] == [10, 30]
-    assert template_parts("%{ if x }y%{ endif }", 1, 1)[0]["k"] == "directive"
+    assert parts[1]["text"] == "var.x" and parts[1]["span"][:2] == [10, 30]
+    assert template_parts("%{ if x }y%{ endif }", 1, 1)[0]["kind"] == "directive"

@@ -116,4 +116,4 @@ def test_dynamic_blocks_and_provider_references() -> None:
         ["content"],
     )
     [provider] = key["attrs"]
-    assert (provider["n"], provider["e"]["k"], provider["e"]["t"]) == ("provider", "trav", "aws.west")
+    assert (provider["name"], provider["expr"]["kind"], provider["expr"]["text"]) == ("provider", "trav", "aws.west")
