@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from linter.engine.evaluate import PolicySet, Request, evaluate
-from linter.engine.simulate import requests_of, simulate_jsonl
+from linter.engine.simulate import _parse, simulate_jsonl
 
 ACCOUNT = "111111111111"
 NOW = datetime(2030, 1, 2, tzinfo=UTC)
@@ -104,6 +104,13 @@ def request_line(i: int, unique: bool = False) -> str:
             ],
         }
     )
+
+
+def requests_of(request: object) -> tuple[list[Request], PolicySet]:
+    """The engine's requests (action x resource) and policy set for one simulate request, as `simulate` reads it."""
+    caller, owner, actions, resources, context, policies = _parse(request)
+    requests = [Request(caller, action, resource, owner, context) for action in actions for resource in resources]
+    return requests, policies
 
 
 def jsonl_rate(lines: list[str]) -> float:

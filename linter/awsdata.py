@@ -48,11 +48,6 @@ class ResourceType(NamedTuple):
     condition_keys: tuple[str, ...]
 
     @property
-    def arn_regex(self) -> re.Pattern[str]:
-        # A cached module function: the class has slots, so cached_property cannot store on the instance.
-        return _template_regex(self.arn_template)
-
-    @property
     def arn_service(self) -> str:
         """The service segment of the ARN template (`iam` for sts's role type; may itself be a `${...}` variable)."""
         parts = self.arn_template.split(":", 3)
@@ -122,18 +117,6 @@ def readable_template(template: str) -> str:
     """An ARN template as a person reads it: `arn:${Partition}:s3:::${BucketName}` -> `arn:aws:s3:::<BucketName>`
     (the partition is `aws` for nearly everyone; the other variables are placeholders)."""
     return _TEMPLATE_VARIABLE.sub(lambda m: "aws" if m[1] == "${Partition}" else f"<{m[1][2:-1]}>", template)
-
-
-@cache
-def _template_regex(template: str) -> re.Pattern[str]:
-    pattern = ""
-    for part in _TEMPLATE_VARIABLE.split(template):
-        if part.startswith("${"):
-            name = part[2:-1]
-            pattern += "[^:]+" if name in _SEGMENT_VARIABLES else "[^:/]+" if name in _NO_SLASH_VARIABLES else ".+"
-        else:
-            pattern += re.escape(part)
-    return re.compile(f"^{pattern}$", re.IGNORECASE)
 
 
 MAX_SUGGESTED_CHARS = 128

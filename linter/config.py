@@ -16,6 +16,7 @@ from linter.errors import ConfigError
 from linter.findings import Severity
 from linter.model import PolicyKind
 from linter.sources import resolved
+from linter.sources.confine import read_text
 
 CONFIG_NAMES = (".iam-preflight.toml", "pyproject.toml")
 
@@ -154,8 +155,6 @@ MAX_CONFIG_BYTES = 1024 * 1024  # a config is a few lines; a pull request's "con
 def read_config(path: Path) -> Config | None:
     """The iam-preflight settings in one file, or None when it has none; raises ConfigError."""
     import tomllib  # here: a run without a config file does not pay for it (10M instructions)
-
-    from linter.sources.confine import read_text
 
     try:
         data = tomllib.loads(read_text(path, MAX_CONFIG_BYTES))

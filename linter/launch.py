@@ -31,12 +31,12 @@ def run() -> NoReturn:
     skip_pydantic_plugins()
     targets = guessed_targets(sys.argv[1:])
     if targets:
-        from linter.sources.terraform import cache
+        from linter.sources.terraform import cache  # lazy: only a check of .tf files parses ahead
 
         if "--no-cache" in sys.argv[1:]:  # the helpers fork before the CLI reads its options
             cache.switch_off()
         cache.parse_ahead(targets)
-    from linter.cli import run as run_cli
+    from linter.cli import run as run_cli  # lazy: typer and pydantic load while the helpers parse, gc off
 
     run_cli()
 

@@ -125,10 +125,6 @@ class Statement(BaseModel):
         return self.effect is not None and self.effect.value == "Allow"
 
     @property
-    def is_deny(self) -> bool:
-        return self.effect is not None and self.effect.value == "Deny"
-
-    @property
     def label(self) -> str:
         """How messages name the statement: its Sid when it has one, else its index."""
         if self.sid is not None and self.sid.value:

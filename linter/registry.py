@@ -4,31 +4,39 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
+from types import ModuleType
 
+import rules
 from linter.rule import Rule
 
 
 @cache
 def all_rules() -> tuple[type[Rule], ...]:
-    """Every concrete rule, sorted by id. Duplicate ids are a programming error and fail loudly."""
-    import rules
+    """Every concrete rule of the `rules` package, sorted by id."""
+    return rules_in(importlib.import_module(name) for name in _module_names(rules.__path__[0], "rules."))
 
-    found: dict[str, type[Rule]] = {}
-    for name in _module_names(rules.__path__[0], "rules."):
-        module = importlib.import_module(name)
+
+def rules_in(modules: Iterable[ModuleType]) -> tuple[type[Rule], ...]:
+    """The rule classes the modules define (not those they import), sorted by id. An id or a name used by two rules
+    is a programming error and fails loudly: a selector, a suppression or a baseline would name either."""
+    by_id: dict[str, type[Rule]] = {}
+    by_name: dict[str, type[Rule]] = {}
+    for module in modules:
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and hasattr(value, "id"):
-                if value.__module__ != module.__name__:
-                    continue
-                existing = found.get(value.id)
-                if existing is not None and existing is not value:
-                    raise RuntimeError(
-                        f"rule id {value.id} is used by both {existing.__module__} and {value.__module__}"
-                    )
-                found[value.id] = value
-    return tuple(found[rule_id] for rule_id in sorted(found))
+            if not (isinstance(value, type) and issubclass(value, Rule) and value is not Rule and hasattr(value, "id")):
+                continue
+            if value.__module__ != module.__name__:
+                continue
+            same_id = by_id.setdefault(value.id, value)
+            same_name = by_name.setdefault(value.name, value)
+            if same_id is not value or same_name is not value:
+                key, other = ("id", same_id) if same_id is not value else ("name", same_name)
+                raise RuntimeError(
+                    f"rule {key} {getattr(value, key)} is used by both {other.__module__} and {value.__module__}"
+                )
+    return tuple(by_id[rule_id] for rule_id in sorted(by_id))
 
 
 def _module_names(folder: str, prefix: str) -> Iterator[str]:

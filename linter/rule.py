@@ -3,12 +3,15 @@
 A rule is a class with its metadata as class attributes, checked when the class is defined, a docstring with
 fixed sections, and a pure `check_policy` (single-policy rules) or `check_inventory` (cross-resource rules)
 that yields findings. Rules never print, read files or see a parser's raw output.
+
+The pipeline (`linter.check`) names no rule: what a rule needs from a run, and what it adds to one, it declares
+here (`needs_presign_verdicts`, `reports_declared_url`, `check_suppressions`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -20,6 +23,7 @@ from linter.record import Record
 if TYPE_CHECKING:
     from linter.awsdata import AwsData
     from linter.presign.declared import PresignCheck
+    from linter.sources import InlineSuppression
 
 RULE_ID = lazy_compile(r"^IP[A-Z][0-9]{3}$")
 RULE_NAME = lazy_compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -60,6 +64,12 @@ class Rule:
     tags: ClassVar[tuple[str, ...]] = ()
     # Policy kinds the rule applies to; None means every kind.
     kinds: ClassVar[frozenset[PolicyKind] | None] = None
+    # The rule reads the verdicts of the pre-signed URLs the config declares (`RuleContext.presign`): a run resolves
+    # them (`check.resolve_declared_urls`) only when a selected rule reads them.
+    needs_presign_verdicts: ClassVar[bool] = False
+    # The rule reports the verdict of each declared URL, so it reads them too: `iam-preflight presign` runs these
+    # rules, and only these, on the one URL it is asked about.
+    reports_declared_url: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -80,12 +90,22 @@ class Rule:
     def applies_to(cls, policy: Policy) -> bool:
         return cls.kinds is None or policy.kind in cls.kinds
 
+    @classmethod
+    def reads_declared_urls(cls) -> bool:
+        """Whether a run with this rule must resolve the declared pre-signed URLs first."""
+        return cls.needs_presign_verdicts or cls.reports_declared_url
+
     def check_policy(self, policy: Policy, context: RuleContext) -> Iterator[Finding]:
         """Single-policy rules override this; it sees one normalised policy at a time."""
         return iter(())
 
     def check_inventory(self, inventory: Inventory, context: RuleContext) -> Iterator[Finding]:
         """Cross-resource rules override this; it sees everything one Terraform root module defines."""
+        return iter(())
+
+    def check_suppressions(self, unused: Sequence[InlineSuppression]) -> Iterator[Finding]:
+        """Rules about the suppressions themselves override this; after every rule has run and the findings were
+        filtered, it sees the inline suppressions that silenced nothing (never an empty list)."""
         return iter(())
 
     def finding(
@@ -124,6 +144,8 @@ def _metadata_problems(cls: type[Rule]) -> list[str]:
         problems.append("summary must be one line of at most 120 characters")
     if not cls.doc_url.startswith("https://"):
         problems.append("doc_url must be an https link to the AWS documentation")
+    if not (isinstance(cls.needs_presign_verdicts, bool) and isinstance(cls.reports_declared_url, bool)):
+        problems.append("needs_presign_verdicts and reports_declared_url must be True or False")
     return problems
 
 

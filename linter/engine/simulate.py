@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 
 from linter.engine.conditions import decode_binary, parse_bool, parse_date, parse_network, parse_number
 from linter.engine.context import ContextInput, InvalidRequestError
-from linter.engine.evaluate import PolicySet, Request, decide
+from linter.engine.evaluate import PolicySet, decide
 from linter.engine.explain import Decision, MatchedStatement
 from linter.engine.policies import InvalidPolicyError
 from linter.model import Policy, PolicyKind
@@ -353,13 +353,6 @@ def _parse(request: object, last: _LastLine | None = None) -> _Parsed:
     context = _context(_list(request, "ContextEntries"), last)
     policies = _policy_set(_policy_inputs(request)) if last is None else last.policy_set(request)
     return _Parsed(caller, owner, _actions(request), resources, context, policies)
-
-
-def requests_of(request: object) -> tuple[list[Request], PolicySet]:
-    """The engine's requests (action x resource) and policy set for one simulate request."""
-    caller, owner, actions, resources, context, policies = _parse(request)
-    requests = [Request(caller, action, resource, owner, context) for action in actions for resource in resources]
-    return requests, policies
 
 
 # --- the response --------------------------------------------------------------------------------------------------

@@ -14,8 +14,9 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from linter.lazy_re import lazy_compile
+from linter.presign.causes import CauseKind
 from linter.presign.lifetime import MAX_EXPIRES, describe_duration
-from linter.presign.problem import Problem, Status
+from linter.presign.problem import Cause, Problem, ProblemKind, Status
 
 # Query parameters that are secrets (or carry one): dropped on reading, never echoed.
 SECRET_PARAMETERS = frozenset({"x-amz-signature", "signature", "x-amz-security-token"})
@@ -38,6 +39,19 @@ _AMZ_DATE = "%Y%m%dT%H%M%SZ"
 _WHOLE_NUMBER = lazy_compile(r"^-?[0-9]{1,30}$")
 # Long-term IAM user keys start AKIA; temporary (STS) keys ASIA.
 _KEY_KINDS = {"AKIA": "an IAM user's long-term access key", "ASIA": "temporary credentials from STS"}
+
+
+class UrlProblemKind(ProblemKind):
+    """What about a URL itself makes S3 refuse it (or may); the value is the problem's subject."""
+
+    EXPIRES = "expires"  # X-Amz-Expires over 7 days, or negative
+    REGION = "region"  # signed for another region than the endpoint's
+    EXPIRED = "expired"
+    CLOCK = "clock"  # dated in the future: the signer's clock runs ahead
+    SESSION = "session"  # temporary credentials, whose end the URL does not carry
+    SIGV2 = "sigv2"
+    TRANSPORT = "transport"  # http://
+    SIGNED_HEADERS = "signed-headers"
 
 
 class UrlError(ValueError):
@@ -69,6 +83,14 @@ class SignedUrl:
         where = self.bucket or self.host
         through = f" through access point {self.access_point}" if self.access_point else ""
         return f"{where}/{self.key}{through}"
+
+    def tells_already(self, problem: Problem) -> bool:
+        """Whether a problem of the pre-flight for this URL is one the URL read back tells already: X-Amz-Expires is
+        checked on the URL, and so is the signing region against the URL's own endpoint (the pre-flight is unsure of
+        the region only where the configuration does not know the bucket's)."""
+        if problem.kind is CauseKind.EXPIRY_LIMIT:
+            return True
+        return problem.kind is CauseKind.REGION and problem.status is Status.UNCERTAIN
 
 
 def mask_key(key_id: str) -> str:
@@ -208,31 +230,31 @@ def url_problems(url: SignedUrl, at: datetime) -> list[Problem]:
         problems.append(
             Problem(
                 Status.FAILS,
+                Cause(UrlProblemKind.EXPIRES),
                 f"X-Amz-Expires={url.expires_seconds} is more than 7 days: every request with this URL gets 400 "
                 "AuthorizationQueryParametersError 'X-Amz-Expires must be less than a week'",
                 f"sign for {describe_duration(MAX_EXPIRES)} or less",
-                subject="expires",
             )
         )
     if url.expires_seconds is not None and url.expires_seconds < 0:
         problems.append(
             Problem(
                 Status.FAILS,
+                Cause(UrlProblemKind.EXPIRES),
                 f"X-Amz-Expires={url.expires_seconds} is negative: every request with this URL gets 400 "
                 "AuthorizationQueryParametersError 'X-Amz-Expires must be non-negative'",
                 f"sign for between 1 second and {describe_duration(MAX_EXPIRES)}",
-                subject="expires",
             )
         )
     if url.signed_region and url.host_region and url.signed_region != url.host_region:
         problems.append(
             Problem(
                 Status.FAILS,
+                Cause(UrlProblemKind.REGION),
                 f"the URL is signed for {url.signed_region} and sent to an endpoint in {url.host_region}: 400 "
                 f"AuthorizationQueryParametersError \"the region '{url.signed_region}' is wrong; expecting "
                 f"'{url.host_region}'\"",
                 f"sign with an S3 client for {url.host_region}",
-                subject="region",
             )
         )
     if at >= url.expires_at and not refused_lifetime:
@@ -240,50 +262,50 @@ def url_problems(url: SignedUrl, at: datetime) -> list[Problem]:
         problems.append(
             Problem(
                 Status.FAILS,
+                Cause(UrlProblemKind.EXPIRED),
                 f"the URL expired at {_when(url.expires_at)}, {late} before {_when(at)}: S3 answers 403 AccessDenied "
                 "'Request has expired'",
                 "sign a new URL (sign it when the link is clicked, so it is fresh when used)",
-                subject="expired",
             )
         )
     elif url.signed_at is not None and at < url.signed_at:
         problems.append(
             Problem(
                 Status.UNCERTAIN,
+                Cause(UrlProblemKind.CLOCK),
                 f"the URL is dated {_when(url.signed_at)}, after {_when(at)}: the signer's clock runs ahead; S3 "
                 "refuses requests dated more than 15 minutes in the future",
                 "sync the signer's clock (NTP)",
-                subject="clock",
             )
         )
     if url.temporary:
         problems.append(
             Problem(
                 Status.UNCERTAIN,
+                Cause(UrlProblemKind.SESSION),
                 f"{url.access_key} is {url.key_kind} (a session token travels with the URL): the URL for {what} stops "
                 "working when that session expires, whatever X-Amz-Expires says (400 ExpiredToken), and the URL "
                 "does not say when that is",
                 "sign with credentials that outlive the URL, or with an IAM user's access keys",
-                subject="session",
             )
         )
     if url.signature_version == "AWS":
         problems.append(
             Problem(
                 Status.UNCERTAIN,
+                Cause(UrlProblemKind.SIGV2),
                 "the URL is signed with Signature Version 2: regions opened since 2019 accept only SigV4, and a "
                 "bucket policy may deny s3:signatureversion AWS",
                 "sign with SigV4 (every current SDK does by default)",
-                subject="sigv2",
             )
         )
     if url.scheme == "http":
         problems.append(
             Problem(
                 Status.UNCERTAIN,
+                Cause(UrlProblemKind.TRANSPORT),
                 "the URL is http://: a bucket policy that denies aws:SecureTransport false (TLS only) refuses it",
                 "hand out https:// URLs",
-                subject="transport",
             )
         )
     extra = [h for h in url.signed_headers if h != "host"]
@@ -291,10 +313,10 @@ def url_problems(url: SignedUrl, at: datetime) -> list[Problem]:
         problems.append(
             Problem(
                 Status.WORKS,
+                Cause(UrlProblemKind.SIGNED_HEADERS),
                 f"the request must send the signed headers {', '.join(extra)} with the values signed, or S3 answers "
                 "403 SignatureDoesNotMatch (a browser upload that sets another Content-Type, for one)",
                 "send exactly the signed headers, or sign without them",
-                subject="signed-headers",
             )
         )
     return problems

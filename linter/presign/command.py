@@ -6,33 +6,34 @@ import json
 from collections.abc import Sequence
 
 from linter.awsdata import aws_data
-from linter.check import CheckOptions, CheckResult, finish, load_all, run_rules, selected_rules
+from linter.check import CheckOptions, CheckResult, finish, load_all, run_rules_contained
 from linter.config import Config
-from linter.findings import Finding
 from linter.presign.declared import PresignCheck, resolve
 from linter.presign.lifetime import describe_duration
 from linter.presign.preflight import Status, Verdict
 from linter.presign.request import Expectation
+from linter.registry import all_rules
+from linter.report import render as render_report
 from linter.rule import RuleContext
 from linter.safe_text import for_terminal, json_text
 
-# The rules that report a declared URL's verdict; inference (IPS004) is for `check`, not for one named URL.
-VERDICT_RULES = ("IPS001", "IPS002", "IPS003", "IPS005")
 SYMBOLS = {Status.WORKS: "✓", Status.FAILS: "✗", Status.UNCERTAIN: "?"}
 
 
 def check_url(
     paths: Sequence[str], config: Config, options: CheckOptions, wanted: Expectation
 ) -> tuple[CheckResult, Verdict]:
-    """Load the inputs and decide the URL; raises UnknownReference when signer or bucket names nothing."""
-    options.select = list(VERDICT_RULES)
-    result = CheckResult(rules=selected_rules(Config(), options))
-    loaded = load_all(paths, config, options, result)
+    """Load the inputs and decide the URL; raises UnknownReference when signer or bucket names nothing.
+
+    The rules are those that report a declared URL's verdict (`Rule.reports_declared_url`), whatever the config or
+    `options` select: rules that infer problems from the whole inventory are for `check`, not for one named URL."""
+    rules = [rule for rule in all_rules() if rule.reports_declared_url]
+    loaded = load_all(paths, config, options)
     presign_check: PresignCheck = resolve(loaded.inventories, wanted)  # UnknownReference: a usage error
     context = RuleContext(aws=aws_data(), presign=[presign_check])
-    findings: list[Finding] = list(run_rules([], result.rules, context, [presign_check.inventory], result.errors))
+    findings, errors = run_rules_contained([], rules, context, [presign_check.inventory])
     verdict = presign_check.verdict(context.shared)
-    return finish(result, findings, config, options, loaded.suppressions), verdict
+    return finish(loaded, rules, findings, errors, config, options), verdict
 
 
 def exit_code(result: CheckResult, verdict: Verdict) -> int:
@@ -71,8 +72,6 @@ def verdict_json(verdict: Verdict) -> dict[str, object]:
 
 
 def render(fmt: str, result: CheckResult, verdict: Verdict, *, color: bool) -> str:
-    from linter.report import render as render_report
-
     body = render_report(fmt, result, color=color)
     if fmt == "text":
         # The headline names the signer and the object, which the Terraform (or the command line) wrote.

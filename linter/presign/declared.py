@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from linter.config import Config, ConfigError, folder_config
+from linter.config import MAX_CONFIG_BYTES, Config, ConfigError, folder_config
 from linter.model import THIS_ACCOUNT, AccessPoint, Bucket, InputError, Inventory, Location, PrincipalResource
 from linter.presign.lifetime import CredentialSource, parse_duration
 from linter.presign.request import Expectation, ExpectationError
@@ -20,6 +20,7 @@ from linter.presign.resolve import (
     other_account_principal,
 )
 from linter.sources import display_path
+from linter.sources.confine import read_text
 
 if TYPE_CHECKING:  # the pre-flight loads when a verdict is asked for, not with the declarations
     from linter.presign.preflight import Verdict
@@ -37,7 +38,7 @@ class PresignCheck:
 
     def verdict(self, shared: dict[object, object]) -> Verdict:
         """Decided once per run, whichever rule asks first."""
-        from linter.presign.preflight import Verdict, preflight
+        from linter.presign.preflight import Verdict, preflight  # lazy: the engine loads only when a verdict is asked
 
         cached = shared.get(self)
         if not isinstance(cached, Verdict):
@@ -192,9 +193,6 @@ def _entry_lines(config_file: str | None) -> list[int]:
     """Line of each `[[presign]]` table in the config file (tomllib keeps no positions)."""
     if config_file is None:
         return []
-    from linter.config import MAX_CONFIG_BYTES
-    from linter.sources.confine import read_text
-
     try:
         text = read_text(Path(config_file), MAX_CONFIG_BYTES)
     except (OSError, UnicodeDecodeError):  # the config was read once already: a failure here costs only line numbers

@@ -13,7 +13,9 @@ from typing import NamedTuple
 
 from linter.engine.explain import Decision
 from linter.model import Bucket, Inventory, PrincipalResource
-from linter.presign.messages import Problem, explain_denial
+from linter.presign import wording
+from linter.presign.causes import denial_kind
+from linter.presign.problem import Problem
 from linter.presign.readings import read_as, readings
 from linter.presign.request import UrlContext
 from linter.presign.subject import Subject, access_point_restricts, decide, subject_for
@@ -67,7 +69,9 @@ def _unusable(inventory: Inventory, signer: PrincipalResource, bucket: Bucket) -
         return None
     get, obj = first_denial
     what = f"{bucket.name.value}/*"
-    return UnusableSigner(signer, bucket, reach, explain_denial(subject, get, "s3:GetObject", obj, what))
+    return UnusableSigner(
+        signer, bucket, reach, wording.denial(denial_kind(get), subject, get, "s3:GetObject", obj, what)
+    )
 
 
 def _sample_objects(subject: Subject, objects: str) -> list[str]:

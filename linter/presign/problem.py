@@ -1,13 +1,16 @@
-"""A verdict's parts: its status and the problems that make it, each with what to do about it. Nothing here
-evaluates anything, so a command that only reads a URL or an error back imports no engine."""
+"""A verdict's parts: its status and the problems that make it, each with its typed cause and what to do about it.
+Nothing here evaluates anything, so a command that only reads a URL or an error back imports no engine."""
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from linter.findings import RelatedLocation
 from linter.model import Location
+
+if TYPE_CHECKING:  # a type only: reading a URL back needs no engine
+    from linter.engine.explain import MatchedStatement
 
 
 class Status(StrEnum):
@@ -16,12 +19,44 @@ class Status(StrEnum):
     UNCERTAIN = "uncertain"
 
 
+class ProblemKind(StrEnum):
+    """The closed set of causes one producer reports (the pre-flight's `CauseKind`, explain-url's `UrlProblemKind`).
+
+    A member's value is the start of the problem's `subject`, the stable name that goes into finding fingerprints
+    (and so into users' baselines): never rename a value."""
+
+
+class Cause(NamedTuple):
+    """Why a URL fails, may fail or works only partly, as data: what is decided on, never the words."""
+
+    kind: ProblemKind
+    action: str = ""  # the permission in question (s3:GetObject, kms:Decrypt), when the cause is about one
+    resource: str = ""  # the ARN it was asked on
+    statements: tuple[MatchedStatement, ...] = ()  # the deciding (or not enough) statements
+
+    @property
+    def subject(self) -> str:
+        """`deny:s3:GetObject`, `region`: the kind, and the action when the cause is about one."""
+        return f"{self.kind.value}:{self.action}" if self.action else self.kind.value
+
+
 class Problem(NamedTuple):
-    """One reason a URL fails (or may fail, or works only partly), with what to do about it."""
+    """One reason a URL fails (or may fail, or works only partly): its cause, in words, with what to do about it."""
 
     status: Status  # FAILS, UNCERTAIN, or WORKS for a caveat on a URL that does work
+    cause: Cause
     message: str
     fix: str | None = None
     loc: Location | None = None
     related: tuple[RelatedLocation, ...] = ()
-    subject: str = ""
+    # The message after its opening that names the signer and the URL (`X can sign URLs for Y, but every one returns
+    # 403 AccessDenied: `), for a rule that words its own opening (IPS004); empty when the message has no opening.
+    reason: str = ""
+
+    @property
+    def kind(self) -> ProblemKind:
+        return self.cause.kind
+
+    @property
+    def subject(self) -> str:
+        return self.cause.subject

@@ -20,14 +20,32 @@ from linter.model import THIS_ACCOUNT, AccessPoint, Bucket, Inventory, KmsKey, P
 
 ModelT = TypeVar("ModelT", Inventory, PrincipalResource, Bucket)
 
-# An account id as policies write it (an ARN's account part, a bare id in a condition or a principal).
-ACCOUNT_ID = lazy_compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
-# A region by AWS's naming (partition prefix, optional -gov/-iso, direction, number).
+# An account id as policies write it (an ARN's account part, a bare id in a condition or a principal): a run of
+# exactly 12 digits. Runs of 12 or more are found and the longer ones dropped, rather than asking a lookbehind at
+# every character of the inventory (the pre-flight reads the whole inventory's text for each URL).
+_DIGIT_RUN = lazy_compile(r"[0-9]{12,}")
+ACCOUNT_ID_LENGTH = 12
+# A region by AWS's naming (partition prefix, optional -gov/-iso, direction, number), not inside a longer name. The
+# character before is checked on each candidate rather than by a lookbehind at every character: a region is made of
+# [a-z0-9-] only, so a candidate refused for the character before it hides no other region inside it.
 REGION = lazy_compile(
-    r"(?<![a-z0-9-])(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[a-z]?)?"
+    r"(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[a-z]?)?"
     r"-(?:north|south|east|west|central|northeast|southeast|northwest|southwest)-[0-9]{1,2}(?![a-z0-9-])"
 )
+_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 MOST_READINGS = 3  # ids of each kind tried: more than a few accounts or regions in one check is not a mix-up
+
+
+def written_accounts(text: str) -> list[str]:
+    return [run for run in _DIGIT_RUN.findall(text) if len(run) == ACCOUNT_ID_LENGTH]
+
+
+def written_regions(text: str) -> list[str]:
+    return [
+        found.group()
+        for found in REGION.finditer(text)
+        if found.start() == 0 or text[found.start() - 1] not in _NAME_CHARACTERS
+    ]
 
 
 def readings(
@@ -40,12 +58,12 @@ def readings(
     accounts = (
         []
         if account is not None
-        else sorted(set(ACCOUNT_ID.findall(text)) - {signer.account, bucket.account, THIS_ACCOUNT})
+        else sorted(set(written_accounts(text)) - {signer.account, bucket.account, THIS_ACCOUNT})
     )
     unknown_region = any(k.region is None for k in inventory.keys) or any(
         a.region is None for a in inventory.access_points
     )
-    regions = sorted(set(REGION.findall(text))) if unknown_region else []
+    regions = sorted(set(written_regions(text))) if unknown_region else []
     as_account = [{a: THIS_ACCOUNT} for a in accounts[:MOST_READINGS]]
     as_region = [{r: KmsKey.THIS_REGION} for r in regions[:MOST_READINGS]]
     return [*as_account, *as_region, *({**a, **r} for a in as_account for r in as_region)]

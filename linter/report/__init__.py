@@ -19,23 +19,23 @@ FORMATS = ("text", "json", "sarif", "github", "junit")
 def render(fmt: str, result: CheckResult, *, color: bool = False, tool_version: str = linter.__version__) -> str:
     """The report of `result` in format `fmt` (one of FORMATS). `color` applies to text only."""
     if fmt == "text":
-        from linter.report.text import render_text
+        from linter.report.text import render_text  # lazy: a run pays only for its format
 
         return render_text(result, color=color)
     if fmt == "json":
-        from linter.report.json_report import render_json
+        from linter.report.json_report import render_json  # lazy: a run pays only for its format
 
         return render_json(result, tool_version=tool_version)
     if fmt == "sarif":
-        from linter.report.sarif import render_sarif
+        from linter.report.sarif import render_sarif  # lazy: a run pays only for its format
 
         return render_sarif(result, tool_version=tool_version)
     if fmt == "github":
-        from linter.report.github import render_github
+        from linter.report.github import render_github  # lazy: a run pays only for its format
 
         return render_github(result)
     if fmt == "junit":
-        from linter.report.junit import render_junit
+        from linter.report.junit import render_junit  # lazy: a run pays only for its format
 
         return render_junit(result)
     raise ValueError(f"unknown output format {fmt!r} (choose from {', '.join(FORMATS)})")

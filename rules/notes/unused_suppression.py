@@ -1,3 +1,5 @@
+from collections.abc import Iterator, Sequence
+
 from linter.findings import Finding, Severity
 from linter.rule import Rule
 from linter.sources import InlineSuppression
@@ -42,10 +44,11 @@ class UnusedSuppression(Rule):
     doc_url = "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_policy-validator.html"
     tags = ("suppression",)
 
-    def for_suppression(self, suppression: InlineSuppression) -> Finding:
-        rules = ", ".join(suppression.rules)
-        return self.finding(
-            suppression.loc,
-            f"suppression of {rules} matches no finding on lines {suppression.first_line}-{suppression.last_line}",
-            subject=rules,
-        )
+    def check_suppressions(self, unused: Sequence[InlineSuppression]) -> Iterator[Finding]:
+        for suppression in unused:
+            rules = ", ".join(suppression.rules)
+            yield self.finding(
+                suppression.loc,
+                f"suppression of {rules} matches no finding on lines {suppression.first_line}-{suppression.last_line}",
+                subject=rules,
+            )

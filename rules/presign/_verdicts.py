@@ -10,19 +10,22 @@ from linter.model import Inventory
 from linter.rule import Rule, RuleContext
 
 if TYPE_CHECKING:  # the pre-flight machinery loads only when a run has URLs to decide
+    from linter.presign.causes import CauseKind
     from linter.presign.declared import PresignCheck
     from linter.presign.preflight import Problem
+    from linter.presign.problem import Status
 
 
 def problems(
-    inventory: Inventory, context: RuleContext, status: str, subjects: tuple[str, ...] = ("",)
+    inventory: Inventory, context: RuleContext, reports: tuple[Status, frozenset[CauseKind]]
 ) -> Iterator[tuple[PresignCheck, Problem]]:
-    """The problems of this inventory's declared URLs whose status is `status` ("fails", "uncertain", "works") and
-    whose subject starts with one of `subjects` (caveats on working URLs are split between rules by subject)."""
+    """The problems of this inventory's declared URLs with the status and one of the cause kinds a rule declares it
+    reports (its `reports()`: each kind and status is reported by exactly one rule)."""
+    status, kinds = reports
     for check in context.presign:
         if check.inventory is inventory:
             for problem in check.verdict(context.shared).problems:
-                if problem.status.value == status and problem.subject.startswith(subjects):
+                if problem.status is status and problem.kind in kinds:
                     yield check, problem
 
 

@@ -51,15 +51,16 @@ class SignerCannotRead(Rule):
     summary = "A principal can reach a bucket, but pre-signed URLs it signs for the bucket's objects return 403"
     doc_url = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html"
     tags = ("presign", "s3")
+    needs_presign_verdicts = True
 
     def check_inventory(self, inventory: Inventory, context: RuleContext) -> Iterator[Finding]:
-        from linter.presign.inference import unusable_signers
+        from linter.presign.inference import unusable_signers  # lazy: the engine loads only for a Terraform inventory
 
         declared = {(c.signer.address, c.bucket.address) for c in context.presign if c.inventory is inventory}
         for found in unusable_signers(inventory, declared):
             message = (
                 f"{found.signer.address} may {found.reach} on {found.bucket.name.value} and can sign URLs for its "
-                f"objects, but every one returns 403 AccessDenied: {found.problem.message.split(': ', 1)[-1]}. "
+                f"objects, but every one returns 403 AccessDenied: {found.problem.reason}. "
                 f"Fix: {found.problem.fix}, or declare the URL in [[tool.iam-preflight.presign]]."
             )
             yield self.finding(

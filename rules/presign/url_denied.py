@@ -1,9 +1,16 @@
+from __future__ import annotations
+
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from linter.findings import Finding, Severity
 from linter.model import Inventory
 from linter.rule import Rule, RuleContext
 from rules.presign._verdicts import finding, problems
+
+if TYPE_CHECKING:  # the pre-flight's vocabulary loads with the pre-flight: a check of policy JSON loads neither
+    from linter.presign.causes import CauseKind
+    from linter.presign.problem import Status
 
 
 class PresignUrlDenied(Rule):
@@ -59,7 +66,35 @@ class PresignUrlDenied(Rule):
     summary = "A declared pre-signed URL returns an error when opened, or expires before it should"
     doc_url = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html"
     tags = ("presign", "s3")
+    reports_declared_url = True
+
+    @classmethod
+    def reports(cls) -> tuple[Status, frozenset[CauseKind]]:
+        """Every cause of a URL that certainly fails (tests/presign/test_cause_kinds.py: each kind has one rule)."""
+        from linter.presign.causes import CauseKind  # lazy: loaded with the pre-flight, never for policy JSON
+        from linter.presign.problem import Status  # lazy: likewise
+
+        return Status.FAILS, frozenset(
+            {
+                CauseKind.EXPIRY_LIMIT,
+                CauseKind.CREDENTIAL_LIFETIME,
+                CauseKind.REGION,
+                CauseKind.ACCESS_POINT_NETWORK,
+                CauseKind.IDENTITY_MISSING,
+                CauseKind.EXPLICIT_DENY,
+                CauseKind.BOUNDARY_MISSING,
+                CauseKind.SCP_MISSING,
+                CauseKind.RCP_MISSING,
+                CauseKind.RESOURCE_POLICY_MISSING,
+                CauseKind.SIGNATURE_AGE,
+                CauseKind.BUCKET_BEHIND_ACCESS_POINT,
+                CauseKind.ENDPOINT_POLICY,
+                CauseKind.KMS,
+                CauseKind.ACL,
+                CauseKind.PUBLIC_ACL,
+            }
+        )
 
     def check_inventory(self, inventory: Inventory, context: RuleContext) -> Iterator[Finding]:
-        for check, problem in problems(inventory, context, "fails"):
+        for check, problem in problems(inventory, context, self.reports()):
             yield finding(self, check, problem)

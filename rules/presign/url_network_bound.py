@@ -1,12 +1,16 @@
+from __future__ import annotations
+
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from linter.findings import Finding, Severity
 from linter.model import Inventory
 from linter.rule import Rule, RuleContext
 from rules.presign._verdicts import finding, problems
 
-# The caveats of a working URL that are about where it is opened from (see linter.presign.preflight).
-NETWORK_CAVEATS = ("network:", "access-point-vpc")
+if TYPE_CHECKING:  # the pre-flight's vocabulary loads with the pre-flight: a check of policy JSON loads neither
+    from linter.presign.causes import CauseKind
+    from linter.presign.problem import Status
 
 
 class PresignUrlNetworkBound(Rule):
@@ -48,7 +52,16 @@ class PresignUrlNetworkBound(Rule):
     summary = "A declared pre-signed URL works only when opened from the networks a policy admits"
     doc_url = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html"
     tags = ("presign", "network")
+    reports_declared_url = True
+
+    @classmethod
+    def reports(cls) -> tuple[Status, frozenset[CauseKind]]:
+        """The caveats of a working URL that are about where it is opened from."""
+        from linter.presign.causes import CauseKind  # lazy: loaded with the pre-flight, never for policy JSON
+        from linter.presign.problem import Status  # lazy: likewise
+
+        return Status.WORKS, frozenset({CauseKind.NETWORK_BOUND, CauseKind.ACCESS_POINT_NETWORK})
 
     def check_inventory(self, inventory: Inventory, context: RuleContext) -> Iterator[Finding]:
-        for check, problem in problems(inventory, context, "works", NETWORK_CAVEATS):
+        for check, problem in problems(inventory, context, self.reports()):
             yield finding(self, check, problem)

@@ -1,9 +1,16 @@
+from __future__ import annotations
+
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from linter.findings import Finding, Severity
 from linter.model import Inventory
 from linter.rule import Rule, RuleContext
 from rules.presign._verdicts import finding, problems
+
+if TYPE_CHECKING:  # the pre-flight's vocabulary loads with the pre-flight: a check of policy JSON loads neither
+    from linter.presign.causes import CauseKind
+    from linter.presign.problem import Status
 
 
 class PresignUrlTemporaryCredentials(Rule):
@@ -46,7 +53,16 @@ class PresignUrlTemporaryCredentials(Rule):
     summary = "A declared pre-signed URL is signed with temporary credentials that may end it early"
     doc_url = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html"
     tags = ("presign", "credentials")
+    reports_declared_url = True
+
+    @classmethod
+    def reports(cls) -> tuple[Status, frozenset[CauseKind]]:
+        """The caveat of a working URL that is about when in its credentials' life it is signed."""
+        from linter.presign.causes import CauseKind  # lazy: loaded with the pre-flight, never for policy JSON
+        from linter.presign.problem import Status  # lazy: likewise
+
+        return Status.WORKS, frozenset({CauseKind.CREDENTIAL_REFRESH})
 
     def check_inventory(self, inventory: Inventory, context: RuleContext) -> Iterator[Finding]:
-        for check, problem in problems(inventory, context, "works", ("credential-refresh",)):
+        for check, problem in problems(inventory, context, self.reports()):
             yield finding(self, check, problem)

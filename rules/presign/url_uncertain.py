@@ -1,9 +1,16 @@
+from __future__ import annotations
+
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from linter.findings import Finding, Severity
 from linter.model import Inventory
 from linter.rule import Rule, RuleContext
 from rules.presign._verdicts import finding, problems
+
+if TYPE_CHECKING:  # the pre-flight's vocabulary loads with the pre-flight: a check of policy JSON loads neither
+    from linter.presign.causes import CauseKind
+    from linter.presign.problem import Status
 
 
 class PresignUrlUncertain(Rule):
@@ -45,7 +52,36 @@ class PresignUrlUncertain(Rule):
     summary = "Whether a declared pre-signed URL works depends on something that cannot be known offline"
     doc_url = "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_testing-policies.html"
     tags = ("presign", "uncertain")
+    reports_declared_url = True
+
+    @classmethod
+    def reports(cls) -> tuple[Status, frozenset[CauseKind]]:
+        """Every cause that leaves a URL undecided (tests/presign/test_cause_kinds.py: each kind has one rule)."""
+        from linter.presign.causes import CauseKind  # lazy: loaded with the pre-flight, never for policy JSON
+        from linter.presign.problem import Status  # lazy: likewise
+
+        return Status.UNCERTAIN, frozenset(
+            {
+                CauseKind.CREDENTIAL_LIFETIME,
+                CauseKind.UNKNOWN_BUCKET_NAME,
+                CauseKind.UNKNOWN_BOUNDARY,
+                CauseKind.REGION,
+                CauseKind.ACCESS_POINT_NETWORK,
+                CauseKind.UNDECIDED,
+                CauseKind.UNREADABLE_POLICIES,
+                CauseKind.SIGNATURE_AGE,
+                CauseKind.BUCKET_BEHIND_ACCESS_POINT,
+                CauseKind.EXTERNAL_BUCKET,
+                CauseKind.KMS,
+                CauseKind.UNKNOWN_KMS_KEY,
+                CauseKind.ACL,
+                CauseKind.PUBLIC_ACL,
+                CauseKind.OBJECT_WRITER,
+                CauseKind.OTHER_ACCOUNT_SIGNER,
+                CauseKind.READINGS_DISAGREE,
+            }
+        )
 
     def check_inventory(self, inventory: Inventory, context: RuleContext) -> Iterator[Finding]:
-        for check, problem in problems(inventory, context, "uncertain"):
+        for check, problem in problems(inventory, context, self.reports()):
             yield finding(self, check, problem)

@@ -1,4 +1,4 @@
-"""Offline runs must not pay for the AWS SDK or the HCL parser (pre-commit grade start-up)."""
+"""A check of policy JSON must not pay for the machinery it does not use (pre-commit grade start-up)."""
 
 from __future__ import annotations
 
@@ -10,34 +10,81 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-HEAVY = ("boto3", "botocore", "moto", "hcl2", "lark", "rich")
+# What a check of policy JSON never needs, yet the modules it imports could reach: the Terraform source's parser
+# and evaluator (the check pipeline imports its parse cache; hcl2 and lark build the parse tables when they are
+# missing), the pre-flight (the pipeline resolves declared URLs for the IPS rules), the baseline, and rich (typer
+# imports it for pretty help and errors when it is installed, as here). The Terraform and pre-flight ones are imported
+# by the runs of `test_..._a_terraform_module_...` below, so a renamed module cannot leave a guard that passes alone.
+TERRAFORM_MACHINERY = (
+    "linter.sources.terraform.hcl",
+    "linter.sources.terraform.lalr",
+    "linter.sources.terraform.evaluate",
+)
+NOT_FOR_JSON = ("hcl2", "lark", "rich", *TERRAFORM_MACHINERY, "linter.presign", "linter.baseline")
 
 
-def _imported_modules(code: str) -> set[str]:
+def _imported_modules(code: str, top_level: bool = True, env: dict[str, str] | None = None) -> set[str]:
+    """The modules `code` imports: their top-level packages, or (top_level=False) their full names."""
     completed = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+        env=None if env is None else {**os.environ, **env},
     )
     names = set()
     for line in completed.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
-            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+            name = line.rsplit("|", 1)[1].strip()
+            names.add(name.split(".")[0] if top_level else name)
     return names
+
+
+def _unneeded(imported: set[str]) -> list[str]:
+    return sorted(name for name in imported if any(name == n or name.startswith(n + ".") for n in NOT_FOR_JSON))
 
 
 @pytest.mark.parametrize(
     "code", ["import linter.cli", "import linter.cli, linter.check, linter.report, linter.registry"]
 )
-def test_cli_imports_no_aws_sdk_or_hcl_parser(code: str) -> None:
-    assert _imported_modules(code).isdisjoint(HEAVY)
+def test_the_cli_and_the_check_pipeline_import_none_of_it(code: str) -> None:
+    assert _unneeded(_imported_modules(code, top_level=False)) == []
 
 
-def test_checking_a_json_policy_imports_no_aws_sdk_or_hcl_parser(tmp_path: Path) -> None:
+@pytest.mark.parametrize("select", [[], ["--select", "IPS"]])
+def test_checking_a_json_policy_imports_none_of_it(tmp_path: Path, select: list[str]) -> None:
+    # Also with only the pre-signed URL rules selected: without an inventory or a declared URL nothing is resolved.
     policy = tmp_path / "p.json"
     policy.write_text(
         '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}'
     )
-    code = f"from linter.cli import main; main(['check', {str(policy)!r}, '--format', 'json'])"
-    assert _imported_modules(code).isdisjoint(HEAVY)
+    code = f"from linter.cli import main; main(['check', {str(policy)!r}, '--format', 'json', *{select!r}])"
+    imported = _imported_modules(code, top_level=False)
+    assert "linter.check" in imported and "linter.rule" in imported  # the run did check the policy
+    # Every rule module is imported by every check: a rule imports such a module where it uses it (`# lazy:`).
+    assert _unneeded(imported) == [], "a check of one JSON policy imported modules it does not use"
+
+
+def _terraform_module(tmp_path: Path) -> Path:
+    module = tmp_path / "infra"
+    module.mkdir()
+    (module / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n')
+    return module
+
+
+def test_loading_a_terraform_module_imports_its_machinery(tmp_path: Path) -> None:
+    # Parsed in the process whose imports are listed (the CLI's parse-ahead helpers parse in processes of their own),
+    # and never read from the parse cache.
+    module = _terraform_module(tmp_path)
+    code = f"from pathlib import Path; import linter.sources.terraform as tf; tf.load_module(Path({str(module)!r}))"
+    imported = _imported_modules(code, top_level=False, env={"IAM_PREFLIGHT_NO_CACHE": "1"})
+    assert set(TERRAFORM_MACHINERY) <= imported
+
+
+def test_checking_a_terraform_module_resolves_declared_urls_with_the_pre_flight(tmp_path: Path) -> None:
+    code = f"from linter.cli import main; main(['check', {str(_terraform_module(tmp_path))!r}, '--format', 'json'])"
+    assert "linter.presign.declared" in _imported_modules(code, top_level=False)
 
 
 def test_console_script_runs_as_a_subprocess(tmp_path: Path) -> None:

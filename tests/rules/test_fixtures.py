@@ -10,9 +10,10 @@ import os
 from collections.abc import Iterable
 
 import pytest
+from rule_inputs import load_inputs
 
 from linter.awsdata import aws_data
-from linter.check import load_inputs, run_check, run_rules
+from linter.check import run_check, run_rules
 from linter.config import load_config
 from linter.findings import Finding
 from linter.fixtures import Fixture, in_order, rule_fixtures

@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
+from rule_inputs import load_inputs
 
 from linter.awsdata import aws_data
-from linter.check import load_inputs, run_rules
+from linter.check import run_rules
 from linter.fixtures import rule_fixtures
 from linter.model import Policy, Text
 from linter.registry import rule_by_id_or_name

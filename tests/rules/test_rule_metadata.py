@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-from linter.registry import all_rules
-from linter.rule import DOC_SECTIONS, Rule
+from linter.findings import Severity
+from linter.registry import all_rules, rules_in
+from linter.rule import DOC_SECTIONS, Rule, RuleDefinitionError
 
 
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.id)
@@ -15,10 +17,70 @@ def test_docstring_has_fixed_sections_in_order(rule: type[Rule]) -> None:
     assert all(text.strip() for text in sections.values()), "every section needs content"
 
 
-def test_ids_and_names_are_unique() -> None:
-    rules = all_rules()
-    assert len({r.id for r in rules}) == len(rules)
-    assert len({r.name for r in rules}) == len(rules)
+def _module_of_one_rule(module: str, rule_id: str, name: str) -> ModuleType:
+    """A module defining one rule, as a file of `rules/` does (the registry reads the module's names)."""
+    rule = type(
+        "Fake",
+        (Rule,),
+        {
+            "__module__": module,
+            "id": rule_id,
+            "name": name,
+            "severity": Severity.INFO,
+            "summary": "A rule for this test",
+            "doc_url": "https://docs.aws.amazon.com/IAM/latest/UserGuide/",
+        },
+    )
+    found = ModuleType(module)
+    found.Fake = rule  # type: ignore[attr-defined]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "message"),
+    [
+        (("IPN901", "fake-one"), ("IPN901", "fake-two"), "rule id IPN901 is used by both fake_a and fake_b"),
+        (("IPN901", "fake-one"), ("IPN902", "fake-one"), "rule name fake-one is used by both fake_a and fake_b"),
+    ],
+)
+def test_the_registry_refuses_an_id_or_a_name_two_rules_use(
+    first: tuple[str, str], second: tuple[str, str], message: str
+) -> None:
+    modules = [_module_of_one_rule("fake_a", *first), _module_of_one_rule("fake_b", *second)]
+    with pytest.raises(RuntimeError, match=message):
+        rules_in(modules)
+
+
+def test_the_registry_counts_a_rule_where_it_is_defined_not_where_it_is_imported() -> None:
+    defined = _module_of_one_rule("fake_a", "IPN901", "fake-one")
+    importer = ModuleType("fake_b")
+    importer.Fake = defined.Fake  # type: ignore[attr-defined]  # `from fake_a import Fake`
+    assert rules_in([defined, importer]) == (defined.Fake,)
+
+
+def test_the_presign_command_runs_the_rules_that_report_a_declared_url() -> None:
+    # What the rules declare about themselves, never their ids, decides what the pipeline does with them.
+    reporters = {rule.id for rule in all_rules() if rule.reports_declared_url}
+    readers = {rule.id for rule in all_rules() if rule.reads_declared_urls()}
+    assert reporters == {"IPS001", "IPS002", "IPS003", "IPS005"}
+    assert readers == {*reporters, "IPS004"}
+    assert [rule.id for rule in all_rules() if rule.check_suppressions is not Rule.check_suppressions] == ["IPN002"]
+
+
+def test_a_flag_that_is_no_bool_is_refused_when_the_rule_is_defined() -> None:
+    with pytest.raises(RuleDefinitionError, match="reports_declared_url must be True or False"):
+        type(
+            "Fake",
+            (Rule,),
+            {
+                "id": "IPN901",
+                "name": "fake-one",
+                "severity": Severity.INFO,
+                "summary": "A rule for this test",
+                "doc_url": "https://docs.aws.amazon.com/IAM/latest/UserGuide/",
+                "reports_declared_url": "yes",
+            },
+        )
 
 
 def test_the_registry_finds_the_modules_pkgutil_would_find_in_the_same_order(
