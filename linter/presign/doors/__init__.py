@@ -8,7 +8,6 @@ finds, worded by linter/presign/wording.py. A new cause of a failing URL is a ne
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from linter.model import Policy
@@ -18,9 +17,9 @@ from linter.presign.request import Expectation, Operation, operations
 from linter.presign.subject import Subject
 
 
-@dataclass(frozen=True, eq=False)
-class UrlRequest:
-    """One declared URL, as every door sees it."""
+class UrlRequest(NamedTuple):
+    """One declared URL, as every door sees it (a tuple: a frozen dataclass cost ~1 ms to create at import, a
+    tenth of the whole pre-flight's import time)."""
 
     subject: Subject  # the signer, the bucket (and access point) with the policies in play
     expectation: Expectation
