@@ -210,7 +210,8 @@ def _stand_in_id(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan
 
 
 def _caller_identity(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
-    if name == "account_id":
+    """`account_id`, and `id`, which the provider sets to the account id too."""
+    if name in ("account_id", "id"):
         return _account(ev, span, text)
     return ev.unknown(text, span, "the caller identity is known only when Terraform runs")
 
@@ -221,6 +222,27 @@ def _partition(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan, 
     if name == "dns_suffix":
         return Scalar(span, value="amazonaws.com")
     return None
+
+
+_ARN_PARTS = ("partition", "service", "region", "account", "resource")
+
+
+def _arn(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
+    """data.aws_arn: the parts of its `arn` argument, as the provider's arn.Parse splits it: `arn:` then partition,
+    service, region and account separated by ":", and the rest (colons included) the resource; `id` is the ARN.
+    A malformed ARN is the error the provider reports; an unknown one leaves every part unknown."""
+    written = inst.arg("arn")
+    if name in {"arn", "id"}:
+        return written
+    if name not in _ARN_PARTS or written is None:
+        return None
+    arn = text_of(written) if is_known(written) else None
+    if arn is None:
+        return ev.unknown(text, span, f"the ARN depends on {', '.join(unknowns(written)) or 'an unknown value'}")
+    sections = arn.split(":", 5)
+    if len(sections) != 6 or sections[0] != "arn":
+        return ev.unknown(text, span, f"data.aws_arn: {arn!r} is not an ARN", error=True)
+    return Scalar(span, value=sections[1 + _ARN_PARTS.index(name)])
 
 
 def _region(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:
@@ -289,6 +311,7 @@ _HANDLERS: dict[tuple[str, str], Handler] = {
     ("resource", "aws_kms_alias"): _kms_alias,
     ("data", "aws_caller_identity"): _caller_identity,
     ("data", "aws_partition"): _partition,
+    ("data", "aws_arn"): _arn,
     ("data", "aws_region"): _region,
     ("data", "aws_iam_policy_document"): _policy_document,
     ("data", "aws_iam_role"): _data_iam_identity("role"),

@@ -32,6 +32,7 @@ from linter.sources.terraform.interface import (  # re-exported: callers and tes
     provider_ref,
     region_of,
     resource_instance,
+    root_of,
 )
 from linter.sources.terraform.limits import (  # re-exported likewise
     MAX_CHARS,
@@ -153,12 +154,21 @@ class Evaluator:
         self.read_files: set[Path] = set()  # files read by file()/templatefile(), reported as checked
         self.documents: dict[str, Val] = {}  # rendered aws_iam_policy_document instances by address
         self.budget = Budget()
+        self._manifests: dict[Path, dict[str, tuple[str, str]] | None] = {}
 
     def module(self, folder: Path) -> Module:
         key = resolved(folder)
         if key not in self.modules:
             self.modules[key] = read_module(folder)
         return self.modules[key]
+
+    def manifest(self, root: Path) -> dict[str, tuple[str, str]] | None:
+        """`terraform init`'s record of the modules it fetched for a root module: {key: (source, folder)}; None
+        when there is none (or it cannot be read: the calls are then not followed, as without one)."""
+        key = resolved(root)
+        if key not in self._manifests:
+            self._manifests[key] = _read_manifest(root / ".terraform" / "modules" / "modules.json")
+        return self._manifests[key]
 
     def unknown(self, expr: str, span: TfSpan, reason: str, error: bool = False) -> Unknown:
         self.reasons.setdefault(expr, reason)
@@ -263,6 +273,8 @@ class Evaluator:
                 continue
             if isinstance(part, Unknown):
                 if part.limit:  # a string holding a part that passed a limit is unknown for that reason
+                    return part
+                if part.error:  # Terraform fails the whole template on an error in it (try() must see it)
                     return part
                 text.append(placeholder(part.expr))
                 missing.append(part.expr)
@@ -512,8 +524,9 @@ class Evaluator:
             pairs = iteration(collection)
             if pairs is None or not self.budget.spend(len(pairs)):
                 expr = for_each["expr"].get("text", "for_each") if for_each else "for_each"
-                if pairs is None:
-                    self.unknown(expr, scope.span(dynamic["span"]), f"dynamic {kind!r} iterates over {expr}")
+                if pairs is None:  # the reason names what is unknown at its root (the caller's variable, say)
+                    root = root_of(collection) if isinstance(collection, Unknown) else ", ".join(unknowns(collection))
+                    self.unknown(expr, scope.span(dynamic["span"]), f"dynamic {kind!r} iterates over {root}")
                 else:
                     self.limited(expr, scope.span(dynamic["span"]), str(self.budget.spent))
                 found.append(({**content, "unknown": expr}, scope))
@@ -550,6 +563,7 @@ class Instance:
         self.depth = depth
         self.passed = passed  # the call's `providers` argument: this module's provider -> the parent's; None: absent
         self.capped: Unknown | None = None  # the note when its call's count/for_each had more instances than made
+        self.call_path: tuple[str, ...] = ()  # the module calls' names from the root (modules.json's key, split)
         self._vars: dict[str, Val] = {}
         self._locals: dict[str, Val] = {}
         self._resources: dict[str, list[ResInst] | Unknown] = {}
@@ -765,12 +779,18 @@ class Instance:
         source_attr = attribute(call.node, "source")
         source = self.ev.eval(source_attr["expr"], scope) if source_attr else None
         text = text_of(source) if source is not None and is_known(source) else None
-        if text is None or not text.startswith(("./", "../")):
-            why = f"module source {text!r} is not a local path" if text else "module source is unknown"
-            return self.ev.unknown(f"module.{name}", span, f"{why}; it is not followed")
-        if "\x00" in text:  # no file system takes it; Terraform fails to find the module
+        if text is not None and "\x00" in text:  # no file system takes it; Terraform fails to find the module
             return self.ev.unknown(f"module.{name}", span, f"module source {text!r} is not a path", error=True)
-        folder = resolved(self.module.folder / text)
+        if text is None or not text.startswith(("./", "../")):
+            fetched = self._fetched(name, text) if text else None
+            if isinstance(fetched, str):
+                return self.ev.unknown(f"module.{name}", span, fetched)
+            if fetched is None:
+                why = f"module source {text!r} is not a local path" if text else "module source is unknown"
+                return self.ev.unknown(f"module.{name}", span, f"{why}; it is not followed")
+            folder = fetched
+        else:
+            folder = resolved(self.module.folder / text)
         if not inside(folder):
             reason = f"module source {text!r} is outside the checked tree; it is not read"
             return self.ev.unknown(f"module.{name}", span, reason)
@@ -803,9 +823,30 @@ class Instance:
             }
             passed = _passed_providers(call.node)
             child_inst = Instance(self.ev, child, address, inputs, parent=self, depth=self.depth + 1, passed=passed)
+            child_inst.call_path = (*self.call_path, name)
             child_inst.capped = capped or self.capped
             result.append((key, child_inst))
         return result
+
+    def _fetched(self, name: str, source: str) -> Path | str | None:
+        """The folder `terraform init` downloaded a registry or git module call to, as Terraform finds it: the root
+        module's `.terraform/modules/modules.json` lists each call by its key (the calls' names from the root,
+        joined with "."; instance keys left out) with its source and the folder, relative to the root module.
+
+        None when nothing was fetched for the call (no manifest, no entry): the call is not followed, as before.
+        A reason (str) when the entry cannot be used: fetched for another source (Terraform then asks for `init`
+        again), or a folder outside the checked tree (never read)."""
+        manifest = self.ev.manifest(self.root().module.folder)
+        entry = manifest.get(".".join((*self.call_path, name))) if manifest else None
+        if entry is None:
+            return None
+        recorded, directory = entry
+        if recorded not in (source, f"registry.terraform.io/{source}"):
+            return f"module source {source!r} was fetched as {recorded!r}: run terraform init again; it is not followed"
+        folder = resolved(self.root().module.folder / directory)
+        if not inside(folder):
+            return f"module source {source!r} was fetched to {directory!r}, outside the checked tree; it is not read"
+        return folder
 
     def _caller_in(self, folder: Path) -> str | None:
         """How to name this module instance or the caller above it that is the module in `folder`, if any is."""
@@ -853,6 +894,32 @@ class Instance:
             if not isinstance(found, Unknown):
                 for _, child in found:
                     yield from child.walk()
+
+
+def _read_manifest(path: Path) -> dict[str, tuple[str, str]] | None:
+    """modules.json as Terraform writes it (internal/modsdir): {"Modules": [{"Key", "Source", "Version", "Dir"}]}.
+    Read through the confined reader: a manifest outside the checked tree, or a link out of it, is not read."""
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(read_text(path, MAX_FILE_BYTES))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    entries = data.get("Modules") if isinstance(data, dict) else None
+    found: dict[str, tuple[str, str]] = {}
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        key, source, folder = entry.get("Key"), entry.get("Source"), entry.get("Dir")
+        if (
+            isinstance(key, str)
+            and key
+            and isinstance(source, str)
+            and isinstance(folder, str)
+            and "\x00" not in folder
+        ):
+            found[key] = (source, folder)
+    return found
 
 
 def _passed_providers(call: Block) -> dict[str, str] | None:

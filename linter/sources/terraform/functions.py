@@ -49,6 +49,7 @@ from linter.sources.terraform.values import (
     number_of,
     pinned,
     placeholder,
+    split_exprs,
     text_of,
     to_python,
     unknowns,
@@ -165,7 +166,7 @@ def _wrong_arity(c: Call, spec: Spec, count: int) -> Unknown | None:
 # go through the top level of each argument: concat, merge, keys...).
 _CONSTANT_TIME = frozenset(
     {
-        *("lookup", "element", "length", "one", "try", "can", "startswith", "endswith", "substr", "abs", "ceil"),
+        *("lookup", "element", "length", "one", "startswith", "endswith", "substr", "abs", "ceil"),
         *("floor", "tolist", "tomap", "tostring", "tonumber", "tobool", "sensitive", "nonsensitive"),
     }
 )
@@ -173,6 +174,7 @@ _WHOLE_VALUES = frozenset(
     {
         *("jsonencode", "distinct", "toset", "contains", "sort", "format", "formatlist", "flatten", "coalesce"),
         *("alltrue", "anytrue", "zipmap"),
+        *("try", "can"),  # they look for an error anywhere in their arguments (`failed`)
     }
 )
 
@@ -422,15 +424,20 @@ def _replace_in_document(c: Call, args: list[Val]) -> Val:
     """replace(), keeping the positioned tree of a JSON string when the replacement only rewrote string contents.
 
     Modules put placeholders in a policy document and replace them in its `.json` (`"_S3_BUCKET_ARN_/*"`): the
-    policy's findings still point at their statements, not at the attribute holding the result.
+    policy's findings still point at their statements, not at the attribute holding the result. When the document
+    or the replacement is partly unknown (a bucket named after a random_pet), the replacement is made string by
+    string (`_replaced_per_string`): only the strings holding the placeholder become unknown, the rest of the
+    document stays exact.
     """
-    result = _replace_call(c, args)
     source = args[0]
+    old = text_of(args[1]) if is_known(args[1]) else None
+    partly_unknown = (isinstance(source, Scalar) and source.unresolved is not None) or not is_known(args[2])
+    if isinstance(source, Scalar) and source.doc is not None and old and not _is_pattern(old) and partly_unknown:
+        return _replaced_per_string(c, source, old, args[2]) or _replace_call(c, args)
+    result = _replace_call(c, args)
     if not isinstance(source, Scalar) or source.doc is None or source.unresolved is not None:
         return result
-    old, new = text_of(args[1]), text_of(args[2])
-    if old is not None and isinstance(args[2], Unknown) and not _is_pattern(old):
-        return _replaced_with_unknown(c, source, old, args[2]) or result
+    new = text_of(args[2])
     if not isinstance(result, Scalar) or old is None or new is None:
         return result
     length = 0
@@ -449,6 +456,109 @@ def _replace_in_document(c: Call, args: list[Val]) -> Val:
     except (ValueError, _Overflow):
         same = False
     return replace(result, doc=doc) if same else result
+
+
+def _replaced_per_string(c: Call, source: Scalar, old: str, new: Val) -> Scalar | None:
+    """replace() on the JSON text of a document, done inside each of its strings, when that is exactly the same;
+    None when it may not be (the caller then leaves the result unknown).
+
+    Why it is exact: `old` holds no quote, backslash or control character, so an occurrence of it in the JSON text
+    never crosses a string's quotes nor an escape sequence; and the occurrences counted in the text (outside the
+    placeholders of unknown parts) must be exactly those counted in the strings and keys, so none lies in a number,
+    a literal, the punctuation or the indentation. Replacing in the text is then replacing in each string. A
+    string's unknown parts are unknown at apply too: the replacement is made in its known text only, and the string
+    stays unknown. An unknown replacement makes the strings holding `old` unknown; a key cannot become unknown, so
+    a key holding `old` then gives None."""
+    doc = source.doc
+    if doc is None or '"' in old or "\\" in old or not old.isprintable():
+        return None
+    text = str(source.value)
+    found = sum(piece.count(old) for piece, held in _pieces(text, source.unresolved, escaped=True) if not held)
+    if found != _count_in_strings(doc, old):
+        return None
+    if found == 0:  # nothing to replace: the document, whatever the replacement turns out to be
+        return replace(source, span=c.span)
+    new_text = text_of(new) if is_known(new) else None
+    if new_text is None and (_key_holds(doc, old) or not isinstance(new, (Unknown, Scalar))):
+        return None
+    shown = new_text if new_text is not None else _shown(new)
+    if c.too_long(len(text) + found * max(0, len(shown) - len(old))):
+        return None
+    added = unknowns(new) if new_text is None else []
+
+    def mark(node: JNode) -> JNode:
+        if isinstance(node, JScalar):
+            if not isinstance(node.value, str) or old not in node.value:
+                return node
+            value = _replace_outside(node.value, node.unresolved, old, shown)
+            if value == node.value:  # `old` is only inside the placeholder of an unknown part
+                return node
+            exprs = [*(split_exprs(node.unresolved) if node.unresolved else []), *added]
+            return JScalar(value, node.span, ", ".join(dict.fromkeys(exprs)) or None)
+        if isinstance(node, JArray):
+            return JArray([mark(item) for item in node.items], node.span)
+
+        def member(m: JMember) -> JMember:
+            key = m.key.replace(old, new_text) if new_text is not None else m.key
+            return JMember(key, m.key_span, mark(m.value))
+
+        return JObject([member(m) for m in node.members], node.span, [member(m) for m in node.duplicates])
+
+    if isinstance(new, Unknown):
+        c.ev.reasons.setdefault(new.expr, new.reason)
+    escaped_new = json.dumps(shown)[1:-1]  # as the replacement reads inside the JSON text
+    value = "".join(
+        piece if held else piece.replace(old, escaped_new)
+        for piece, held in _pieces(text, source.unresolved, escaped=True)
+    )
+    exprs = [*(split_exprs(source.unresolved) if source.unresolved else []), *added]
+    return Scalar(c.span, value=value, unresolved=", ".join(dict.fromkeys(exprs)) or None, doc=mark(doc))
+
+
+def _shown(value: Val) -> str:
+    """How an unknown replacement reads inside the strings it goes into: its placeholder, or for a string with
+    unknown parts its text (placeholders included)."""
+    return (
+        placeholder(value.expr) if isinstance(value, Unknown) else str(value.value) if isinstance(value, Scalar) else ""
+    )
+
+
+def _pieces(text: str, unresolved: str | None, escaped: bool = False) -> list[tuple[str, bool]]:
+    """`text` cut into its known pieces and the placeholders of its unknown parts (True), as written in a string,
+    or as they read inside JSON text (`escaped`)."""
+    if not unresolved:
+        return [(text, False)]
+    holders = {placeholder(expr) for expr in split_exprs(unresolved)}
+    if escaped:
+        holders = {json.dumps(holder)[1:-1] for holder in holders}
+    pieces: list[tuple[str, bool]] = []
+    position = 0
+    while True:
+        found = [(at, holder) for holder in holders if (at := text.find(holder, position)) >= 0]
+        if not found:
+            break
+        at, holder = min(found, key=lambda pair: (pair[0], -len(pair[1])))
+        pieces.append((text[position:at], False))
+        pieces.append((holder, True))
+        position = at + len(holder)
+    pieces.append((text[position:], False))
+    return pieces
+
+
+def _replace_outside(text: str, unresolved: str | None, old: str, new: str) -> str:
+    """`text` with `old` replaced by `new` outside the placeholders of its unknown parts."""
+    return "".join(piece if held else piece.replace(old, new) for piece, held in _pieces(text, unresolved))
+
+
+def _count_in_strings(node: JNode, old: str) -> int:
+    """Occurrences of `old` in the document's strings (outside their unknown parts) and keys."""
+    if isinstance(node, JScalar):
+        if not isinstance(node.value, str):
+            return 0
+        return sum(piece.count(old) for piece, held in _pieces(node.value, node.unresolved) if not held)
+    if isinstance(node, JArray):
+        return sum(_count_in_strings(item, old) for item in node.items)
+    return sum(m.key.count(old) + _count_in_strings(m.value, old) for m in (*node.members, *node.duplicates))
 
 
 class _Overflow(Exception):
@@ -597,31 +707,6 @@ def _is_pattern(old: str) -> bool:
     return len(old) > 1 and old.startswith("/") and old.endswith("/")
 
 
-def _replaced_with_unknown(c: Call, source: Scalar, old: str, new: Unknown) -> Scalar | None:
-    """A JSON document whose placeholder is replaced by an unknown value: only the strings holding the placeholder
-    become unknown (noted, uncertain), not the whole policy. None when a key holds it (keys cannot be unknown)."""
-    assert source.doc is not None
-    if old not in str(source.value):  # nothing to replace: the document whatever the replacement turns out to be
-        return replace(source, span=c.span)
-    if _key_holds(source.doc, old):
-        return None
-    shown = placeholder(new.expr)
-
-    def mark(node: JNode) -> JNode:
-        if isinstance(node, JScalar):
-            if not isinstance(node.value, str) or old not in node.value:
-                return node
-            unresolved = ", ".join(filter(None, (node.unresolved, new.expr)))
-            return JScalar(node.value.replace(old, shown), node.span, unresolved)
-        if isinstance(node, JArray):
-            return JArray([mark(item) for item in node.items], node.span)
-        members = [JMember(m.key, m.key_span, mark(m.value)) for m in node.members]
-        return JObject(members, node.span, [JMember(m.key, m.key_span, mark(m.value)) for m in node.duplicates])
-
-    c.ev.reasons.setdefault(new.expr, new.reason)
-    return Scalar(c.span, value=str(source.value).replace(old, shown), unresolved=new.expr, doc=mark(source.doc))
-
-
 def _key_holds(node: JNode, old: str) -> bool:
     if isinstance(node, JScalar):
         return False
@@ -701,8 +786,18 @@ def _distinct(c: Call, args: list[Val]) -> Val:
 
 
 def _toset(c: Call, args: list[Val]) -> Val:
-    """Sets of strings iterate in lexical order in Terraform (count.index / for_each order follows it)."""
-    distinct = _distinct(c, args)
+    """A list or tuple becomes a set: one element type, no repeats; sets of strings iterate in lexical order in
+    Terraform (count.index / for_each order follows it). Null stays null; a map, object or scalar is an error.
+    https://developer.hashicorp.com/terraform/language/functions/toset"""
+    value = args[0]
+    if isinstance(value, Unknown) or _is_null(value):
+        return value
+    if not isinstance(value, ListVal):
+        return _conversion_error(c, value, "set")
+    items = _unified(c, value.items, "set")
+    if isinstance(items, Unknown):
+        return items
+    distinct = _distinct(c, [ListVal(value.span, value.ref, items=items)])
     if isinstance(distinct, ListVal) and all(is_known(i) and isinstance(i, Scalar) for i in distinct.items):
         distinct.items.sort(key=lambda item: str(to_python(item)))
     return distinct
@@ -787,25 +882,58 @@ def _contains(c: Call, args: list[Val]) -> Val:
 
 
 def _coalesce(c: Call, args: list[Val]) -> Val:
+    """The first argument that is neither null nor "" (Terraform unifies the arguments' types first: coalesce(1, "a")
+    is "1"); an error when every one is. An unknown argument met before that makes the result unknown, as cty's
+    coalesce says; a string with unknown parts but known text of its own is not "" and is the result, partly known.
+    https://developer.hashicorp.com/terraform/language/functions/coalesce"""
+    as_text = any(_is_text(value) for value in args)
     for value in args:
-        if not is_known(value):
-            return c.depends(value) or c.unknown(f"depends on {', '.join(unknowns(value))}")
-        if isinstance(value, Scalar) and value.value not in (None, ""):
+        if isinstance(value, Unknown):
+            return c.depends(value) or value
+        if isinstance(value, Scalar) and value.unresolved is not None:
+            if not _known_text_part(value):  # "${x}" alone may turn out "" or null
+                return c.unknown(f"depends on {', '.join(unknowns(value))}")
             return value
-    return c.unknown("coalesce: every argument is null or empty", error=True)
+        if isinstance(value, Scalar) and value.value in (None, ""):
+            continue
+        if as_text and isinstance(value, Scalar) and not isinstance(value.value, str):
+            return c.string(text_of(value) or "")
+        return value
+    return c.unknown("coalesce: no argument is non-null and non-empty", error=True)
+
+
+def _is_text(value: Val) -> bool:
+    return isinstance(value, Scalar) and (isinstance(value.value, str) or value.unresolved is not None)
+
+
+def _known_text_part(value: Scalar) -> str:
+    """The text of a partly unknown string outside its unknown parts (their placeholders removed)."""
+    text = str(value.value)
+    for expr in split_exprs(value.unresolved or ""):
+        text = text.replace(placeholder(expr), "")
+    return text
 
 
 def _coalescelist(c: Call, args: list[Val]) -> Val:
+    """The first non-empty list; an error when every one is empty, or for null. A list whose length is unknown met
+    before that makes the result unknown.
+    https://developer.hashicorp.com/terraform/language/functions/coalescelist"""
     for value in args:
+        if isinstance(value, Scalar) and value.value is None and value.unresolved is None:
+            return c.unknown("coalescelist: an argument is null", error=True)
         found = _items(c, value)
         if isinstance(found, Unknown):
             return found
         if found:
             return value
-    return ListVal(c.span)
+    return c.unknown("coalescelist: every argument is an empty list", error=True)
 
 
 def _one(c: Call, args: list[Val]) -> Val:
+    """null for an empty list, its element for a one-element list, an error for more (and for null).
+    https://developer.hashicorp.com/terraform/language/functions/one"""
+    if isinstance(args[0], Scalar) and args[0].value is None and args[0].unresolved is None:
+        return c.unknown("one() of null", error=True)
     found = _items(c, args[0])
     if isinstance(found, Unknown):
         return found
@@ -814,18 +942,42 @@ def _one(c: Call, args: list[Val]) -> Val:
     return found[0] if found else Scalar(c.span)
 
 
+def failed(value: Val) -> Unknown | None:
+    """The error a value holds, anywhere in it: Terraform fails the whole expression on an error inside a list or
+    an object, so try() and can() see the whole argument as failed."""
+    if isinstance(value, Unknown):
+        return value if value.error else None
+    if isinstance(value, ListVal):
+        return next((found for item in value.items if (found := failed(item)) is not None), None)
+    if isinstance(value, ObjVal):
+        return next((found for _, member in value.members.values() if (found := failed(member)) is not None), None)
+    return None
+
+
 def _try(c: Call, args: list[Val]) -> Val:
+    """The first argument that evaluates without an error; an error when none does.
+
+    Terraform's try() returns unknown for an argument that refers to anything not wholly known
+    (hcl's tryfunc, `dependsOnUnknowns`), and learns at apply what that argument is. An error here comes only from
+    what is known (a missing attribute of a known object, tostring() of an object): it is the error Terraform meets
+    at apply whatever the unknown parts turn out to be, so the fallback chosen here is the value applied. An
+    argument that is merely unknown is not an error: try() of it is unknown.
+    https://developer.hashicorp.com/terraform/language/functions/try"""
     for value in args:
-        if isinstance(value, Unknown) and value.error:
+        if failed(value) is not None:
             continue
         return value
     return c.unknown("every argument of try() failed", error=True)
 
 
 def _can(c: Call, args: list[Val]) -> Val:
+    """Whether the argument evaluates without an error (see `_try` on what is known of that).
+    https://developer.hashicorp.com/terraform/language/functions/can"""
     value = args[0]
+    if failed(value) is not None:
+        return Scalar(c.span, value=False)
     if isinstance(value, Unknown):
-        return Scalar(c.span, value=False) if value.error else c.depends(value) or value
+        return c.depends(value) or value
     return Scalar(c.span, value=True)
 
 
@@ -833,25 +985,121 @@ def _identity(c: Call, args: list[Val]) -> Val:
     return args[0]
 
 
+# --- type conversions: what converts and what is an error, as Terraform's (cty's) conversions say ------------------
+
+
+def _is_null(value: Val) -> bool:
+    return isinstance(value, Scalar) and value.value is None and value.unresolved is None
+
+
+def _conversion_error(c: Call, value: Val, target: str) -> Unknown:
+    kind = (
+        "a list or tuple" if isinstance(value, ListVal) else "an object or map" if isinstance(value, ObjVal) else None
+    )
+    kind = kind or ("a bool" if isinstance(value, Scalar) and isinstance(value.value, bool) else "this value")
+    return c.unknown(f"{c.name}(): cannot convert {kind} to {target}", error=True)
+
+
 def _tostring(c: Call, args: list[Val]) -> Val:
+    """Strings stay, numbers and bools become their text, null stays null; a list or an object is an error.
+    https://developer.hashicorp.com/terraform/language/functions/tostring"""
     value = args[0]
-    if isinstance(value, Scalar) and isinstance(value.value, (int, float, bool)):
+    if isinstance(value, Unknown) or _is_null(value):
+        return value
+    if isinstance(value, Scalar):
+        if isinstance(value.value, str) or value.unresolved is not None:
+            return value
         return c.string(text_of(value) or "")
-    return value
+    return _conversion_error(c, value, "string")
+
+
+# What cty's ParseNumberVal reads (Go's big.Float syntax, base 10): "+5", ".5", "1.", "1e3"; not " 5", "0x10", "1_0"
+_NUMBER = lazy_compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def _tonumber(c: Call, args: list[Val]) -> Val:
-    number = number_of(args[0]) if is_known(args[0]) else None
-    if number is None:
-        return c.depends(args[0]) or c.unknown("tonumber() of a non-number")
+    """Numbers stay, a string holding a number becomes it, null stays null; other strings, bools, lists and objects
+    are errors. https://developer.hashicorp.com/terraform/language/functions/tonumber"""
+    value = args[0]
+    if isinstance(value, Unknown) or _is_null(value):
+        return value
+    if not isinstance(value, Scalar) or isinstance(value.value, bool):
+        return _conversion_error(c, value, "number")
+    if value.unresolved is not None:
+        return c.depends(value) or c.unknown(f"depends on {', '.join(unknowns(value))}")
+    if isinstance(value.value, str) and not _NUMBER.fullmatch(value.value):
+        return c.unknown(f"tonumber(): {value.value[:40]!r} is not a number", error=True)
+    number = number_of(value)
+    if number is None:  # a number Python cannot hold: known to Terraform, not here
+        return c.unknown("tonumber(): a number beyond what is evaluated here")
     return Scalar(c.span, value=number)
 
 
 def _tobool(c: Call, args: list[Val]) -> Val:
+    """Bools stay, "true" and "false" become bools, null stays null; anything else is an error.
+    https://developer.hashicorp.com/terraform/language/functions/tobool"""
     value = args[0]
-    if isinstance(value, Scalar) and value.value in ("true", "false") and value.unresolved is None:
+    if isinstance(value, Unknown) or _is_null(value):
+        return value
+    if isinstance(value, Scalar) and value.unresolved is not None:
+        return c.depends(value) or c.unknown(f"depends on {', '.join(unknowns(value))}")
+    if isinstance(value, Scalar) and isinstance(value.value, bool):
+        return value
+    if isinstance(value, Scalar) and value.value in ("true", "false"):
         return Scalar(c.span, value=value.value == "true")
-    return value
+    return _conversion_error(c, value, "bool")
+
+
+def _unified(c: Call, items: list[Val], target: str) -> list[Val] | Unknown:
+    """Elements converted to one type, as a list or map needs: strings, numbers and bools mixed with a string all
+    become strings (["a", 1] -> ["a", "1"]); numbers and bools without a string, or scalars mixed with lists or
+    objects, are an error. Lists and objects are kept as they are (their own unification is not checked here)."""
+    scalars = [item for item in items if isinstance(item, Scalar) and not _is_null(item)]
+    if not scalars:
+        return items
+    if len(scalars) + sum(isinstance(i, Unknown) or _is_null(i) for i in items) != len(items):
+        return c.unknown(f"{c.name}(): its elements have no common type", error=True)
+    kinds = {"string" if _is_text(item) else type(item.value).__name__ for item in scalars}
+    if kinds <= {"int", "float"} or len(kinds) == 1:
+        return items
+    if "string" not in kinds:
+        if any(isinstance(item, Unknown) for item in items):  # an unknown element may be the string they unify to
+            return c.depends(*items) or c.unknown("an element is unknown")
+        return c.unknown(f"{c.name}(): cannot convert a number and a bool to one {target} element type", error=True)
+    return [
+        c.string(text_of(item) or "")
+        if isinstance(item, Scalar) and not _is_text(item) and not _is_null(item)
+        else item
+        for item in items
+    ]
+
+
+def _tolist(c: Call, args: list[Val]) -> Val:
+    """A list or tuple becomes a list of one element type; null stays null; a map, object or scalar is an error.
+    https://developer.hashicorp.com/terraform/language/functions/tolist"""
+    value = args[0]
+    if isinstance(value, Unknown) or _is_null(value):
+        return value
+    if not isinstance(value, ListVal):
+        return _conversion_error(c, value, "list")
+    items = _unified(c, value.items, "list")
+    return items if isinstance(items, Unknown) else ListVal(value.span, value.ref, items=items)
+
+
+def _tomap(c: Call, args: list[Val]) -> Val:
+    """An object or map becomes a map of one element type; null stays null; a list or scalar is an error.
+    https://developer.hashicorp.com/terraform/language/functions/tomap"""
+    value = args[0]
+    if isinstance(value, Unknown) or _is_null(value):
+        return value
+    if not isinstance(value, ObjVal):
+        return _conversion_error(c, value, "map")
+    spans = [key_span for key_span, _ in value.members.values()]
+    items = _unified(c, [member for _, member in value.members.values()], "map")
+    if isinstance(items, Unknown):
+        return items
+    members = {key: (key_span, item) for key, key_span, item in zip(value.members, spans, items, strict=True)}
+    return ObjVal(value.span, value.ref, members=members)
 
 
 def _numbers(reducer: Callable[..., float]) -> Function:
@@ -994,8 +1242,8 @@ FUNCTIONS: dict[str, Spec] = {
     "one": _spec(_one, "list list"),
     "try": _spec(_try, more="expressions any"),
     "can": _spec(_can, "expression any"),
-    "tolist": _spec(_identity, "v any"),
-    "tomap": _spec(_identity, "v any"),
+    "tolist": _spec(_tolist, "v any"),
+    "tomap": _spec(_tomap, "v any"),
     "toset": _spec(_toset, "v any"),
     "tostring": _spec(_tostring, "v any"),
     "tonumber": _spec(_tonumber, "v any"),
@@ -1029,6 +1277,11 @@ def binary(ev: ExpressionEvaluator, node: Binary, scope: Scope) -> Val:
     right = ev.eval(node["right"], scope)
     if not ev.budget.spend(walk_cost(left) + walk_cost(right)):  # == compares whole values
         return ev.limited(node["text"], span, str(ev.budget.spent))
+    if operator in ("==", "!=") and (_null_and_not_null(left, right) or _null_and_not_null(right, left)):
+        # A list or object is not null, whatever unknown elements it holds, nor is a string with unknown parts (a
+        # template: HCL refines its unknown result as not null), so comparing either with null is known, as cty's
+        # Equals decides it (`var.x != null ? var.x : {}` over a map holding an unknown ARN)
+        return Scalar(span, value=operator == "!=")
     if not (is_known(left) and is_known(right)):
         missing = unknowns(left) + unknowns(right)
         return limit_of(left, right) or ev.unknown(
@@ -1045,6 +1298,13 @@ def binary(ev: ExpressionEvaluator, node: Binary, scope: Scope) -> Val:
     except (ZeroDivisionError, KeyError):
         return ev.unknown(node["text"], span, f"cannot compute {operator}", error=True)
     return Scalar(span, value=result)
+
+
+def _null_and_not_null(null: Val, other: Val) -> bool:
+    """`null` is a known null and `other` is known not to be one (though it may hold unknown parts)."""
+    if not (isinstance(null, Scalar) and null.value is None and null.unresolved is None):
+        return False
+    return isinstance(other, (ListVal, ObjVal)) or (isinstance(other, Scalar) and other.value is not None)
 
 
 def _comparable(value: object) -> object:

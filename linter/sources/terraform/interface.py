@@ -182,10 +182,19 @@ class Call(NamedTuple):
             return limited[0]
         if any(v.error for v in missing):
             return self.unknown(missing[0].reason, error=True)
-        return self.unknown(f"depends on {', '.join(dict.fromkeys(v.expr for v in missing))}")
+        return self.unknown(f"depends on {', '.join(dict.fromkeys(root_of(v) for v in missing))}")
 
     def string(self, value: str) -> Scalar:
         return Scalar(self.span, value=value)
+
+
+def root_of(value: Unknown) -> str:
+    """What an unknown value comes from, for a reason: what it depends on in turn when it is a call or operation
+    over unknown arguments (`distinct(compact(var.x))` depends on var.x), else its own expression."""
+    for prefix in ("depends on ", "iterates over "):
+        if value.reason.startswith(prefix):
+            return value.reason.removeprefix(prefix)
+    return value.expr
 
 
 def expression_text(node: Expr) -> str:

@@ -12,9 +12,10 @@ attribute (or list item) that wrote it.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar, JsonSyntaxError, parse, to_python
+from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar, JsonSyntaxError, Span, parse, to_python
 from linter.sources.terraform.interface import ExpressionEvaluator, ResInst, Scope, not_null
 from linter.sources.terraform.module import attribute
 from linter.sources.terraform.values import (
@@ -23,16 +24,19 @@ from linter.sources.terraform.values import (
     TfSpan,
     Unknown,
     Val,
+    is_known,
     pinned,
     placeholder,
     split_exprs,
     text_of,
+    unknowns,
 )
 
 if TYPE_CHECKING:  # the node types cost start-up time to create and no run needs them (ir.py)
     from linter.sources.terraform.ir import Block
 
 DEFAULT_VERSION = "2012-10-17"
+UNKNOWN_PRINCIPAL_TYPE = "AWS"  # the key an unknown principal is read under (see `_principal_entry`)
 _SETS = (("actions", "Action", False), ("not_actions", "NotAction", False))
 _RESOURCE_SETS = (("resources", "Resource", True), ("not_resources", "NotResource", True))
 _SOURCES = ("source_policy_documents", "source_json")
@@ -60,9 +64,9 @@ def build(ev: ExpressionEvaluator, inst: ResInst) -> JObject:
     for name in _SOURCES:
         version = _merge_documents(ev, inst.arg(name), statements, version, span)
     own = [_statement(ev, block, scope) for block, scope in ev.blocks(inst.block, "statement", inst.scope)]
-    _merge(statements, own)
+    _merge(statements, own, overriding=True)  # the document's own statements replace sources' of the same Sid
     for name in _OVERRIDES:
-        version = _merge_documents(ev, inst.arg(name), statements, version, span)
+        version = _merge_documents(ev, inst.arg(name), statements, version, span, overriding=True)
     written_id = inst.arg("policy_id")
     if written_id is not None:
         policy_id = _scalar(written_id, False)
@@ -82,21 +86,33 @@ def _version(inst: ResInst, name: str, default: str) -> tuple[JScalar, TfSpan]:
 
 
 def _merge_documents(
-    ev: ExpressionEvaluator, value: Val | None, statements: list[JNode], version: JScalar, span: TfSpan
+    ev: ExpressionEvaluator,
+    value: Val | None,
+    statements: list[JNode],
+    version: JScalar,
+    span: TfSpan,
+    overriding: bool = False,
 ) -> JScalar:
-    """Merge source or override documents (a list of JSON strings, or one for the deprecated *_json)."""
+    """Merge source or override documents (a list of JSON strings, or one for the deprecated *_json).
+
+    An unknown document is one unknown statement. Only an override document can replace statements merged before
+    it (the provider refuses source documents that share a Sid), so an unknown override document makes every
+    earlier statement with a Sid uncertain, while an unknown source document leaves the others exact."""
     if value is None:
+        return version
+    if isinstance(value, Unknown):  # the list itself: how many documents, and which, is unknown
+        _merge(statements, [unknown_statement(value.expr, value.span)], overriding)
         return version
     documents = value.items if isinstance(value, ListVal) else [value]
     for document in documents:
         root = _document_root(document)
         if root is None:
             expr = _expression(document)
-            _merge(statements, [unknown_statement(expr, document.span)])
+            _merge(statements, [unknown_statement(expr, document.span)], overriding)
             continue
         raw = root.get("Statement")
         found: list[JNode] = raw.items if isinstance(raw, JArray) else ([raw] if isinstance(raw, JObject) else [])
-        _merge(statements, found)
+        _merge(statements, found, overriding)
         theirs = root.get("Version")
         if isinstance(theirs, JScalar) and isinstance(theirs.value, str) and str(theirs.value) > str(version.value):
             version = theirs
@@ -132,18 +148,54 @@ def _sid(node: JNode) -> str | None:
     return None
 
 
-def _merge(statements: list[JNode], new: list[JNode]) -> None:
-    """The provider's Merge: a statement with a Sid replaces the earlier one with that Sid, others are appended."""
+def _merge(statements: list[JNode], new: list[JNode], overriding: bool = False) -> None:
+    """The provider's Merge: a statement with a Sid replaces the earlier one with that Sid, others are appended.
+
+    `overriding`: the new statements may replace those merged before (the document's own statements, override
+    documents). A new statement whose Sid is unknown (an unknown statement, or an unknown `sid`) may then replace any
+    earlier statement with a Sid: those become unknown statements, since which of them survives is not known; the
+    statements without a Sid are kept, as nothing replaces them."""
+    earlier = set(range(len(statements)))  # what a statement of this layer may replace (one layer has unique Sids)
     for statement in new:
         sid = _sid(statement)
+        if sid is None and overriding and _sid_unknown(statement):
+            expr = _unknown_sid_expr(statement)
+            for index in sorted(earlier):
+                if _sid(statements[index]) is not None:
+                    statements[index] = unknown_statement(expr, statements[index].span)
+                    earlier.discard(index)
         existing = next((i for i, s in enumerate(statements) if sid is not None and _sid(s) == sid), None)
         if existing is None:
             statements.append(statement)
         else:
             statements[existing] = statement
+            earlier.discard(existing)
 
 
-def unknown_statement(expr: str, span: TfSpan, with_principal: bool = False) -> JObject:
+def _sid_unknown(node: JNode) -> bool:
+    if isinstance(node, UnknownStatement):
+        return True
+    sid = node.get("Sid") if isinstance(node, JObject) else None
+    return isinstance(sid, JScalar) and sid.unresolved is not None
+
+
+def _unknown_sid_expr(node: JNode) -> str:
+    if isinstance(node, UnknownStatement):
+        return node.expr
+    sid = node.get("Sid") if isinstance(node, JObject) else None
+    return split_exprs(sid.unresolved)[0] if isinstance(sid, JScalar) and sid.unresolved else "Sid"
+
+
+@dataclass(slots=True, repr=False, eq=False)
+class UnknownStatement(JObject):
+    """A statement whose content is unknown (a `dynamic "statement"` over an unknown collection, a merged document
+    that is unknown): any number of statements, each of any content. Every element it has is unresolved; whether it
+    names a principal is decided by the policy's use (`with_unknown_principals`)."""
+
+    expr: str = ""
+
+
+def unknown_statement(expr: str, span: Span, with_principal: bool = False) -> UnknownStatement:
     """A statement whose content is unknown: every element unresolved, so rules treat it as uncertain, not absent."""
 
     def unknown() -> JScalar:
@@ -152,8 +204,27 @@ def unknown_statement(expr: str, span: TfSpan, with_principal: bool = False) -> 
     members = [JMember("Effect", span, unknown()), JMember("Action", span, unknown())]
     members.append(JMember("Resource", span, unknown()))
     if with_principal:
-        members.append(JMember("Principal", span, JObject([JMember("AWS", span, unknown())], span)))
-    return JObject(members, span)
+        members.append(JMember("Principal", span, JObject([JMember(UNKNOWN_PRINCIPAL_TYPE, span, unknown())], span)))
+    return UnknownStatement(members, span, expr=expr)
+
+
+def with_unknown_principals(root: JNode) -> JNode:
+    """The document as a policy that takes principals reads it (trust, resource, key policies): its unknown
+    statements name an unknown principal, since a statement there always names one (a missing Principal would be
+    reported as an error that nothing written shows). The document itself is shared, so it is copied, not changed."""
+    raw = root.get("Statement") if isinstance(root, JObject) else None
+    if not isinstance(root, JObject) or not isinstance(raw, JArray):
+        return root
+    if not any(isinstance(item, UnknownStatement) and item.get("Principal") is None for item in raw.items):
+        return root
+    items: list[JNode] = [
+        unknown_statement(item.expr, item.span, with_principal=True)
+        if isinstance(item, UnknownStatement) and item.get("Principal") is None
+        else item
+        for item in raw.items
+    ]
+    members = [JMember(m.key, m.key_span, JArray(items, raw.span) if m.value is raw else m.value) for m in root.members]
+    return JObject(members, root.span, root.duplicates)
 
 
 # --- one statement block -------------------------------------------------------------------------------------------
@@ -251,16 +322,23 @@ def _principal_entry(
 ) -> tuple[str, TfSpan, JNode | None]:
     """(type, where the type is written, identifiers) of one principals block; unknown parts stay unresolved."""
     if block.get("unknown"):
+        # Principal types are keys, which cannot be unknown: an unknown principal reads as an unknown "AWS" one,
+        # as an unknown statement's does; its identifiers, unknown, are what the rules see
         marker = Unknown(span, expr=block["unknown"])
-        return placeholder(marker.expr), span, _scalar(marker, True)
+        return UNKNOWN_PRINCIPAL_TYPE, span, _scalar(marker, True)
     kind_attr, ids_attr = attribute(block, "type"), attribute(block, "identifiers")
     kind = ev.eval(kind_attr["expr"], scope) if kind_attr else Scalar(span, value="")
-    kind_text = placeholder(kind.expr) if isinstance(kind, Unknown) else (text_of(kind) or "")
+    kind_text = UNKNOWN_PRINCIPAL_TYPE if not is_known(kind) else (text_of(kind) or "")
     kind_span = scope.span(kind_attr["span"]) if kind_attr else span
     ids = _string_set(ev.eval(ids_attr["expr"], scope) if ids_attr else ListVal(span), True)
-    if isinstance(kind, Unknown) and isinstance(ids, JScalar) and ids.unresolved is None:
-        # an identifier of an unknown type cannot be matched either
-        ids = JScalar(ids.value, ids.span, unresolved=kind.expr)
+    if not is_known(kind):  # an identifier of an unknown type cannot be matched either
+        missing = ", ".join(unknowns(kind))
+        items = ids.items if isinstance(ids, JArray) else [ids] if ids is not None else []
+        marked: list[JNode] = [
+            JScalar(item.value, item.span, unresolved=item.unresolved or missing) if isinstance(item, JScalar) else item
+            for item in items
+        ]
+        ids = marked[0] if len(marked) == 1 else JArray(marked, ids.span) if ids is not None else None
     return kind_text, kind_span, ids
 
 

@@ -38,7 +38,7 @@ from linter.record import Record
 from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar, JsonSyntaxError, Span, parse
 from linter.sources.policy_document import Locator, build_policy
 from linter.sources.terraform.attributes import ACCOUNT, KMS_KEY_TYPES, PARTITION, resource_type
-from linter.sources.terraform.policy_document import unknown_statement
+from linter.sources.terraform.policy_document import unknown_statement, with_unknown_principals
 from linter.sources.terraform.values import (
     ListVal,
     Scalar,
@@ -53,6 +53,36 @@ from linter.sources.terraform.values import (
     unknowns,
     whole,
 )
+
+
+def _unknown_condition_names(policy: Policy, reasons: dict[str, str]) -> Policy:
+    """Condition operators and keys that are unknown, marked so: JSON keys carry no unresolved expression, so a
+    `dynamic "condition"` over an unknown collection (or an unknown `test`/`variable`) renders its placeholder,
+    `${var.conditions}`, as the key; read as written it would be an unknown operator, an error nothing written
+    shows. A placeholder is recognised as one of an expression this evaluation found unknown (`reasons`)."""
+
+    def unknown(text: Text) -> Text:
+        value = text.value
+        if text.unresolved is None and value.startswith("${") and value.endswith("}") and value[2:-1] in reasons:
+            return text.model_copy(update={"unresolved": value[2:-1]})
+        return text
+
+    if not reasons:
+        return policy
+    changed = False
+    statements = []
+    for statement in policy.statements:
+        conditions = []
+        for condition in statement.conditions:
+            operator, key = unknown(condition.operator), unknown(condition.key)
+            if operator is not condition.operator or key is not condition.key:
+                condition = condition.model_copy(update={"operator": operator, "key": key})  # noqa: PLW2901
+            conditions.append(condition)
+        if any(new is not old for new, old in zip(conditions, statement.conditions, strict=True)):
+            changed = True
+            statement = statement.model_copy(update={"conditions": conditions})  # noqa: PLW2901
+        statements.append(statement)
+    return policy.model_copy(update={"statements": statements}) if changed else policy
 
 
 class View(Protocol):
@@ -222,7 +252,9 @@ class InventoryBuilder:
             unknown = JScalar(placeholder(root), span, unresolved=root)
             statements = JArray([unknown_statement(root, span, with_principal=taking)], span)
             root = JObject([JMember("Version", span, unknown), JMember("Statement", span, statements)], span)
-        policy = build_policy(root, name, locate, kind)
+        elif kind is not None and kind.takes_principal:
+            root = with_unknown_principals(root)
+        policy = _unknown_condition_names(build_policy(root, name, locate, kind), self.reasons)
         if whole_unknown:  # one note for the policy, not one per element of its placeholder statement
             self.note(unknowns(value)[0], locate(span, ""))
         unknown_pointers = list(self._note_tree(root, locate, "", note=not whole_unknown))
@@ -268,20 +300,27 @@ class InventoryBuilder:
         self.errors.append(InputError(message=f"{view.address}.{attr}: a policy must be a JSON string", loc=loc))
         return None
 
-    def _note_tree(self, node: JNode, locate: Locator, pointer: str, note: bool = True) -> Iterator[str]:
-        """Note every unresolved element of a policy; yield their pointers (schema issues there are not real)."""
+    def _note_tree(
+        self, node: JNode, locate: Locator, pointer: str, note: bool = True, noted: set[str] | None = None
+    ) -> Iterator[str]:
+        """Note the unresolved elements of a policy, one note per expression (at its first element: a bucket name
+        from a random_pet is one unknown, however many ARNs of the policy hold it); yield every unresolved element's
+        pointer (schema issues there are not real)."""
+        noted = set() if noted is None else noted
         if isinstance(node, JScalar):
             if node.unresolved:
                 for expr in split_exprs(node.unresolved) if note else []:
-                    self.note(expr, locate(node.span, pointer))
+                    if expr not in noted:
+                        noted.add(expr)
+                        self.note(expr, locate(node.span, pointer))
                 yield pointer
         elif isinstance(node, JArray):
             for index, item in enumerate(node.items):
-                yield from self._note_tree(item, locate, f"{pointer}/{index}", note)
+                yield from self._note_tree(item, locate, f"{pointer}/{index}", note, noted)
         else:
             for member in node.members:
                 key = member.key.replace("~", "~0").replace("/", "~1")
-                yield from self._note_tree(member.value, locate, f"{pointer}/{key}", note)
+                yield from self._note_tree(member.value, locate, f"{pointer}/{key}", note, noted)
 
     # --- resources ------------------------------------------------------------------------------------------------
 

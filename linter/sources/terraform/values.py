@@ -130,23 +130,53 @@ def is_known(value: Val) -> bool:
 
 def split_exprs(unresolved: str) -> list[str]:
     """The expressions an `unresolved` text names: they are joined with ", ", which expressions hold too
-    (`lookup(var.m, "k")`): a piece whose brackets or quotes are still open continues into the next."""
-    pieces = unresolved.split(", ")
-    if len(pieces) == 1:
-        return pieces
+    (`lookup(var.m, "k")`, `coalesce(var.a, "*")`, `"${join(", ", var.x)}"`). The text is read as HCL reads it: a
+    ", " splits only outside brackets and outside quoted strings, a string's `${...}` being an expression again (its
+    own brackets and strings count). A note then quotes a whole expression, never a fragment such as `"*")`."""
+    if ", " not in unresolved:
+        return [unresolved]
     found: list[str] = []
-    pending: list[str] = []
-    opened = quotes = 0
-    for piece in pieces:  # str.count per piece: linear, and in C, whatever the length of the expressions
-        pending.append(piece)
-        opened += piece.count("(") + piece.count("[") + piece.count("{")
-        opened -= piece.count(")") + piece.count("]") + piece.count("}")
-        quotes += piece.count('"') - piece.count('\\"')
-        if opened <= 0 and quotes % 2 == 0:
-            found.append(", ".join(pending))
-            pending, opened, quotes = [], 0, 0
-    if pending:
-        found.append(", ".join(pending))
+    start = 0
+    # What each open string or interpolation is: True for a quoted string, False for a `${` inside one; brackets
+    # opened at the top level or inside an interpolation are counted in `depth`, saved when a string opens.
+    in_string: list[bool] = []
+    depths: list[int] = []
+    depth = 0
+    index, length = 0, len(unresolved)
+    while index < length:
+        char = unresolved[index]
+        if in_string and in_string[-1]:  # inside a quoted string
+            if char == "\\":
+                index += 2
+                continue
+            if char == '"':
+                in_string.pop()
+                depth = depths.pop()
+            elif char in "$%" and unresolved.startswith("{", index + 1):
+                in_string.append(False)
+                depths.append(depth)
+                depth = 0
+                index += 2
+                continue
+        elif char == '"':
+            in_string.append(True)
+            depths.append(depth)
+            depth = 0
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            if depth == 0 and in_string:  # the `}` closing an interpolation: back in its string
+                in_string.pop()
+                depth = depths.pop()
+            else:
+                depth -= 1
+        elif char == "," and not in_string and depth <= 0 and unresolved.startswith(" ", index + 1):
+            found.append(unresolved[start:index])
+            start = index + 2
+            index += 2
+            continue
+        index += 1
+    found.append(unresolved[start:])
     return found
 
 

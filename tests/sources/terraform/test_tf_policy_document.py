@@ -14,8 +14,13 @@ from linter.sources.terraform.policy_document import render
 from linter.sources.terraform.values import Scalar, Unknown
 
 
-def test_sources_overrides_dynamic_statements_and_unknown_ones(fixtures: Path, tf: SimpleNamespace) -> None:
-    loaded = load_module(Path("dynamic-documents"), [])
+def test_sources_overrides_dynamic_statements_and_unknown_ones(
+    fixtures: Path, tf: SimpleNamespace, tmp_path: Path
+) -> None:
+    # With the override document's dynamic statement switched off, every statement is known
+    var_file = tmp_path / "none.tfvars"
+    var_file.write_text("extra_statements = []\n")
+    loaded = load_module(Path("dynamic-documents"), [var_file])
     assert loaded.errors == []
     policy = tf.policy(loaded, "aws_s3_bucket_policy.data.policy")
     assert policy.kind is PolicyKind.RESOURCE
@@ -46,12 +51,49 @@ def test_sources_overrides_dynamic_statements_and_unknown_ones(fixtures: Path, t
         ("/Statement/2/Resource/0", "arn:aws:s3:::acme-data/reports/*", f"{where}:52:61", None),
         ("/Statement/2/Resource/1", "arn:aws:s3:::acme-data/exports/*", f"{where}:52:61", None),
         ("/Statement/2/Principal/AWS", "arn:aws:iam::111122223333:role/analytics", f"{where}:56:23", None),
-        # a dynamic statement over an unknown variable: present, every element unknown
-        ("/Statement/3/Effect", "${var.extra_statements}", f"{where}:88:5", "var.extra_statements"),
-        ("/Statement/3/Action", "${var.extra_statements}", f"{where}:88:5", "var.extra_statements"),
-        ("/Statement/3/Resource", "${var.extra_statements}", f"{where}:88:5", "var.extra_statements"),
     ]
-    assert policy.issues == []  # the unknown statement raises no schema issue
+    assert policy.issues == []
+
+
+def test_an_unknown_override_statement_makes_the_statements_it_may_replace_unknown(
+    fixtures: Path, tf: SimpleNamespace
+) -> None:
+    # The override document's dynamic statement iterates over var.extra_statements, which has no value: it may be
+    # any number of statements with any Sids, and a statement of an override document replaces the earlier one
+    # with its Sid (registry.terraform.io/providers/hashicorp/aws/latest/docs/data-sources/iam_policy_document,
+    # override_policy_documents). So "DenyInsecureTransport" and "ReadAnalytics" may be replaced: unknown, located
+    # where they were written. "ReadForAll" was replaced by the override document's own statement, whose Sid no
+    # other statement of that document may share (the provider refuses duplicate Sids in one document): exact.
+    loaded = load_module(Path("dynamic-documents"), [])
+    assert loaded.errors == []
+    policy = tf.policy(loaded, "aws_s3_bucket_policy.data.policy")
+    where = "dynamic-documents/main.tf"
+    unknown = "${var.extra_statements}"
+
+    def unknown_statement(index: int, at: str) -> list[tuple[str, str, str, str | None]]:
+        # a bucket policy statement always names a principal: an unknown one (IPG011 must not say it has none)
+        return [
+            (f"/Statement/{index}/{element}", unknown, f"{where}:{at}", "var.extra_statements")
+            for element in ("Effect", "Action", "Resource", "Principal/AWS")
+        ]
+
+    assert tf.elements(policy) == [
+        *unknown_statement(0, "16:3"),
+        ("/Statement/1/Sid", "ReadForAll", f"{where}:64:17", None),
+        ("/Statement/1/Effect", "Deny", f"{where}:65:17", None),
+        ("/Statement/1/Action", "s3:GetObject", f"{where}:66:18", None),
+        ("/Statement/1/Resource", "arn:aws:s3:::acme-data/public/*", f"{where}:67:18", None),
+        ("/Statement/1/Principal/AWS", "*", f"{where}:71:22", None),
+        ("/Statement/1/Condition/StringNotEquals/aws:PrincipalOrgID/0", "o-abc123", f"{where}:77:19", None),
+        ("/Statement/1/Condition/StringNotEquals/aws:PrincipalOrgID/1", "o-def456", f"{where}:77:31", None),
+        ("/Statement/1/Condition/StringNotEquals/aws:PrincipalOrgID/2", "o-ghi789", f"{where}:82:19", None),
+        *unknown_statement(2, "49:5"),
+        # the dynamic statement itself: present, every element unknown
+        *unknown_statement(3, "88:5"),
+    ]
+    assert policy.issues == []  # the unknown statements raise no schema issue
+    # one note for the one unknown value, at the first element that depends on it
+    assert [(u[0], u[1]) for u in tf.unresolved(loaded)] == [("var.extra_statements", f"{where}:16:3")]
 
 
 def _document(tmp_path: Path, body: str) -> Scalar:
