@@ -6,8 +6,10 @@ unknown (Terraform's `try` only catches errors), and chooses "a" only when var.x
 
 `FUNCTIONS` declares each function's signature as Terraform does (its parameters' names and types, and a variadic
 last one): a call with too few or too many arguments is refused before anything is evaluated, with Terraform's own
-message, as an input error at the call (Terraform refuses such a configuration). The declared types document the
-parameters; the implementations themselves refuse values of the wrong type (an error value, as before).
+message, as an input error at the call (Terraform refuses such a configuration). A known argument a string or
+number parameter cannot take (a list, an object, null, a non-numeric string for a number) is Terraform's error too,
+in its words, as an error value: try() and can() catch it, as Terraform's do. Parameters of other types are checked
+by the implementations themselves.
 
 The evaluator is handed in (`interface.ExpressionEvaluator`), never imported: `evaluate.py` imports this module.
 """
@@ -96,6 +98,37 @@ class Signature(NamedTuple):
             return f'Too many function arguments; Function "{name}" expects only {self.max_args} argument(s).'
         return None
 
+    def type_refusal(self, args: list[Val]) -> str | None:
+        """Terraform's error for the first known argument its string or number parameter cannot take (cty converts
+        a number or bool to a string and a numeric string to a number; nothing converts a list, an object or null),
+        or None. Unknown arguments, and parameters of other types, are left to the implementation."""
+        for index, value in enumerate(args):
+            param = self.params[index] if index < len(self.params) else self.more
+            if (
+                param is None
+                or param.type not in ("string", "number")
+                or not isinstance(value, (Scalar, ListVal, ObjVal))
+            ):
+                continue
+            problem = _unconvertible(value, param.type)
+            if problem is not None:
+                return f'Invalid value for "{param.name}" parameter: {problem}'
+        return None
+
+
+def _unconvertible(value: Scalar | ListVal | ObjVal, kind: str) -> str | None:
+    """Why cty cannot convert a known value to `kind` (string or number), in its words; None when it can."""
+    if not isinstance(value, Scalar):
+        return f"{kind} required"
+    if value.value is None and value.unresolved is None:
+        return "argument must not be null"
+    if kind == "number":
+        if isinstance(value.value, bool):
+            return "number required"
+        if isinstance(value.value, str) and value.unresolved is None and not _NUMBER.fullmatch(value.value):
+            return "a number is required"
+    return None
+
 
 class Spec(NamedTuple):
     """A function this evaluator implements: the implementation and Terraform's signature for it."""
@@ -135,6 +168,9 @@ def call(ev: ExpressionEvaluator, node: CallExpr, scope: Scope) -> Val:
         refused = _wrong_arity(context, spec, len(args))
         if refused is not None:
             return refused
+    wrong_type = spec.signature.type_refusal(args)
+    if wrong_type is not None:  # an error value, as Terraform's: try() and can() catch it
+        return context.unknown(f"Terraform refuses this call: {wrong_type}", error=True)
     cost = _cost(name, args)
     if not ev.budget.spend(cost):
         return context.limited(str(ev.budget.spent))

@@ -1,5 +1,6 @@
-"""Function calls with the wrong number of arguments: refused with Terraform's own words, as an input error at the
-call (Terraform refuses the configuration), never a crash; unknown functions stay unknown values with a note."""
+"""Function calls Terraform refuses, in Terraform's own words: the wrong number of arguments is an input error at the
+call (Terraform refuses the configuration), a known argument of the wrong type an error value (which try() and can()
+catch, as Terraform's); never a crash. Unknown functions stay unknown values with a note."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import pytest
 
 from linter.cli import main
 from linter.sources.terraform import load_module
+from linter.sources.terraform.evaluate import Evaluator, Instance, root_inputs
 from linter.sources.terraform.functions import FUNCTIONS, Param, Signature
+from linter.sources.terraform.values import Unknown, Val, to_python
 
 POLICY = 'resource "aws_iam_policy" "p" {{\n  name   = "p"\n  policy = {expr}\n}}\n'
 
@@ -99,3 +102,51 @@ def test_every_function_declares_its_parameters() -> None:
     assert FUNCTIONS["jsonencode"].signature == Signature((Param("val", "any"),))
     assert FUNCTIONS["lookup"].signature.max_args is None
     assert FUNCTIONS["slice"].signature.max_args == 3
+
+
+# --- argument types: a known value a string or number parameter cannot take ----------------------------------------
+
+
+def _evaluate(folder: Path, expr: str) -> Val:
+    (folder / "main.tf").write_text(f"locals {{\n  x = {expr}\n}}\n")
+    ev = Evaluator()
+    module = ev.module(folder)
+    assert module.errors == []
+    return Instance(ev, module, "", root_inputs(ev, module, [])).local("x")
+
+
+@pytest.mark.parametrize(
+    ("expr", "refusal"),
+    [
+        # Each refusal as `terraform console` (1.11) words it, after "Error: Invalid function argument".
+        ('upper(["a"])', 'Invalid value for "str" parameter: string required'),
+        ("lower({ a = 1 })", 'Invalid value for "str" parameter: string required'),
+        ('replace(["a"], "a", "b")', 'Invalid value for "str" parameter: string required'),
+        ('split(null, "a")', 'Invalid value for "separator" parameter: argument must not be null'),
+        ('abs("x")', 'Invalid value for "num" parameter: a number is required'),
+        ("abs(true)", 'Invalid value for "num" parameter: number required'),
+        ("ceil([1])", 'Invalid value for "num" parameter: number required'),
+        ('element(["a"], "x")', 'Invalid value for "index" parameter: a number is required'),
+        ('max(1, "x")', 'Invalid value for "numbers" parameter: a number is required'),
+    ],
+)
+def test_a_known_argument_of_the_wrong_type_is_terraforms_error_value(tmp_path: Path, expr: str, refusal: str) -> None:
+    value = _evaluate(tmp_path, expr)
+    assert isinstance(value, Unknown) and value.error
+    assert value.reason == f"Terraform refuses this call: {refusal}"
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ("upper(5)", "5"),  # cty converts numbers and bools to strings
+        ("upper(true)", "TRUE"),
+        ('substr("abc", "1", 1)', "b"),  # and numeric strings to numbers
+        ('try(upper(["a"]), "fallback")', "fallback"),  # the refusal is an error value: try() catches it
+        ('can(abs("x"))', False),
+    ],
+)
+def test_what_terraform_converts_is_taken(tmp_path: Path, expr: str, expected: object) -> None:
+    value = _evaluate(tmp_path, expr)
+    assert not isinstance(value, Unknown), (value.expr, value.reason)
+    assert to_python(value) == expected
