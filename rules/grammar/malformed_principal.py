@@ -18,6 +18,9 @@ _SERVICE = lazy_compile(r"[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?", re.IGNORE
 _OTHER_SERVICES = {"alexa-appkit.amazon.com", "alexa-connectedhome.amazon.com"}
 _PROVIDER = lazy_compile(r"(saml-provider|oidc-provider)/.+")
 _CANONICAL_USER = lazy_compile(r"[0-9a-f]{64}", re.IGNORECASE)
+# A CloudFront origin access identity (the legacy way to let CloudFront read an S3 origin) has an ARN of its own in
+# an account field that is not a number: `arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2EXAMPLE`.
+_CLOUDFRONT_OAI = lazy_compile(r"user/CloudFront Origin Access Identity [A-Z0-9]+")
 
 
 class MalformedPrincipal(Rule):
@@ -28,7 +31,9 @@ class MalformedPrincipal(Rule):
     account root, IAM user or role (`arn:aws:iam::ID:root|user/...|role/...`) or of a role session or federated
     user (`arn:aws:sts::ID:assumed-role/...|federated-user/...`); IAM groups are never principals. `Service`: a
     service principal such as `ec2.amazonaws.com`. `Federated`: a SAML or OIDC provider ARN, or a web identity
-    provider name. `CanonicalUser`: a 64-character hex id. Wildcards inside an entry are IPG013's concern.
+    provider name. `CanonicalUser`: a 64-character hex id. The ARN of a CloudFront origin access identity
+    (`arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity ID`) is accepted too: it is the one principal
+    ARN AWS documents with a name in place of the account id. Wildcards inside an entry are IPG013's concern.
 
     ## Why it matters
     IAM rejects the policy (`MalformedPolicyDocument: Invalid principal in policy`), so the deployment fails. A
@@ -49,6 +54,8 @@ class MalformedPrincipal(Rule):
 
     ## References
     - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+    - https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html
+      (legacy origin access identity: the bucket policy's principal)
     """
 
     id = "IPG012"
@@ -105,6 +112,8 @@ def _aws_problem(value: str) -> str | None:
     service, resource = arn.service.lower(), arn.resource
     if arn.partition.lower() not in PARTITIONS:
         return f"has unknown partition {arn.partition!r}"
+    if service == "iam" and arn.account == "cloudfront" and not arn.region and _CLOUDFRONT_OAI.fullmatch(resource):
+        return None
     if not ACCOUNT_ID.fullmatch(arn.account):
         return f"has account {arn.account!r}, which is not a 12-digit account id"
     if arn.region:

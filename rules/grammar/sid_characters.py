@@ -39,7 +39,9 @@ class SidCharacters(Rule):
 
     id = "IPG008"
     name = "sid-characters"
-    severity = Severity.WARNING
+    # An error: IAM rejects the policy (the Sid page: "supports ASCII uppercase letters, lowercase letters, and
+    # numbers" for IAM policies).
+    severity = Severity.ERROR
     summary = "Sid of an identity policy has characters other than A-Z, a-z and 0-9"
     doc_url = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_sid.html"
     tags = ("grammar",)

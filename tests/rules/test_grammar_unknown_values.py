@@ -19,6 +19,7 @@ from linter.rule import RuleContext
 VALUE_RULES = [
     "IPG004", "IPG005", "IPG006", "IPG007", "IPG008", "IPG012", "IPG013",
     "IPA001", "IPA002", "IPA003", "IPA004", "IPA005", "IPA006", "IPA007", "IPA008", "IPA009", "IPA010", "IPA011",
+    "IPA012", "IPA013",
 ]  # fmt: skip
 
 

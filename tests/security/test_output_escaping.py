@@ -290,7 +290,7 @@ def test_check_github_annotations(hostile_tree: Path, capsys: pytest.CaptureFixt
         "title=IPG012 malformed-principal::statement 0: Principal AWS '\\n::error::principal\\x1b[35m' is neither *, "
         "a 12-digit account id nor an IAM principal ARN",
     ]
-    assert lines[-1] == "9 findings (6 errors, 3 warnings, 0 info) in 3 files; 2 input errors."
+    assert lines[-1] == "9 findings (8 errors, 1 warning, 0 info) in 3 files; 2 input errors."
 
 
 def test_check_junit_text_lines_start_with_a_label(hostile_tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
