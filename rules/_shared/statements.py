@@ -179,36 +179,40 @@ def is_wildcard_only(value: str) -> bool:
     return bool(value) and set(value) <= {"*", "?"}
 
 
-def positive_operator(condition: Condition) -> Operator | None:
+def positive_operator(condition: Condition, *, key_always_present: bool = False) -> Operator | None:
     """The parsed operator when it can be false for a request that lacks the key, else None.
 
     A negated operator, `...IfExists` and `ForAllValues:` are all true when the key is absent (iam-semantics §3),
     and `Null` only tests presence: none of them restricts an Allow. An operator AWS rejects restricts nothing.
+    For a key every request carries (`key_always_present`), `ForAllValues:` over its values restricts as the plain
+    operator does.
     """
     operator = _operator(condition.operator.value)
     if operator is None or operator.negated or operator.if_exists or operator.family is Family.NULL:
         return None
-    if operator.qualifier == "ForAllValues":
+    if operator.qualifier == "ForAllValues" and not key_always_present:
         return None
     return operator
 
 
-def restricting_operator(condition: Condition) -> Operator | None:
+def restricting_operator(condition: Condition, *, key_always_present: bool = False) -> Operator | None:
     """`positive_operator`, unless a like-operator value is a bare `*` (which matches everything)."""
-    operator = positive_operator(condition)
+    operator = positive_operator(condition, key_always_present=key_always_present)
     like = operator is not None and operator.base.comparison == "like"
     if like and any(is_wildcard_only(v.value) for v in condition.values):
         return None
     return operator
 
 
-def restricting_conditions(statement: Statement, accept: Callable[[Condition, Operator], bool]) -> Iterator[Condition]:
+def restricting_conditions(
+    statement: Statement, accept: Callable[[Condition, Operator], bool], *, key_always_present: bool = False
+) -> Iterator[Condition]:
     """Conditions that restrict the statement and that `accept` deems relevant; unknown ones always count."""
     for condition in statement.conditions:
         if condition_is_unknown(condition):
             yield condition
             continue
-        operator = restricting_operator(condition)
+        operator = restricting_operator(condition, key_always_present=key_always_present)
         if operator is not None and accept(condition, operator):
             yield condition
 

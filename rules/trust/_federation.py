@@ -107,6 +107,12 @@ class ClaimPin(NamedTuple):
     evidence: Text | None  # the value that makes it that broad, when a condition exists
 
 
+# The claims these rules read (sub, aud, app_id) are in every token STS accepts: OpenID Connect Core 1.0 §2 makes
+# `sub` and `aud` REQUIRED in an ID token, and STS checks `aud` against the provider's client ids. A condition key
+# on them is never absent, so `ForAllValues:StringEquals` on `HOST:aud` pins it as `StringEquals` does (IPA011
+# still says the absent-key reading is fragile). https://openid.net/specs/openid-connect-core-1_0.html#IDToken
+
+
 def claim_pin(statement: Statement, provider: Provider, claim: str) -> ClaimPin:
     """The narrowest scope any positive condition on `HOST:claim` gives (conditions AND, values OR).
 
@@ -117,7 +123,7 @@ def claim_pin(statement: Statement, provider: Provider, claim: str) -> ClaimPin:
     for condition in statement.conditions:
         if condition_is_unknown(condition):
             return ClaimPin(Scope.ONE, None)
-        operator = positive_operator(condition)
+        operator = positive_operator(condition, key_always_present=True)
         if operator is None or key_name(condition) != key or not condition.values:
             continue
         like = operator.base.comparison == "like"
@@ -130,4 +136,5 @@ def claim_pin(statement: Statement, provider: Provider, claim: str) -> ClaimPin:
 
 def has_claim(statement: Statement, provider: Provider, claim: str) -> bool:
     """A positive condition on `HOST:claim` with a value other than a bare `*` (or an unresolved condition)."""
-    return next(restricting_conditions(statement, on_keys(provider.key(claim))), None) is not None
+    pinning = restricting_conditions(statement, on_keys(provider.key(claim)), key_always_present=True)
+    return next(pinning, None) is not None
