@@ -2,8 +2,8 @@
 
 The CLI only parses flags and calls `run_check`; everything a check does is here so it can be tested and
 reused without a terminal. `run_check` is the pipeline, one stage after the other, each returning what it produced:
-`selected_rules`, `load_all`, `resolve_declared_urls`, `run_rules_contained`, `finish`. The stages name no rule:
-they ask the selected rules what they declare (`linter.rule.Rule`).
+`selected_rules`, `load_all`, `resolve_declared_urls`, `run_rules_per_input`, `each_finding_once`, `finish`. The
+stages name no rule: they ask the selected rules what they declare (`linter.rule.Rule`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from linter.awsdata import aws_data
 from linter.config import Config, ConfigError
-from linter.findings import Finding, Severity
+from linter.findings import Finding, RelatedLocation, Severity
+from linter.lazy_re import lazy_compile
 from linter.model import MAX_LISTED_PER_RULE, InputError, Inventory, Location, Policy, PolicyKind
 from linter.record import Record
 from linter.registry import all_rules
@@ -28,6 +29,7 @@ from linter.sources.json_file import load_json_file
 from linter.sources.terraform.cache import TERRAFORM_SUFFIXES
 
 if TYPE_CHECKING:
+    from linter.baseline import Baseline
     from linter.presign.declared import PresignCheck
 
 # Folders never worth walking into: tool caches and vendored dependencies.
@@ -44,11 +46,28 @@ class CheckResult(Record):
     rules: Sequence[type[Rule]] = ()
     suppressed: int = 0
     baselined: int = 0
+    policies: int = 0  # how many policies the inputs held: none is no clean result (`no_policy_found`)
 
     def exit_code(self, fail_on: Severity) -> int:
         if self.errors:
             return 2
         return 1 if any(f.severity.rank >= fail_on.rank for f in self.findings) else 0
+
+
+def no_policy_found(paths: Sequence[str], result: CheckResult) -> str | None:
+    """What to say when the inputs held no IAM policy at all, so that an empty report is not read as a clean one
+    (a folder of `aws iam get-role` outputs used to give "No findings in 0 files"); None when a policy was checked,
+    or when an input error already says what went wrong (exit 2)."""
+    if result.policies or result.errors:
+        return None
+    where = ", ".join(paths[:3]) + (", ..." if len(paths) > 3 else "")
+    # The files read: JSON that holds no policy (skipped), Terraform modules or plans that define none.
+    count = len(result.skipped) + len(result.files_checked)
+    if count == 0:
+        why = "no policy JSON, Terraform or plan file"
+    else:
+        why = "1 file read, no policy in it" if count == 1 else f"{count} files read, no policy in them"
+    return f"iam-preflight: no IAM policy found in {where} ({why})"
 
 
 @dataclass(repr=False, eq=False)
@@ -137,7 +156,7 @@ def run_rules(
     inventories: Iterable[Inventory] = (),
 ) -> Iterator[Finding]:
     """Every rule over every policy, then over every inventory; a rule that fails raises (tests, fixtures)."""
-    return _rule_findings(policies, rules, context, inventories, None)
+    return _rule_findings(policies, [rule() for rule in rules], context, inventories, None)
 
 
 def run_rules_contained(
@@ -149,18 +168,40 @@ def run_rules_contained(
     """`run_rules` for a run: a rule that fails on one input (a bug of ours) costs only that rule on that input. The
     failure is returned as an input error there (exit 2), and every other check still runs."""
     errors: list[InputError] = []
-    findings = list(_rule_findings(policies, rules, context, inventories, errors))
+    findings = list(_rule_findings(policies, [rule() for rule in rules], context, inventories, errors))
     return findings, errors
+
+
+# A finding and the input it was found in (`Loaded.root`): a module several root modules call is evaluated, and
+# checked, for each of them. A plain tuple: a NamedTuple class costs start-up time on every check.
+InputFinding = tuple[Finding, str]
+
+
+def run_rules_per_input(
+    inputs: Iterable[Loaded], rules: Sequence[type[Rule]], context: RuleContext
+) -> tuple[list[InputFinding], list[InputError]]:
+    """`run_rules_contained` over each input in turn, every finding with the input it came from."""
+    errors: list[InputError] = []
+    instances = [rule() for rule in rules]  # once: a check of 1,000 files has 1,000 inputs
+    found = [
+        (finding, one.root)
+        for one in inputs
+        for finding in _rule_findings(one.policies, instances, context, _present(one.inventory), errors)
+    ]
+    return found, errors
+
+
+def _present(inventory: Inventory | None) -> list[Inventory]:
+    return [] if inventory is None else [inventory]
 
 
 def _rule_findings(
     policies: Iterable[Policy],
-    rules: Sequence[type[Rule]],
+    instances: Sequence[Rule],
     context: RuleContext,
     inventories: Iterable[Inventory],
     errors: list[InputError] | None,
 ) -> Iterator[Finding]:
-    instances = [rule() for rule in rules]
     for policy in policies:
         for rule in instances:
             if rule.applies_to(policy):
@@ -251,12 +292,19 @@ def _drop_covered(loads: list[Loaded]) -> list[Loaded]:
 class LoadedInputs(NamedTuple):
     """Everything the inputs of one run produced, in the model, and what could not be loaded."""
 
-    policies: list[Policy]
-    inventories: list[Inventory]
+    inputs: list[Loaded]  # each with its policies and inventory, and the name of the input (`root`)
     suppressions: list[InlineSuppression]
     errors: list[InputError]
     files_checked: list[str]
     skipped: list[tuple[str, str]]  # (file, why) for valid non-policy inputs
+
+    @property
+    def policies(self) -> list[Policy]:
+        return [policy for one in self.inputs for policy in one.policies]
+
+    @property
+    def inventories(self) -> list[Inventory]:
+        return [one.inventory for one in self.inputs if one.inventory is not None]
 
 
 def load_all(paths: Sequence[str], config: Config, options: CheckOptions) -> LoadedInputs:
@@ -283,19 +331,27 @@ def _load_all(paths: Sequence[str], config: Config, options: CheckOptions) -> Lo
             else:
                 skipped.append((display, loaded.not_policy))
             continue
+        loaded.root = display
         loads.append(loaded)
     if inputs.modules:
         from linter.sources.terraform import load_modules  # lazy: a run over policy JSON never loads the HCL machinery
 
-        loads.extend(load_modules(inputs.modules, [Path(v) for v in options.var_files]))
-    everything = LoadedInputs([], [], [], errors, [], skipped)
+        modules = load_modules(inputs.modules, [Path(v) for v in options.var_files])
+        for folder, loaded in zip(inputs.modules, modules, strict=True):
+            loaded.root = display_path(folder)
+            loads.append(loaded)
+    everything = LoadedInputs([], [], [], [], skipped)
+    # A module several root modules call is read for each: its input errors and suppression comments are each one,
+    # as its findings are (`each_finding_once`).
+    unique_errors = dict.fromkeys(errors)
+    suppressions: dict[InlineSuppression, None] = {}
     for loaded in _drop_covered(loads):
-        everything.errors.extend(loaded.errors)
+        unique_errors.update(dict.fromkeys(loaded.errors))
         everything.files_checked.extend(f for f in loaded.files if f not in everything.files_checked)
-        everything.policies.extend(loaded.policies)
-        everything.suppressions.extend(loaded.suppressions)
-        if loaded.inventory is not None:
-            everything.inventories.append(loaded.inventory)
+        everything.inputs.append(loaded)
+        suppressions.update(dict.fromkeys(loaded.suppressions))
+    everything.errors.extend(unique_errors)
+    everything.suppressions.extend(suppressions)
     return everything
 
 
@@ -314,6 +370,75 @@ def resolve_declared_urls(
     return all_declared_checks(config, loaded.inventories)
 
 
+# The root modules a finding names as its callers (related locations), at most: a module with twenty examples would
+# otherwise bury the finding under them.
+MAX_CALLERS_NAMED = 3
+_MODULE_CALL = lazy_compile(r'(?:module\.[^.\[]+(?:\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\])?\.)*')
+
+
+# The copies of one finding (rule, place, message) as the rules found them, first first.
+_Copies = list[InputFinding]
+# The fingerprints a finding's copies had, by the fingerprint of the finding kept (`each_finding_once`).
+CopyFingerprints = dict[str, set[str]]
+
+
+def each_finding_once(found: Sequence[InputFinding]) -> tuple[list[Finding], CopyFingerprints]:
+    """The stage after the rules: each finding once. A module that several root modules call (its examples) is
+    evaluated for each caller, and what it finds was reported once per caller.
+
+    The same finding is the same rule saying the same message about the same place (file, line, column, JSON path).
+    It is kept as it was first found, fingerprint included: baselines hold fingerprints, and the one reported first
+    stays the one reported. Its copies' fingerprints, which differ when the callers name the module differently, are
+    returned too (`CopyFingerprints`): a baseline that recorded any copy still holds the finding (`finish`). Where the
+    callers' values make the findings at one place differ, each names the root modules it was found for, as related
+    locations: the messages alone would not say which is whose.
+    """
+    places: dict[tuple[str, str, int, int, str], dict[str, _Copies]] = {}
+    for finding, root in found:
+        loc = finding.loc
+        place = (finding.rule_id, loc.file, loc.line, loc.column, loc.json_path)
+        places.setdefault(place, {}).setdefault(finding.message, []).append((finding, root))
+    kept: list[Finding] = []
+    copy_fingerprints: CopyFingerprints = {}
+    for by_message in places.values():
+        name_callers = len(by_message) > 1 and _callers_differ(list(by_message.values()))
+        for copies in by_message.values():
+            first = copies[0][0]
+            if len(copies) > 1:
+                others = {finding.fingerprint for finding, _ in copies[1:]} - {first.fingerprint}
+                if others:
+                    copy_fingerprints.setdefault(first.fingerprint, set()).update(others)
+            kept.append(
+                first.model_copy(update={"related": (*first.related, *_callers(copies))}) if name_callers else first
+            )
+    return kept, copy_fingerprints
+
+
+def _callers_differ(findings: list[_Copies]) -> bool:
+    """Whether different findings at one place come from different callers. Those that every caller produced
+    alike differ for another reason (two unknowns in one value), which the callers would not explain."""
+    callers = [list(dict.fromkeys(root for _, root in copies)) for copies in findings]
+    return any(roots != callers[0] for roots in callers)
+
+
+def _callers(copies: _Copies) -> list[RelatedLocation]:
+    """A related location for each root module the finding was found for (its folder), naming the module call that
+    leads from it to the finding (`module.lambda_function`, the start of the finding's address)."""
+    calls: dict[tuple[str, str], None] = {}
+    for finding, root in copies:
+        match = _MODULE_CALL.match(finding.loc.address or "")
+        calls[(root, match.group().rstrip(".") if match else "")] = None
+    named = list(calls)[:MAX_CALLERS_NAMED]
+    related = []
+    for index, (root, call) in enumerate(named):
+        # The root named in words too: SARIF viewers show a related location by its message alone.
+        message = f"root module {root} calls it as {call}" if call else f"found for the root module {root}"
+        if index == len(named) - 1 and len(calls) > len(named):
+            message += f" (and {len(calls) - len(named)} more root modules)"
+        related.append(RelatedLocation(message=message, loc=Location(file=root, address=call or None)))
+    return related
+
+
 def finish(
     loaded: LoadedInputs,
     rules: Sequence[type[Rule]],
@@ -321,10 +446,12 @@ def finish(
     errors: Sequence[InputError],
     config: Config,
     options: CheckOptions,
+    copy_fingerprints: CopyFingerprints | None = None,
 ) -> CheckResult:
     """The result of a run: severity overrides, suppressions (inline, config), what the rules say about the inline
     suppressions left unused, and the baseline, applied to the findings; `errors` are those of the stages after
-    loading (declared URLs, rules that failed)."""
+    loading (declared URLs, rules that failed); `copy_fingerprints` those of the copies `each_finding_once` left out,
+    which the baseline may hold."""
     adjusted = [_with_severity(f, config) for f in findings]
     kept: list[Finding] = []
     used: set[int] = set()
@@ -351,8 +478,9 @@ def finish(
             loc = Location(file=baseline_path, line=error.line, column=error.column)
             result_errors.append(InputError(message=str(error), loc=loc))
             baseline = Baseline()
-        baselined = sum(1 for f in kept if baseline.contains(f))
-        kept = [f for f in kept if not baseline.contains(f)]
+        known = partial(_baselined, baseline=baseline, copy_fingerprints=copy_fingerprints or {})
+        baselined = sum(1 for f in kept if known(f))
+        kept = [f for f in kept if not known(f)]
     return CheckResult(
         findings=sorted(kept, key=Finding.sort_key),
         errors=result_errors,
@@ -361,15 +489,24 @@ def finish(
         rules=rules,
         suppressed=suppressed,
         baselined=baselined,
+        policies=len(loaded.policies),
     )
 
 
+def _baselined(finding: Finding, baseline: Baseline, copy_fingerprints: CopyFingerprints) -> bool:
+    """In the baseline under its fingerprint, or under one of its copies' (`each_finding_once`)."""
+    copies = copy_fingerprints.get(finding.fingerprint)
+    return baseline.contains(finding) or (copies is not None and not baseline.fingerprints.isdisjoint(copies))
+
+
 def run_check(paths: Sequence[str], config: Config, options: CheckOptions | None = None) -> CheckResult:
-    """The pipeline: select the rules, load the inputs, resolve the declared URLs, run the rules, finish."""
+    """The pipeline: select the rules, load the inputs, resolve the declared URLs, run the rules, keep each finding
+    once, finish."""
     options = options or CheckOptions()
     rules = selected_rules(config, options)
     loaded = load_all(paths, config, options)
     declared, declared_errors = resolve_declared_urls(loaded, rules, config)
     context = RuleContext(aws=aws_data(), presign=declared)
-    findings, rule_errors = run_rules_contained(loaded.policies, rules, context, loaded.inventories)
-    return finish(loaded, rules, findings, [*declared_errors, *rule_errors], config, options)
+    found, rule_errors = run_rules_per_input(loaded.inputs, rules, context)
+    findings, copy_fingerprints = each_finding_once(found)
+    return finish(loaded, rules, findings, [*declared_errors, *rule_errors], config, options, copy_fingerprints)

@@ -201,7 +201,7 @@ def check(
     _switch_cache(no_cache)
     parse_ahead(paths)  # .tf files are parsed in helper processes while this one imports the model and the rules
     # After parse_ahead: the helpers parse while this process imports the check pipeline, which no other command needs.
-    from linter.check import CheckOptions, run_check  # lazy: the pipeline, after the helpers have forked
+    from linter.check import CheckOptions, no_policy_found, run_check  # lazy: the pipeline, after the helpers forked
     from linter.config import load_config  # lazy: as above
     from linter.findings import Severity  # lazy: as above
     from linter.model import PolicyKind  # lazy: as above
@@ -226,6 +226,9 @@ def check(
         raise typer.Exit(2 if result.errors else 0)
     fmt = output_format.value if output_format else config.format
     _emit(render(fmt, result, color=_use_color(color, output)), output)
+    note = no_policy_found(paths, result)
+    if note is not None:  # exit 0 still, as ruff's and checkov's when nothing matched: see the README
+        typer.echo(for_terminal(note), err=True)
     raise typer.Exit(result.exit_code(threshold))
 
 

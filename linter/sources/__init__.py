@@ -60,6 +60,8 @@ class Loaded(Record):
     inventory: Inventory | None = None
     suppressions: list[InlineSuppression] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # display paths of every file read (a module has several)
+    # How output names the input: the file, or the root module's folder (`check` names a module's callers by it).
+    root: str = ""
 
 
 def guarded(load: Callable[[], Loaded], display: str) -> Loaded:

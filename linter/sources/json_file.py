@@ -1,4 +1,5 @@
-"""Policy JSON files -> Policy models, or one-line input errors with file:line:col."""
+"""Policy JSON files (and AWS CLI outputs that carry one, `aws_cli`) -> Policy models, or one-line input errors with
+file:line:col."""
 
 from __future__ import annotations
 
@@ -46,6 +47,11 @@ def load_json_file(path: str, display: str, kind: PolicyKind | None = None) -> L
 
         return load_plan(root, path, display)
     if not looks_like_policy(root):
+        from linter.sources import aws_cli  # lazy: a policy file, the common case, never needs it
+
+        carried = aws_cli.carried_document(root)
+        if carried is not None:
+            return aws_cli.load_cli_output(carried, text, display, kind)
         what = "a JSON object" if isinstance(root, JObject) else "JSON"
         return Loaded(not_policy=f'{what} without a "Statement" element, not an IAM policy')
     return Loaded(policies=[build_policy(root, display, file_locator(display), kind)], files=[display])

@@ -113,17 +113,27 @@ MAX_VALUES = 1_000_000
 _LITERALS: tuple[tuple[str, bool | None], ...] = (("true", True), ("false", False), ("null", None))
 
 
-class _Parser:
+def line_starts_of(text: str) -> list[int]:
+    """Offsets of line starts, to turn an offset into line/column by bisection."""
+    return [0] + [m.end() for m in re.finditer(r"\n", text)]
+
+
+def line_and_column(line_starts: list[int], offset: int) -> tuple[int, int]:
+    index = bisect_right(line_starts, offset) - 1
+    return index + 1, offset - line_starts[index] + 1
+
+
+class Parser:
+    """The parser `parse` runs; `embedded_json` derives one that places positions in an outer text (`where`)."""
+
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
         self.values = 0
-        # Offsets of line starts, to turn an offset into line/column by bisection.
-        self.line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+        self.line_starts = line_starts_of(text)
 
     def where(self, offset: int) -> tuple[int, int]:
-        index = bisect_right(self.line_starts, offset) - 1
-        return index + 1, offset - self.line_starts[index] + 1
+        return line_and_column(self.line_starts, offset)
 
     def fail(self, message: str, offset: int | None = None) -> JsonSyntaxError:
         line, column = self.where(self.pos if offset is None else offset)
@@ -271,7 +281,7 @@ def parse(text: str) -> JNode:
     """Parse JSON text into positioned nodes; raises JsonSyntaxError with line and column."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    return _Parser(text).parse_document()
+    return Parser(text).parse_document()
 
 
 def to_python(node: JNode) -> object:

@@ -20,7 +20,17 @@ TERRAFORM_MACHINERY = (
     "linter.sources.terraform.lalr",
     "linter.sources.terraform.evaluate",
 )
-NOT_FOR_JSON = ("hcl2", "lark", "rich", *TERRAFORM_MACHINERY, "linter.presign", "linter.baseline")
+# The reader of AWS CLI outputs likewise, imported by `test_checking_an_aws_cli_output_reads_it_with_its_source`.
+NOT_FOR_JSON = (
+    "hcl2",
+    "lark",
+    "rich",
+    *TERRAFORM_MACHINERY,
+    "linter.presign",
+    "linter.baseline",
+    "linter.sources.aws_cli",
+    "linter.sources.embedded_json",
+)
 
 
 def _imported_modules(code: str, top_level: bool = True, env: dict[str, str] | None = None) -> set[str]:
@@ -85,6 +95,12 @@ def test_loading_a_terraform_module_imports_its_machinery(tmp_path: Path) -> Non
 def test_checking_a_terraform_module_resolves_declared_urls_with_the_pre_flight(tmp_path: Path) -> None:
     code = f"from linter.cli import main; main(['check', {str(_terraform_module(tmp_path))!r}, '--format', 'json'])"
     assert "linter.presign.declared" in _imported_modules(code, top_level=False)
+
+
+def test_checking_an_aws_cli_output_reads_it_with_its_source() -> None:
+    output = REPO / "tests" / "fixtures" / "awscli" / "get-bucket-policy.json"  # a policy held in a string
+    code = f"from linter.cli import main; main(['check', {str(output)!r}, '--format', 'json'])"
+    assert {"linter.sources.aws_cli", "linter.sources.embedded_json"} <= _imported_modules(code, top_level=False)
 
 
 def test_console_script_runs_as_a_subprocess(tmp_path: Path) -> None:

@@ -1,12 +1,23 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote, unquote
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linter.sources.jsonpos import JArray, JObject, JScalar, JsonSyntaxError, parse, to_python
+from linter.sources.embedded_json import parse_embedded
+from linter.sources.jsonpos import (
+    JArray,
+    JNode,
+    JObject,
+    JScalar,
+    JsonSyntaxError,
+    Span,
+    parse,
+    to_python,
+)
 
 
 def test_positions_of_keys_and_values() -> None:
@@ -88,3 +99,68 @@ def test_never_raises_anything_but_syntax_errors(text: str) -> None:
         parse(text)
     except JsonSyntaxError as error:
         assert error.line >= 1 and error.column >= 1
+
+
+# --- a document held in a string (AWS CLI outputs: `{"Policy": "{\"Version\": ...}"}`) ---------------------------
+
+
+def _embedded(outer: str, key: str = "Policy") -> tuple[JNode, list[str]]:
+    root = parse(outer)
+    assert isinstance(root, JObject)
+    string = root.get(key)
+    assert isinstance(string, JScalar)
+    return parse_embedded(outer, string), outer.lstrip("\ufeff").split("\n")  # lines as JSON counts them
+
+
+def _written(lines: list[str], span: Span) -> str:
+    assert span.line == span.end_line
+    return lines[span.line - 1][span.column - 1 : span.end_column - 1]
+
+
+@pytest.mark.parametrize(
+    ("outer", "k"),
+    [
+        # Each escape is one character of the document: \" \\ \n, a \u escape, a surrogate pair.
+        ('{"Policy": "{\\"k\\": \\"a\\\\u00e9\\\\ud83d\\\\ude00\\\\n\\", \\"v\\": 1}"}', "a\u00e9\U0001f600\n"),
+        ('{"Policy": "{\\"k\\": \\"\\u00e9\\ud83d\\ude00\\", \\"v\\": 1}"}', "\u00e9\U0001f600"),
+        # URL-encoded, as IAM's API returns documents: é and 😀 are several %-escaped bytes each.
+        ('{"Policy": "%7B%22k%22%3A%20%22%C3%A9%F0%9F%98%80%22%2C%20%22v%22%3A%201%7D"}', "\u00e9\U0001f600"),
+        ('\ufeff{"Policy": "%7b%22k%22:%22%C3%A9%22, %22v%22:\\t1}"}', "\u00e9"),
+        # Bytes that are no UTF-8 (a lone continuation byte, a sequence cut short): one U+FFFD each.
+        ('{"Policy": "%7B%22k%22%3A%22%FF%C3%22%2C%22v%22%3A1%7D"}', "\ufffd\ufffd"),
+    ],
+)
+def test_a_document_in_a_string_keeps_the_positions_of_the_file(outer: str, k: str) -> None:
+    document, lines = _embedded(outer)
+    assert isinstance(document, JObject)
+    assert to_python(document) == {"k": k, "v": 1}
+    value = document.member("v")
+    assert value is not None and _written(lines, value.value.span) == "1"
+    key = document.member("k")
+    assert key is not None and _written(lines, key.key_span) in ('\\"k\\"', "%22k%22")
+    # The document ends where the string closes, after its last character.
+    assert lines[0][document.span.end_column - 1] == '"'
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.text(max_size=6), json_values, max_size=4), st.booleans(), st.booleans())
+def test_every_string_of_an_embedded_document_points_at_its_spelling(
+    document: dict[str, object], url_encoded: bool, ascii_only: bool
+) -> None:
+    text = json.dumps(document, ensure_ascii=ascii_only)
+    if url_encoded:
+        text = quote(text, safe="")
+    outer = json.dumps({"Policy": text}, indent=1, ensure_ascii=ascii_only)
+    parsed, lines = _embedded(outer)
+    assert to_python(parsed) == document
+    stack: list[JNode] = [parsed]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, JScalar) and isinstance(node.value, str):
+            # What the file writes there, unescaped as the outer string, then URL-decoded, is the JSON of the value.
+            spelled = json.loads(f'"{_written(lines, node.span)}"')
+            assert json.loads(unquote(spelled) if url_encoded else spelled) == node.value
+        elif isinstance(node, JArray):
+            stack.extend(node.items)
+        elif isinstance(node, JObject):
+            stack.extend(member.value for member in node.members)
