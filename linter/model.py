@@ -243,6 +243,10 @@ class PrincipalResource(BaseModel):
     max_session_duration: int | None = None  # roles: seconds; None when not set (AWS default 3600)
     account: str = THIS_ACCOUNT
     defined: bool = True
+    # Users and roles: the tags IAM holds for it (Terraform's `tags_all`: `tags` over the provider's default_tags),
+    # by key as written; a value may be unresolved. None: which tags it has is not known (a principal of another
+    # account, an unresolved `tags` map, a source that does not say).
+    tags: dict[str, Text] | None = None
 
 
 class PublicAccessBlock(BaseModel):

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from linter.awsdata import aws_data
 from linter.check import CheckOptions, CheckResult, finish, load_all, run_rules_contained
 from linter.config import Config
+from linter.findings import Severity
 from linter.presign.declared import PresignCheck, resolve
 from linter.presign.lifetime import describe_duration
 from linter.presign.preflight import Status, Verdict
@@ -18,6 +19,9 @@ from linter.rule import RuleContext
 from linter.safe_text import for_terminal, json_text
 
 SYMBOLS = {Status.WORKS: "✓", Status.FAILS: "✗", Status.UNCERTAIN: "?"}
+# `check`'s default --fail-on: `cli.presign` passes the config's (`config.fail_on`) when it passes one.
+DEFAULT_FAIL_ON: Severity = Config.model_fields["fail_on"].default
+NETWORK_BOUND = "!"  # works, but only from some networks, and nobody said where it is opened from
 
 
 def check_url(
@@ -36,16 +40,23 @@ def check_url(
     return finish(loaded, rules, findings, errors, config, options), verdict
 
 
-def exit_code(result: CheckResult, verdict: Verdict) -> int:
+def exit_code(result: CheckResult, verdict: Verdict, fail_on: Severity = DEFAULT_FAIL_ON) -> int:
+    """2 for input errors; 1 when the URL fails or is uncertain, or when a finding about it is at or above `fail_on`
+    (the config's, as `check` reads it): a URL that works only from some networks (IPS003, a warning) fails at the
+    default threshold, as the same URL declared in the config fails `check`."""
     if result.errors:
         return 2
-    return 0 if verdict.status is Status.WORKS else 1
+    if verdict.status is not Status.WORKS:
+        return 1
+    return result.exit_code(fail_on)
 
 
 def headline(verdict: Verdict) -> str:
     wanted = verdict.expectation
     methods = ", ".join(wanted.methods)
     what = f"{verdict.signer.address} → {verdict.object_label} ({methods}, {describe_duration(wanted.expires)})"
+    if verdict.status is Status.WORKS and verdict.works_only_from:
+        return f"{NETWORK_BOUND} URL works only from {', '.join(verdict.works_only_from)}: {what}"
     if verdict.status is Status.WORKS:
         return f"{SYMBOLS[verdict.status]} URL works for its whole life: {what}"
     if verdict.status is Status.UNCERTAIN:
@@ -64,6 +75,8 @@ def verdict_json(verdict: Verdict) -> dict[str, object]:
         "methods": list(wanted.methods),
         "expires_seconds": wanted.expires,
         "works_for_seconds": verdict.lifetime if verdict.status is Status.WORKS else 0,
+        # A URL that works only from some networks says from which (the key is absent for any other verdict).
+        **({"works_only_from": verdict.works_only_from} if verdict.works_only_from else {}),
         "problems": [
             {"status": p.status.value, "message": p.message, "fix": p.fix, "location": p.loc.short() if p.loc else None}
             for p in verdict.problems

@@ -69,6 +69,13 @@ class Verdict(Record):
     def object_label(self) -> str:
         return object_label(self.bucket, self.access_point, self.expectation.key)
 
+    @property
+    def works_only_from(self) -> list[str]:
+        """The networks a working URL works from when it does not work from everywhere; empty: from anywhere (or
+        from where the expectation says it is opened)."""
+        found = [n for p in self.problems if p.status is Status.WORKS for n in p.cause.networks]
+        return list(dict.fromkeys(found))
+
 
 def status_of(problems: list[Problem]) -> Status:
     statuses = {p.status for p in problems}

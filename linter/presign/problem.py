@@ -26,6 +26,17 @@ class ProblemKind(StrEnum):
     (and so into users' baselines): never rename a value."""
 
 
+class ConditionMiss(NamedTuple):
+    """An Allow whose action and resource match the request, kept from applying by one of its conditions: the
+    condition as written and the value the request carries for its key (None: the request lacks the key)."""
+
+    statement: MatchedStatement
+    key: str
+    operator: str
+    values: tuple[str, ...]
+    request_value: str | tuple[str, ...] | None
+
+
 class Cause(NamedTuple):
     """Why a URL fails, may fail or works only partly, as data: what is decided on, never the words."""
 
@@ -33,6 +44,10 @@ class Cause(NamedTuple):
     action: str = ""  # the permission in question (s3:GetObject, kms:Decrypt), when the cause is about one
     resource: str = ""  # the ARN it was asked on
     statements: tuple[MatchedStatement, ...] = ()  # the deciding (or not enough) statements
+    # The Allows that match the action and the object but whose condition the request does not meet.
+    conditions: tuple[ConditionMiss, ...] = ()
+    # A URL that works only from some networks: those networks (a CIDR, `VPC endpoint vpce-…`, `inside VPC vpc-…`).
+    networks: tuple[str, ...] = ()
 
     @property
     def subject(self) -> str:

@@ -11,7 +11,7 @@ from functools import cache
 from importlib import resources
 from typing import NamedTuple
 
-from linter.engine.context import InvalidRequestError
+from linter.engine.context import ContextInput, InvalidRequestError
 from linter.engine.evaluate import PolicySet, Request, evaluate
 from linter.engine.explain import Decision, DecisionText
 from linter.engine.policies import InvalidPolicyError
@@ -27,6 +27,7 @@ from linter.model import (
 )
 from linter.presign.request import UrlContext
 from linter.presign.resolve import principal_arn
+from linter.presign.tags import tag_keys
 from linter.sources.jsonpos import parse
 from linter.sources.policy_document import build_policy, file_locator, policy_at
 
@@ -167,9 +168,12 @@ def decide(
     context: UrlContext,
     resource_policy: Policy | None,
     restrict: bool | None = None,
+    *,
+    tags: bool = True,
 ) -> Decision:
     """One request of the URL, decided by the engine. `restrict` is RestrictPublicBuckets for the resource policy in
-    play; None reads the bucket's (and the account's) setting."""
+    play; None reads the bucket's (and the account's) setting. `tags=False` leaves every tag key out of the request
+    (to tell whether the tags are what leaves a decision uncertain)."""
     if restrict is None:
         # RestrictPublicBuckets only takes access away: when it cannot be resolved, reading it as on never makes a
         # URL look as if it works when it might not.
@@ -182,10 +186,21 @@ def decide(
         rcps=subject.rcps,
         restrict_public_buckets=restrict,
     )
+    keys = request_keys(subject, action, context, resource_policy) if tags else context.keys()
     request = Request(
-        principal=subject.caller, action=action, resource=resource, resource_owner=THIS_ACCOUNT, context=context.keys()
+        principal=subject.caller, action=action, resource=resource, resource_owner=THIS_ACCOUNT, context=keys
     )
     return evaluate_request(request, policy_set)
+
+
+def request_keys(
+    subject: Subject, action: str, context: UrlContext, resource_policy: Policy | None
+) -> dict[str, ContextInput]:
+    """The condition keys of one request of the URL: the pre-signed request's own (`UrlContext`) and the tags it
+    carries, the signer's and the object's, as far as the policies in play name them (linter/presign/tags.py)."""
+    keys = context.keys()
+    tags, _ = tag_keys(subject.signer, action, subject.policies(resource_policy))
+    return {**keys, **tags} if tags else keys
 
 
 def evaluate_request(request: Request, policy_set: PolicySet) -> Decision:

@@ -8,10 +8,11 @@ A denial is worded in parts: the opening that names the signer and the URL (`ope
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 
 from linter.engine.explain import Decision, MatchedStatement
-from linter.engine.matching import compile_any, glob_source
+from linter.engine.matching import arn_matches, compile_any, glob_source
 from linter.findings import RelatedLocation
 from linter.model import (
     AccessPoint,
@@ -28,10 +29,11 @@ from linter.model import (
 from linter.presign.causes import CauseKind, Doubt, GrantDoubt
 from linter.presign.levels import PolicyLevel, PolicyType, restricted_by_block_public_access
 from linter.presign.lifetime import MAX_EXPIRES, CredentialSource, Lifetime, describe_duration
-from linter.presign.problem import Cause, Problem, Status
+from linter.presign.problem import Cause, ConditionMiss, Problem, Status
 from linter.presign.request import Operation
 from linter.presign.resolve import grantable_arn
 from linter.presign.subject import Subject
+from linter.presign.tags import TagDoubt, UnknownTag
 
 
 def problem(
@@ -46,8 +48,10 @@ def problem(
     resource: str = "",
     statements: tuple[MatchedStatement, ...] = (),
     reason: str = "",
+    conditions: tuple[ConditionMiss, ...] = (),
+    networks: tuple[str, ...] = (),
 ) -> Problem:
-    cause = Cause(kind, action, resource, statements)
+    cause = Cause(kind, action, resource, statements, conditions, networks)
     return Problem(status, cause, message, fix, loc, related, reason)
 
 
@@ -157,8 +161,9 @@ def _deny_fix(statement: Statement | None, action: str) -> str:
     return "change that statement's condition so the pre-signed request passes, or exempt the signer"
 
 
-def _granted_elsewhere(subject: Subject, action: str) -> list[str]:
-    """Resources the identity policies allow `action` on, when none of them is the requested object."""
+def _granted_elsewhere(subject: Subject, action: str, resource: str) -> list[str]:
+    """Resources the identity policies allow `action` on, none of which is the requested object (empty when one of
+    them is: then a condition, not the resource, kept that Allow from applying)."""
     found = []
     for policy in subject.identity:
         for statement in policy.statements:
@@ -167,7 +172,42 @@ def _granted_elsewhere(subject: Subject, action: str) -> list[str]:
             patterns = tuple(glob_source(a.value) for a in statement.action if not a.is_unknown)
             if patterns and compile_any(patterns, ignore_case=True).fullmatch(action):
                 found += [r.value for r in statement.resource or []]
+    if any(arn_matches(pattern, resource) for pattern in found):
+        return []
     return list(dict.fromkeys(found))
+
+
+def _quoted(values: Sequence[str]) -> str:
+    return json.dumps(values[0]) if len(values) == 1 else json.dumps(list(values))
+
+
+def _unmet(miss: ConditionMiss, action: str, signer: PrincipalResource) -> str:
+    """`its identity policy P, statement 0 allows s3:GetObject on the object only when aws:PrincipalTag/team
+    StringEquals "media", and the request's aws:PrincipalTag/team is "design" (the signer's tag)`."""
+    condition = f"{miss.key} {miss.operator} {_quoted(miss.values)}"
+    tag = _principal_tag(miss.key)
+    value = miss.request_value
+    if value is None:
+        compared = f"the request has no {miss.key}" + (f" ({signer.address} has no tag {tag})" if tag else "")
+    else:
+        shown = json.dumps(value) if isinstance(value, str) else json.dumps(list(value))
+        compared = f"the request's {miss.key} is {shown}" + (f" ({signer.address}'s tag {tag})" if tag else "")
+    label = statement_label(miss.statement, action)
+    whose = "its" if PolicyLevel.parse(miss.statement.policy_type).type is PolicyType.IDENTITY else "the"
+    return f"{whose} {label} allows {action} on the object only when {condition}, and {compared}"
+
+
+def _unmet_fix(miss: ConditionMiss, signer: PrincipalResource) -> str:
+    tag = _principal_tag(miss.key)
+    if tag and miss.values:
+        return f"tag {signer.address} with {tag} = {json.dumps(miss.values[0])}, or change that condition"
+    return f"make the request meet that condition ({miss.key} {miss.operator}), or change the condition"
+
+
+def _principal_tag(key: str) -> str:
+    """`team` for `aws:PrincipalTag/team`; empty for any other key."""
+    prefix, _, tag = key.partition("/")
+    return tag if prefix.lower() == "aws:principaltag" else ""
 
 
 def _identity_policies(subject: Subject) -> str:
@@ -201,6 +241,7 @@ def denial(
     preface: str = "",
     target: str | None = None,
     told_as: CauseKind | None = None,
+    unmet: tuple[ConditionMiss, ...] = (),
 ) -> Problem:
     """A certain denial of `kind` (causes.denial_kind), naming the cause with its location, and a fix. `preface`
     says why the action is needed at all (the bucket's KMS encryption); `target` names the resource in the fix when
@@ -224,9 +265,15 @@ def denial(
             reason=reason,
         )
     if kind is CauseKind.IDENTITY_MISSING:
-        elsewhere = _granted_elsewhere(subject, action)
         scope = target or (resource.rsplit("/", 1)[0] + "/*" if "/" in resource else resource)
-        if elsewhere:
+        fix = f"allow {action} on {scope}"
+        where = subject.identity[0].loc if subject.identity else subject.signer.loc
+        elsewhere = _granted_elsewhere(subject, action, resource)
+        if unmet:
+            cause = "; ".join(_unmet(miss, action, subject.signer) for miss in unmet)
+            fix = _unmet_fix(unmet[0], subject.signer)
+            where = unmet[0].statement.loc
+        elif elsewhere:
             cause = f"its identity policies allow {action} only on {', '.join(elsewhere)}, not on {target or resource}"
         else:
             cause = f"no identity-based policy allows {action} ({_identity_policies(subject)})"
@@ -234,12 +281,14 @@ def denial(
             as_kind,
             Status.FAILS,
             _opened(subject.label, what, preface + cause),
-            f"allow {action} on {scope}",
-            subject.identity[0].loc if subject.identity else subject.signer.loc,
+            fix,
+            where,
+            related(tuple(m.statement for m in unmet[1:]), "has a condition the request does not meet", action),
             action=action,
             resource=resource,
             statements=decision.matched,
             reason=preface + cause,
+            conditions=unmet,
         )
     if kind is CauseKind.BOUNDARY_MISSING:
         name = subject.boundary.name if subject.boundary else "its permissions boundary"
@@ -284,6 +333,9 @@ def denial(
             "(RestrictPublicBuckets) limits a public policy's grants to the owner's own principals and AWS services"
         )
         fix = "grant the signer by its ARN instead (a policy naming fixed principals is not public)"
+    elif unmet:
+        cause = "; ".join(_unmet(miss, action, subject.signer) for miss in unmet)
+        fix = _unmet_fix(unmet[0], subject.signer)
     else:
         cause = f"the {policy_kind} {resource_policy.name} does not allow {action} on {resource} for {subject.label}"
     considered = tuple(m for m in decision.matched if PolicyLevel.parse(m.policy_type).type is PolicyType.RESOURCE)
@@ -298,16 +350,61 @@ def denial(
         resource=resource,
         statements=decision.matched,
         reason=preface + cause,
+        conditions=unmet,
     )
 
 
-def undecided(subject: Subject, decision: Decision, action: str, what: str) -> Problem:
-    reasons = "; ".join(decision.warnings) or "a value could not be resolved"
+def _tag_doubt(tag: UnknownTag, signer: PrincipalResource) -> str:
+    where = f"a condition on {tag.key} decides, and "
+    name = tag.key.partition("/")[2]
+    if tag.doubt is TagDoubt.OBJECT_TAGS:
+        return f"{where}which objects carry that tag is data in the bucket, not configuration"
+    if tag.doubt is TagDoubt.SIGNER_UNDEFINED:
+        return f"{where}the tags of {signer.address}, which these inputs do not define, are not known"
+    if tag.doubt is TagDoubt.TAGS_UNRESOLVED:
+        return f"{where}the tags of {signer.address} are known only after apply"
+    if tag.doubt is TagDoubt.VALUE_UNRESOLVED:
+        return f"{where}{signer.address}'s tag {name} is set to {tag.expr}, which these inputs do not resolve"
+    return (
+        f"{where}the trust policy of {signer.address} allows sts:TagSession: a session may carry a session tag "
+        f"{name}, which overrides the role's own"
+    )
+
+
+def _tag_fix(tags: Sequence[UnknownTag]) -> str | None:
+    doubts = {t.doubt for t in tags}
+    if TagDoubt.OBJECT_TAGS in doubts:
+        return (
+            "make sure the objects the URL names carry that tag (aws s3api get-object-tagging), or grant without the "
+            "object-tag condition"
+        )
+    if TagDoubt.SESSION_TAGS in doubts:
+        return (
+            "if no caller passes session tags, leave sts:TagSession out of the trust policy; otherwise confirm with "
+            "the tags the signing session carries"
+        )
+    return None
+
+
+def undecided(
+    subject: Subject,
+    decision: Decision,
+    action: str,
+    what: str,
+    tags: tuple[UnknownTag, ...] = (),
+    only_tags: bool = False,
+) -> Problem:
+    """The engine cannot decide; `tags`: tag keys of the request the configuration cannot know, `only_tags` when
+    they alone leave it undecided (their words then replace the engine's warnings)."""
+    told = [_tag_doubt(t, subject.signer) for t in tags]
+    if not only_tags:
+        told += decision.warnings
+    reasons = "; ".join(dict.fromkeys(told)) or "a value could not be resolved"
     return problem(
         CauseKind.UNDECIDED,
         Status.UNCERTAIN,
         f"{subject.label}: cannot tell whether URLs for {what} may {action}: {reasons}",
-        "pin the unresolved values (tfvars), or confirm with the IAM policy simulator",
+        _tag_fix(tags) or "pin the unresolved values (tfvars), or confirm with the IAM policy simulator",
         subject.signer.loc,
         related(decision.matched, "decided it", action),
         action=action,
@@ -341,6 +438,7 @@ def network_bound(subject: Subject, what: str, action: str, works_from: Sequence
         related(denied.matched, "restricts the network", action),
         action=action,
         statements=denied.matched,
+        networks=tuple(works_from),
     )
 
 
@@ -605,6 +703,7 @@ def access_point_vpc_only(subject: Subject, point: AccessPoint, what: str) -> Pr
         "network origin VPC); elsewhere they return 403 AccessDenied",
         "declare where the URL is opened from (vpce), or use an access point with network origin Internet",
         point.vpc_id.loc if point.vpc_id else point.loc,
+        networks=(f"inside VPC {vpc}",),
     )
 
 

@@ -10,7 +10,7 @@ from linter.presign.doors.networks import networks
 from linter.presign.problem import Problem
 from linter.presign.request import sample_keys
 from linter.presign.resolve import find_endpoint
-from linter.presign.subject import evaluate_request
+from linter.presign.subject import evaluate_request, request_keys
 
 
 def problems(request: UrlRequest) -> list[Problem]:
@@ -24,7 +24,8 @@ def problems(request: UrlRequest) -> list[Problem]:
         action = operation.action
         for key in sample_keys(expectation.key):
             resource = point.object_arn(key) if point else f"{subject.bucket.arn}/{key}"
-            asked = Request(subject.caller, action, resource, subject.signer.account, network.context.keys())
+            keys = request_keys(subject, action, network.context, endpoint.policy)
+            asked = Request(subject.caller, action, resource, subject.signer.account, keys)
             decision = evaluate_request(asked, PolicySet(resource=endpoint.policy))
             if decision.allowed:
                 continue

@@ -25,9 +25,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from linter.model import THIS_ACCOUNT, regional_arn
-from linter.sources.terraform.interface import ExpressionEvaluator, ResInst, region_of
+from linter.sources.terraform.interface import (
+    BlockView,
+    ExpressionEvaluator,
+    ModuleInstance,
+    ResInst,
+    not_null,
+    provider_ref,
+    region_of,
+)
+from linter.sources.terraform.module import attribute
 from linter.sources.terraform.policy_document import render
-from linter.sources.terraform.values import Scalar, TfSpan, Unknown, Val, is_known, text_of, unknowns
+from linter.sources.terraform.values import ObjVal, Scalar, TfSpan, Unknown, Val, is_known, text_of, unknowns
 
 ACCOUNT = THIS_ACCOUNT
 REGION = "${data.aws_region.current.name}"
@@ -85,9 +94,49 @@ def _iam_identity(kind: str) -> Handler:
             return _named(ev, inst, "name", span, text)
         if name == "arn":
             return _iam_arn(ev, inst, kind, span, text)
+        if name == "tags_all" and kind != "group":
+            return tags_all(inst)
         return None
 
     return handler
+
+
+def tags_all(view: BlockView) -> Val:
+    """`tags_all`: the resource's `tags` merged over its provider configuration's `default_tags { tags = ... }`,
+    resource tags winning on the same key (HashiCorp, "Default Tags in the Terraform AWS Provider": "Setting default
+    tags at the provider level will not supersede tags set on individual resources as resource tags take
+    precedence."). A tag set to null is left out. An Unknown when either map is not known as a whole (its keys are
+    then unknown too)."""
+    merged: dict[str, tuple[TfSpan, Val]] = {}
+    for value in (default_tags(view), view.arg("tags")):
+        if value is None:
+            continue
+        if not isinstance(value, ObjVal):
+            return value if isinstance(value, Unknown) else Unknown(value.span, expr="tags", reason="tags is not a map")
+        merged.update((key, (span, member)) for key, (span, member) in value.members.items() if not_null(member))
+    return ObjVal(view.span(), members=merged)
+
+
+def default_tags(view: BlockView) -> Val | None:
+    """The `default_tags { tags = ... }` of the provider configuration the resource uses, found as Terraform passes
+    providers to child modules (a module's own block, else the one its call passes, else its parent's default);
+    None when that configuration sets none."""
+    ref = provider_ref(view.block)
+    inst: ModuleInstance | None = view.scope.inst
+    while ref is not None and inst is not None:
+        config = inst.module.providers.get(ref)
+        if config is not None:
+            scope = inst.scope(config.file)
+            for block, block_scope in inst.ev.blocks(config.node, "default_tags", scope):
+                tags = attribute(block, "tags")
+                if tags is not None:
+                    return not_null(inst.ev.eval(tags["expr"], block_scope))
+            return None
+        # evaluate.Instance keeps its parent and its call's `providers` argument (None when absent).
+        passed: dict[str, str] | None = getattr(inst, "passed", None)
+        ref = (ref if "." not in ref else None) if passed is None else passed.get(ref)
+        inst = getattr(inst, "parent", None)
+    return None
 
 
 def _iam_policy(ev: ExpressionEvaluator, inst: ResInst, name: str, span: TfSpan, text: str) -> Val | None:

@@ -37,10 +37,12 @@ from linter.model import (
 from linter.record import Record
 from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar, JsonSyntaxError, Span, parse
 from linter.sources.policy_document import Locator, build_policy
-from linter.sources.terraform.attributes import ACCOUNT, KMS_KEY_TYPES, PARTITION, resource_type
+from linter.sources.terraform.attributes import ACCOUNT, KMS_KEY_TYPES, PARTITION, resource_type, tags_all
+from linter.sources.terraform.interface import BlockView
 from linter.sources.terraform.policy_document import unknown_statement, with_unknown_principals
 from linter.sources.terraform.values import (
     ListVal,
+    ObjVal,
     Scalar,
     TfSpan,
     Unknown,
@@ -398,7 +400,19 @@ class InventoryBuilder:
             boundary=p.boundary,
             trust=p.trust,
             max_session_duration=p.max_session_duration,
+            tags=self._tags(p) if p.type != "group" else None,
         )
+
+    def _tags(self, p: _Principal) -> dict[str, Text] | None:
+        """The tags IAM holds for a user or role (`tags_all`); None when the map is not known as a whole. Not noted
+        when unresolved: a tag matters only to a policy conditioned on it, whose verdict then says so."""
+        if isinstance(p.view, BlockView):
+            value: Val | None = tags_all(p.view)
+        else:  # a plan's resource: the provider computed tags_all itself
+            value = p.view.arg("tags_all") or p.view.arg("tags") or ObjVal(p.view.span())
+        if not isinstance(value, ObjVal):
+            return None
+        return {key: self.text(p.view, member, span, note=False) for key, (span, member) in value.members.items()}
 
     def _groups_of(self, user: _Principal) -> list[_Principal]:
         return [g for g in self.principals if g.type == "group" and g.view.address in user.groups]
