@@ -437,7 +437,7 @@ def presign(
         raise UsageProblem(str(error)) from None
     fmt = output_format.value if output_format else "text"
     _emit(render(fmt, result, verdict, color=_use_color(color, output)), output)
-    raise typer.Exit(exit_code(result, verdict))
+    raise typer.Exit(exit_code(result, verdict, config.fail_on))  # the threshold `check` uses on the same URL
 
 
 ExplainFormatOption = Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")]

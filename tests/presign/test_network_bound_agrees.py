@@ -73,3 +73,11 @@ def test_a_higher_threshold_lets_the_caveat_pass_as_check_would(folders: Path) -
     assert exit_code(result, verdict) == 1
     assert exit_code(result, verdict, Severity.ERROR) == 0
     assert run_check(["bad"], load_config(start=folders / "bad")).exit_code(Severity.ERROR) == 0
+
+
+def test_the_command_reads_the_projects_threshold(folders: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = folders / "bad" / ".iam-preflight.toml"
+    config.write_text('fail-on = "error"\n' + config.read_text())
+    monkeypatch.chdir(folders / "bad")  # the config is found from the working folder
+    assert main(["check", "."]) == 0
+    assert main(["presign", ".", *REPORTS]) == 0
