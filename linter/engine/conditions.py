@@ -10,7 +10,8 @@ is compared with every policy value by the operator's family; the operator's qua
   `ForAnyValue:` the docs leave open whether the negation applies per request value or to the whole test; when the
   two readings disagree the answer is MAYBE.
 
-Policy variables are substituted in String and Arn operator values only, and only when the policy allows them.
+Policy variables are substituted in String, Arn and Bool operator values only, and only when the policy allows them
+(Version 2012-10-17).
 """
 
 from __future__ import annotations
@@ -202,7 +203,31 @@ class CompiledCondition:
         if family is Family.NULL:
             flags = {v.lower() for v in values}
             return lambda v, _context: YES if v in flags else NO
+        if family is Family.BOOL and substitute:
+            parsed = [parse(v, True) for v in values]
+            self._templates = tuple(p for p in parsed if isinstance(p, Template))
+            if self._templates:
+                return self._bool_with_templates([plain(p) for p in parsed if isinstance(p, str)])
         return self._typed(family, comparison, values)
+
+    def _bool_with_templates(self, values: list[str]) -> Comparator:
+        """`Bool` with policy variables among its values ("You can use a policy variable with the Boolean condition
+        operator"): a value filled in by this request compares as a boolean; one that is not "true" or "false"
+        matches nothing, and so does one whose variable has no value and no default (see docs/iam-semantics.md
+        §3 Policy variables)."""
+        flags = set()
+        for value in values:
+            flag = parse_bool(value)
+            if flag is None:
+                self._undecidable_values.append(f"policy value {value!r} is not a valid {Family.BOOL.value} value")
+            else:
+                flags.add(flag)
+
+        def filled_in(pattern: str, value: str) -> bool:
+            flag = parse_bool(plain(pattern))
+            return flag is not None and flag == parse_bool(value)
+
+        return self._with_templates(lambda value: parse_bool(value) in flags, filled_in)
 
     def _typed(self, family: Family, comparison: str, values: list[str]) -> Comparator:
         policy_values = []

@@ -13,6 +13,10 @@ A missing SCP or RCP allow is reported as implicitDeny. The Organizations guide 
 the denial is implicit", but no Deny statement matched, and explicitDeny would send the reader looking for one;
 `failed_to_allow` names the level ("scp:level 1") instead.
 
+Two exceptions come before all of this (docs/iam-semantics.md §1): `sts:GetCallerIdentity` needs no permission and
+is allowed whatever the policies say; and a `kms:` request on a key or alias whose key policy is not among the
+inputs is read both ways (the key policy does not allow; it grants to the caller), so it is never simply allowed.
+
 Uncertainty: each statement answers YES, NO or MAYBE (see `tri`). The decision is computed reading every MAYBE
 against access (Allows absent, Denies present) and, when there is any doubt, again reading it for access. The first
 answer is the decision; when the two differ it is `uncertain`. A possibly-matching Allow therefore never turns an
@@ -216,6 +220,22 @@ def _owner_account(owner: str) -> str:
     return match.group(1)
 
 
+# What the request needs of the resource policy: nothing special; a key or trust policy that must allow even in the
+# same account; or a KMS key policy that must allow but is not among the inputs.
+_ORDINARY, _MUST_ALLOW, _KEY_POLICY_UNSEEN = 0, 1, 2
+
+# The action AWS allows whatever the policies say (docs/iam-semantics.md §1 "Actions that need no permission").
+_GET_CALLER_IDENTITY = "sts:getcalleridentity"
+_NO_PERMISSION_NEEDED = Decision(
+    "allowed",
+    notes=(
+        "sts:GetCallerIdentity needs no permission: AWS allows it whatever the policies say, an explicit deny "
+        "included (STS API Reference, GetCallerIdentity)",
+    ),
+    possible=("allowed",),
+)
+
+
 def _always_needs_resource_policy(action: str, resource: str) -> bool:
     """KMS key policies and role trust policies must allow even in the same account (EVAL); `action` lower-cased."""
     parts = resource.split(":", 5)
@@ -225,6 +245,17 @@ def _always_needs_resource_policy(action: str, resource: str) -> bool:
     return service == "kms" or (
         service == "iam" and parts[5].startswith("role/") and action.startswith("sts:assumerole")
     )
+
+
+def _unusual_need(action: str, resource: str, given: bool) -> int:
+    """`_MUST_ALLOW` or `_KEY_POLICY_UNSEEN` for a request `_always_needs_resource_policy` holds for; `given`: a
+    resource policy is among the inputs. A KMS request (`kms:` action) on a key or alias whose key policy is not given
+    cannot be decided: every key has exactly one key policy, and identity policies alone never grant use of a key
+    (docs/iam-semantics.md §1 KMS keys)."""
+    if given or not action.startswith("kms:"):
+        return _MUST_ALLOW
+    resource_part = resource.split(":", 5)[5]
+    return _KEY_POLICY_UNSEEN if resource_part.startswith(("key/", "alias/")) else _MUST_ALLOW
 
 
 def evaluate(request: Request, policies: PolicySet, *, now: datetime | None = None) -> Decision:
@@ -258,7 +289,13 @@ def decide(
     context = build_context(caller, explicit, now or datetime.now(UTC).replace(microsecond=0), owner)
     compiled = policies.compiled
     lowered = action.lower()
-    needs_resource_policy = _always_needs_resource_policy(lowered, resource)
+    if lowered == _GET_CALLER_IDENTITY and caller.kind is not CallerKind.ANONYMOUS:
+        return _NO_PERMISSION_NEEDED
+    need = (
+        _unusual_need(lowered, resource, policies.resource is not None)
+        if _always_needs_resource_policy(lowered, resource)
+        else _ORDINARY
+    )
     plan = compiled.plan(lowered)
     # Everything the decision depends on: the caller (its ARN names it; without one it is the owner's), and the
     # context and resource ARN only as far as the statements that may concern the action read them.
@@ -267,7 +304,7 @@ def decide(
         principal,
         owner,
         lowered,
-        needs_resource_policy,
+        (need, resource) if need == _KEY_POLICY_UNSEEN else need,  # the note names the key
         tuple([get(name) for name in plan.keys]),
         plan.signature(resource, context),
     )
@@ -280,7 +317,7 @@ def decide(
             compiled,
             owner=owner,
             context=context,
-            needs_resource_policy=needs_resource_policy,
+            need=need,
         )
         decision = evaluation.decision()
         compiled.remember(key, decision)
@@ -321,7 +358,7 @@ class _Evaluation:
         *,
         owner: str | None,
         context: Context,
-        needs_resource_policy: bool,
+        need: int,
     ) -> None:
         self.policies = policies
         self.caller = caller
@@ -334,8 +371,16 @@ class _Evaluation:
         self.missing: set[str] = set()
         self.denies = _Hits()
         self.notes: list[str] = []
-        self.resource_required = needs_resource_policy and policies.resource is not None
-        if needs_resource_policy and policies.resource is None:
+        # A key or trust policy must allow; an unseen key policy is read both ways: it does not allow (strict), or
+        # it grants to the caller itself (lenient), so the decision is uncertain unless the rest settles it.
+        self.key_policy_unseen = need == _KEY_POLICY_UNSEEN
+        self.resource_required = need == _KEY_POLICY_UNSEEN or (need == _MUST_ALLOW and policies.resource is not None)
+        if self.key_policy_unseen:
+            self.notes.append(
+                f"no key policy was given for {resource}: every KMS key has exactly one key policy, and identity "
+                "policies alone never grant use of a key, so the decision depends on that key policy"
+            )
+        elif need == _MUST_ALLOW and policies.resource is None:
             self.notes.append(
                 "no key or trust policy was given: AWS requires it to allow too; only the rest is decided"
             )
@@ -429,6 +474,8 @@ class _Evaluation:
         grants = self.grants.allowing(lenient)
         used += grants
         kinds = {hit.grant for hit in grants}
+        if lenient and self.key_policy_unseen:
+            kinds.add(Grant.DIRECT)  # the key policy not given may name the caller itself
         caller = self.caller
         if caller.kind is CallerKind.ANONYMOUS:
             if not kinds & {Grant.EVERYONE, Grant.DIRECT}:
@@ -482,7 +529,7 @@ class _Evaluation:
         decision, failed, used = self._outcome(lenient=False)
         doubtful = self._doubtful_hits()
         ambiguous = self._everyone_grant_is_ambiguous()
-        other = self._outcome(lenient=True)[0] if doubtful or ambiguous else decision
+        other = self._outcome(lenient=True)[0] if doubtful or ambiguous or self.key_policy_unseen else decision
         denied_by = {hit.label for hit in self.denies.sure + self.denies.maybe}
         return Decision(
             decision=decision,

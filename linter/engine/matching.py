@@ -1,7 +1,7 @@
 """Glob matching of actions, resources and ARN condition values (IAM User Guide: Action, Resource, condition operators).
 
-- Action: `service:name`, case-insensitive, `*` anywhere. `?` is accepted by every known evaluator but only `*` is
-  documented, so an action that matches only when `?` is a wildcard is MAYBE.
+- Action: `service:name`, case-insensitive, `*` (any run of characters) and `?` (exactly one character) anywhere:
+  "You can also use wildcards (* or ?) as part of the action name" (Action element page).
 - StringLike: the whole string is one glob; `*` and `?` cross every character, colons included.
 - ARNs (Resource, NotResource, ArnLike, ArnEquals): the six colon-separated segments are globbed separately, `*`
   never crossing a colon in the first five; the resource part (everything after the fifth colon) is one glob in which
@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 from linter.engine.context import UNKNOWN, Context
 from linter.engine.tri import MAYBE, NO, YES, Tri
-from linter.engine.variables import LITERAL_MARKERS, Template, literal, parse, plain
+from linter.engine.variables import LITERAL_MARKERS, Template, parse, plain
 from linter.model import Text
 
 _ARN_PREFIX_SEGMENTS = 5  # arn, partition, service, region, account
@@ -405,16 +405,14 @@ def _any_regex(sources: Iterable[Glob], ignore_case: bool = False) -> Globs | No
 
 
 class ActionMatcher:
-    """The Action or NotAction list of one statement (before negation)."""
+    """The Action or NotAction list of one statement (before negation). `*` and `?` are wildcards, as the Action
+    element page documents; a known pattern matches or not, only an unresolved value makes the answer MAYBE."""
 
-    __slots__ = ("_cache", "_definite", "_qmark_literal", "_qmark_wild", "unresolved")
+    __slots__ = ("_cache", "_patterns", "unresolved")
 
     def __init__(self, texts: Sequence[Text]) -> None:
         known = [t.value for t in texts if not t.is_unknown]
-        self._definite = _any_regex((glob_source(p) for p in known if "?" not in p), ignore_case=True)
-        with_qmark = [p for p in known if "?" in p]
-        self._qmark_wild = _any_regex((glob_source(p) for p in with_qmark), ignore_case=True)
-        self._qmark_literal = _any_regex((glob_source(p.replace("?", literal("?"))) for p in with_qmark), True)
+        self._patterns = _any_regex((glob_source(p) for p in known), ignore_case=True)
         self.unresolved = tuple(t.unresolved or "" for t in texts if t.is_unknown)
         self._cache: dict[str, Tri] = {}
 
@@ -427,17 +425,11 @@ class ActionMatcher:
         return found
 
     def _match(self, action: str) -> Tri:
-        if self._definite is not None and self._definite.fullmatch(action):
+        if self._patterns is not None and self._patterns.fullmatch(action):
             return YES
-        if self._qmark_literal is not None and self._qmark_literal.fullmatch(action):
-            return YES
-        if self._qmark_wild is not None and self._qmark_wild.fullmatch(action):
-            return MAYBE
         return MAYBE if self.unresolved else NO
 
     def doubt(self, action: str) -> str:
-        if self._qmark_wild is not None and self._qmark_wild.fullmatch(action):
-            return "matches only if '?' in Action is a wildcard (undocumented)"
         return f"unresolved Action value {', '.join(self.unresolved)}"
 
 

@@ -414,6 +414,16 @@ def test_case_43_key_policy_must_allow_even_in_the_same_account(engine: Engine) 
     assert outcome == ("implicitDeny", ["identity.json#0"], ("resource",))
 
 
+def test_case_43_without_the_key_policy_kms_decrypt_is_uncertain(engine: Engine) -> None:
+    # §1 KMS keys: "Unless the key policy explicitly allows it, you cannot use IAM policies to allow access to a KMS
+    # key" (AWS KMS Developer Guide, key policies); a key policy not among the inputs makes the answer uncertain.
+    with_kms = [engine.policy(allow("s3:GetObject"), allow("kms:Decrypt", KEY))]
+    decision = engine.decide(ALICE, "kms:Decrypt", KEY, identity=with_kms)
+    assert engine.outcome(decision) == ("implicitDeny", ["identity.json#1"], ("resource",))
+    assert (decision.uncertain, decision.possible) == (True, ("implicitDeny", "allowed"))
+    assert decision.notes[0].startswith(f"no key policy was given for {KEY}")
+
+
 def _public_bucket(engine: Engine) -> Any:
     return engine.policy(
         {**allow("s3:GetObject"), "Principal": "*"},

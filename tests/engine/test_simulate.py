@@ -181,15 +181,23 @@ def test_context_entries_and_extensions() -> None:
 
 
 def test_uncertainty_is_reported() -> None:
-    policy = document(allow("s3:GetObjec?"))
+    policy = document(allow(resource="arn:aws:s3:*"))
     result = simulate(ResourceArns=[OBJECT], PolicyInputList=[policy])["EvaluationResults"][0]
     assert result["EvalDecision"] == "implicitDeny"
     assert result["Explanation"]["Uncertain"] is True
     assert result["Explanation"]["PossibleDecisions"] == ["implicitDeny", "allowed"]
     assert result["Warnings"] == [
         "PolicyInputList.1:4:5 (statement 0) of identity policy PolicyInputList.1 may or may not apply: matches only "
-        "if '?' in Action is a wildcard (undocumented)"
+        "if a segment-final '*' crosses ':' (documented as 'can')"
     ]
+
+
+def test_question_mark_in_action_is_a_wildcard() -> None:
+    # IAM User Guide, "IAM JSON policy elements: Action": "You can also use wildcards (* or ?) as part of the action
+    # name." docs/iam-semantics.md §2 Actions.
+    policy = document(allow("s3:GetObjec?"))
+    result = simulate(ResourceArns=[OBJECT], PolicyInputList=[policy])["EvaluationResults"][0]
+    assert (result["EvalDecision"], result["Explanation"]["Uncertain"], result["Warnings"]) == ("allowed", False, [])
 
 
 @pytest.mark.parametrize(

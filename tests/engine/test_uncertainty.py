@@ -93,14 +93,6 @@ def test_unresolved_effect_could_be_either(engine: Engine) -> None:
     assert decision.possible == ("explicitDeny", "allowed")
 
 
-def test_question_mark_in_action_is_an_open_question(engine: Engine) -> None:
-    identity = [engine.policy(allow("s3:GetObjec?"))]
-    decision = engine.decide(ALICE, "s3:GetObject", OBJECT, identity=identity)
-    assert (decision.decision, decision.uncertain) == ("implicitDeny", True)
-    assert "'?' in Action" in decision.warnings[0]
-    assert engine.decide(ALICE, "s3:PutObject", OBJECT, identity=identity).warnings == ()
-
-
 def test_segment_final_star_crossing_colons_is_an_open_question(engine: Engine) -> None:
     identity = [engine.policy(allow(resource="arn:aws:s3:*"))]
     decision = engine.decide(ALICE, "s3:GetObject", OBJECT, identity=identity)
