@@ -39,8 +39,8 @@ class InvalidConditionValue(Rule):
     ## What it does
     Checks each value against its operator's type: `Bool` and `Null` take `true`/`false`; `Numeric...` integers or
     decimals; `Date...` ISO 8601 dates or epoch seconds; `IpAddress`/`NotIpAddress` IPv4/IPv6 addresses or CIDR
-    blocks; `BinaryEquals` base64. Policy variables are not substituted in these operators, so `${...}` there is
-    invalid too.
+    blocks; `BinaryEquals` base64. Policy variables are substituted only in `Bool` among these (under Version
+    2012-10-17: the condition operators page, Boolean section), so `${...}` in the others is invalid too.
 
     ## Why it matters
     A value the operator cannot parse never matches: an Allow conditioned on it grants nothing and a Deny with a
@@ -77,8 +77,10 @@ class InvalidConditionValue(Rule):
                 if check is None:
                     continue
                 valid, expected = check
+                # A Bool value may be a policy variable, substituted when the request is decided (2012-10-17 only).
+                variables_allowed = operator.family is Family.BOOL and policy.supports_variables
                 for value in condition.values:
-                    if value.is_unknown or valid(value.value):
+                    if value.is_unknown or valid(value.value) or (variables_allowed and "${" in value.value):
                         continue
                     variables = " (policy variables are not substituted here)" if "${" in value.value else ""
                     message = (
