@@ -194,7 +194,8 @@ def _unmet(miss: ConditionMiss, action: str, signer: PrincipalResource) -> str:
         compared = f"the request's {miss.key} is {shown}" + (f" ({signer.address}'s tag {tag})" if tag else "")
     label = statement_label(miss.statement, action)
     whose = "its" if PolicyLevel.parse(miss.statement.policy_type).type is PolicyType.IDENTITY else "the"
-    return f"{whose} {label} allows {action} on the object only when {condition}, and {compared}"
+    on = "the key" if action.lower().startswith("kms:") else "the object"
+    return f"{whose} {label} allows {action} on {on} only when {condition}, and {compared}"
 
 
 def _unmet_fix(miss: ConditionMiss, signer: PrincipalResource) -> str:
@@ -746,18 +747,36 @@ def kms_preface(key: KmsKey) -> str:
 
 
 def kms_key_policy(
-    subject: Subject, what: str, key: KmsKey, key_policy: Policy, encryption: Location, decision: Decision, action: str
+    subject: Subject,
+    what: str,
+    key: KmsKey,
+    key_policy: Policy,
+    encryption: Location,
+    decision: Decision,
+    action: str,
+    unmet: tuple[ConditionMiss, ...] = (),
 ) -> Problem:
-    reason = (
-        f"the bucket is SSE-KMS encrypted with {key.address} and nothing in its key policy allows {action} for the "
-        "signer (nor delegates to the account's IAM policies)"
-    )
+    """The key policy neither allows `action` for the signer nor delegates; `unmet`: its Allows naming the signer
+    whose condition S3's request on the signer's behalf does not meet (named instead of "nothing allows")."""
+    if unmet:
+        reason = f"the bucket is SSE-KMS encrypted with {key.address}, and " + "; ".join(
+            _unmet(miss, action, subject.signer) for miss in unmet
+        )
+        fix = _unmet_fix(unmet[0], subject.signer)
+        where = unmet[0].statement.loc
+    else:
+        reason = (
+            f"the bucket is SSE-KMS encrypted with {key.address} and nothing in its key policy allows {action} for "
+            "the signer (nor delegates to the account's IAM policies)"
+        )
+        fix = f"allow {action} for the signer in the key policy of {key.address}"
+        where = key_policy.loc
     return problem(
         CauseKind.KMS,
         Status.FAILS,
         _opened(subject.label, what, reason),
-        f"allow {action} for the signer in the key policy of {key.address}",
-        key_policy.loc,
+        fix,
+        where,
         (
             RelatedLocation(message="bucket encryption", loc=encryption),
             *related(decision.matched, "was considered", action),
@@ -766,6 +785,7 @@ def kms_key_policy(
         resource=key.arn,
         statements=decision.matched,
         reason=reason,
+        conditions=unmet,
     )
 
 

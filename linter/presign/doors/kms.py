@@ -13,10 +13,11 @@ from linter.presign.causes import CauseKind, Doubt, GrantDoubt, denial_kind
 from linter.presign.doors import UrlRequest
 from linter.presign.doors.kms_grants import grants_for
 from linter.presign.levels import PolicyType, levels
-from linter.presign.problem import Problem
+from linter.presign.problem import ConditionMiss, Problem
 from linter.presign.request import UrlContext, kms_action
 from linter.presign.resolve import default_key_policy, find_key
 from linter.presign.subject import decide
+from linter.presign.unmet import unmet_conditions
 
 
 def problems(request: UrlRequest) -> list[Problem]:
@@ -38,14 +39,20 @@ def problems(request: UrlRequest) -> list[Problem]:
         decision = decide(subject, action, key.arn, context, key_policy)
         if decision.allowed:
             continue
-        problem = _refusal(request, key, key_policy, encryption.loc, action, decision)
+        problem = _refusal(request, key, key_policy, encryption.loc, action, decision, context)
         if problem is not None:
             found.append(problem)
     return found
 
 
 def _refusal(
-    request: UrlRequest, key: KmsKey, key_policy: Policy, encryption: Location, action: str, decision: Decision
+    request: UrlRequest,
+    key: KmsKey,
+    key_policy: Policy,
+    encryption: Location,
+    action: str,
+    decision: Decision,
+    context: UrlContext,
 ) -> Problem | None:
     """Why `action` on the key is refused, or None when a grant certainly stands in for the policies."""
     subject, what = request.subject, request.what
@@ -65,8 +72,12 @@ def _refusal(
             return wording.kms_doubtful_grants(subject, key, action, what, doubtful)
     in_key_policy = any(level.type is PolicyType.RESOURCE for level in failed) and decision.decision == "implicitDeny"
     if decision.decision == "explicitDeny" or not in_key_policy:
+        kind = denial_kind(decision)
+        unmet: tuple[ConditionMiss, ...] = ()
+        if kind is CauseKind.IDENTITY_MISSING:
+            unmet = unmet_conditions(subject, action, key.arn, context, subject.identity, "identity", key_policy)
         return wording.denial(
-            denial_kind(decision),
+            kind,
             subject,
             decision,
             action,
@@ -76,5 +87,7 @@ def _refusal(
             wording.kms_preface(key),
             f"{key.address}.arn",
             told_as=CauseKind.KMS,
+            unmet=unmet,
         )
-    return wording.kms_key_policy(subject, what, key, key_policy, encryption, decision, action)
+    in_policy = unmet_conditions(subject, action, key.arn, context, [key_policy], "resource", key_policy)
+    return wording.kms_key_policy(subject, what, key, key_policy, encryption, decision, action, in_policy)
