@@ -29,9 +29,12 @@ def unmet_conditions(
     policies: Iterable[Policy],
     policy_type: str,
     resource_policy: Policy | None = None,
+    *,
+    filter_policy: bool = False,
 ) -> tuple[ConditionMiss, ...]:
     """The Allows of `policies` that grant `action` on `resource` but whose condition this request does not meet; of
-    `resource_policy` (when it is one of `policies`), only those that name the signer.
+    `resource_policy` (when it is one of `policies`), only those that name the signer — unless it is a filter such as
+    a VPC endpoint policy (`filter_policy`), which grants nothing and whose `"*"` Allows are the ones that decide.
 
     Only a certain answer counts: an action, resource or condition the engine cannot decide is not named."""
     keys = request_keys(subject, action, context, resource_policy)
@@ -50,7 +53,7 @@ def unmet_conditions(
                 continue
             if ResourceMatcher(statement.resource, substitute).match(resource, request) is not YES:
                 continue
-            if resource_policy is policy and not _grants_caller(statement, caller):
+            if resource_policy is policy and not filter_policy and not _grants_caller(statement, caller):
                 continue
             for condition in statement.conditions:
                 compiled = CompiledCondition(condition, substitute)

@@ -102,6 +102,8 @@ def policy_type_name(label: str, action: str, policy: str = "") -> str:
     if level.type is PolicyType.RESOURCE:
         if action.startswith("kms:"):
             return "key policy"
+        if "vpc_endpoint" in policy:  # a URL opened through an endpoint is decided by its policy too
+            return "VPC endpoint policy"
         return "access point policy" if "access_point" in policy else "bucket policy"
     names = {
         PolicyType.IDENTITY: "identity policy",
@@ -712,22 +714,37 @@ def access_point_vpc_only(subject: Subject, point: AccessPoint, what: str) -> Pr
 
 
 def endpoint_policy(
-    subject: Subject, what: str, endpoint: VpcEndpoint, policy: Policy, decision: Decision, action: str, resource: str
+    subject: Subject,
+    what: str,
+    endpoint: VpcEndpoint,
+    policy: Policy,
+    decision: Decision,
+    action: str,
+    resource: str,
+    unmet: tuple[ConditionMiss, ...] = (),
 ) -> Problem:
+    """The endpoint's policy refuses the request; `unmet`: its Allows whose condition the request does not meet."""
     verb = "denies" if decision.decision == "explicitDeny" else "does not allow"
     reason = f"the VPC endpoint policy {policy.name} {verb} {action} on {resource}"
+    fix = f"allow {action} on the bucket's objects for the signer in the endpoint policy"
+    where = decision.matched[0].loc if decision.matched else policy.loc
+    if unmet and decision.decision != "explicitDeny":
+        reason = "; ".join(_unmet(miss, action, subject.signer) for miss in unmet)
+        fix = _unmet_fix(unmet[0], subject.signer)
+        where = unmet[0].statement.loc
     return problem(
         CauseKind.ENDPOINT_POLICY,
         Status.FAILS,
         f"{subject.label} can sign URLs for {what}, but opened through {endpoint.address} every one "
         f"returns 403 AccessDenied: {reason}",
-        f"allow {action} on the bucket's objects for the signer in the endpoint policy",
-        decision.matched[0].loc if decision.matched else policy.loc,
+        fix,
+        where,
         related(decision.matched, "decided it", action),
         action=action,
         resource=resource,
         statements=decision.matched,
         reason=reason,
+        conditions=unmet,
     )
 
 

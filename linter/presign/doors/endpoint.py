@@ -11,6 +11,7 @@ from linter.presign.problem import Problem
 from linter.presign.request import sample_keys
 from linter.presign.resolve import find_endpoint
 from linter.presign.subject import evaluate_request, request_keys
+from linter.presign.unmet import unmet_conditions
 
 
 def problems(request: UrlRequest) -> list[Problem]:
@@ -31,7 +32,16 @@ def problems(request: UrlRequest) -> list[Problem]:
                 continue
             if decision.uncertain:
                 return [wording.undecided(subject, decision, action, wording.through(request.what, endpoint.address))]
-            return [
-                wording.endpoint_policy(subject, request.what, endpoint, endpoint.policy, decision, action, resource)
-            ]
+            unmet = unmet_conditions(
+                subject,
+                action,
+                resource,
+                network.context,
+                [endpoint.policy],
+                "resource",
+                endpoint.policy,
+                filter_policy=True,
+            )
+            refused = (subject, request.what, endpoint, endpoint.policy, decision, action, resource, unmet)
+            return [wording.endpoint_policy(*refused)]
     return []
