@@ -71,21 +71,16 @@ class PresignUrlDenied(Rule):
     @classmethod
     def reports(cls) -> tuple[Status, frozenset[CauseKind]]:
         """Every cause of a URL that certainly fails (tests/presign/test_cause_kinds.py: each kind has one rule)."""
-        from linter.presign.causes import CauseKind  # lazy: loaded with the pre-flight, never for policy JSON
+        from linter.presign.causes import DENIALS, CauseKind  # lazy: loaded with the pre-flight, never for policy JSON
         from linter.presign.problem import Status  # lazy: likewise
 
         return Status.FAILS, frozenset(
             {
+                *DENIALS,  # a certain denial of the permission, by whichever policy
                 CauseKind.EXPIRY_LIMIT,
                 CauseKind.CREDENTIAL_LIFETIME,
                 CauseKind.REGION,
                 CauseKind.ACCESS_POINT_NETWORK,
-                CauseKind.IDENTITY_MISSING,
-                CauseKind.EXPLICIT_DENY,
-                CauseKind.BOUNDARY_MISSING,
-                CauseKind.SCP_MISSING,
-                CauseKind.RCP_MISSING,
-                CauseKind.RESOURCE_POLICY_MISSING,
                 CauseKind.SIGNATURE_AGE,
                 CauseKind.BUCKET_BEHIND_ACCESS_POINT,
                 CauseKind.ENDPOINT_POLICY,
