@@ -397,6 +397,21 @@ def presign(
         str | None,
         typer.Option(help="The 12-digit account PATH deploys to (default: the config's `account`, else not known)."),
     ] = None,
+    simulate: Annotated[
+        bool,
+        typer.Option(
+            "--simulate",
+            help="Also ask AWS's IAM policy simulator (iam:SimulateCustomPolicy) with your AWS credentials; "
+            "AWS's answer decides the parts it simulates.",
+        ),
+    ] = False,
+    aws_profile: Annotated[
+        str | None, typer.Option(help="--simulate: the AWS profile to call AWS with (default: the standard chain).")
+    ] = None,
+    aws_region: Annotated[
+        str | None,
+        typer.Option(help="--simulate: the region of the AWS client (not the URL's; that is --region)."),
+    ] = None,
     output_format: FormatOption = None,
     output: OutputOption = None,
     config_file: ConfigOption = None,
@@ -408,9 +423,11 @@ def presign(
     _switch_cache(no_cache)
     from linter.check import CheckOptions  # lazy: the pipeline and the pre-flight serve their commands only
     from linter.config import load_config  # lazy: as above
-    from linter.presign.command import check_url, exit_code, render  # lazy: as above
+    from linter.presign.command import decided_url, exit_code, render  # lazy: as above
     from linter.presign.declared import ExpectationError, UnknownReference, expectation  # lazy: as above
 
+    if not simulate and (aws_profile or aws_region):
+        raise UsageProblem("--aws-profile and --aws-region go with --simulate")
     config = load_config(config_file)
     try:
         wanted = expectation(
@@ -432,12 +449,26 @@ def presign(
     except ExpectationError as error:
         raise UsageProblem(str(error)) from None
     try:
-        result, verdict = check_url(paths, config, CheckOptions(var_files=var_file or []), wanted)
+        options = CheckOptions(var_files=var_file or [])
+        url = decided_url(paths, config, options, wanted)
     except UnknownReference as error:
         raise UsageProblem(str(error)) from None
+    confirmation = None
+    if simulate and not url.result.errors:
+        from linter.aws.client import AwsCallError, ClientSettings  # lazy: AWS is asked only with --simulate
+        from linter.presign.command import confirm_with_aws, settled_by_aws  # lazy: as above
+
+        try:
+            confirmation = confirm_with_aws(url.check, ClientSettings(aws_profile, aws_region))
+        except AwsCallError as error:
+            raise UsageProblem(str(error)) from None
+        url = settled_by_aws(url, confirmation, config, options)
+    code = exit_code(url.result, url.verdict, config.fail_on)  # the threshold `check` uses on the same URL
+    if confirmation is not None:
+        code = confirmation.exit_code(code)
     fmt = output_format.value if output_format else "text"
-    _emit(render(fmt, result, verdict, color=_use_color(color, output)), output)
-    raise typer.Exit(exit_code(result, verdict, config.fail_on))  # the threshold `check` uses on the same URL
+    _emit(render(fmt, url.result, url.verdict, color=_use_color(color, output), confirmation=confirmation), output)
+    raise typer.Exit(code)
 
 
 ExplainFormatOption = Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, NamedTuple
 
 from linter.awsdata import aws_data
-from linter.check import CheckOptions, CheckResult, finish, load_all, run_rules_contained
+from linter.check import CheckOptions, CheckResult, LoadedInputs, finish, load_all, run_rules_contained
 from linter.config import Config
 from linter.findings import Severity
+from linter.presign.causes import CauseKind
 from linter.presign.declared import PresignCheck, resolve
 from linter.presign.lifetime import describe_duration
 from linter.presign.preflight import Status, Verdict
@@ -17,6 +20,10 @@ from linter.registry import all_rules
 from linter.report import render as render_report
 from linter.rule import RuleContext
 from linter.safe_text import for_terminal, json_text
+
+if TYPE_CHECKING:  # types only: AWS is asked only with --simulate
+    from linter.aws.client import ClientSettings
+    from linter.aws.confirm import Confirmation
 
 SYMBOLS = {Status.WORKS: "✓", Status.FAILS: "✗", Status.UNCERTAIN: "?"}
 # `check`'s default --fail-on: `cli.presign` passes the config's (`config.fail_on`) when it passes one.
@@ -31,13 +38,67 @@ def check_url(
 
     The rules are those that report a declared URL's verdict (`Rule.reports_declared_url`), whatever the config or
     `options` select: rules that infer problems from the whole inventory are for `check`, not for one named URL."""
-    rules = [rule for rule in all_rules() if rule.reports_declared_url]
+    url = decided_url(paths, config, options, wanted)
+    return url.result, url.verdict
+
+
+class UrlCheck(NamedTuple):
+    """One URL decided, with the loaded inputs and the resolved check that `--simulate` puts to AWS."""
+
+    loaded: LoadedInputs
+    check: PresignCheck
+    result: CheckResult
+    verdict: Verdict
+
+
+def decided_url(paths: Sequence[str], config: Config, options: CheckOptions, wanted: Expectation) -> UrlCheck:
+    """`check_url`, keeping what `settled_by_aws` needs."""
     loaded = load_all(paths, config, options)
     presign_check: PresignCheck = resolve(loaded.inventories, wanted)  # UnknownReference: a usage error
+    result, verdict = _reported(loaded, presign_check, config, options)
+    return UrlCheck(loaded, presign_check, result, verdict)
+
+
+def _reported(
+    loaded: LoadedInputs,
+    presign_check: PresignCheck,
+    config: Config,
+    options: CheckOptions,
+    verdict: Verdict | None = None,
+) -> tuple[CheckResult, Verdict]:
+    """The rules that report a declared URL, run on its verdict: decided here, or `verdict` when given."""
+    rules = [rule for rule in all_rules() if rule.reports_declared_url]
     context = RuleContext(aws=aws_data(), presign=[presign_check])
+    if verdict is not None:
+        context.shared[presign_check] = verdict  # the rules word this verdict instead of deciding the URL again
     findings, errors = run_rules_contained([], rules, context, [presign_check.inventory])
-    verdict = presign_check.verdict(context.shared)
-    return finish(loaded, rules, findings, errors, config, options), verdict
+    decided = presign_check.verdict(context.shared)
+    return finish(loaded, rules, findings, errors, config, options), decided
+
+
+def confirm_with_aws(presign_check: PresignCheck, settings: ClientSettings) -> Confirmation:
+    """`--simulate`: the URL's permissions put to AWS's policy simulator; raises AwsCallError (exit 2)."""
+    from linter.aws import client  # lazy: boto3 and the AWS modules load only with --simulate
+    from linter.aws.confirm import confirm  # lazy: as above
+    from linter.aws.simulate import plan, url_request  # lazy: as above
+
+    steps = plan(url_request(presign_check))
+    if not steps.parts:
+        return confirm(steps, lambda request: [])  # nothing to ask: no client, so no credentials needed
+    iam = client.iam_client(settings)
+    return confirm(steps, lambda request: client.simulate_custom_policy(iam, request))
+
+
+def settled_by_aws(url: UrlCheck, confirmation: Confirmation, config: Config, options: CheckOptions) -> UrlCheck:
+    """AWS's answer decides the parts it simulated: where the engine could not tell whether an action is allowed
+    and AWS settled it (`Confirmation.settled_actions`), that doubt leaves the verdict, and the rules report what
+    remains. A denial or a disagreement needs nothing here: `Confirmation.exit_code` fails the run for it."""
+    settled = confirmation.settled_actions
+    kept = [p for p in url.verdict.problems if not (p.kind is CauseKind.UNDECIDED and p.cause.action in settled)]
+    if len(kept) == len(url.verdict.problems):
+        return url
+    result, verdict = _reported(url.loaded, url.check, config, options, replace(url.verdict, problems=kept))
+    return url._replace(result=result, verdict=verdict)
 
 
 def exit_code(result: CheckResult, verdict: Verdict, fail_on: Severity = DEFAULT_FAIL_ON) -> int:
@@ -84,13 +145,24 @@ def verdict_json(verdict: Verdict) -> dict[str, object]:
     }
 
 
-def render(fmt: str, result: CheckResult, verdict: Verdict, *, color: bool) -> str:
+def render(
+    fmt: str, result: CheckResult, verdict: Verdict, *, color: bool, confirmation: Confirmation | None = None
+) -> str:
     body = render_report(fmt, result, color=color)
     if fmt == "text":
         # The headline names the signer and the object, which the Terraform (or the command line) wrote.
-        return f"{for_terminal(headline(verdict))}\n\n{body}"
+        text = f"{for_terminal(headline(verdict))}\n\n{body}"
+        if confirmation is not None:
+            from linter.aws.confirm import text_lines  # lazy: only with --simulate
+
+            text = text.rstrip("\n") + "\n\n" + "\n".join(for_terminal(line) for line in text_lines(confirmation))
+        return text
     if fmt == "json":
         document = json.loads(body)
         document["presign"] = verdict_json(verdict)
+        if confirmation is not None:
+            from linter.aws.confirm import as_json  # lazy: only with --simulate
+
+            document["presign"]["aws"] = as_json(confirmation)
         return json_text(document)
     return body

@@ -21,6 +21,8 @@ TERRAFORM_MACHINERY = (
     "linter.sources.terraform.evaluate",
 )
 # The reader of AWS CLI outputs likewise, imported by `test_checking_an_aws_cli_output_reads_it_with_its_source`.
+# The AWS SDK and the modules that call AWS, imported by `test_presign_simulate_imports_the_aws_sdk`.
+AWS_MACHINERY = ("boto3", "botocore", "linter.aws")
 NOT_FOR_JSON = (
     "hcl2",
     "lark",
@@ -30,6 +32,7 @@ NOT_FOR_JSON = (
     "linter.baseline",
     "linter.sources.aws_cli",
     "linter.sources.embedded_json",
+    *AWS_MACHINERY,
 )
 
 
@@ -101,6 +104,32 @@ def test_checking_an_aws_cli_output_reads_it_with_its_source() -> None:
     output = REPO / "tests" / "fixtures" / "awscli" / "get-bucket-policy.json"  # a policy held in a string
     code = f"from linter.cli import main; main(['check', {str(output)!r}, '--format', 'json'])"
     assert {"linter.sources.aws_cli", "linter.sources.embedded_json"} <= _imported_modules(code, top_level=False)
+
+
+def _presign_demo(*extra: str) -> str:
+    demo = REPO / "examples" / "presign-demo"
+    argv = ["presign", str(demo), "--signer", "aws_iam_user.user_two", "--bucket", "aws_s3_bucket.demo", *extra]
+    return f"from linter.cli import main; main({argv!r})"
+
+
+def test_presign_without_simulate_imports_no_aws_sdk() -> None:
+    imported = _imported_modules(_presign_demo(), top_level=False)
+    assert "linter.presign.preflight" in imported  # the run did decide the URL
+    assert sorted(n for n in imported if any(n == m or n.startswith(m + ".") for m in AWS_MACHINERY)) == []
+
+
+def test_presign_simulate_imports_the_aws_sdk(tmp_path: Path) -> None:
+    # No credentials and no metadata service: the run stops at the credential lookup, after the imports.
+    env = {
+        "AWS_ACCESS_KEY_ID": "",
+        "AWS_SECRET_ACCESS_KEY": "",
+        "AWS_PROFILE": "",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    imported = _imported_modules(_presign_demo("--simulate"), top_level=False, env=env)
+    assert {"boto3", "botocore", "linter.aws.client", "linter.aws.simulate", "linter.aws.confirm"} <= imported
 
 
 def test_console_script_runs_as_a_subprocess(tmp_path: Path) -> None:

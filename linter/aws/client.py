@@ -1,0 +1,111 @@
+"""The one module that touches boto3 and botocore (both untyped): everything it hands back is plain typed data.
+
+The client takes the standard credential chain and region (`--aws-profile`, `--aws-region` override them), the
+endpoint from AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_IAM as botocore reads them, retries in botocore's "standard" mode
+(throttling included) and bounded timeouts. A fault becomes an `AwsCallError` of one line that names what to do and
+never quotes a key, a token or a signature.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, NamedTuple
+
+# Bounded so a CI job never hangs on a network that drops packets; three attempts in all with backoff.
+CONNECT_TIMEOUT_SECONDS = 5
+READ_TIMEOUT_SECONDS = 20
+MAX_ATTEMPTS = 3
+SIMULATE_PERMISSION = "iam:SimulateCustomPolicy"
+# IAM is a global service; its endpoint is in us-east-1 for the aws partition whatever the profile's region.
+DEFAULT_IAM_REGION = "us-east-1"
+
+
+class Fault(StrEnum):
+    NO_CREDENTIALS = "no-credentials"
+    ACCESS_DENIED = "access-denied"
+    REJECTED = "rejected"  # AWS refused the request as invalid (InvalidInput, PolicyEvaluation)
+    UNREACHABLE = "unreachable"  # no answer: endpoint, network, retries used up
+
+
+class AwsCallError(Exception):
+    """A call to AWS that did not answer: exit 2, with this one line."""
+
+    def __init__(self, fault: Fault, message: str) -> None:
+        super().__init__(message)
+        self.fault = fault
+
+
+class ClientSettings(NamedTuple):
+    profile: str | None = None
+    region: str | None = None
+
+
+def iam_client(settings: ClientSettings) -> Any:
+    """An IAM client; raises AwsCallError when the profile does not exist."""
+    import boto3  # lazy: boto3 and botocore load only when a command asks AWS (`--simulate`)
+    from botocore.config import Config  # lazy: as above
+    from botocore.exceptions import BotoCoreError  # lazy: as above
+
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+    )
+    try:
+        session = boto3.session.Session(profile_name=settings.profile)
+        return session.client(
+            "iam", region_name=settings.region or session.region_name or DEFAULT_IAM_REGION, config=config
+        )
+    except BotoCoreError as error:  # ProfileNotFound and the like: their messages name the profile, not a secret
+        raise AwsCallError(Fault.NO_CREDENTIALS, f"cannot set up an AWS client: {error}") from None
+
+
+def simulate_custom_policy(client: Any, request: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every EvaluationResults entry of one SimulateCustomPolicy call, following IsTruncated/Marker."""
+    from botocore.exceptions import (  # lazy: as in iam_client
+        BotoCoreError,
+        ClientError,
+        NoCredentialsError,
+        PartialCredentialsError,
+    )
+
+    results: list[dict[str, Any]] = []
+    marker: str | None = None
+    while True:
+        page_request = {**request, "Marker": marker} if marker else request
+        try:
+            page = client.simulate_custom_policy(**page_request)
+        except (NoCredentialsError, PartialCredentialsError):
+            raise AwsCallError(
+                Fault.NO_CREDENTIALS,
+                "--simulate needs AWS credentials and found none: set AWS_PROFILE (or --aws-profile), "
+                "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role provides them",
+            ) from None
+        except ClientError as error:
+            raise _client_error(error) from None
+        except BotoCoreError as error:  # endpoint unreachable, timeouts after the retries
+            raise AwsCallError(Fault.UNREACHABLE, f"AWS IAM did not answer: {type(error).__name__}") from None
+        results.extend(page.get("EvaluationResults", []))
+        if not page.get("IsTruncated"):
+            return results
+        marker = page.get("Marker")
+        if not marker:
+            return results  # truncated without a marker: nothing more can be asked for
+
+
+def _client_error(error: Any) -> AwsCallError:
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    if code in ("AccessDenied", "AccessDeniedException"):
+        return AwsCallError(
+            Fault.ACCESS_DENIED,
+            f"AWS refused the simulation: the credentials in use lack {SIMULATE_PERMISSION} (AccessDenied)",
+        )
+    if code in ("InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "UnrecognizedClientException"):
+        return AwsCallError(
+            Fault.NO_CREDENTIALS, f"AWS did not accept the credentials in use ({code}): refresh or replace them"
+        )
+    if code in ("Throttling", "ThrottlingException", "RequestLimitExceeded"):
+        return AwsCallError(Fault.UNREACHABLE, f"AWS IAM kept throttling after {MAX_ATTEMPTS} attempts ({code})")
+    # IAM's messages about a request quote the request's policies at most, never credentials.
+    message = str(error.response.get("Error", {}).get("Message", ""))[:200]
+    return AwsCallError(Fault.REJECTED, f"AWS refused the simulation: {code or 'error'}: {message}")
