@@ -499,14 +499,23 @@ def _baselined(finding: Finding, baseline: Baseline, copy_fingerprints: CopyFing
     return baseline.contains(finding) or (copies is not None and not baseline.fingerprints.isdisjoint(copies))
 
 
-def run_check(paths: Sequence[str], config: Config, options: CheckOptions | None = None) -> CheckResult:
-    """The pipeline: select the rules, load the inputs, resolve the declared URLs, run the rules, keep each finding
-    once, finish."""
+# A stage between resolving the declared URLs and the rules (`check --simulate`: `presign.command`'s
+# `DeclaredConfirmations`): it may settle a URL's verdict in the context the rules read. Raises to stop the run.
+ConfirmStage = Callable[[Sequence["PresignCheck"], RuleContext], None]
+
+
+def run_check(
+    paths: Sequence[str], config: Config, options: CheckOptions | None = None, confirm_urls: ConfirmStage | None = None
+) -> CheckResult:
+    """The pipeline: select the rules, load the inputs, resolve the declared URLs, (confirm them with AWS,) run the
+    rules, keep each finding once, finish."""
     options = options or CheckOptions()
     rules = selected_rules(config, options)
     loaded = load_all(paths, config, options)
     declared, declared_errors = resolve_declared_urls(loaded, rules, config)
     context = RuleContext(aws=aws_data(), presign=declared)
+    if confirm_urls is not None and not (loaded.errors or declared_errors):
+        confirm_urls(declared, context)
     found, rule_errors = run_rules_per_input(loaded.inputs, rules, context)
     findings, copy_fingerprints = each_finding_once(found)
     return finish(loaded, rules, findings, [*declared_errors, *rule_errors], config, options, copy_fingerprints)

@@ -26,7 +26,9 @@ from linter.errors import ConfigError
 from linter.safe_text import for_terminal
 
 if TYPE_CHECKING:
+    from linter.aws.client import ClientSettings
     from linter.check import CheckResult
+    from linter.presign.command import DeclaredConfirmations
 
 app = typer.Typer(
     name="iam-preflight",
@@ -58,6 +60,19 @@ OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write
 ConfigOption = Annotated[str | None, typer.Option("--config", help="Config file (default: nearest).")]
 VarFileOption = Annotated[list[str] | None, typer.Option("--var-file", help="Terraform tfvars file (repeatable).")]
 ColorOption = Annotated[ColorMode, typer.Option(help="Colour the text output.")]
+AwsProfileOption = Annotated[
+    str | None, typer.Option(help="--simulate: the AWS profile to call AWS with (default: the standard chain).")
+]
+PrincipalArnOption = Annotated[
+    str | None,
+    typer.Option(
+        help="--simulate: the ARN of a deployed IAM user or role whose own policies AWS simulates "
+        "(iam:SimulatePrincipalPolicy) in place of the signer's policies in PATH."
+    ),
+]
+AwsRegionOption = Annotated[
+    str | None, typer.Option(help="--simulate: the region of the AWS client (not the URL's; that is --region).")
+]
 NoCacheOption = Annotated[
     bool, typer.Option("--no-cache", help="Parse every Terraform file afresh: no parse cache read or written.")
 ]
@@ -194,11 +209,22 @@ def check(
     var_file: VarFileOption = None,
     color: ColorOption = ColorMode.AUTO,
     no_cache: NoCacheOption = False,
+    simulate: Annotated[
+        bool,
+        typer.Option(
+            "--simulate",
+            help="Also put every declared pre-signed URL to AWS's IAM policy simulator (iam:SimulateCustomPolicy) "
+            "with your AWS credentials; AWS's answer decides the parts it simulates.",
+        ),
+    ] = False,
+    aws_profile: AwsProfileOption = None,
+    aws_region: AwsRegionOption = None,
 ) -> None:
     """Lint policies. Exit 0 clean, 1 findings at or above --fail-on, 2 input or usage error."""
     from linter.sources.terraform.cache import parse_ahead  # lazy: each command imports only its own modules
 
     _switch_cache(no_cache)
+    _aws_options_need_simulate(simulate, aws_profile, aws_region)
     parse_ahead(paths)  # .tf files are parsed in helper processes while this one imports the model and the rules
     # After parse_ahead: the helpers parse while this process imports the check pipeline, which no other command needs.
     from linter.check import CheckOptions, no_policy_found, run_check  # lazy: the pipeline, after the helpers forked
@@ -219,17 +245,77 @@ def check(
     options = CheckOptions(
         kind=policy_kind, select=select or [], ignore=ignore or [], baseline=baseline, var_files=var_file or []
     )
-    result = run_check(paths, config, options)
+    confirmations = _declared_confirmations(aws_profile, aws_region) if simulate else None
+    try:
+        result = run_check(paths, config, options, confirmations)
+    except _aws_call_errors() as error:
+        raise UsageProblem(str(error)) from None
     if write_baseline is not None:
         count = _write_baseline(write_baseline, result, write_baseline_with_errors)
         typer.echo(for_terminal(f"Wrote {count} findings to {write_baseline}."), err=True)
         raise typer.Exit(2 if result.errors else 0)
     fmt = output_format.value if output_format else config.format
-    _emit(render(fmt, result, color=_use_color(color, output)), output)
+    report = render(fmt, result, color=_use_color(color, output))
+    code = result.exit_code(threshold)
+    if confirmations is not None and confirmations.ran:
+        report = _with_confirmations(report, fmt, confirmations)
+        code = confirmations.exit_code(code)
+    _emit(report, output)
     note = no_policy_found(paths, result)
     if note is not None:  # exit 0 still, as ruff's and checkov's when nothing matched: see the README
         typer.echo(for_terminal(note), err=True)
-    raise typer.Exit(result.exit_code(threshold))
+    raise typer.Exit(code)
+
+
+def _aws_options_need_simulate(
+    simulate: bool, aws_profile: str | None, aws_region: str | None, principal_arn: str | None = None
+) -> None:
+    if not simulate and (aws_profile or aws_region):
+        raise UsageProblem("--aws-profile and --aws-region go with --simulate")
+    if principal_arn is not None:
+        if not simulate:
+            raise UsageProblem("--principal-arn goes with --simulate")
+        from linter.aws.simulate import principal_arn_problem  # lazy: AWS is asked only with --simulate
+
+        problem = principal_arn_problem(principal_arn)
+        if problem is not None:
+            raise UsageProblem(problem)
+
+
+def _client_settings(aws_profile: str | None, aws_region: str | None) -> "ClientSettings":
+    from linter.aws.client import ClientSettings  # lazy: AWS is asked only with --simulate
+
+    return ClientSettings(aws_profile, aws_region)
+
+
+def _declared_confirmations(aws_profile: str | None, aws_region: str | None) -> "DeclaredConfirmations":
+    from linter.presign.command import DeclaredConfirmations  # lazy: AWS is asked only with --simulate
+
+    return DeclaredConfirmations(_client_settings(aws_profile, aws_region))
+
+
+def _aws_call_errors() -> type[Exception]:
+    from linter.aws.client import AwsCallError  # lazy: as above
+
+    return AwsCallError
+
+
+def _with_confirmations(report: str, fmt: str, confirmations: "DeclaredConfirmations") -> str:
+    """`check --simulate`: the text report ends with what AWS confirmed for each declared URL, the JSON report holds
+    it under "presign_aws"; SARIF, GitHub and JUnit carry findings only, so the confirmation goes to standard error,
+    and a disagreement or a denial by AWS fails the run (exit 1) in every format."""
+    if fmt == "text":
+        return report.rstrip("\n") + "\n\n" + confirmations.text()
+    if fmt == "json":
+        import json  # lazy: only `check --simulate --format json` edits the report
+
+        from linter.safe_text import json_text  # lazy: as above
+
+        document = json.loads(report)
+        document["presign_aws"] = confirmations.as_json()
+        return json_text(document)
+    typer.echo(confirmations.text(), err=True, nl=False)
+    return report
 
 
 def _write_baseline(path: str, result: "CheckResult", with_errors: bool) -> int:
@@ -405,13 +491,9 @@ def presign(
             "AWS's answer decides the parts it simulates.",
         ),
     ] = False,
-    aws_profile: Annotated[
-        str | None, typer.Option(help="--simulate: the AWS profile to call AWS with (default: the standard chain).")
-    ] = None,
-    aws_region: Annotated[
-        str | None,
-        typer.Option(help="--simulate: the region of the AWS client (not the URL's; that is --region)."),
-    ] = None,
+    aws_profile: AwsProfileOption = None,
+    aws_region: AwsRegionOption = None,
+    principal_arn: PrincipalArnOption = None,
     output_format: FormatOption = None,
     output: OutputOption = None,
     config_file: ConfigOption = None,
@@ -426,8 +508,7 @@ def presign(
     from linter.presign.command import decided_url, exit_code, render  # lazy: as above
     from linter.presign.declared import ExpectationError, UnknownReference, expectation  # lazy: as above
 
-    if not simulate and (aws_profile or aws_region):
-        raise UsageProblem("--aws-profile and --aws-region go with --simulate")
+    _aws_options_need_simulate(simulate, aws_profile, aws_region, principal_arn)
     config = load_config(config_file)
     try:
         wanted = expectation(
@@ -459,7 +540,7 @@ def presign(
         from linter.presign.command import confirm_with_aws, settled_by_aws  # lazy: as above
 
         try:
-            confirmation = confirm_with_aws(url.check, ClientSettings(aws_profile, aws_region))
+            confirmation = confirm_with_aws(url.check, ClientSettings(aws_profile, aws_region), principal_arn)
         except AwsCallError as error:
             raise UsageProblem(str(error)) from None
         url = settled_by_aws(url, confirmation, config, options)
@@ -521,6 +602,17 @@ def explain_url(
     method: Annotated[str, typer.Option(help="The request the URL makes: GET, HEAD or PUT.")] = "GET",
     at: Annotated[str | None, typer.Option(help="When it is opened, ISO 8601 (default: now).")] = None,
     account: Annotated[str | None, typer.Option(help="The account PATH deploys to.")] = None,
+    simulate: Annotated[
+        bool,
+        typer.Option(
+            "--simulate",
+            help="With PATH and --signer: also ask AWS's IAM policy simulator (iam:SimulateCustomPolicy) about the "
+            "URL read back; AWS's answer decides the parts it simulates.",
+        ),
+    ] = False,
+    aws_profile: AwsProfileOption = None,
+    aws_region: AwsRegionOption = None,
+    principal_arn: PrincipalArnOption = None,
     output_format: ExplainFormatOption = "text",
     output: OutputOption = None,
     config_file: ConfigOption = None,
@@ -529,6 +621,7 @@ def explain_url(
 ) -> None:
     """Why does this pre-signed URL fail? Reads it back (signature and token never shown) and checks it."""
     _switch_cache(no_cache)
+    _aws_options_need_simulate(simulate, aws_profile, aws_region, principal_arn)
     from linter.check import CheckOptions  # lazy: the pipeline and the explainer serve their commands only
     from linter.config import load_config  # lazy: as above
     from linter.explain.command import ExplainError, explain_url, parse_time  # lazy: as above
@@ -546,8 +639,12 @@ def explain_url(
             CheckOptions(var_files=var_file or []),
             account,
             fmt,
+            _client_settings(aws_profile, aws_region) if simulate else None,
+            principal_arn,
         )
     except ExplainError as error:
+        raise UsageProblem(str(error)) from None
+    except _aws_call_errors() as error:
         raise UsageProblem(str(error)) from None
     _emit(report, output)
     raise typer.Exit(code)

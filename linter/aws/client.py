@@ -16,6 +16,7 @@ CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 20
 MAX_ATTEMPTS = 3
 SIMULATE_PERMISSION = "iam:SimulateCustomPolicy"
+PRINCIPAL_PERMISSION = "iam:SimulatePrincipalPolicy"  # `--principal-arn`: the deployed principal's own policies
 # IAM is a global service; its endpoint is in us-east-1 for the aws partition whatever the profile's region.
 DEFAULT_IAM_REGION = "us-east-1"
 
@@ -25,6 +26,7 @@ class Fault(StrEnum):
     ACCESS_DENIED = "access-denied"
     REJECTED = "rejected"  # AWS refused the request as invalid (InvalidInput, PolicyEvaluation)
     UNREACHABLE = "unreachable"  # no answer: endpoint, network, retries used up
+    NO_SUCH_PRINCIPAL = "no-such-principal"  # `--principal-arn` names no user or role of the account (NoSuchEntity)
 
 
 class AwsCallError(Exception):
@@ -60,8 +62,9 @@ def iam_client(settings: ClientSettings) -> Any:
         raise AwsCallError(Fault.NO_CREDENTIALS, f"cannot set up an AWS client: {error}") from None
 
 
-def simulate_custom_policy(client: Any, request: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every EvaluationResults entry of one SimulateCustomPolicy call, following IsTruncated/Marker."""
+def simulate_policy(client: Any, request: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every EvaluationResults entry of one simulation, following IsTruncated/Marker: SimulatePrincipalPolicy when
+    the request names a principal (`PolicySourceArn`, `--principal-arn`), else SimulateCustomPolicy."""
     from botocore.exceptions import (  # lazy: as in iam_client
         BotoCoreError,
         ClientError,
@@ -69,12 +72,14 @@ def simulate_custom_policy(client: Any, request: dict[str, Any]) -> list[dict[st
         PartialCredentialsError,
     )
 
+    principal = request.get("PolicySourceArn")
+    call = client.simulate_principal_policy if principal else client.simulate_custom_policy
     results: list[dict[str, Any]] = []
     marker: str | None = None
     while True:
         page_request = {**request, "Marker": marker} if marker else request
         try:
-            page = client.simulate_custom_policy(**page_request)
+            page = call(**page_request)
         except (NoCredentialsError, PartialCredentialsError):
             raise AwsCallError(
                 Fault.NO_CREDENTIALS,
@@ -82,7 +87,7 @@ def simulate_custom_policy(client: Any, request: dict[str, Any]) -> list[dict[st
                 "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role provides them",
             ) from None
         except ClientError as error:
-            raise _client_error(error) from None
+            raise _client_error(error, principal) from None
         except BotoCoreError as error:  # endpoint unreachable, timeouts after the retries
             raise AwsCallError(Fault.UNREACHABLE, f"AWS IAM did not answer: {type(error).__name__}") from None
         results.extend(page.get("EvaluationResults", []))
@@ -93,13 +98,15 @@ def simulate_custom_policy(client: Any, request: dict[str, Any]) -> list[dict[st
             return results  # truncated without a marker: nothing more can be asked for
 
 
-def _client_error(error: Any) -> AwsCallError:
+def _client_error(error: Any, principal: str | None) -> AwsCallError:
     code = str(error.response.get("Error", {}).get("Code", ""))
     if code in ("AccessDenied", "AccessDeniedException"):
+        permission = PRINCIPAL_PERMISSION if principal else SIMULATE_PERMISSION
         return AwsCallError(
-            Fault.ACCESS_DENIED,
-            f"AWS refused the simulation: the credentials in use lack {SIMULATE_PERMISSION} (AccessDenied)",
+            Fault.ACCESS_DENIED, f"AWS refused the simulation: the credentials in use lack {permission} (AccessDenied)"
         )
+    if code in ("NoSuchEntity", "NoSuchEntityException") and principal:
+        return AwsCallError(Fault.NO_SUCH_PRINCIPAL, f"no principal {principal} in this account")
     if code in ("InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "UnrecognizedClientException"):
         return AwsCallError(
             Fault.NO_CREDENTIALS, f"AWS did not accept the credentials in use ({code}): refresh or replace them"

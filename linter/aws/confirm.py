@@ -84,7 +84,7 @@ Simulator = Callable[[dict[str, Any]], list[dict[str, Any]]]
 
 
 def confirm(plan: Plan, ask_aws: Simulator) -> Confirmation:
-    """Ask AWS each part of the plan (`ask_aws`: `linter.aws.client.simulate_custom_policy` on a client) and set its
+    """Ask AWS each part of the plan (`ask_aws`: `linter.aws.client.simulate_policy` on a client) and set its
     answers against the local engine's on the same requests."""
     comparisons: list[Comparison] = []
     unanswered: list[NotSimulated] = []
@@ -103,7 +103,9 @@ def confirm(plan: Plan, ask_aws: Simulator) -> Confirmation:
 
 
 def _local(part: SimulationPart) -> list[EvalResult]:
-    response = simulate_request(part.request, now=DEFAULT_NOW)
+    if part.engine_request is None:
+        return []  # a principal's policies the inputs do not hold: AWS decides
+    response = simulate_request(part.engine_request, now=DEFAULT_NOW)
     return read_results(response["EvaluationResults"])
 
 
@@ -113,8 +115,10 @@ def _local(part: SimulationPart) -> list[EvalResult]:
 def _statements(result: EvalResult, part: SimulationPart) -> str:
     if not result.matched:
         return "no statement matched"
+    # SimulatePrincipalPolicy names the principal's own policies (a name, a managed policy's ARN): AWS holds them.
+    unsent = "the principal's, in AWS" if part.operation == "SimulatePrincipalPolicy" else "not sent"
     cited = [
-        f"{m.source_policy_id} ({part.sources.get(m.source_policy_id, 'not sent')}) line {m.line} column {m.column}"
+        f"{m.source_policy_id} ({part.sources.get(m.source_policy_id, unsent)}) line {m.line} column {m.column}"
         for m in result.matched
     ]
     return "matched " + "; ".join(cited)
@@ -125,9 +129,15 @@ def _where(comparison: Comparison) -> str:
     return f"{comparison.aws.action} on {comparison.aws.resource}{opened}"
 
 
-def text_lines(confirmation: Confirmation) -> list[str]:
-    """The confirmation for a person; every value that came from an input is escaped by the caller's writer."""
-    lines = ["Confirmed with AWS (iam:SimulateCustomPolicy):"]
+def local_only_line() -> str:
+    return f"  local only: {', '.join(ALWAYS_LOCAL)} (the simulator is not given them)"
+
+
+def text_lines(confirmation: Confirmation, *, always: bool = True) -> list[str]:
+    """The confirmation for a person; every value that came from an input is escaped by the caller's writer.
+    `always`: end with what is never simulated (`check` says it once for all its URLs instead)."""
+    operations = sorted({c.part.operation for c in confirmation.comparisons}) or ["SimulateCustomPolicy"]
+    lines = [f"Confirmed with AWS ({', '.join('iam:' + operation for operation in operations)}):"]
     for c in confirmation.comparisons:
         if c.agreement is Agreement.DISAGREE:
             assert c.local is not None
@@ -140,7 +150,8 @@ def text_lines(confirmation: Confirmation) -> list[str]:
             lines.append(f"         context AWS lacked: {', '.join(c.aws.missing_context)}")
     for skipped in confirmation.not_simulated:
         lines.append(f"  local only: {skipped.what}: {skipped.why}")
-    lines.append(f"  local only: {', '.join(ALWAYS_LOCAL)} (the simulator is not given them)")
+    if always:
+        lines.append(local_only_line())
     return lines
 
 

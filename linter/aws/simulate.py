@@ -38,6 +38,18 @@ class SimulationPart(NamedTuple):
     # Every policy the local verdict weighs for this part was sent (no SCP or RCP, no bucket policy left out): only
     # then may AWS's "allowed" settle what the engine could not decide.
     whole: bool = False
+    # `--principal-arn`: `request` is a SimulatePrincipalPolicy call (AWS reads the principal's own policies), and
+    # this is the same request with the inputs' identity policies that the local engine answers (None: it cannot).
+    local_request: dict[str, Any] | None = None
+
+    @property
+    def operation(self) -> str:
+        return "SimulatePrincipalPolicy" if "PolicySourceArn" in self.request else "SimulateCustomPolicy"
+
+    @property
+    def engine_request(self) -> dict[str, Any] | None:
+        """The request the local engine answers: the same as AWS's, or its custom twin for a principal."""
+        return self.local_request if self.operation == "SimulatePrincipalPolicy" else self.request
 
 
 class NotSimulated(NamedTuple):
@@ -178,21 +190,83 @@ def url_request(check: PresignCheck) -> UrlRequest:
 # --- the parts -----------------------------------------------------------------------------------------------------
 
 
-def plan(request: UrlRequest) -> Plan:
-    """The calls that confirm this URL's permissions, and what stays with the local verdict, with why."""
+def plan(request: UrlRequest, principal_arn: str | None = None) -> Plan:
+    """The calls that confirm this URL's permissions, and what stays with the local verdict, with why. With
+    `principal_arn` (a user or role of the account), AWS simulates that principal's own policies
+    (SimulatePrincipalPolicy) in place of the identity policies the inputs give the signer."""
     parts: list[SimulationPart] = []
     skipped: list[NotSimulated] = []
-    object_parts, why = _object_parts(request)
+    object_parts, why = _object_parts(request, principal_arn)
     parts += object_parts
     skipped += why
-    kms_part, why = _kms_part(request)
+    kms_part, why = _kms_part(request, principal_arn)
     parts += kms_part
     skipped += why
     return Plan(parts, skipped)
 
 
-def _identity(request: UrlRequest, what: str) -> tuple[dict[str, Any], dict[str, str]] | NotSimulated:
-    """PolicyInputList and the permissions boundary, or why they cannot be sent."""
+def principal_is_user(arn: str) -> bool:
+    return arn.split(":", 5)[-1].startswith("user/")
+
+
+def principal_arn_problem(arn: str) -> str | None:
+    """Why `--principal-arn` is not the ARN of an IAM user or role (what SimulatePrincipalPolicy takes and can
+    sign a URL), or None."""
+    parts = arn.split(":", 5)
+    if (
+        len(parts) == 6
+        and parts[0] == "arn"
+        and parts[1].startswith("aws")
+        and parts[2] == "iam"
+        and parts[4].isdigit()
+        and len(parts[4]) == 12
+        and parts[5].startswith(("user/", "role/"))
+        and len(parts[5].rsplit("/", 1)[-1]) > 0
+    ):
+        return None
+    return f"--principal-arn {arn!r}: not the ARN of an IAM user or role (arn:aws:iam::123456789012:role/NAME)"
+
+
+class Identity(NamedTuple):
+    """Who AWS simulates: the identity policies the inputs give the signer (SimulateCustomPolicy), or a deployed
+    principal's own (`--principal-arn`, SimulatePrincipalPolicy)."""
+
+    fields: dict[str, Any]  # PolicyInputList and the boundary, or PolicySourceArn
+    sources: dict[str, str]
+    principal: str | None = None
+    local: dict[str, Any] | None = None  # a principal's: the inputs' identity fields for the local engine, if any
+
+    def caller(self, request: UrlRequest) -> str | None:
+        """CallerArn with a resource policy: the signer's (a user), the principal's when it is a user; None when AWS
+        cannot simulate a resource policy for it (a role's session)."""
+        if self.principal is not None:
+            return self.principal if principal_is_user(self.principal) else None
+        return request.subject.caller if request.subject.signer.type == "user" else None
+
+    def part(self, kind: PartKind, request: UrlRequest, call: dict[str, Any], **extra: Any) -> SimulationPart:
+        """The part for `call` (everything but the identity); for a principal, with the local engine's twin: the
+        inputs' identity policies and the signer as the caller."""
+        asked = {**self.fields, **call}
+        if self.principal is None or self.local is None:
+            return SimulationPart(kind, asked, self.sources, **extra)
+        twin = {**self.local, **call}
+        if "CallerArn" in call:
+            twin["CallerArn"] = request.subject.caller
+        return SimulationPart(kind, asked, self.sources, **extra, local_request=twin)
+
+
+def _identity(request: UrlRequest, what: str, principal: str | None) -> Identity | NotSimulated:
+    """PolicyInputList and the permissions boundary, or why they cannot be sent; or the principal AWS reads them of,
+    with the inputs' for the local engine when they can be sent."""
+    custom = _custom_identity(request, what)
+    if principal is None:
+        return custom
+    local = custom.fields if isinstance(custom, Identity) else None
+    sources = dict(custom.sources) if isinstance(custom, Identity) else {}
+    return Identity({"PolicySourceArn": principal}, sources, principal, local)
+
+
+def _custom_identity(request: UrlRequest, what: str) -> Identity | NotSimulated:
     subject = request.subject
     if not subject.signer.defined:
         return NotSimulated(what, "the signer belongs to another account: its own policies are not known here")
@@ -211,7 +285,7 @@ def _identity(request: UrlRequest, what: str) -> tuple[dict[str, Any], dict[str,
         fields["PermissionsBoundaryPolicyInputList"] = boundary
         assert subject.boundary is not None
         sources["PermissionsBoundaryPolicyInputList.1"] = subject.boundary.name
-    return fields, sources
+    return Identity(fields, sources)
 
 
 def _tags(request: UrlRequest, actions: list[str], what: str) -> list[dict[str, object]] | NotSimulated:
@@ -227,25 +301,26 @@ def _tags(request: UrlRequest, actions: list[str], what: str) -> list[dict[str, 
     return list(entries.values())
 
 
-def _object_parts(request: UrlRequest) -> tuple[list[SimulationPart], list[NotSimulated]]:
+def _object_parts(request: UrlRequest, principal: str | None) -> tuple[list[SimulationPart], list[NotSimulated]]:
     what = str(PartKind.OBJECT)
     subject = request.subject
     if subject.access_point is not None:
         return [], [NotSimulated(what, "a URL through an access point (this increment simulates bucket URLs)")]
     if not subject.bucket.defined:
         return [], [NotSimulated(what, "the bucket is not defined here: its policy is not known")]
-    identity = _identity(request, what)
+    identity = _identity(request, what, principal)
     if isinstance(identity, NotSimulated):
         return [], [identity]
-    fields, sources = identity
     actions = [operation.action for operation in request.operations]
     tags = _tags(request, actions, what)
     if isinstance(tags, NotSimulated):
         return [], [tags]
     skipped: list[NotSimulated] = []
+    sources = dict(identity.sources)
     bucket_policy = subject.bucket.policy
     resource_fields: dict[str, Any] = {}
-    if bucket_policy is not None and subject.signer.type != "user":
+    caller = identity.caller(request)
+    if bucket_policy is not None and caller is None:
         # A role signs with a session (assumed-role ARN), which the simulator does not take as CallerArn, and it
         # simulates resource policies for IAM users only (iam-semantics.md §5; the IAM API Reference).
         skipped.append(NotSimulated("bucket policy", "AWS cannot simulate a resource policy for a role's session"))
@@ -254,7 +329,7 @@ def _object_parts(request: UrlRequest) -> tuple[list[SimulationPart], list[NotSi
             resource_fields = {
                 "ResourcePolicy": policy_json(bucket_policy),
                 "ResourceOwner": f"arn:aws:iam::{subject.bucket.account}:root",
-                "CallerArn": subject.caller,
+                "CallerArn": caller,
             }
             sources["ResourcePolicy"] = bucket_policy.name
         except UnknownValue as unknown:
@@ -263,18 +338,21 @@ def _object_parts(request: UrlRequest) -> tuple[list[SimulationPart], list[NotSi
     parts = []
     for source_ip in request.expectation.source_ips or (None,):
         call = {
-            **fields,
             **resource_fields,
             "ActionNames": actions,
             "ResourceArns": resources,
             "ContextEntries": [*_url_context(request, source_ip), *tags],
         }
         whole = not skipped and not subject.scps and not subject.rcps
-        parts.append(SimulationPart(PartKind.OBJECT, call, sources, source_ip or "", whole))
+        parts.append(
+            identity._replace(sources=sources).part(
+                PartKind.OBJECT, request, call, opened_from=source_ip or "", whole=whole
+            )
+        )
     return parts, skipped
 
 
-def _kms_part(request: UrlRequest) -> tuple[list[SimulationPart], list[NotSimulated]]:
+def _kms_part(request: UrlRequest, principal: str | None) -> tuple[list[SimulationPart], list[NotSimulated]]:
     what = str(PartKind.KMS)
     subject = request.subject
     encryption = subject.bucket.encryption
@@ -283,31 +361,30 @@ def _kms_part(request: UrlRequest) -> tuple[list[SimulationPart], list[NotSimula
     key = find_key(subject.inventory, encryption.kms_key)
     if key is None:
         return [], [NotSimulated(what, "the bucket's key is not defined here: its key policy is not known")]
-    identity = _identity(request, what)
+    identity = _identity(request, what, principal)
     if isinstance(identity, NotSimulated):
         return [], [identity]
-    fields, sources = identity
-    if subject.signer.type != "user":
+    caller = identity.caller(request)
+    if caller is None:
         return [], [NotSimulated(what, "AWS cannot simulate a key policy for a role's session")]
     try:
         key_policy = policy_json(key.policy or default_key_policy(key))
     except UnknownValue as unknown:
         return [], [NotSimulated(what, f"the key policy holds a value known only at apply ({unknown})")]
-    sources["ResourcePolicy"] = key.address
+    sources = {**identity.sources, "ResourcePolicy": key.address}
     context = [_entry("kms:CallerAccount", "string", subject.signer.account or THIS_ACCOUNT)]
     if key.region:
         context.append(_entry("kms:ViaService", "string", f"s3.{key.region}.amazonaws.com"))
     call = {
-        **fields,
         "ResourcePolicy": key_policy,
         "ResourceOwner": f"arn:aws:iam::{THIS_ACCOUNT}:root",
-        "CallerArn": subject.caller,
+        "CallerArn": caller,
         "ActionNames": list(dict.fromkeys(kms_action(m) for m in request.expectation.methods)),
         "ResourceArns": [key.arn],
         "ContextEntries": context,
     }
     whole = not subject.scps and not subject.rcps
-    return [SimulationPart(PartKind.KMS, call, sources, whole=whole)], []
+    return [identity._replace(sources=sources).part(PartKind.KMS, request, call, whole=whole)], []
 
 
 # --- answers -------------------------------------------------------------------------------------------------------

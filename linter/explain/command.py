@@ -12,6 +12,8 @@ from linter.explain.url import UrlError, parse_url, url_problems
 from linter.presign.problem import Status
 
 if TYPE_CHECKING:  # explain-error needs neither the checker nor the config
+    from linter.aws.client import ClientSettings
+    from linter.aws.confirm import Confirmation
     from linter.check import CheckOptions
     from linter.config import Config
 
@@ -41,9 +43,13 @@ def explain_url(
     options: CheckOptions,
     account: str | None,
     fmt: str,
+    simulate: ClientSettings | None = None,
+    principal_arn: str | None = None,
 ) -> tuple[str, int]:
     """The report and exit code (0: nothing stops the URL; 1: it fails or may). With `paths` and `signer`, the
-    pre-flight for the URL's bucket, key, version, expiry and signing region is part of the answer."""
+    pre-flight for the URL's bucket, key, version, expiry and signing region is part of the answer; with `simulate`
+    too, the URL read back is put to AWS's policy simulator as `presign --simulate` puts one, `principal_arn` as
+    `presign --principal-arn` (raises AwsCallError)."""
     from linter.presign.declared import (  # lazy: explain-error shares this module, 18 ms it never needs
         ExpectationError,
         UnknownReference,
@@ -58,8 +64,11 @@ def explain_url(
     checked = bool(paths) and signer is not None
     if bool(paths) != (signer is not None):
         raise ExplainError("give both the inputs (PATH...) and --signer to check the URL against the policies")
+    if simulate is not None and not checked:
+        raise ExplainError("--simulate needs the inputs (PATH...) and --signer: AWS is asked about their policies")
+    confirmation: Confirmation | None = None
     if checked and signer is not None:
-        from linter.presign.command import check_url  # lazy: the pre-flight (40 ms) runs only with PATH and --signer
+        from linter.presign.command import decided_url  # lazy: the pre-flight (40 ms) runs only with PATH and --signer
 
         target = url.access_point or url.bucket
         if target is None:
@@ -77,16 +86,39 @@ def explain_url(
                 region=url.signed_region,
                 account=account or config.account,
             )
-            result, verdict = check_url(paths, config, options, wanted)
+            decided = decided_url(paths, config, options, wanted)
         except (ExpectationError, UnknownReference) as error:
             raise ExplainError(str(error)) from None
-        if result.errors:
-            raise ExplainError("; ".join(e.render() for e in result.errors))
+        if decided.result.errors:
+            raise ExplainError("; ".join(e.render() for e in decided.result.errors))
+        if simulate is not None:
+            from linter.presign.command import confirm_with_aws, settled_by_aws  # lazy: AWS only with --simulate
+
+            confirmation = confirm_with_aws(decided.check, simulate, principal_arn)
+            decided = settled_by_aws(decided, confirmation, config, options)
+        verdict = decided.verdict
         # X-Amz-Expires is checked above, and so is the signing region against the URL's own endpoint: the
         # pre-flight adds a region problem only where the configuration knows the bucket's region.
         problems += [p for p in verdict.problems if not url.tells_already(p)]
     report = render_url(url, text, at, problems, fmt, checked)
-    return report, 0 if overall(problems) is Status.WORKS else 1
+    code = 0 if overall(problems) is Status.WORKS else 1
+    if confirmation is None:
+        return report, code
+    return _with_confirmation(report, fmt, confirmation), confirmation.exit_code(code)
+
+
+def _with_confirmation(report: str, fmt: str, confirmation: Confirmation) -> str:
+    """The report, then what AWS confirmed (text), or under "aws" (JSON), as `presign --simulate` renders it."""
+    from linter.aws.confirm import as_json, text_lines  # lazy: only with --simulate
+    from linter.safe_text import for_terminal, json_text  # lazy: as above
+
+    if fmt == "json":
+        import json  # lazy: as above
+
+        document = json.loads(report)
+        document["aws"] = as_json(confirmation)
+        return json_text(document)
+    return report.rstrip("\n") + "\n\n" + "\n".join(for_terminal(line) for line in text_lines(confirmation)) + "\n"
 
 
 def explain_error(text: str, fmt: str) -> str:

@@ -76,29 +76,97 @@ def _reported(
     return finish(loaded, rules, findings, errors, config, options), decided
 
 
-def confirm_with_aws(presign_check: PresignCheck, settings: ClientSettings) -> Confirmation:
-    """`--simulate`: the URL's permissions put to AWS's policy simulator; raises AwsCallError (exit 2)."""
-    from linter.aws import client  # lazy: boto3 and the AWS modules load only with --simulate
-    from linter.aws.confirm import confirm  # lazy: as above
-    from linter.aws.simulate import plan, url_request  # lazy: as above
+def confirm_with_aws(
+    presign_check: PresignCheck, settings: ClientSettings, principal_arn: str | None = None
+) -> Confirmation:
+    """`--simulate`: the URL's permissions put to AWS's policy simulator (with `--principal-arn`, that principal's
+    deployed policies in place of the signer's in the inputs); raises AwsCallError (exit 2)."""
+    return AwsConfirmer(settings, principal_arn).confirm(presign_check)
 
-    steps = plan(url_request(presign_check))
-    if not steps.parts:
-        return confirm(steps, lambda request: [])  # nothing to ask: no client, so no credentials needed
-    iam = client.iam_client(settings)
-    return confirm(steps, lambda request: client.simulate_custom_policy(iam, request))
+
+class AwsConfirmer:
+    """Puts URLs to AWS's policy simulator (`presign`, `explain-url` and `check` with `--simulate`), with one IAM
+    client made when the first call needs it: a URL with nothing to ask needs no credentials."""
+
+    def __init__(self, settings: ClientSettings, principal_arn: str | None = None) -> None:
+        self.settings = settings
+        self.principal_arn = principal_arn
+        self._client: object | None = None
+
+    def confirm(self, presign_check: PresignCheck) -> Confirmation:
+        """Raises AwsCallError (exit 2)."""
+        from linter.aws import client  # lazy: boto3 and the AWS modules load only with --simulate
+        from linter.aws.confirm import confirm  # lazy: as above
+        from linter.aws.simulate import plan, url_request  # lazy: as above
+
+        steps = plan(url_request(presign_check), self.principal_arn)
+        if not steps.parts:
+            return confirm(steps, lambda request: [])  # nothing to ask: no client, so no credentials needed
+        if self._client is None:
+            self._client = client.iam_client(self.settings)
+        iam = self._client
+        return confirm(steps, lambda request: client.simulate_policy(iam, request))
+
+
+def settled_verdict(verdict: Verdict, confirmation: Confirmation) -> Verdict | None:
+    """AWS's answer decides the parts it simulated: where the engine could not tell whether an action is allowed
+    and AWS settled it (`Confirmation.settled_actions`), that doubt leaves the verdict; None when nothing changed.
+    A denial or a disagreement needs nothing here: `Confirmation.exit_code` fails the run for it."""
+    settled = confirmation.settled_actions
+    kept = [p for p in verdict.problems if not (p.kind is CauseKind.UNDECIDED and p.cause.action in settled)]
+    return None if len(kept) == len(verdict.problems) else replace(verdict, problems=kept)
 
 
 def settled_by_aws(url: UrlCheck, confirmation: Confirmation, config: Config, options: CheckOptions) -> UrlCheck:
-    """AWS's answer decides the parts it simulated: where the engine could not tell whether an action is allowed
-    and AWS settled it (`Confirmation.settled_actions`), that doubt leaves the verdict, and the rules report what
-    remains. A denial or a disagreement needs nothing here: `Confirmation.exit_code` fails the run for it."""
-    settled = confirmation.settled_actions
-    kept = [p for p in url.verdict.problems if not (p.kind is CauseKind.UNDECIDED and p.cause.action in settled)]
-    if len(kept) == len(url.verdict.problems):
+    """`settled_verdict` for one URL, and the rules report what remains."""
+    settled = settled_verdict(url.verdict, confirmation)
+    if settled is None:
         return url
-    result, verdict = _reported(url.loaded, url.check, config, options, replace(url.verdict, problems=kept))
+    result, verdict = _reported(url.loaded, url.check, config, options, settled)
     return url._replace(result=result, verdict=verdict)
+
+
+class DeclaredConfirmations:
+    """`check --simulate`: the stage between resolving the declared URLs and the rules (`run_check`'s
+    `confirm_urls`). Each URL is confirmed as `presign --simulate` confirms one; where AWS settled what the engine
+    could not, the settled verdict is what the rules read (`RuleContext.shared`, as `PresignCheck.verdict` caches)."""
+
+    def __init__(self, settings: ClientSettings) -> None:
+        self.confirmer = AwsConfirmer(settings)
+        self.confirmed: list[tuple[Verdict, Confirmation]] = []
+        self.ran = False  # `run_check` skips the stage when an input has errors (exit 2): nothing was asked
+
+    def __call__(self, declared: Sequence[PresignCheck], context: RuleContext) -> None:
+        self.ran = True
+        for presign_check in declared:
+            confirmation = self.confirmer.confirm(presign_check)
+            verdict = presign_check.verdict(context.shared)
+            settled = settled_verdict(verdict, confirmation)
+            if settled is not None:
+                context.shared[presign_check] = settled
+            self.confirmed.append((settled or verdict, confirmation))
+
+    def exit_code(self, local: int) -> int:
+        for _, confirmation in self.confirmed:
+            local = confirmation.exit_code(local)
+        return local
+
+    def text(self) -> str:
+        """Each URL's confirmation under its headline; what stays local for every URL is said once, at the end."""
+        from linter.aws.confirm import local_only_line, text_lines  # lazy: only with --simulate
+
+        blocks = [
+            "\n".join(for_terminal(line) for line in [headline(verdict), *text_lines(confirmation, always=False)])
+            for verdict, confirmation in self.confirmed
+        ]
+        if not blocks:
+            blocks.append("Confirmed with AWS (iam:SimulateCustomPolicy): the config declares no pre-signed URL")
+        return "\n\n".join([*blocks, local_only_line()]) + "\n"
+
+    def as_json(self) -> list[dict[str, object]]:
+        from linter.aws.confirm import as_json  # lazy: only with --simulate
+
+        return [{"url": verdict_json(verdict), "aws": as_json(confirmed)} for verdict, confirmed in self.confirmed]
 
 
 def exit_code(result: CheckResult, verdict: Verdict, fail_on: Severity = DEFAULT_FAIL_ON) -> int:

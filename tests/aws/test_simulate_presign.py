@@ -586,3 +586,331 @@ def test_the_signers_tags_go_into_the_context(tmp_path: Path) -> None:
     assert {"ContextKeyName": "aws:principaltag/team", "ContextKeyValues": ["data"], "ContextKeyType": "string"} in (
         part.request["ContextEntries"]
     )
+
+
+# --- check --simulate: every declared URL confirmed as presign --simulate confirms one ------------------------------
+
+DECLARED = """
+[[presign]]
+signer = "aws_iam_user.user_two"
+bucket = "aws_s3_bucket.demo"
+key = "cat.jpg"
+expires = "30m"
+
+[[presign]]
+signer = "aws_iam_user.user_two"
+bucket = "aws_s3_bucket.demo"
+key = "dog.jpg"
+expires = "1h"
+"""
+DOG = "arn:aws:s3:::presign-demo/dog.jpg"
+
+
+def _declared(tmp_path: Path) -> Path:
+    module = _fixed(tmp_path)
+    (module / ".iam-preflight.toml").write_text(DECLARED)
+    return module
+
+
+def _check(capsys: pytest.CaptureFixture[str], module: Path, *argv: str) -> tuple[int, str, str]:
+    code = main(["check", str(module), "--config", str(module / ".iam-preflight.toml"), "--color", "never", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _agree_on_cat_not_on_dog(stubbed: Stubber) -> None:
+    stubbed.add_response(
+        "simulate_custom_policy",
+        {"EvaluationResults": [_result("s3:GetObject", OBJECT, "allowed", ("PolicyInputList.1", 4, 6))]},
+        expected_params=None,
+    )
+    stubbed.add_response(
+        "simulate_custom_policy",
+        {"EvaluationResults": [_result("s3:GetObject", DOG, "implicitDeny")], "IsTruncated": False},
+        expected_params=None,
+    )
+
+
+def test_check_confirms_each_declared_url_and_a_disagreement_fails_it(
+    stubbed: Stubber, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    module = _declared(tmp_path)
+    assert _check(capsys, module) == (0, "No findings in 1 file.\n", "")  # offline: both URLs work
+    _agree_on_cat_not_on_dog(stubbed)
+    code, out, err = _check(capsys, module, "--simulate")
+    assert code == 1
+    assert err == ""
+    assert out == (
+        "No findings in 1 file.\n"
+        "\n"
+        "✓ URL works for its whole life: aws_iam_user.user_two → presign-demo/cat.jpg (GET, 30m)\n"
+        "Confirmed with AWS (iam:SimulateCustomPolicy):\n"
+        f"  confirmed: s3:GetObject on {OBJECT}: allowed (matched PolicyInputList.1 "
+        "(aws_iam_user_policy.user_two.policy) line 4 column 6)\n"
+        "\n"
+        "✓ URL works for its whole life: aws_iam_user.user_two → presign-demo/dog.jpg (GET, 1h)\n"
+        "Confirmed with AWS (iam:SimulateCustomPolicy):\n"
+        f"  error  AWS and the local verdict disagree on s3:GetObject on {DOG}:\n"
+        "         AWS: implicitDeny, no statement matched\n"
+        "         local: allowed, matched PolicyInputList.1 (aws_iam_user_policy.user_two.policy) line 4 column 6\n"
+        "\n"
+        "  local only: SCPs and RCPs, Block Public Access, ACLs and Object Ownership, credential lifetime, region, "
+        "VPC endpoint policies (the simulator is not given them)\n"
+    )
+
+
+def test_check_simulate_in_json_and_in_sarif(
+    stubbed: Stubber, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    module = _declared(tmp_path)
+    _agree_on_cat_not_on_dog(stubbed)
+    code, out, err = _check(capsys, module, "--simulate", "--format", "json")
+    assert code == 1
+    assert err == ""
+    confirmed = json.loads(out)["presign_aws"]
+    assert [(u["url"]["key"], [c["agreement"] for c in u["aws"]["confirmed_with_aws"]]) for u in confirmed] == [
+        ("cat.jpg", ["confirmed"]),
+        ("dog.jpg", ["disagreement"]),
+    ]
+    _agree_on_cat_not_on_dog(stubbed)
+    code, out, err = _check(capsys, module, "--simulate", "--format", "sarif")
+    assert code == 1
+    assert json.loads(out)["runs"][0]["results"] == []
+    assert f"  error  AWS and the local verdict disagree on s3:GetObject on {DOG}:\n" in err
+
+
+def test_check_without_simulate_refuses_the_aws_options(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = _check(capsys, _declared(tmp_path), "--aws-profile", "ci")
+    assert (code, out, err) == (2, "", "iam-preflight: error: --aws-profile and --aws-region go with --simulate\n")
+
+
+def test_check_simulate_aws_refusal_is_one_line(
+    stubbed: Stubber, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    stubbed.add_client_error("simulate_custom_policy", "AccessDenied", "not authorized", http_status_code=403)
+    code, out, err = _check(capsys, _declared(tmp_path), "--simulate")
+    assert (code, out) == (2, "")
+    assert err == (
+        "iam-preflight: error: AWS refused the simulation: the credentials in use lack iam:SimulateCustomPolicy "
+        "(AccessDenied)\n"
+    )
+
+
+# --- explain-url --simulate: the URL read back, confirmed the same way ---------------------------------------------
+
+# A SigV4 URL for presign-demo/cat.jpg, signed 2026-11-27T10:00Z for 30 minutes (the signature is a stand-in).
+SIGNED = (
+    "https://presign-demo.s3.us-east-1.amazonaws.com/cat.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+    "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261127%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261127T100000Z"
+    "&X-Amz-Expires=1800&X-Amz-SignedHeaders=host"
+    "&X-Amz-Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
+)
+
+
+def _explain(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["explain-url", SIGNED, *argv, "--at", "2026-11-27T10:05:00Z"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_explain_url_simulate_confirms_the_url_read_back(
+    stubbed: Stubber, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    module = _fixed(tmp_path)
+    offline_code, offline, _ = _explain(capsys, str(module), "--signer", "aws_iam_user.user_two")
+    assert offline_code == 0
+    stubbed.add_response(
+        "simulate_custom_policy",
+        {"EvaluationResults": [_result("s3:GetObject", OBJECT, "allowed", ("PolicyInputList.1", 4, 6))]},
+        expected_params=None,
+    )
+    code, out, err = _explain(capsys, str(module), "--signer", "aws_iam_user.user_two", "--simulate")
+    assert (code, err) == (0, "")
+    assert out.startswith(offline.rstrip("\n") + "\n\nConfirmed with AWS (iam:SimulateCustomPolicy):\n")
+    assert (
+        f"  confirmed: s3:GetObject on {OBJECT}: allowed (matched PolicyInputList.1 "
+        "(aws_iam_user_policy.user_two.policy) line 4 column 6)\n"
+    ) in out
+
+
+def test_explain_url_simulate_a_denial_by_aws_fails_it_and_json_says_so(
+    stubbed: Stubber, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    stubbed.add_response(
+        "simulate_custom_policy",
+        {"EvaluationResults": [_result("s3:GetObject", OBJECT, "explicitDeny", ("PolicyInputList.1", 4, 6))]},
+        expected_params=None,
+    )
+    argv = [str(_fixed(tmp_path)), "--signer", "aws_iam_user.user_two", "--simulate", "--format", "json"]
+    code, out, err = _explain(capsys, *argv)
+    assert (code, err) == (1, "")
+    assert [(c["agreement"], c["aws"]["decision"]) for c in json.loads(out)["aws"]["confirmed_with_aws"]] == [
+        ("disagreement", "explicitDeny")
+    ]
+
+
+def test_explain_url_simulate_needs_the_inputs_and_the_signer(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _explain(capsys, "--simulate")
+    assert (code, out) == (2, "")
+    assert err == (
+        "iam-preflight: error: --simulate needs the inputs (PATH...) and --signer: AWS is asked about their policies\n"
+    )
+
+
+# --- --principal-arn: a deployed principal's own policies (SimulatePrincipalPolicy) ----------------------------------
+
+USER_ARN = "arn:aws:iam::123456789012:user/user-two"
+ROLE_ARN = "arn:aws:iam::123456789012:role/app"
+WITH_BUCKET_POLICY = (
+    FIXED_USER
+    + """
+resource "aws_s3_bucket_policy" "demo" {
+  bucket = aws_s3_bucket.demo.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Sid = "DenyHttp", Effect = "Deny", Principal = "*", Action = "s3:*",
+      Resource = "arn:aws:s3:::presign-demo/*", Condition = { Bool = { "aws:SecureTransport" = "false" } } }]
+  })
+}
+"""
+)
+
+
+def _principal_result(decision: str, *matched: tuple[str, int, int]) -> dict[str, Any]:
+    return {"EvaluationResults": [_result("s3:GetObject", OBJECT, decision, *matched)], "IsTruncated": False}
+
+
+def _principal_call(principal: str, module: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    return _run(capsys, str(module), *USER_TWO, "--expires", "30m", "--simulate", "--principal-arn", principal)
+
+
+def test_principal_arn_asks_simulate_principal_policy_with_the_principal_as_caller(
+    stubbed: Stubber, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    module = _fixed(tmp_path)
+    (module / "main.tf").write_text(WITH_BUCKET_POLICY)
+    seen: list[dict[str, Any]] = []
+    stubbed.client.meta.events.register(
+        "provide-client-params.iam.SimulatePrincipalPolicy", lambda params, **_: seen.append(dict(params))
+    )
+    stubbed.add_response(
+        "simulate_principal_policy", _principal_result("allowed", ("read-objects", 1, 1)), expected_params=None
+    )
+    code, out, err = _principal_call(USER_ARN, module, capsys)
+    assert (code, err) == (0, "")
+    [request] = seen
+    assert request["PolicySourceArn"] == USER_ARN
+    assert "PolicyInputList" not in request and "PermissionsBoundaryPolicyInputList" not in request
+    assert request["CallerArn"] == USER_ARN
+    assert request["ActionNames"] == ["s3:GetObject"] and request["ResourceArns"] == [OBJECT]
+    assert "Confirmed with AWS (iam:SimulatePrincipalPolicy):\n" in out
+    assert f"  confirmed: s3:GetObject on {OBJECT}: allowed (matched read-objects (the principal's, in AWS)" in out
+
+
+def test_principal_arn_of_a_role_keeps_the_bucket_policy_local_and_sends_no_caller(
+    stubbed: Stubber, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    module = _fixed(tmp_path)
+    (module / "main.tf").write_text(WITH_BUCKET_POLICY)
+    seen: list[dict[str, Any]] = []
+    stubbed.client.meta.events.register(
+        "provide-client-params.iam.SimulatePrincipalPolicy", lambda params, **_: seen.append(dict(params))
+    )
+    stubbed.add_response("simulate_principal_policy", _principal_result("implicitDeny"), expected_params=None)
+    code, out, err = _principal_call(ROLE_ARN, module, capsys)
+    assert (code, err) == (1, "")  # AWS denies what the local verdict allows: a disagreement
+    [request] = seen
+    assert request["PolicySourceArn"] == ROLE_ARN
+    assert not {"CallerArn", "ResourcePolicy", "ResourceOwner", "PolicyInputList"} & set(request)
+    assert f"  error  AWS and the local verdict disagree on s3:GetObject on {OBJECT}:\n" in out
+    assert "  local only: bucket policy: AWS cannot simulate a resource policy for a role's session\n" in out
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "said"),
+    [
+        ("NoSuchEntity", 404, f"no principal {USER_ARN} in this account"),
+        (
+            "AccessDenied",
+            403,
+            "AWS refused the simulation: the credentials in use lack iam:SimulatePrincipalPolicy (AccessDenied)",
+        ),
+    ],
+)
+def test_principal_arn_faults_are_one_line(
+    stubbed: Stubber, capsys: pytest.CaptureFixture[str], tmp_path: Path, code: str, status: int, said: str
+) -> None:
+    stubbed.add_client_error("simulate_principal_policy", code, "refused", http_status_code=status)
+    assert _principal_call(USER_ARN, _fixed(tmp_path), capsys) == (2, "", f"iam-preflight: error: {said}\n")
+
+
+def test_principal_arn_pages_are_all_read(stubbed: Stubber, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    first = {"EvaluationResults": [], "IsTruncated": True, "Marker": "page-2"}
+    stubbed.add_response("simulate_principal_policy", first, expected_params=None)
+    stubbed.add_response(
+        "simulate_principal_policy", _principal_result("allowed", ("read-objects", 1, 1)), expected_params=None
+    )
+    code, out, _ = _principal_call(USER_ARN, _fixed(tmp_path), capsys)
+    assert code == 0
+    assert f"  confirmed: s3:GetObject on {OBJECT}: allowed" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--principal-arn", USER_ARN], "--principal-arn goes with --simulate"),
+        (
+            ["--simulate", "--principal-arn", "arn:aws:sts::123456789012:assumed-role/app/s"],
+            "--principal-arn 'arn:aws:sts::123456789012:assumed-role/app/s': not the ARN of an IAM user or role "
+            "(arn:aws:iam::123456789012:role/NAME)",
+        ),
+    ],
+)
+def test_principal_arn_usage(capsys: pytest.CaptureFixture[str], argv: list[str], said: str) -> None:
+    assert _run(capsys, str(DEMO), *USER_TWO, *argv) == (2, "", f"iam-preflight: error: {said}\n")
+
+
+def test_explain_url_principal_arn(stubbed: Stubber, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    stubbed.add_response(
+        "simulate_principal_policy", _principal_result("allowed", ("read-objects", 1, 1)), expected_params=None
+    )
+    argv = [str(_fixed(tmp_path)), "--signer", "aws_iam_user.user_two", "--simulate", "--principal-arn", USER_ARN]
+    code, out, err = _explain(capsys, *argv)
+    assert (code, err) == (0, "")
+    assert "Confirmed with AWS (iam:SimulatePrincipalPolicy):\n" in out
+
+
+def test_check_simulate_aws_settles_what_the_engine_cannot_tell_and_the_rules_report_what_remains(
+    stubbed: Stubber, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    module = _segment_final_star(tmp_path)
+    (module / ".iam-preflight.toml").write_text(
+        '[[presign]]\nsigner = "aws_iam_user.user_two"\nbucket = "aws_s3_bucket.demo"\nkey = "cat.jpg"\n'
+        'source-ips = ["203.0.113.7"]\n'
+    )
+    code, out, _ = _check(capsys, module, "--format", "json")
+    # Offline: the URL is uncertain (IPS002); the ARN `arn:aws:s3:*` is malformed either way (IPA003).
+    assert (code, [f["rule_id"] for f in json.loads(out)["findings"]]) == (1, ["IPS002", "IPA003"])
+    stubbed.add_response(
+        "simulate_custom_policy",
+        {"EvaluationResults": [_result("s3:GetObject", OBJECT, "allowed", ("PolicyInputList.1", 4, 6))]},
+        expected_params=None,
+    )
+    code, out, err = _check(capsys, module, "--simulate", "--format", "json")
+    assert (code, err) == (1, "")
+    document = json.loads(out)
+    assert [f["rule_id"] for f in document["findings"]] == ["IPA003"]
+    [url] = document["presign_aws"]
+    assert url["url"]["status"] == "works"
+    assert [c["agreement"] for c in url["aws"]["confirmed_with_aws"]] == ["decided by AWS"]
+
+
+def test_check_simulate_asks_nothing_when_an_input_has_errors(
+    stubbed: Stubber, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    module = _declared(tmp_path)
+    (module / "broken.tf").write_text('resource "aws_iam_user" "x" {\n')
+    code, out, err = _check(capsys, module, "--simulate")
+    assert code == 2
+    assert "internal error" not in err  # the Stubber has no answer queued: a call would have failed the run
+    assert "Confirmed with AWS" not in out + err

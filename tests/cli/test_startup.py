@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -129,6 +130,35 @@ def test_presign_simulate_imports_the_aws_sdk(tmp_path: Path) -> None:
         "AWS_EC2_METADATA_DISABLED": "true",
     }
     imported = _imported_modules(_presign_demo("--simulate"), top_level=False, env=env)
+    assert {"boto3", "botocore", "linter.aws.client", "linter.aws.simulate", "linter.aws.confirm"} <= imported
+
+
+def _declared_url_check(tmp_path: Path, *extra: str) -> str:
+    demo = tmp_path / "demo"
+    shutil.copytree(REPO / "examples" / "presign-demo", demo)
+    (demo / ".iam-preflight.toml").write_text(
+        '[[presign]]\nsigner = "aws_iam_user.user_two"\nbucket = "aws_s3_bucket.demo"\nkey = "cat.jpg"\n'
+    )
+    argv = ["check", str(demo), "--config", str(demo / ".iam-preflight.toml"), "--format", "json", *extra]
+    return f"from linter.cli import main; main({argv!r})"
+
+
+def test_checking_declared_urls_without_simulate_imports_no_aws_sdk(tmp_path: Path) -> None:
+    imported = _imported_modules(_declared_url_check(tmp_path), top_level=False)
+    assert "linter.presign.preflight" in imported  # the run did decide the declared URL
+    assert sorted(n for n in imported if any(n == m or n.startswith(m + ".") for m in AWS_MACHINERY)) == []
+
+
+def test_checking_declared_urls_with_simulate_imports_the_aws_sdk(tmp_path: Path) -> None:
+    env = {
+        "AWS_ACCESS_KEY_ID": "",
+        "AWS_SECRET_ACCESS_KEY": "",
+        "AWS_PROFILE": "",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    imported = _imported_modules(_declared_url_check(tmp_path, "--simulate"), top_level=False, env=env)
     assert {"boto3", "botocore", "linter.aws.client", "linter.aws.simulate", "linter.aws.confirm"} <= imported
 
 
