@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # explain-error needs neither the checker nor the config
     from linter.aws.confirm import Confirmation
     from linter.check import CheckOptions
     from linter.config import Config
+    from linter.presign.preflight import Verdict
 
 
 class ExplainError(ValueError):
@@ -67,6 +68,7 @@ def explain_url(
     if simulate is not None and not checked:
         raise ExplainError("--simulate needs the inputs (PATH...) and --signer: AWS is asked about their policies")
     confirmation: Confirmation | None = None
+    verdict: Verdict | None = None
     if checked and signer is not None:
         from linter.presign.command import decided_url  # lazy: the pre-flight (40 ms) runs only with PATH and --signer
 
@@ -101,7 +103,10 @@ def explain_url(
         # pre-flight adds a region problem only where the configuration knows the bucket's region.
         problems += [p for p in verdict.problems if not url.tells_already(p)]
     report = render_url(url, text, at, problems, fmt, checked)
-    code = 0 if overall(problems) is Status.WORKS else 1
+    # A URL a policy admits only from some networks fails where it is opened elsewhere: 1, as `presign` and `check`
+    # answer for it at the default threshold.
+    network_bound = verdict is not None and bool(verdict.works_only_from)
+    code = 0 if overall(problems) is Status.WORKS and not network_bound else 1
     if confirmation is None:
         return report, code
     return _with_confirmation(report, fmt, confirmation), confirmation.exit_code(code)

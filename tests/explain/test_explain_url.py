@@ -188,3 +188,13 @@ def test_against_the_console_demo(in_tmp: Path, capsys: pytest.CaptureFixture[st
     fixed = ["explain-url", sigv4(), str(EXAMPLES / "presign-demo-fixed"), "--signer", "user-two"]
     assert main([*fixed, "--at", "2026-11-27T10:05:00Z"]) == 0
     assert capsys.readouterr().out.startswith("✓ URL works: presign-demo/cat.jpg\n")
+
+
+def test_a_network_bound_url_fails_as_presign_says(capsys: pytest.CaptureFixture[str]) -> None:
+    """The reports user's policy admits s3:GetObject only from 198.51.100.0/24 (IPS003's fixture): the URL works
+    only from there, and explain-url exits 1 as presign and check do for it (IAM User Guide, aws:SourceIp)."""
+    folder = Path(__file__).resolve().parents[2] / "rules/presign/fixtures/IPS003/bad/identity-source-ip-undeclared"
+    url = sigv4("acme-monthly-reports.s3.us-east-1.amazonaws.com", "/monthly/may.pdf")
+    args = ["explain-url", url, str(folder), "--signer", "aws_iam_user.reports", "--at", "2026-11-27T10:05:00Z"]
+    assert main([*args, "--no-cache"]) == 1
+    assert "work only when opened from 198.51.100.0/24" in capsys.readouterr().out
