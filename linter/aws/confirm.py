@@ -129,6 +129,17 @@ def _where(comparison: Comparison) -> str:
     return f"{comparison.aws.action} on {comparison.aws.resource}{opened}"
 
 
+def disagreement(comparison: Comparison) -> str:
+    """One disagreement in one line (IPS006's message): where, and what each side decided with what it matched."""
+    local = comparison.local
+    assert local is not None
+    return (
+        f"AWS's policy simulator and the local verdict disagree on {_where(comparison)}: AWS says "
+        f"{comparison.aws.decision} ({_statements(comparison.aws, comparison.part)}), the local engine "
+        f"{local.decision} ({_statements(local, comparison.part)})"
+    )
+
+
 def local_only_line() -> str:
     return f"  local only: {', '.join(ALWAYS_LOCAL)} (the simulator is not given them)"
 

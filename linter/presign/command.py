@@ -23,7 +23,7 @@ from linter.safe_text import for_terminal, json_text
 
 if TYPE_CHECKING:  # types only: AWS is asked only with --simulate
     from linter.aws.client import ClientSettings
-    from linter.aws.confirm import Confirmation
+    from linter.aws.confirm import Confirmation, Simulator
 
 SYMBOLS = {Status.WORKS: "✓", Status.FAILS: "✗", Status.UNCERTAIN: "?"}
 # `check`'s default --fail-on: `cli.presign` passes the config's (`config.fail_on`) when it passes one.
@@ -88,10 +88,13 @@ class AwsConfirmer:
     """Puts URLs to AWS's policy simulator (`presign`, `explain-url` and `check` with `--simulate`), with one IAM
     client made when the first call needs it: a URL with nothing to ask needs no credentials."""
 
-    def __init__(self, settings: ClientSettings, principal_arn: str | None = None) -> None:
+    def __init__(
+        self, settings: ClientSettings, principal_arn: str | None = None, ask: Simulator | None = None
+    ) -> None:
         self.settings = settings
         self.principal_arn = principal_arn
         self._client: object | None = None
+        self._ask = ask  # answers recorded from AWS (the rule fixtures'); None: the IAM client's calls
 
     def confirm(self, presign_check: PresignCheck) -> Confirmation:
         """Raises AwsCallError (exit 2)."""
@@ -102,10 +105,17 @@ class AwsConfirmer:
         steps = plan(url_request(presign_check), self.principal_arn)
         if not steps.parts:
             return confirm(steps, lambda request: [])  # nothing to ask: no client, so no credentials needed
+        if self._ask is not None:
+            return confirm(steps, self._ask)
         if self._client is None:
             self._client = client.iam_client(self.settings)
         iam = self._client
         return confirm(steps, lambda request: client.simulate_policy(iam, request))
+
+
+def confirmation_key(presign_check: PresignCheck) -> tuple[str, PresignCheck]:
+    """Where `check --simulate` leaves a declared URL's confirmation for the rules (`RuleContext.shared`)."""
+    return ("aws-confirmation", presign_check)
 
 
 def settled_verdict(verdict: Verdict, confirmation: Confirmation) -> Verdict | None:
@@ -131,8 +141,8 @@ class DeclaredConfirmations:
     `confirm_urls`). Each URL is confirmed as `presign --simulate` confirms one; where AWS settled what the engine
     could not, the settled verdict is what the rules read (`RuleContext.shared`, as `PresignCheck.verdict` caches)."""
 
-    def __init__(self, settings: ClientSettings) -> None:
-        self.confirmer = AwsConfirmer(settings)
+    def __init__(self, settings: ClientSettings, ask: Simulator | None = None) -> None:
+        self.confirmer = AwsConfirmer(settings, ask=ask)
         self.confirmed: list[tuple[Verdict, Confirmation]] = []
         self.ran = False  # `run_check` skips the stage when an input has errors (exit 2): nothing was asked
 
@@ -144,6 +154,7 @@ class DeclaredConfirmations:
             settled = settled_verdict(verdict, confirmation)
             if settled is not None:
                 context.shared[presign_check] = settled
+            context.shared[confirmation_key(presign_check)] = confirmation  # what IPS006 reports disagreements from
             self.confirmed.append((settled or verdict, confirmation))
 
     def exit_code(self, local: int) -> int:

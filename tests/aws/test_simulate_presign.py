@@ -640,9 +640,15 @@ def test_check_confirms_each_declared_url_and_a_disagreement_fails_it(
     code, out, err = _check(capsys, module, "--simulate")
     assert code == 1
     assert err == ""
-    assert out == (
-        "No findings in 1 file.\n"
-        "\n"
+    where = f"{module / 'main.tf'}\n  6:1  error    IPS006  "
+    finding = (
+        f"AWS's policy simulator and the local verdict disagree on s3:GetObject on {DOG}: AWS says implicitDeny (no "
+        "statement matched), the local engine allowed (matched PolicyInputList.1 (aws_iam_user_policy.user_two.policy)"
+        " line 4 column 6). One of the two is wrong: read what each matched.  [presign-aws-disagrees]\n"
+    )
+    findings, _, confirmations = out.partition("1 finding (1 error, 0 warnings, 0 info) in 1 file.\n\n")
+    assert findings.startswith(where + finding)  # the disagreement is a finding (IPS006), in every format
+    assert confirmations == (
         "✓ URL works for its whole life: aws_iam_user.user_two → presign-demo/cat.jpg (GET, 30m)\n"
         "Confirmed with AWS (iam:SimulateCustomPolicy):\n"
         f"  confirmed: s3:GetObject on {OBJECT}: allowed (matched PolicyInputList.1 "
@@ -675,7 +681,7 @@ def test_check_simulate_in_json_and_in_sarif(
     _agree_on_cat_not_on_dog(stubbed)
     code, out, err = _check(capsys, module, "--simulate", "--format", "sarif")
     assert code == 1
-    assert json.loads(out)["runs"][0]["results"] == []
+    assert [result["ruleId"] for result in json.loads(out)["runs"][0]["results"]] == ["IPS006"]
     assert f"  error  AWS and the local verdict disagree on s3:GetObject on {DOG}:\n" in err
 
 

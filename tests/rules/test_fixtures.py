@@ -6,17 +6,22 @@ After an intended change of findings or wording, rewrite the expected files with
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 import pytest
 from rule_inputs import load_inputs
 
+from linter.aws.client import ClientSettings
 from linter.awsdata import aws_data
 from linter.check import run_check, run_rules
 from linter.config import load_config
 from linter.findings import Finding
 from linter.fixtures import Fixture, in_order, rule_fixtures
+from linter.presign.command import DeclaredConfirmations
 from linter.registry import all_rules
 from linter.rule import RuleContext
 
@@ -34,13 +39,28 @@ def _found(fixture: Fixture) -> list[str]:
 
 
 def _module_findings(fixture: Fixture) -> list[Finding]:
-    """A Terraform module fixture: inventory notes and unused suppressions need the whole check (no parse cache)."""
+    """A Terraform module fixture: inventory notes and unused suppressions need the whole check (no parse cache).
+    A folder with a `simulator.json` is checked as `check --simulate` checks it, AWS's answers recorded there."""
+    recorded = fixture.path / "simulator.json"
+    confirm = _recorded_simulator(recorded) if recorded.exists() else None
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("IAM_PREFLIGHT_NO_CACHE", "1")
         # A fixture folder may carry its own .iam-preflight.toml (declared pre-signed URLs).
-        result = run_check([str(fixture.path)], load_config(start=fixture.path))
+        result = run_check([str(fixture.path)], load_config(start=fixture.path), confirm_urls=confirm)
     assert not result.errors, [e.render() for e in result.errors]
     return [f for f in result.findings if f.rule_id == fixture.rule.id]
+
+
+def _recorded_simulator(path: Path) -> DeclaredConfirmations:
+    """`check --simulate`'s stage with AWS's answers read from a file: each request gets the recorded results for
+    the actions and resources it asks about (never a network call)."""
+    results = json.loads(path.read_text())["EvaluationResults"]
+
+    def ask(request: dict[str, Any]) -> list[dict[str, Any]]:
+        asked = {(a, r) for a in request["ActionNames"] for r in request["ResourceArns"]}
+        return [result for result in results if (result["EvalActionName"], result["EvalResourceName"]) in asked]
+
+    return DeclaredConfirmations(ClientSettings(), ask=ask)
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda f: f"{f.rule.id}-{'good' if f.good else 'bad'}-{f.path.name}")

@@ -63,7 +63,7 @@ def test_the_presign_command_runs_the_rules_that_report_a_declared_url() -> None
     reporters = {rule.id for rule in all_rules() if rule.reports_declared_url}
     readers = {rule.id for rule in all_rules() if rule.reads_declared_urls()}
     assert reporters == {"IPS001", "IPS002", "IPS003", "IPS005"}
-    assert readers == {*reporters, "IPS004"}
+    assert readers == {*reporters, "IPS004", "IPS006"}
     assert [rule.id for rule in all_rules() if rule.check_suppressions is not Rule.check_suppressions] == ["IPN002"]
 
 
