@@ -77,6 +77,8 @@ class CheckOptions(Record):
     ignore: list[str] = field(default_factory=list)
     baseline: str | None = None
     var_files: list[str] = field(default_factory=list)
+    # Inputs loaded elsewhere, checked beside the paths' (`--from-aws`: the deployed state, `linter.aws.from_aws`).
+    loaded_elsewhere: list[Loaded] = field(default_factory=list)
 
 
 @dataclass(repr=False, eq=False)
@@ -313,7 +315,11 @@ def load_all(paths: Sequence[str], config: Config, options: CheckOptions) -> Loa
     Every read stays inside the trees of the paths given (and of the variable files the user named): see
     `linter.sources.confine`."""
     with checking([*paths, *options.var_files]):
-        return _load_all(paths, config, options)
+        loaded = _load_all(paths, config, options)
+    for one in options.loaded_elsewhere:
+        loaded.inputs.append(one)
+        loaded.files_checked.extend(one.files)
+    return loaded
 
 
 def _load_all(paths: Sequence[str], config: Config, options: CheckOptions) -> LoadedInputs:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from linter.aws.client import ClientSettings
     from linter.check import CheckResult
     from linter.presign.command import DeclaredConfirmations
+    from linter.sources import Loaded
 
 app = typer.Typer(
     name="iam-preflight",
@@ -72,6 +73,14 @@ PrincipalArnOption = Annotated[
 ]
 AwsRegionOption = Annotated[
     str | None, typer.Option(help="--simulate: the region of the AWS client (not the URL's; that is --region).")
+]
+FromAwsOption = Annotated[
+    bool,
+    typer.Option(
+        "--from-aws",
+        help="Also read what is deployed, read-only (IAM Get*/List*, S3, S3 Control, KMS), with your AWS "
+        "credentials, and check it beside PATH (which may then be left out).",
+    ),
 ]
 NoCacheOption = Annotated[
     bool, typer.Option("--no-cache", help="Parse every Terraform file afresh: no parse cache read or written.")
@@ -188,8 +197,9 @@ class _ClosedStdout(io.TextIOBase):
 @app.command()
 def check(
     paths: Annotated[
-        list[str], typer.Argument(help="Policy JSON, Terraform files or folders, plan JSON.", show_default=False)
-    ],
+        list[str] | None,
+        typer.Argument(help="Policy JSON, Terraform files or folders, plan JSON.", show_default=False),
+    ] = None,
     output_format: FormatOption = None,
     output: OutputOption = None,
     fail_on: Annotated[str | None, typer.Option(help="Lowest severity that fails: info, warning, error.")] = None,
@@ -217,6 +227,7 @@ def check(
             "with your AWS credentials; AWS's answer decides the parts it simulates.",
         ),
     ] = False,
+    from_aws: FromAwsOption = False,
     aws_profile: AwsProfileOption = None,
     aws_region: AwsRegionOption = None,
 ) -> None:
@@ -224,7 +235,8 @@ def check(
     from linter.sources.terraform.cache import parse_ahead  # lazy: each command imports only its own modules
 
     _switch_cache(no_cache)
-    _aws_options_need_simulate(simulate, aws_profile, aws_region)
+    paths = _paths_or_from_aws(paths, from_aws)
+    _aws_options_need_simulate(simulate or from_aws, aws_profile, aws_region)
     parse_ahead(paths)  # .tf files are parsed in helper processes while this one imports the model and the rules
     # After parse_ahead: the helpers parse while this process imports the check pipeline, which no other command needs.
     from linter.check import CheckOptions, no_policy_found, run_check  # lazy: the pipeline, after the helpers forked
@@ -245,6 +257,8 @@ def check(
     options = CheckOptions(
         kind=policy_kind, select=select or [], ignore=ignore or [], baseline=baseline, var_files=var_file or []
     )
+    if from_aws:
+        options.loaded_elsewhere.append(_deployed(aws_profile, aws_region, everything=True)[0])
     confirmations = _declared_confirmations(aws_profile, aws_region) if simulate else None
     try:
         result = run_check(paths, config, options, confirmations)
@@ -261,10 +275,56 @@ def check(
         report = _with_confirmations(report, fmt, confirmations)
         code = confirmations.exit_code(code)
     _emit(report, output)
-    note = no_policy_found(paths, result)
+    note = no_policy_found([*paths, *(["the AWS account (--from-aws)"] if from_aws else [])], result)
     if note is not None:  # exit 0 still, as ruff's and checkov's when nothing matched: see the README
         typer.echo(for_terminal(note), err=True)
     raise typer.Exit(code)
+
+
+def _paths_or_from_aws(paths: list[str] | None, from_aws: bool) -> list[str]:
+    """PATH is required, unless `--from-aws` reads the inputs (then PATH, when given, is checked beside them)."""
+    if not paths and not from_aws:
+        raise UsageProblem("missing argument PATHS: name the files or folders to check, or pass --from-aws")
+    return paths or []
+
+
+def _deployed(
+    aws_profile: str | None,
+    aws_region: str | None,
+    principals: list[str] | None = None,
+    buckets: list[str] | None = None,
+    everything: bool = False,
+) -> tuple["Loaded", str]:
+    """`--from-aws`: the deployed state as one more input, and the account it is in; exit 2 (one line) when it cannot
+    be read at all. A refused read is no error: `check` reports it as an IPN001 note (`everything`), `presign` on
+    standard error, each once, and what depends on it is uncertain."""
+    from linter.aws.client import AwsCallError  # lazy: boto3 loads only with --simulate or --from-aws
+    from linter.aws.from_aws import deployed_input, notes_to_show, read_from_aws  # lazy: as above
+
+    try:
+        state = read_from_aws(
+            _client_settings(aws_profile, aws_region), principals or [], buckets or [], everything=everything
+        )
+    except AwsCallError as error:
+        raise UsageProblem(str(error)) from None
+    for line in notes_to_show(state, unresolved_reported=everything):
+        typer.echo(for_terminal(line), err=True)
+    return deployed_input(state), state.account
+
+
+def _read_from_aws(reference: str) -> bool:
+    """`presign --from-aws`: whether a --signer or --bucket is read from AWS (an ARN or a name), rather than from
+    PATH (a Terraform address, `aws_iam_role.api`)."""
+    return reference.startswith("arn:") or not reference.startswith(("aws_", "module.", "data."))
+
+
+def _deployed_signer(signer: str, account: str) -> str:
+    """A signer ARN of the account read, as the name it is found by: `resolve` reads the account's written id in a
+    signer ARN as the stand-in THIS_ACCOUNT, while a deployed principal keeps its real ARN (`linter.aws.deployed`)."""
+    prefix, _, resource = signer.partition(f"::{account}:")
+    if prefix != "arn:aws:iam" or not resource.startswith(("user/", "role/")):
+        return signer
+    return resource.rsplit("/", 1)[-1]
 
 
 def _aws_options_need_simulate(
@@ -447,7 +507,6 @@ def _simulate_stream(request: str, output: Path | None, respond: Callable[[Itera
 
 @app.command()
 def presign(
-    paths: Annotated[list[str], typer.Argument(help="Terraform folders or files, plan JSON.", show_default=False)],
     signer: Annotated[str, typer.Option(help="Who signs: Terraform address, ARN or name.", show_default=False)],
     bucket: Annotated[
         str,
@@ -455,6 +514,11 @@ def presign(
             help="Bucket, or an access point to go through: Terraform address, ARN or name.", show_default=False
         ),
     ],
+    # After the required options: PATH may be left out with --from-aws (a Python default follows them).
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(help="Terraform folders or files, plan JSON (optional with --from-aws).", show_default=False),
+    ] = None,
     key: Annotated[str, typer.Option(help="Object key or key pattern (`reports/*.pdf`).")] = "*",
     method: Annotated[list[str] | None, typer.Option(help="GET, HEAD or PUT (repeatable). Default GET.")] = None,
     version_id: Annotated[bool, typer.Option("--version-id", help="The URL names an object version.")] = False,
@@ -491,6 +555,7 @@ def presign(
             "AWS's answer decides the parts it simulates.",
         ),
     ] = False,
+    from_aws: FromAwsOption = False,
     aws_profile: AwsProfileOption = None,
     aws_region: AwsRegionOption = None,
     principal_arn: PrincipalArnOption = None,
@@ -508,8 +573,19 @@ def presign(
     from linter.presign.command import decided_url, exit_code, render  # lazy: as above
     from linter.presign.declared import ExpectationError, UnknownReference, expectation  # lazy: as above
 
-    _aws_options_need_simulate(simulate, aws_profile, aws_region, principal_arn)
+    paths = _paths_or_from_aws(paths, from_aws)
+    _aws_options_need_simulate(simulate or from_aws, aws_profile, aws_region)
+    _aws_options_need_simulate(simulate, None, None, principal_arn)
     config = load_config(config_file)
+    deployed: list[Loaded] = []
+    deployed_account = None
+    if from_aws:  # only what the verdict needs: the signer and the bucket, when PATH does not define them
+        principals = [signer] if _read_from_aws(signer) else []
+        from_aws_bucket = _read_from_aws(bucket) and ":accesspoint/" not in bucket
+        buckets = [bucket.removeprefix("arn:aws:s3:::")] if from_aws_bucket else []
+        loaded, deployed_account = _deployed(aws_profile, aws_region, principals, buckets)
+        deployed.append(loaded)
+        signer = _deployed_signer(signer, deployed_account)
     try:
         wanted = expectation(
             signer=signer,
@@ -525,12 +601,12 @@ def presign(
             credentials=credentials,
             bucket_account=bucket_account,
             region=region,
-            account=account or config.account,
+            account=account or config.account or deployed_account,
         )
     except ExpectationError as error:
         raise UsageProblem(str(error)) from None
     try:
-        options = CheckOptions(var_files=var_file or [])
+        options = CheckOptions(var_files=var_file or [], loaded_elsewhere=deployed)
         url = decided_url(paths, config, options, wanted)
     except UnknownReference as error:
         raise UsageProblem(str(error)) from None

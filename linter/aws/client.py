@@ -8,8 +8,9 @@ never quotes a key, a token or a signature.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 # Bounded so a CI job never hangs on a network that drops packets; three attempts in all with backoff.
 CONNECT_TIMEOUT_SECONDS = 5
@@ -19,6 +20,8 @@ SIMULATE_PERMISSION = "iam:SimulateCustomPolicy"
 PRINCIPAL_PERMISSION = "iam:SimulatePrincipalPolicy"  # `--principal-arn`: the deployed principal's own policies
 # IAM is a global service; its endpoint is in us-east-1 for the aws partition whatever the profile's region.
 DEFAULT_IAM_REGION = "us-east-1"
+
+T = TypeVar("T")
 
 
 class Fault(StrEnum):
@@ -44,7 +47,13 @@ class ClientSettings(NamedTuple):
 
 def iam_client(settings: ClientSettings) -> Any:
     """An IAM client; raises AwsCallError when the profile does not exist."""
-    import boto3  # lazy: boto3 and botocore load only when a command asks AWS (`--simulate`)
+    return aws_client("iam", settings)
+
+
+def aws_client(service: str, settings: ClientSettings) -> Any:
+    """A client of `service` (iam, s3, s3control, kms, sts) with this module's retries and timeouts; raises
+    AwsCallError when the profile does not exist. IAM defaults to us-east-1; so does any service without a region."""
+    import boto3  # lazy: boto3 and botocore load only when a command asks AWS (`--simulate`, `--from-aws`)
     from botocore.config import Config  # lazy: as above
     from botocore.exceptions import BotoCoreError  # lazy: as above
 
@@ -56,10 +65,46 @@ def iam_client(settings: ClientSettings) -> Any:
     try:
         session = boto3.session.Session(profile_name=settings.profile)
         return session.client(
-            "iam", region_name=settings.region or session.region_name or DEFAULT_IAM_REGION, config=config
+            service, region_name=settings.region or session.region_name or DEFAULT_IAM_REGION, config=config
         )
     except BotoCoreError as error:  # ProfileNotFound and the like: their messages name the profile, not a secret
         raise AwsCallError(Fault.NO_CREDENTIALS, f"cannot set up an AWS client: {error}") from None
+
+
+def reading_account(read: Callable[[], T]) -> T:
+    """`read()` of the deployed state (`--from-aws`), its faults as AwsCallError. Refused reads of one resource
+    never get here (the reader notes them); what does is what stops the whole read: no credentials, credentials AWS
+    does not accept (sts:GetCallerIdentity, which needs no permission, is the first call), no answer."""
+    from botocore.exceptions import (  # lazy: as in aws_client
+        BotoCoreError,
+        ClientError,
+        NoCredentialsError,
+        PartialCredentialsError,
+    )
+
+    try:
+        return read()
+    except (NoCredentialsError, PartialCredentialsError):
+        raise AwsCallError(
+            Fault.NO_CREDENTIALS,
+            "--from-aws needs AWS credentials and found none: set AWS_PROFILE (or --aws-profile), "
+            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role provides them",
+        ) from None
+    except ClientError as error:
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        if code in ("AccessDenied", "AccessDeniedException"):
+            raise AwsCallError(
+                Fault.ACCESS_DENIED,
+                "AWS refused to read the account: the credentials in use lack sts:GetCallerIdentity (AccessDenied)",
+            ) from None
+        if code in ("Throttling", "ThrottlingException", "RequestLimitExceeded"):
+            message = f"AWS kept throttling after {MAX_ATTEMPTS} attempts ({code})"
+            raise AwsCallError(Fault.UNREACHABLE, message) from None
+        # The messages of these answers may quote the caller's ARN: the code says enough.
+        message = f"AWS did not accept the credentials in use ({code or 'error'}): refresh or replace them"
+        raise AwsCallError(Fault.NO_CREDENTIALS, message) from None
+    except BotoCoreError as error:  # endpoint unreachable, timeouts after the retries
+        raise AwsCallError(Fault.UNREACHABLE, f"AWS did not answer: {type(error).__name__}") from None
 
 
 def simulate_policy(client: Any, request: dict[str, Any]) -> list[dict[str, Any]]:

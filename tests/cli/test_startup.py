@@ -162,6 +162,31 @@ def test_checking_declared_urls_with_simulate_imports_the_aws_sdk(tmp_path: Path
     assert {"boto3", "botocore", "linter.aws.client", "linter.aws.simulate", "linter.aws.confirm"} <= imported
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [["check", "--from-aws"], ["presign", "--from-aws", "--signer", "user-two", "--bucket", "presign-demo"]],
+)
+def test_from_aws_imports_the_aws_sdk(tmp_path: Path, argv: list[str]) -> None:
+    # The positive control of the guards above: no credentials, so the run stops at the credential lookup.
+    env = {
+        "AWS_ACCESS_KEY_ID": "",
+        "AWS_SECRET_ACCESS_KEY": "",
+        "AWS_PROFILE": "",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    imported = _imported_modules(f"from linter.cli import main; main({argv!r})", top_level=False, env=env)
+    assert {"boto3", "botocore", "linter.aws.client", "linter.aws.from_aws", "linter.aws.deployed"} <= imported
+
+
+def test_checking_a_module_without_from_aws_imports_no_aws_sdk(tmp_path: Path) -> None:
+    code = f"from linter.cli import main; main(['check', {str(_terraform_module(tmp_path))!r}, '--format', 'json'])"
+    imported = _imported_modules(code, top_level=False)
+    assert "linter.check" in imported  # the run did check the module
+    assert sorted(n for n in imported if any(n == m or n.startswith(m + ".") for m in AWS_MACHINERY)) == []
+
+
 def test_console_script_runs_as_a_subprocess(tmp_path: Path) -> None:
     policy = tmp_path / "p.json"
     policy.write_text(
