@@ -318,15 +318,6 @@ def _read_from_aws(reference: str) -> bool:
     return reference.startswith("arn:") or not reference.startswith(("aws_", "module.", "data."))
 
 
-def _deployed_signer(signer: str, account: str) -> str:
-    """A signer ARN of the account read, as the name it is found by: `resolve` reads the account's written id in a
-    signer ARN as the stand-in THIS_ACCOUNT, while a deployed principal keeps its real ARN (`linter.aws.deployed`)."""
-    prefix, _, resource = signer.partition(f"::{account}:")
-    if prefix != "arn:aws:iam" or not resource.startswith(("user/", "role/")):
-        return signer
-    return resource.rsplit("/", 1)[-1]
-
-
 def _aws_options_need_simulate(
     simulate: bool, aws_profile: str | None, aws_region: str | None, principal_arn: str | None = None
 ) -> None:
@@ -585,7 +576,6 @@ def presign(
         buckets = [bucket.removeprefix("arn:aws:s3:::")] if from_aws_bucket else []
         loaded, deployed_account = _deployed(aws_profile, aws_region, principals, buckets)
         deployed.append(loaded)
-        signer = _deployed_signer(signer, deployed_account)
     try:
         wanted = expectation(
             signer=signer,

@@ -95,12 +95,13 @@ def expectation(
 def resolve(inventories: Sequence[Inventory], wanted: Expectation) -> PresignCheck:
     """Find signer and bucket (or access point) in the same inventory; raises UnknownReference naming the closest
     matches."""
-    # The ARN of a principal defined here, in the account the configuration is said to deploy to.
+    # The ARN of a principal defined here, in the account the configuration is said to deploy to; a principal
+    # read from AWS keeps its real ARN, so the reference is tried as written first.
     signer_ref = wanted.signer
     if wanted.account is not None:
         signer_ref = signer_ref.replace(f"::{wanted.account}:", f"::{THIS_ACCOUNT}:", 1)
     try:
-        inventory, signer = find_principal(inventories, signer_ref)
+        inventory, signer = _principal_as_written_or(inventories, wanted.signer, signer_ref)
     except UnknownReference:
         if not is_principal_arn(wanted.signer):
             raise
@@ -115,6 +116,18 @@ def resolve(inventories: Sequence[Inventory], wanted: Expectation) -> PresignChe
         return PresignCheck(inventory, outside, bucket, wanted, access_point)
     _, bucket, access_point = find_bucket([inventory], wanted.bucket, wanted.bucket_account, wanted.declared_at)
     return PresignCheck(inventory, signer, bucket, wanted, access_point)
+
+
+def _principal_as_written_or(
+    inventories: Sequence[Inventory], written: str, stand_in: str
+) -> tuple[Inventory, PrincipalResource]:
+    """The principal `written` names, else the one `stand_in` (the written ARN in the stand-in account) names."""
+    if written != stand_in:
+        try:
+            return find_principal(inventories, written)
+        except UnknownReference:
+            pass
+    return find_principal(inventories, stand_in)
 
 
 def declared_checks(config: Config, inventories: Sequence[Inventory]) -> tuple[list[PresignCheck], list[InputError]]:

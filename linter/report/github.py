@@ -22,7 +22,14 @@ if TYPE_CHECKING:
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
+# Where a deployed policy lives (`--from-aws`: `arn:aws:iam::…#inline/NAME`): no file of the repository, so the
+# annotation names none (GitHub shows it on the run, not on a line of a changed file); the message keeps the place.
+_NOT_A_FILE = ("arn:", "aws:")
+
+
 def _position(loc: Location) -> list[tuple[str, str]]:
+    if loc.file.startswith(_NOT_A_FILE):
+        return []
     properties = [("file", loc.file), ("line", str(loc.line))]
     if loc.end_line is not None:
         properties.append(("endLine", str(loc.end_line)))
@@ -44,6 +51,8 @@ def _command(name: str, properties: list[tuple[str, str]], lines: list[str]) -> 
 
 def _annotation(finding: Finding) -> str:
     lines = [finding.message]
+    if finding.loc.file.startswith(_NOT_A_FILE):
+        lines.append(f"in {finding.loc.short()}")
     if finding.loc.address:
         lines.append(f"at {finding.loc.address}")
     lines.extend(f"↳ {r.loc.short()} {r.message}" for r in finding.related)

@@ -84,6 +84,17 @@ def test_check_from_aws_sarif_names_a_deployed_document_by_a_relative_uri(
     }
 
 
+def test_check_from_aws_github_annotations_name_no_repository_file(
+    demo: AwsClients, capsys: pytest.CaptureFixture[str]
+) -> None:
+    demo.iam.put_user_policy(UserName="user-two", PolicyName="everything", PolicyDocument=json.dumps(EVERYTHING))
+    code, out, _ = run(capsys, "check", "--from-aws", "--format", "github")
+    assert code == 1
+    annotations = [line for line in out.splitlines() if line.startswith("::")]
+    assert annotations and all("file=" not in line.split("::")[1] for line in annotations)
+    assert f"%0Ain {EVERYTHING_FILE}:6:17" in annotations[0]  # the place stays in the message
+
+
 def test_check_from_aws_with_a_path_checks_both(demo: AwsClients, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "check", str(DEMO), "--from-aws", "--format", "json")
     assert code == 1  # the URL the demo's .iam-preflight.toml declares fails, as without --from-aws
