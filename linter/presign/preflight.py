@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from linter.model import THIS_ACCOUNT, AccessPoint, Bucket, Inventory, PrincipalResource
+from linter.model import THIS_ACCOUNT, AccessPoint, Bucket, Inventory, Location, PrincipalResource
 from linter.presign import wording
 from linter.presign.doors import (
     Door,
@@ -117,7 +117,10 @@ def preflight(
             # The same outcome for another reason: the written ids most likely name the configuration's own
             # account and region, so that reading's causes are the ones to tell.
             told, told_as = other, known | reading
-    return replace(told, problems=[_told_as_written(p, told_as) for p in told.problems])
+    # Told with the caller's own signer, bucket and access point, and every place as written: under a reading, a
+    # principal read from AWS (its real ARN) or a place naming an id carries the stand-in.
+    problems = [_told_as_written(p, told_as) for p in told.problems]
+    return replace(told, problems=problems, signer=signer, bucket=bucket, access_point=access_point)
 
 
 def _causes(verdict: Verdict) -> list[Cause]:
@@ -128,7 +131,18 @@ def _causes(verdict: Verdict) -> list[Cause]:
 def _told_as_written(problem: Problem, standing_in: dict[str, str]) -> Problem:
     fix = as_written(problem.fix, standing_in) if problem.fix else None
     reason = as_written(problem.reason, standing_in) if problem.reason else ""
-    return problem._replace(message=as_written(problem.message, standing_in), fix=fix, reason=reason)
+    loc = _place_as_written(problem.loc, standing_in) if problem.loc else None
+    related = tuple(r.model_copy(update={"loc": _place_as_written(r.loc, standing_in)}) for r in problem.related)
+    message = as_written(problem.message, standing_in)
+    return problem._replace(message=message, fix=fix, reason=reason, loc=loc, related=related)
+
+
+def _place_as_written(loc: Location, standing_in: dict[str, str]) -> Location:
+    """A place named by what holds it (a deployed policy's `ARN#inline/NAME`, its address) as the inputs write it."""
+    file, address = as_written(loc.file, standing_in), as_written(loc.address, standing_in) if loc.address else None
+    return (
+        loc if (file, address) == (loc.file, loc.address) else loc.model_copy(update={"file": file, "address": address})
+    )
 
 
 def _either_reading(verdict: Verdict, other: Verdict, reading: dict[str, str], known: dict[str, str]) -> Verdict:

@@ -138,6 +138,7 @@ def test_presign_from_aws_fails_for_user_two_as_the_demo_does(
     )
     assert re.sub(r"[^ ]*examples/presign-demo/main\.tf", "examples/presign-demo/main.tf", expected) == expected
     assert deployed_finding["message"] == expected
+    assert "000000000000" not in deployed[1]  # places and headline name the real account, as the messages do
 
 
 def test_presign_from_aws_works_once_the_user_may_read(demo: AwsClients, capsys: pytest.CaptureFixture[str]) -> None:
@@ -146,7 +147,9 @@ def test_presign_from_aws_works_once_the_user_may_read(demo: AwsClients, capsys:
         capsys, "presign", "--from-aws", "--signer", "user-two", "--bucket", "presign-demo", "--key", "cat.jpg"
     )
     assert (code, err) == (0, "")
-    assert out.startswith(f"✓ URL works: {USER_TWO} → presign-demo/cat.jpg (GET, 1h)") or out.startswith("✓ URL works")
+    # The deployed principal's own ARN, never the stand-in account the verdict is decided under.
+    assert out.startswith(f"✓ URL works for its whole life: {USER_TWO} → presign-demo/cat.jpg (GET, 1h)\n")
+    assert "000000000000" not in out
 
 
 def test_presign_from_aws_on_a_refused_read_is_uncertain_with_one_note(
