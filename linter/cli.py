@@ -652,6 +652,11 @@ def _names_a_file(path: Path) -> bool:
         return False
 
 
+def _warn(line: str) -> None:
+    """A note of a `--from-aws` read, on standard error."""
+    typer.echo(for_terminal(line), err=True)
+
+
 def _explain_format(value: str) -> str:
     if value not in ("text", "json"):
         raise UsageProblem(f"invalid format {value!r} (use text or json)")
@@ -679,6 +684,14 @@ def explain_url(
     aws_profile: AwsProfileOption = None,
     aws_region: AwsRegionOption = None,
     principal_arn: PrincipalArnOption = None,
+    from_aws: Annotated[
+        bool,
+        typer.Option(
+            "--from-aws",
+            help="Check the URL against what is deployed, read-only: its signer (the user of its AKIA key, by "
+            "iam:GetAccessKeyLastUsed, or --signer) and its bucket; PATH may then be left out.",
+        ),
+    ] = False,
     output_format: ExplainFormatOption = "text",
     output: OutputOption = None,
     config_file: ConfigOption = None,
@@ -687,7 +700,8 @@ def explain_url(
 ) -> None:
     """Why does this pre-signed URL fail? Reads it back (signature and token never shown) and checks it."""
     _switch_cache(no_cache)
-    _aws_options_need_simulate(simulate, aws_profile, aws_region, principal_arn)
+    _aws_options_need_simulate(simulate or from_aws, aws_profile, aws_region)
+    _aws_options_need_simulate(simulate, None, None, principal_arn)
     from linter.check import CheckOptions  # lazy: the pipeline and the explainer serve their commands only
     from linter.config import load_config  # lazy: as above
     from linter.explain.command import ExplainError, explain_url, parse_time  # lazy: as above
@@ -707,6 +721,8 @@ def explain_url(
             fmt,
             _client_settings(aws_profile, aws_region) if simulate else None,
             principal_arn,
+            _client_settings(aws_profile, aws_region) if from_aws else None,
+            _warn,
         )
     except ExplainError as error:
         raise UsageProblem(str(error)) from None
@@ -721,14 +737,28 @@ def explain_error(
     error: Annotated[str, typer.Argument(help="S3's error: the XML body, the SDK's line, a file, or - (stdin).")] = "-",
     output_format: ExplainFormatOption = "text",
     output: OutputOption = None,
+    from_aws: Annotated[
+        bool,
+        typer.Option(
+            "--from-aws",
+            help="Read the principal and bucket the AccessDenied names from AWS, read-only, and add the pre-flight's "
+            "cause: the deployed statement that denies, or the missing allow.",
+        ),
+    ] = False,
+    aws_profile: AwsProfileOption = None,
+    aws_region: AwsRegionOption = None,
 ) -> None:
     """What does this S3 error mean for a pre-signed URL, and what to change? Exit 0, or 2 if it is no S3 error."""
+    _aws_options_need_simulate(from_aws, aws_profile, aws_region)
     from linter.explain.command import ExplainError, explain_error  # lazy: `explain-error` alone explains errors
 
     fmt = _explain_format(output_format)
     try:
-        report = explain_error(_read_input(error, "error"), fmt)
+        settings = _client_settings(aws_profile, aws_region) if from_aws else None
+        report = explain_error(_read_input(error, "error"), fmt, settings, warn=_warn)
     except ExplainError as problem:
+        raise UsageProblem(str(problem)) from None
+    except _aws_call_errors() as problem:
         raise UsageProblem(str(problem)) from None
     _emit(report, output)
 

@@ -10,8 +10,9 @@ run but what stops the whole read (no credentials, no answer): an `AwsCallError`
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
-from linter.aws.client import ClientSettings, aws_client, reading_account
+from linter.aws.client import MAX_ATTEMPTS, AwsCallError, ClientSettings, Fault, aws_client, reading_account
 from linter.aws.deployed import DEFAULT_LIMIT, AwsClients, DeployedState, read_deployed
 from linter.model import Inventory, Policy
 from linter.sources import Loaded
@@ -111,3 +112,64 @@ def _policies(inventory: Inventory) -> Iterator[Policy]:
     yield from inventory.managed_policies.values()
     held = [*(b.policy for b in inventory.buckets), *(a.policy for a in inventory.access_points)]
     yield from (policy for policy in [*held, *(k.policy for k in inventory.keys)] if policy is not None)
+
+
+# `explain-url --from-aws`: who signed the URL, from its access key id (never shown in full: `mask_key`).
+KEY_USER_PERMISSION = "iam:GetAccessKeyLastUsed"  # a long-term key (AKIA...): its user
+KEY_ACCOUNT_PERMISSION = "sts:GetAccessKeyInfo"  # a temporary key (ASIA...): its account only
+
+
+def key_user(settings: ClientSettings, key_id: str, shown: str, clients: AwsClients | None = None) -> str:
+    """The ARN of the IAM user a long-term access key belongs to (`shown`: the key id masked, for messages); raises
+    AwsCallError (one line) when AWS cannot tell: refused, or a key of no user of the account the credentials read."""
+    from botocore.exceptions import ClientError  # lazy: as in linter.aws.client
+
+    readers = clients or aws_clients(settings)
+
+    def read() -> str:
+        try:
+            user = str(readers.iam.get_access_key_last_used(AccessKeyId=key_id).get("UserName") or "")
+        except ClientError as error:
+            raise _lookup_error(error, KEY_USER_PERMISSION, shown) from None
+        if not user:
+            raise AwsCallError(Fault.NO_SUCH_PRINCIPAL, f"AWS names no user for access key {shown}: pass --signer ARN")
+        try:  # the user's own ARN, its path included (`user/team/name`), as the deployed read names it
+            return str(readers.iam.get_user(UserName=user)["User"]["Arn"])
+        except ClientError:  # iam:GetUser refused here: the deployed read will say so; the path-less ARN
+            account = str(readers.sts.get_caller_identity()["Account"])
+            return f"arn:aws:iam::{account}:user/{user}"
+
+    return reading_account(read)
+
+
+def key_account(settings: ClientSettings, key_id: str, shown: str, clients: AwsClients | None = None) -> str:
+    """The account a (temporary) access key belongs to; raises AwsCallError (one line) when AWS cannot tell."""
+    from botocore.exceptions import ClientError  # lazy: as in linter.aws.client
+
+    readers = clients or aws_clients(settings)
+
+    def read() -> str:
+        try:
+            return str(readers.sts.get_access_key_info(AccessKeyId=key_id)["Account"])
+        except ClientError as error:
+            raise _lookup_error(error, KEY_ACCOUNT_PERMISSION, shown) from None
+
+    return reading_account(read)
+
+
+def _lookup_error(error: Any, permission: str, shown: str) -> AwsCallError:
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    if code in ("AccessDenied", "AccessDeniedException"):
+        message = f"AWS refused to look up access key {shown}: the credentials in use lack {permission} (AccessDenied)"
+        return AwsCallError(Fault.ACCESS_DENIED, message)
+    if code in ("NoSuchEntity", "NoSuchEntityException"):
+        message = (
+            f"access key {shown} is no key of a user of the account the credentials read (NoSuchEntity): "
+            "pass --signer ARN, or read with credentials of the signer's account"
+        )
+        return AwsCallError(Fault.NO_SUCH_PRINCIPAL, message)
+    # Throttling and refused credentials: as every read of the account answers them (the messages may quote ARNs).
+    if code in ("Throttling", "ThrottlingException", "RequestLimitExceeded"):
+        return AwsCallError(Fault.UNREACHABLE, f"AWS kept throttling after {MAX_ATTEMPTS} attempts ({code})")
+    message = f"AWS did not accept the credentials in use ({code or 'error'}): refresh or replace them"
+    return AwsCallError(Fault.NO_CREDENTIALS, message)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from linter.explain import overall, render_error, render_url
-from linter.explain.error import ErrorParseError, causes, parse_error
-from linter.explain.url import UrlError, parse_url, url_problems
+from linter.explain.error import Cause, ErrorParseError, causes, parse_error
+from linter.explain.url import SignedUrl, UrlError, mask_key, parse_url, url_problems
 from linter.presign.problem import Status
 
 if TYPE_CHECKING:  # explain-error needs neither the checker nor the config
@@ -16,7 +17,9 @@ if TYPE_CHECKING:  # explain-error needs neither the checker nor the config
     from linter.aws.confirm import Confirmation
     from linter.check import CheckOptions
     from linter.config import Config
+    from linter.explain.error import S3Error
     from linter.presign.preflight import Verdict
+    from linter.sources import Loaded
 
 
 class ExplainError(ValueError):
@@ -46,11 +49,15 @@ def explain_url(
     fmt: str,
     simulate: ClientSettings | None = None,
     principal_arn: str | None = None,
+    from_aws: ClientSettings | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> tuple[str, int]:
     """The report and exit code (0: nothing stops the URL; 1: it fails or may). With `paths` and `signer`, the
     pre-flight for the URL's bucket, key, version, expiry and signing region is part of the answer; with `simulate`
     too, the URL read back is put to AWS's policy simulator as `presign --simulate` puts one, `principal_arn` as
-    `presign --principal-arn` (raises AwsCallError)."""
+    `presign --principal-arn` (raises AwsCallError). With `from_aws`, the pre-flight runs on the deployed signer and
+    bucket (beside `paths`, which may be left out); the signer, when not given, is the user of the URL's long-term
+    access key (iam:GetAccessKeyLastUsed); each note of the read goes to `warn`."""
     from linter.presign.declared import (  # lazy: explain-error shares this module, 18 ms it never needs
         ExpectationError,
         UnknownReference,
@@ -62,8 +69,17 @@ def explain_url(
     except UrlError as error:
         raise ExplainError(str(error)) from None
     problems = url_problems(url, at)
-    checked = bool(paths) and signer is not None
-    if bool(paths) != (signer is not None):
+    if from_aws is not None:
+        if (url.access_point or url.bucket) is None:
+            raise ExplainError(f"{url.host} is not an S3 endpoint: cannot tell which bucket the URL is for")
+        signer = signer or _signer_of(text, url, from_aws)
+        # A Terraform address (`aws_iam_user.user_two`) is looked up in PATH, as `presign --from-aws` does.
+        principals = [] if signer.startswith(("aws_", "module.", "data.")) else [signer]
+        loaded, deployed_account = _deployed(from_aws, principals, [url.bucket] if url.bucket else [], warn)
+        options = replace(options, loaded_elsewhere=[*options.loaded_elsewhere, loaded])
+        account = account or config.account or deployed_account
+    checked = (bool(paths) or from_aws is not None) and signer is not None
+    if from_aws is None and bool(paths) != (signer is not None):
         raise ExplainError("give both the inputs (PATH...) and --signer to check the URL against the policies")
     if simulate is not None and not checked:
         raise ExplainError("--simulate needs the inputs (PATH...) and --signer: AWS is asked about their policies")
@@ -126,9 +142,135 @@ def _with_confirmation(report: str, fmt: str, confirmation: Confirmation) -> str
     return report.rstrip("\n") + "\n\n" + "\n".join(for_terminal(line) for line in text_lines(confirmation)) + "\n"
 
 
-def explain_error(text: str, fmt: str) -> str:
+def _key_id(text: str) -> str:
+    """The URL's access key id, in full: only to ask AWS whose it is, never shown (`mask_key`)."""
+    from urllib.parse import parse_qsl, urlsplit  # lazy: only with --from-aws
+
+    query = {name.lower(): value for name, value in parse_qsl(urlsplit(text.strip()).query, keep_blank_values=True)}
+    return query.get("x-amz-credential", "").partition("/")[0] or query.get("awsaccesskeyid", "")
+
+
+def _signer_of(text: str, url: SignedUrl, settings: ClientSettings) -> str:
+    """`explain-url --from-aws` without --signer: the user of a long-term key (AKIA); a temporary key (ASIA) names
+    its account only, so the one line that stops the run asks for --signer."""
+    from linter.aws.from_aws import key_account, key_user  # lazy: AWS only with --from-aws
+
+    key_id = _key_id(text)
+    shown = mask_key(key_id)
+    if key_id.startswith("AKIA"):
+        return key_user(settings, key_id, shown)
+    if key_id.startswith("ASIA"):
+        account = key_account(settings, key_id, shown)
+        raise ExplainError(
+            f"{shown} is a temporary key of account {account}: AWS does not tell which role or user it was issued to; "
+            "pass --signer ARN (the role the signer assumed, or the user)"
+        )
+    raise ExplainError(f"cannot tell who signed with {shown} ({url.key_kind}): pass --signer ARN")
+
+
+def _deployed(
+    settings: ClientSettings, principals: list[str], buckets: list[str], warn: Callable[[str], None] | None
+) -> tuple[Loaded, str]:
+    """The deployed principals and buckets as one input of the pre-flight, and their account; notes to `warn`."""
+    from linter.aws.from_aws import deployed_input, notes_to_show, read_from_aws  # lazy: AWS only with --from-aws
+
+    state = read_from_aws(settings, principals, buckets)
+    for line in notes_to_show(state, unresolved_reported=False):
+        if warn is not None:
+            warn(line)
+    return deployed_input(state), state.account
+
+
+def explain_error(
+    text: str,
+    fmt: str,
+    from_aws: ClientSettings | None = None,
+    config: Config | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> str:
+    """What the error means; with `from_aws`, an AccessDenied that names its principal and object is run through the
+    pre-flight on the deployed principal and bucket, whose cause comes first (raises AwsCallError)."""
     try:
         error = parse_error(text)
     except ErrorParseError as problem:
         raise ExplainError(str(problem)) from None
-    return render_error(error, causes(error), fmt)
+    found = causes(error)
+    if from_aws is not None:
+        found = [*_deployed_causes(error, from_aws, config, warn), *found]
+    return render_error(error, found, fmt)
+
+
+# The request an AccessDenied names -> the method of the URL that made it, and whether it named a version.
+_METHODS = {"s3:GetObject": ("GET", False), "s3:GetObjectVersion": ("GET", True), "s3:PutObject": ("PUT", False)}
+_DENIED = (
+    r"User: (?P<principal>arn:\S+) is not authorized to perform: (?P<action>\S+) on resource: "
+    r"\"?arn:aws:s3:::(?P<bucket>[^/\"\s]+)/(?P<key>[^\"\s]+)"
+)
+
+
+def _deployed_causes(
+    error: S3Error, settings: ClientSettings, config: Config | None, warn: Callable[[str], None] | None
+) -> list[Cause]:
+    import re  # lazy: only with --from-aws
+
+    denied = re.search(_DENIED, error.message) if error.code == "AccessDenied" else None
+    method = _METHODS.get(denied["action"]) if denied else None
+    if denied is None or method is None:
+        return [
+            Cause(
+                "--from-aws could not tell whose request it was: the message names no principal ARN with "
+                "s3:GetObject or s3:PutObject on an object (S3 names them only to callers of the same account)",
+                "run explain-url URL --from-aws with the failing URL: its access key names the signer",
+            )
+        ]
+    from linter.check import CheckOptions  # lazy: only with --from-aws
+    from linter.config import load_config  # lazy: as above
+    from linter.presign.command import decided_url  # lazy: as above
+    from linter.presign.declared import ExpectationError, UnknownReference, expectation  # lazy: as above
+
+    principal = _principal_of(denied["principal"])
+    bucket, key = denied["bucket"], denied["key"]
+    loaded, account = _deployed(settings, [principal], [bucket], warn)
+    wanted_config = config or load_config()
+    try:
+        wanted = expectation(
+            signer=principal,
+            bucket=bucket,
+            key=key,
+            methods=[method[0]],
+            expires=60,  # the shortest URL: the deny is about who may, not for how long
+            version_id=method[1],
+            account=wanted_config.account or account,
+        )
+        decided = decided_url([], wanted_config, CheckOptions(loaded_elsewhere=[loaded]), wanted)
+    except (ExpectationError, UnknownReference) as problem:
+        raise ExplainError(str(problem)) from None
+    if decided.result.errors:
+        raise ExplainError("; ".join(e.render() for e in decided.result.errors))
+    failing = [p for p in decided.verdict.problems if p.status is not Status.WORKS]
+    if not failing:
+        return [
+            Cause(
+                f"the deployed policies of {principal} and {bucket}, read now, allow {denied['action']} on "
+                f"{bucket}/{key}: what denied is a policy the pre-flight does not read (SCP, RCP, session or VPC "
+                "endpoint policy), or the policies changed since",
+                "look at the policy type the message names; compare the time of the error with the policy changes",
+            )
+        ]
+    return [
+        Cause(
+            f"deployed: {p.message}" + (f" ({p.loc.short()})" if p.loc else ""),
+            p.fix or "see the deployed statement named",
+        )
+        for p in failing
+    ]
+
+
+def _principal_of(arn: str) -> str:
+    """An AccessDenied's principal as the pre-flight's signer: a role session (`assumed-role/ROLE/SESSION`) is its
+    role's."""
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[5].startswith("assumed-role/"):
+        role = parts[5].split("/")[1]
+        return f"arn:{parts[1]}:iam::{parts[4]}:role/{role}"
+    return arn

@@ -162,9 +162,25 @@ def test_checking_declared_urls_with_simulate_imports_the_aws_sdk(tmp_path: Path
     assert {"boto3", "botocore", "linter.aws.client", "linter.aws.simulate", "linter.aws.confirm"} <= imported
 
 
+EXPLAINED_URL = (
+    "https://presign-demo.s3.us-east-1.amazonaws.com/cat.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+    "&X-Amz-Credential=AKIAQEXAMPLE7LONGKEY%2F20261127%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261127T100000Z"
+    "&X-Amz-Expires=1800&X-Amz-SignedHeaders=host&X-Amz-Signature=" + "f" * 64
+)
+DENIED = (
+    "<Error><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/user-two is not authorized to "
+    'perform: s3:GetObject on resource: "arn:aws:s3:::presign-demo/cat.jpg"</Message></Error>'
+)
+
+
 @pytest.mark.parametrize(
     "argv",
-    [["check", "--from-aws"], ["presign", "--from-aws", "--signer", "user-two", "--bucket", "presign-demo"]],
+    [
+        ["check", "--from-aws"],
+        ["presign", "--from-aws", "--signer", "user-two", "--bucket", "presign-demo"],
+        ["explain-url", EXPLAINED_URL, "--from-aws", "--at", "2026-11-27T10:05:00Z"],
+        ["explain-error", DENIED, "--from-aws"],
+    ],
 )
 def test_from_aws_imports_the_aws_sdk(tmp_path: Path, argv: list[str]) -> None:
     # The positive control of the guards above: no credentials, so the run stops at the credential lookup.
@@ -178,6 +194,16 @@ def test_from_aws_imports_the_aws_sdk(tmp_path: Path, argv: list[str]) -> None:
     }
     imported = _imported_modules(f"from linter.cli import main; main({argv!r})", top_level=False, env=env)
     assert {"boto3", "botocore", "linter.aws.client", "linter.aws.from_aws", "linter.aws.deployed"} <= imported
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["explain-url", EXPLAINED_URL, "--at", "2026-11-27T10:05:00Z"], ["explain-error", DENIED]],
+)
+def test_explaining_without_from_aws_imports_no_aws_sdk(argv: list[str]) -> None:
+    imported = _imported_modules(f"from linter.cli import main; main({argv!r})", top_level=False)
+    assert "linter.explain.command" in imported  # the run did explain
+    assert sorted(n for n in imported if any(n == m or n.startswith(m + ".") for m in AWS_MACHINERY)) == []
 
 
 def test_checking_a_module_without_from_aws_imports_no_aws_sdk(tmp_path: Path) -> None:
