@@ -701,7 +701,9 @@ def explain_url(
     """Why does this pre-signed URL fail? Reads it back (signature and token never shown) and checks it."""
     _switch_cache(no_cache)
     _aws_options_need_simulate(simulate or from_aws, aws_profile, aws_region)
-    _aws_options_need_simulate(simulate, None, None, principal_arn)
+    _aws_options_need_simulate(simulate or from_aws, None, None, principal_arn)
+    if from_aws and not simulate and signer is None and principal_arn is not None:
+        signer, principal_arn = principal_arn, None  # read from AWS, the deployed principal is the signer
     from linter.check import CheckOptions  # lazy: the pipeline and the explainer serve their commands only
     from linter.config import load_config  # lazy: as above
     from linter.explain.command import ExplainError, explain_url, parse_time  # lazy: as above

@@ -163,7 +163,7 @@ def _signer_of(text: str, url: SignedUrl, settings: ClientSettings) -> str:
         account = key_account(settings, key_id, shown)
         raise ExplainError(
             f"{shown} is a temporary key of account {account}: AWS does not tell which role or user it was issued to; "
-            "pass --signer ARN (the role the signer assumed, or the user)"
+            "pass --signer ARN or --principal-arn ARN (the role the signer assumed, or the user)"
         )
     raise ExplainError(f"cannot tell who signed with {shown} ({url.key_kind}): pass --signer ARN")
 

@@ -113,8 +113,19 @@ def test_a_temporary_key_without_a_signer_names_its_account_and_asks_for_one(
     code, out, err = run(capsys, "explain-url", url_for(TEMPORARY), "--from-aws", "--at", AT)
     assert (code, out) == (2, "")
     [line] = err.splitlines()
-    assert f"account {ACCOUNT}" in line and "--signer ARN" in line
+    assert f"account {ACCOUNT}" in line and "--signer ARN or --principal-arn ARN" in line
     assert TEMPORARY not in err and _shown(TEMPORARY) in line
+
+
+def test_a_temporary_key_with_the_principal_arn_is_checked_as_that_principal(
+    demo: AwsClients, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["explain-url", url_for(TEMPORARY), "--from-aws", "--principal-arn", USER_TWO, "--at", AT]
+    code, out, err = run(capsys, *argv, "--format", "json")
+    assert (code, err) == (1, "")  # user two's deployed policies, read because the ARN was named
+    # Two problems: the session's own end (a temporary key), and the deployed policy that denies.
+    problems = json.loads(out)["problems"]
+    assert [p["location"] for p in problems][-1] == f"{LIST_FILE}:1:1"
 
 
 @pytest.mark.parametrize(
