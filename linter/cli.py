@@ -38,6 +38,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     no_args_is_help=True,
+    # Inherited by every command's context: `-h` is `--help` on the app and on each command.
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -56,7 +58,7 @@ class ColorMode(StrEnum):
 
 
 # Options several commands share, declared once.
-FormatOption = Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format.")]
+FormatOption = Annotated[OutputFormat | None, typer.Option("--format", "--output-format", "-f", help="Output format.")]
 OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")]
 ConfigOption = Annotated[str | None, typer.Option("--config", help="Config file (default: nearest).")]
 VarFileOption = Annotated[list[str] | None, typer.Option("--var-file", help="Terraform tfvars file (repeatable).")]
@@ -230,6 +232,10 @@ def check(
     from_aws: FromAwsOption = False,
     aws_profile: AwsProfileOption = None,
     aws_region: AwsRegionOption = None,
+    exit_zero: Annotated[
+        bool,
+        typer.Option("--exit-zero", help="Exit 0 even with findings at or above --fail-on (input or usage error: 2)."),
+    ] = False,
 ) -> None:
     """Lint policies. Exit 0 clean, 1 findings at or above --fail-on, 2 input or usage error."""
     from linter.sources.terraform.cache import parse_ahead  # lazy: each command imports only its own modules
@@ -269,11 +275,13 @@ def check(
         typer.echo(for_terminal(f"Wrote {count} findings to {write_baseline}."), err=True)
         raise typer.Exit(2 if result.errors else 0)
     fmt = output_format.value if output_format else config.format
-    report = render(fmt, result, color=_use_color(color, output))
+    report = render(fmt, result, color=_use_color(color, output), fail_on=threshold)
     code = result.exit_code(threshold)
     if confirmations is not None and confirmations.ran:
         report = _with_confirmations(report, fmt, confirmations)
         code = confirmations.exit_code(code)
+    if exit_zero and code != 2:  # the report is as usual; only the verdict is not a failure
+        code = 0
     _emit(report, output)
     note = no_policy_found([*paths, *(["the AWS account (--from-aws)"] if from_aws else [])], result)
     if note is not None:  # exit 0 still, as ruff's and checkov's when nothing matched: see the README
@@ -614,11 +622,14 @@ def presign(
     if confirmation is not None:
         code = confirmation.exit_code(code)
     fmt = output_format.value if output_format else "text"
-    _emit(render(fmt, url.result, url.verdict, color=_use_color(color, output), confirmation=confirmation), output)
+    shown = _use_color(color, output)
+    _emit(render(fmt, url.result, url.verdict, color=shown, confirmation=confirmation, fail_on=config.fail_on), output)
     raise typer.Exit(code)
 
 
-ExplainFormatOption = Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")]
+ExplainFormatOption = Annotated[
+    str, typer.Option("--format", "--output-format", "-f", help="Output format: text or json.")
+]
 
 
 # A URL or an S3 error body is a few kilobytes; a pipe that never ends must not fill the memory.

@@ -225,9 +225,16 @@ def verdict_json(verdict: Verdict) -> dict[str, object]:
 
 
 def render(
-    fmt: str, result: CheckResult, verdict: Verdict, *, color: bool, confirmation: Confirmation | None = None
+    fmt: str,
+    result: CheckResult,
+    verdict: Verdict,
+    *,
+    color: bool,
+    confirmation: Confirmation | None = None,
+    fail_on: Severity = DEFAULT_FAIL_ON,
 ) -> str:
-    body = render_report(fmt, result, color=color)
+    """`fail_on`: the threshold the exit code uses (`exit_code`), so that a JUnit report agrees with it."""
+    body = render_report(fmt, result, color=color, fail_on=fail_on)
     if fmt == "text":
         # The headline names the signer and the object, which the Terraform (or the command line) wrote.
         text = f"{for_terminal(headline(verdict))}\n\n{body}"

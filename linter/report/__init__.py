@@ -12,12 +12,24 @@ import linter
 
 if TYPE_CHECKING:
     from linter.check import CheckResult
+    from linter.findings import Severity
 
 FORMATS = ("text", "json", "sarif", "github", "junit")
 
 
-def render(fmt: str, result: CheckResult, *, color: bool = False, tool_version: str = linter.__version__) -> str:
-    """The report of `result` in format `fmt` (one of FORMATS). `color` applies to text only."""
+def render(
+    fmt: str,
+    result: CheckResult,
+    *,
+    color: bool = False,
+    tool_version: str = linter.__version__,
+    fail_on: Severity | None = None,
+) -> str:
+    """The report of `result` in format `fmt` (one of FORMATS). `color` applies to text only.
+
+    `fail_on` is the lowest severity that fails the run (`--fail-on`; None: its default, warning). JUnit reports only
+    the findings at or above it as failures, so that its test report agrees with the exit code.
+    """
     if fmt == "text":
         from linter.report.text import render_text  # lazy: a run pays only for its format
 
@@ -37,5 +49,5 @@ def render(fmt: str, result: CheckResult, *, color: bool = False, tool_version: 
     if fmt == "junit":
         from linter.report.junit import render_junit  # lazy: a run pays only for its format
 
-        return render_junit(result)
+        return render_junit(result, fail_on=fail_on)
     raise ValueError(f"unknown output format {fmt!r} (choose from {', '.join(FORMATS)})")

@@ -1,8 +1,9 @@
 """JUnit XML shaped like checkov's, for CI systems that show test reports (GitLab, Jenkins, Azure Pipelines).
 
-One `<testsuite>` per file; each finding is a failing `<testcase>` named `[SEVERITY][RULE-ID] summary — place`,
-each input error a `<testcase>` with `<error>`, and a file with neither gets one passing testcase, so a clean
-run still shows which files were checked.
+One `<testsuite>` per file; each finding is a `<testcase>` named `[SEVERITY][RULE-ID] summary — place`, each input
+error a `<testcase>` with `<error>`, and a file with neither gets one passing testcase, so a clean run still shows
+which files were checked. A finding at or above `--fail-on` is a `<failure>`; one below it (which does not fail the
+run) is a passing testcase with its description as `<system-out>`, so the test report agrees with the exit code.
 
 CI systems print these reports into their logs, so text from the inputs is made safe as for a terminal
 (`linter.safe_text`) before ElementTree escapes it for XML: every value is one line with its controls shown
@@ -16,6 +17,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from linter.findings import Severity
 from linter.report.common import TOOL_NAME, ordered_errors, ordered_findings, rules_by_id
 from linter.safe_text import escape_controls, for_terminal
 
@@ -54,11 +56,15 @@ def _failure_body(finding: Finding, rule: type[Rule] | None) -> str:
     return "\n".join(lines)
 
 
-def _add_finding(suite: ET.Element, finding: Finding, rule: type[Rule] | None) -> None:
+def _add_finding(suite: ET.Element, finding: Finding, rule: type[Rule] | None, fails: bool) -> None:
+    """A failing testcase when the finding `fails` the run; otherwise a passing one that still describes it."""
     summary = rule.summary if rule is not None else finding.rule_name
     name = f"[{finding.severity.value.upper()}][{finding.rule_id}] {summary} — {_place(finding)}"
     case = _element(suite, "testcase", classname=finding.loc.file, name=name, file=finding.loc.file)
-    _element(case, "failure", _failure_body(finding, rule), type=finding.severity.value, message=finding.message)
+    if fails:
+        _element(case, "failure", _failure_body(finding, rule), type=finding.severity.value, message=finding.message)
+    else:
+        _element(case, "system-out", _failure_body(finding, rule))
 
 
 def _add_error(suite: ET.Element, error: InputError) -> None:
@@ -67,7 +73,9 @@ def _add_error(suite: ET.Element, error: InputError) -> None:
     _element(case, "error", for_terminal(error.render()), type="input-error", message=error.message)
 
 
-def render_junit(result: CheckResult) -> str:
+def render_junit(result: CheckResult, fail_on: Severity | None = None) -> str:
+    """`fail_on`: the lowest severity that fails the run (None: warning, the default of `--fail-on`)."""
+    threshold = (fail_on or Severity.WARNING).rank
     rules = rules_by_id(result.rules)
     findings_by_file: dict[str, list[Finding]] = defaultdict(list)
     for finding in ordered_findings(result):
@@ -84,11 +92,14 @@ def render_junit(result: CheckResult) -> str:
         suite = _element(root, "testsuite", name=file)
         for error in errors:
             _add_error(suite, error)
+        failures = 0
         for finding in findings:
-            _add_finding(suite, finding, rules.get(finding.rule_id))
+            fails = finding.severity.rank >= threshold
+            failures += fails
+            _add_finding(suite, finding, rules.get(finding.rule_id), fails)
         if not findings and not errors:
             _element(suite, "testcase", classname=file, name=TOOL_NAME, file=file)
-        counts = {"tests": len(suite), "failures": len(findings), "errors": len(errors)}
+        counts = {"tests": len(suite), "failures": failures, "errors": len(errors)}
         suite.attrib.update({key: str(value) for key, value in counts.items()})
         for key, value in counts.items():
             totals[key] += value

@@ -205,3 +205,22 @@ def test_huge_file_and_a_directory_named_like_a_policy(in_tmp: Path, capsys: pyt
         ("huge.json", "file is larger than 5 MB; not an IAM policy")
     ]
     assert report["summary"]["files_checked"] == 1
+
+
+def test_junit_of_an_info_only_run_that_exits_0_has_no_failure(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import xml.etree.ElementTree as ET
+
+    _write(in_tmp, "broken.json", BROKEN_EFFECT)
+    _write(in_tmp, "pyproject.toml", '[tool.iam-preflight]\nselect = ["IPG001"]\nseverity = { IPG001 = "info" }\n')
+    assert main(["check", "broken.json", "--format", "junit"]) == 0
+    root = ET.fromstring(capsys.readouterr().out.encode("utf-8"))
+    assert root.get("failures") == "0"
+    assert root.find(".//failure") is None
+    cases = root.findall(".//testcase")
+    assert len(cases) == 2
+    assert all(case.find("system-out") is not None for case in cases)
+    # The same findings fail the run, and the test report, when the threshold is lowered to them.
+    assert main(["check", "broken.json", "--format", "junit", "--fail-on", "info"]) == 1
+    assert ET.fromstring(capsys.readouterr().out.encode("utf-8")).get("failures") == "2"

@@ -81,3 +81,16 @@ def test_the_command_reads_the_projects_threshold(folders: Path, monkeypatch: py
     monkeypatch.chdir(folders / "bad")  # the config is found from the working folder
     assert main(["check", "."]) == 0
     assert main(["presign", ".", *REPORTS]) == 0
+
+
+def test_its_junit_agrees_with_its_exit_code(folders: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # IPS003 (a warning) fails at the default threshold, in the exit code and in JUnit alike; at `fail-on = "error"`
+    # neither fails.
+    assert main(["presign", "bad", *REPORTS, "--format", "junit"]) == 1
+    assert "<failure" in capsys.readouterr().out
+    config = folders / "bad" / ".iam-preflight.toml"
+    config.write_text('fail-on = "error"\n' + config.read_text())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folders / "bad")
+        assert main(["presign", ".", *REPORTS, "--format", "junit"]) == 0
+    assert "<failure" not in capsys.readouterr().out

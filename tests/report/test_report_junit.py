@@ -85,3 +85,29 @@ def test_markup_and_characters_xml_cannot_hold_survive(single: Single) -> None:
     assert failure.get("message") == expected
     assert f"Message: {expected}" in (failure.text or "")
     assert root.find("testsuite[@name='x&<y>.json']") is not None
+
+
+def test_only_findings_at_or_above_fail_on_are_failures(full: CheckResult) -> None:
+    from linter.findings import Severity
+
+    def failing(fail_on: Severity | None) -> list[str]:
+        root = _parse(render("junit", full, fail_on=fail_on))
+        return [f.get("type", "") for f in root.iter("failure")]
+
+    assert failing(Severity.INFO) == ["error", "warning", "info"]
+    assert failing(None) == failing(Severity.WARNING) == ["error", "warning"]
+    assert failing(Severity.ERROR) == ["error"]
+
+
+def test_finding_below_fail_on_is_a_passing_case_that_describes_it(full: CheckResult) -> None:
+    from linter.findings import Severity
+
+    root = _parse(render("junit", full, fail_on=Severity.ERROR))
+    suite = root.find("testsuite[@name='policies/admin.json']")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("2", "0", "0")
+    for case in suite.findall("testcase"):
+        assert [child.tag for child in case] == ["system-out"]
+    warning = suite.findall("testcase/system-out")[0]
+    assert (warning.text or "").splitlines()[0] == "Rule: IPG999 fake-duplicate-key"
+    assert root.get("failures") == "1"
