@@ -166,6 +166,13 @@ def text_lines(confirmation: Confirmation, *, always: bool = True) -> list[str]:
     return lines
 
 
+def after_report(report: str, confirmation: Confirmation) -> str:
+    """A text report, then the confirmation (presign's and explain-url's `--simulate`), every line escaped."""
+    from linter.safe_text import for_terminal  # lazy: only a text report with --simulate
+
+    return report.rstrip("\n") + "\n\n" + "\n".join(for_terminal(line) for line in text_lines(confirmation)) + "\n"
+
+
 def _result_json(result: EvalResult | None) -> dict[str, object] | None:
     if result is None:
         return None

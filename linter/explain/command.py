@@ -130,8 +130,8 @@ def explain_url(
 
 def _with_confirmation(report: str, fmt: str, confirmation: Confirmation) -> str:
     """The report, then what AWS confirmed (text), or under "aws" (JSON), as `presign --simulate` renders it."""
-    from linter.aws.confirm import as_json, text_lines  # lazy: only with --simulate
-    from linter.safe_text import for_terminal, json_text  # lazy: as above
+    from linter.aws.confirm import after_report, as_json  # lazy: only with --simulate
+    from linter.safe_text import json_text  # lazy: as above
 
     if fmt == "json":
         import json  # lazy: as above
@@ -139,7 +139,7 @@ def _with_confirmation(report: str, fmt: str, confirmation: Confirmation) -> str
         document = json.loads(report)
         document["aws"] = as_json(confirmation)
         return json_text(document)
-    return report.rstrip("\n") + "\n\n" + "\n".join(for_terminal(line) for line in text_lines(confirmation)) + "\n"
+    return after_report(report, confirmation)
 
 
 def _key_id(text: str) -> str:

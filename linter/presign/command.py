@@ -12,7 +12,7 @@ from linter.check import CheckOptions, CheckResult, LoadedInputs, finish, load_a
 from linter.config import Config
 from linter.findings import Severity
 from linter.presign.causes import CauseKind
-from linter.presign.declared import PresignCheck, resolve
+from linter.presign.declared import PresignCheck, confirmation_key, resolve
 from linter.presign.lifetime import describe_duration
 from linter.presign.preflight import Status, Verdict
 from linter.presign.request import Expectation
@@ -111,11 +111,6 @@ class AwsConfirmer:
             self._client = client.iam_client(self.settings)
         iam = self._client
         return confirm(steps, lambda request: client.simulate_policy(iam, request))
-
-
-def confirmation_key(presign_check: PresignCheck) -> tuple[str, PresignCheck]:
-    """Where `check --simulate` leaves a declared URL's confirmation for the rules (`RuleContext.shared`)."""
-    return ("aws-confirmation", presign_check)
 
 
 def settled_verdict(verdict: Verdict, confirmation: Confirmation) -> Verdict | None:
@@ -239,9 +234,9 @@ def render(
         # The headline names the signer and the object, which the Terraform (or the command line) wrote.
         text = f"{for_terminal(headline(verdict))}\n\n{body}"
         if confirmation is not None:
-            from linter.aws.confirm import text_lines  # lazy: only with --simulate
+            from linter.aws.confirm import after_report  # lazy: only with --simulate
 
-            text = text.rstrip("\n") + "\n\n" + "\n".join(for_terminal(line) for line in text_lines(confirmation))
+            text = after_report(text, confirmation)
         return text
     if fmt == "json":
         document = json.loads(body)

@@ -92,6 +92,12 @@ def expectation(
     )
 
 
+def confirmation_key(presign_check: PresignCheck) -> tuple[str, PresignCheck]:
+    """Where `check --simulate` leaves a declared URL's confirmation by AWS for the rules (`RuleContext.shared`, as
+    `PresignCheck.verdict` caches the verdict there): IPS006 reads it."""
+    return ("aws-confirmation", presign_check)
+
+
 def resolve(inventories: Sequence[Inventory], wanted: Expectation) -> PresignCheck:
     """Find signer and bucket (or access point) in the same inventory; raises UnknownReference naming the closest
     matches."""

@@ -91,6 +91,25 @@ def read_as_own(named: str) -> str:
 # --- Policies and statements, as a person names them ---
 
 
+# What holds a resource policy a URL's request meets, by the holder's resource type (`_holder_type`).
+_RESOURCE_POLICY_NAMES = {
+    "aws_vpc_endpoint": "VPC endpoint policy",  # a URL opened through an endpoint is decided by its policy too
+    "aws_vpc_endpoint_policy": "VPC endpoint policy",
+    "aws_s3_access_point": "access point policy",
+    "aws_s3control_access_point_policy": "access point policy",
+    "accesspoint": "access point policy",  # read from AWS: `arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME#policy`
+}
+
+
+def _holder_type(policy: str) -> str:
+    """The resource type of what holds a policy, from its name: the Terraform address's type
+    (`module.edge.aws_vpc_endpoint.s3.policy`: `aws_vpc_endpoint`, whatever the module or resource is called), or an
+    ARN's resource type (`...:accesspoint/reports#policy`: `accesspoint`)."""
+    if policy.startswith("arn:"):
+        return policy.split(":", 5)[-1].split("/", 1)[0]
+    return next((part for part in policy.split(".") if part.startswith("aws_")), "")
+
+
 def policy_type_name(label: str, action: str, policy: str = "") -> str:
     """The engine's policy-type label as a person says it; `policy` is the policy's name (an access point's policy
     is the resource policy of requests through it)."""
@@ -102,9 +121,7 @@ def policy_type_name(label: str, action: str, policy: str = "") -> str:
     if level.type is PolicyType.RESOURCE:
         if action.startswith("kms:"):
             return "key policy"
-        if "vpc_endpoint" in policy:  # a URL opened through an endpoint is decided by its policy too
-            return "VPC endpoint policy"
-        return "access point policy" if "access_point" in policy else "bucket policy"
+        return _RESOURCE_POLICY_NAMES.get(_holder_type(policy), "bucket policy")
     names = {
         PolicyType.IDENTITY: "identity policy",
         PolicyType.BOUNDARY: "permissions boundary",

@@ -49,7 +49,7 @@ class PresignAwsDisagrees(Rule):
             if check.inventory is not inventory:
                 continue
             # Left by `check --simulate` (presign.command.DeclaredConfirmations); absent in an offline run.
-            from linter.presign.command import confirmation_key  # lazy: the pre-flight's commands, only with URLs
+            from linter.presign.declared import confirmation_key  # lazy: the pre-flight loads only with URLs
 
             confirmation = context.shared.get(confirmation_key(check))
             if confirmation is None:
