@@ -23,9 +23,9 @@ from linter.model import MAX_LISTED_PER_RULE, InputError, Inventory, Location, P
 from linter.record import Record
 from linter.registry import all_rules
 from linter.rule import Rule, RuleContext
-from linter.sources import InlineSuppression, Loaded, display_path, guarded
+from linter.sources import InlineSuppression, Loaded, display_path, guarded, project_root, use_project_root
 from linter.sources.confine import checking
-from linter.sources.json_file import load_json_file
+from linter.sources.json_file import load_json_bytes, load_json_file
 from linter.sources.terraform.cache import TERRAFORM_SUFFIXES
 
 if TYPE_CHECKING:
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 # Folders never worth walking into: tool caches and vendored dependencies.
 SKIPPED_DIRS = {".git", ".terraform", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".tox"}
 VAR_FILE_SUFFIXES = (".tfvars", ".tfvars.json")
+# The path that names standard input (`check -`), as ruff and most linters spell it.
+STDIN = "-"
 
 
 @dataclass(repr=False, eq=False)
@@ -47,6 +49,8 @@ class CheckResult(Record):
     suppressed: int = 0
     baselined: int = 0
     policies: int = 0  # how many policies the inputs held: none is no clean result (`no_policy_found`)
+    # The folder every path in it is relative to (`linter.sources.use_project_root`); SARIF names it as %SRCROOT%.
+    project_root: str = ""
 
     def exit_code(self, fail_on: Severity) -> int:
         if self.errors:
@@ -79,6 +83,15 @@ class CheckOptions(Record):
     var_files: list[str] = field(default_factory=list)
     # Inputs loaded elsewhere, checked beside the paths' (`--from-aws`: the deployed state, `linter.aws.from_aws`).
     loaded_elsewhere: list[Loaded] = field(default_factory=list)
+    # `--project-root`: what paths are shown relative to; None: the git work tree of the inputs, else the cwd.
+    project_root: str | None = None
+    # `check -`: the policy read from standard input, and the name it is reported under (`--stdin-filename`).
+    stdin: StdinInput | None = None
+
+
+class StdinInput(NamedTuple):
+    data: bytes
+    filename: str | None  # a path in the project, as `--stdin-filename` names it; None: shown as "-"
 
 
 @dataclass(repr=False, eq=False)
@@ -100,7 +113,7 @@ def discover(paths: Iterable[str], config: Config) -> Inputs:
     inputs = Inputs()
     for raw in paths:
         path = Path(raw)
-        if config.matches(raw, config.exclude):
+        if raw == STDIN or config.matches(raw, config.exclude):  # standard input is read by `_load_stdin`
             continue
         if path.is_dir():
             for folder, dirs, names in os.walk(path):
@@ -125,7 +138,7 @@ def discover(paths: Iterable[str], config: Config) -> Inputs:
             else:
                 inputs.json_files.append(path)
         else:
-            inputs.errors.append(InputError(message="no such file or directory", loc=Location(file=raw)))
+            inputs.errors.append(InputError(message="no such file or directory", loc=Location(file=display_path(path))))
     return inputs
 
 
@@ -313,7 +326,8 @@ def load_all(paths: Sequence[str], config: Config, options: CheckOptions) -> Loa
     """Discover and load every input: the model, the input errors, the files checked and the files skipped.
 
     Every read stays inside the trees of the paths given (and of the variable files the user named): see
-    `linter.sources.confine`."""
+    `linter.sources.confine`. Every path the model holds is relative to the project root (`use_project_root`)."""
+    use_project_root(paths, options.project_root)
     with checking([*paths, *options.var_files]):
         loaded = _load_all(paths, config, options)
     for one in options.loaded_elsewhere:
@@ -339,6 +353,8 @@ def _load_all(paths: Sequence[str], config: Config, options: CheckOptions) -> Lo
             continue
         loaded.root = display
         loads.append(loaded)
+    if options.stdin is not None and STDIN in paths:
+        loads.append(_load_stdin(options.stdin, config, options, errors))
     if inputs.modules:
         from linter.sources.terraform import load_modules  # lazy: a run over policy JSON never loads the HCL machinery
 
@@ -359,6 +375,19 @@ def _load_all(paths: Sequence[str], config: Config, options: CheckOptions) -> Lo
     everything.errors.extend(unique_errors)
     everything.suppressions.extend(suppressions)
     return everything
+
+
+def _load_stdin(stdin: StdinInput, config: Config, options: CheckOptions, errors: list[InputError]) -> Loaded:
+    """The one policy of `check -`: a policy, an AWS CLI output or a plan, as a file of that name would be read (its
+    kind from --kind or the config's `kinds` by `--stdin-filename`); JSON that is no policy is an input error."""
+    display = display_path(Path(stdin.filename)) if stdin.filename else STDIN
+    kind = options.kind or (config.kind_for(stdin.filename) if stdin.filename else None)
+    loaded = guarded(partial(load_json_bytes, stdin.data, STDIN, display, kind), display)
+    if loaded.not_policy is not None:
+        errors.append(InputError(message=loaded.not_policy, loc=Location(file=display)))
+        return Loaded()
+    loaded.root = display
+    return loaded
 
 
 def resolve_declared_urls(
@@ -496,6 +525,7 @@ def finish(
         suppressed=suppressed,
         baselined=baselined,
         policies=len(loaded.policies),
+        project_root=project_root().as_posix(),
     )
 
 

@@ -24,10 +24,12 @@ from typer._click import exceptions as click_exceptions
 from linter import __version__
 from linter.errors import ConfigError
 from linter.safe_text import for_terminal
+from linter.sources import forget_project_root
 
 if TYPE_CHECKING:
     from linter.aws.client import ClientSettings
-    from linter.check import CheckResult
+    from linter.check import CheckResult, StdinInput
+    from linter.findings import Severity
     from linter.presign.command import DeclaredConfirmations
     from linter.sources import Loaded
 
@@ -84,6 +86,13 @@ FromAwsOption = Annotated[
         "credentials, and check it beside PATH (which may then be left out).",
     ),
 ]
+ProjectRootOption = Annotated[
+    str | None,
+    typer.Option(
+        help="The folder every output's paths are relative to (default: the git work tree holding the inputs, "
+        "else the working folder)."
+    ),
+]
 NoCacheOption = Annotated[
     bool, typer.Option("--no-cache", help="Parse every Terraform file afresh: no parse cache read or written.")
 ]
@@ -117,11 +126,13 @@ def _root(
 
 
 def _use_color(mode: ColorMode, output: Path | None) -> bool:
+    """--color, else NO_COLOR (no-color.org) over FORCE_COLOR (force-color.org: a CI log that shows colours) over
+    whether standard output is a terminal; a report written to a file is never coloured unless --color always."""
     if mode is ColorMode.ALWAYS:
         return True
     if mode is ColorMode.NEVER or output is not None or os.environ.get("NO_COLOR"):
         return False
-    return sys.stdout.isatty()
+    return bool(os.environ.get("FORCE_COLOR")) or sys.stdout.isatty()
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -236,8 +247,23 @@ def check(
         bool,
         typer.Option("--exit-zero", help="Exit 0 even with findings at or above --fail-on (input or usage error: 2)."),
     ] = False,
+    sarif_output: Annotated[
+        Path | None, typer.Option(help="Also write the report as SARIF to FILE (beside --format's on stdout).")
+    ] = None,
+    json_output: Annotated[Path | None, typer.Option(help="Also write the report as JSON to FILE.")] = None,
+    junit_output: Annotated[Path | None, typer.Option(help="Also write the report as JUnit XML to FILE.")] = None,
+    statistics: Annotated[
+        bool, typer.Option("--statistics", help="Show how many findings each rule made instead of the findings.")
+    ] = False,
+    stdin_filename: Annotated[
+        str | None, typer.Option(help="`check -`: the path the policy on standard input is reported under.")
+    ] = None,
+    project_root: ProjectRootOption = None,
 ) -> None:
-    """Lint policies. Exit 0 clean, 1 findings at or above --fail-on, 2 input or usage error."""
+    """Lint policies (- reads one from stdin). Exit 0 clean, 1 findings at or above --fail-on, 2 input or usage error.
+
+    Paths in every output are relative to the project root: the git work tree holding the inputs, else the working
+    folder (--project-root sets it)."""
     from linter.sources.terraform.cache import parse_ahead  # lazy: each command imports only its own modules
 
     _switch_cache(no_cache)
@@ -249,7 +275,6 @@ def check(
     from linter.config import load_config  # lazy: as above
     from linter.findings import Severity  # lazy: as above
     from linter.model import PolicyKind  # lazy: as above
-    from linter.report import render  # lazy: as above
 
     config = load_config(config_file)
     try:
@@ -260,8 +285,17 @@ def check(
     if write_baseline is not None:  # record every finding: none is filtered by the baseline being replaced
         baseline = None
         config = config.model_copy(update={"baseline": None})
+    fmt = output_format.value if output_format else config.format
+    if statistics and fmt not in ("text", "json"):
+        raise UsageProblem(f"--statistics shows text or json, not {fmt}")
     options = CheckOptions(
-        kind=policy_kind, select=select or [], ignore=ignore or [], baseline=baseline, var_files=var_file or []
+        kind=policy_kind,
+        select=select or [],
+        ignore=ignore or [],
+        baseline=baseline,
+        var_files=var_file or [],
+        project_root=project_root,
+        stdin=_stdin_input(paths, stdin_filename),
     )
     if from_aws:
         options.loaded_elsewhere.append(_deployed(aws_profile, aws_region, everything=True)[0])
@@ -274,19 +308,75 @@ def check(
         count = _write_baseline(write_baseline, result, write_baseline_with_errors)
         typer.echo(for_terminal(f"Wrote {count} findings to {write_baseline}."), err=True)
         raise typer.Exit(2 if result.errors else 0)
-    fmt = output_format.value if output_format else config.format
-    report = render(fmt, result, color=_use_color(color, output), fail_on=threshold)
-    code = result.exit_code(threshold)
-    if confirmations is not None and confirmations.ran:
-        report = _with_confirmations(report, fmt, confirmations)
-        code = confirmations.exit_code(code)
+    confirmed = confirmations if confirmations is not None and confirmations.ran else None
+    code = result.exit_code(threshold) if confirmed is None else confirmed.exit_code(result.exit_code(threshold))
     if exit_zero and code != 2:  # the report is as usual; only the verdict is not a failure
         code = 0
-    _emit(report, output)
+    sides = _side_outputs(sarif_output, json_output, junit_output)
+    _write_check_reports(result, threshold, confirmed, fmt, output, _use_color(color, output), statistics, sides)
     note = no_policy_found([*paths, *(["the AWS account (--from-aws)"] if from_aws else [])], result)
     if note is not None:  # exit 0 still, as ruff's and checkov's when nothing matched: see the README
         typer.echo(for_terminal(note), err=True)
     raise typer.Exit(code)
+
+
+def _write_check_reports(
+    result: "CheckResult",
+    fail_on: "Severity",
+    confirmed: "DeclaredConfirmations | None",
+    fmt: str,
+    output: Path | None,
+    color: bool,
+    statistics: bool,
+    side_outputs: list[tuple[str, Path]],
+) -> None:
+    """Each side output in its format, then the report in `fmt` (or its `statistics`) to stdout or `output`; what
+    AWS confirmed (`--simulate`) is in every text and JSON report, and on standard error once when the report itself
+    is SARIF, GitHub or JUnit."""
+    from linter.report import render  # lazy: as in `check`
+
+    def report_in(one_fmt: str, in_color: bool = False) -> str:
+        report = render(one_fmt, result, color=in_color, fail_on=fail_on)
+        return report if confirmed is None else _with_confirmations(report, one_fmt, confirmed)
+
+    if confirmed is not None and fmt not in ("text", "json"):
+        typer.echo(confirmed.text(), err=True, nl=False)
+    for side_fmt, file in side_outputs:
+        _emit(report_in(side_fmt), file)
+    if statistics:
+        from linter.report.statistics import render_statistics  # lazy: only --statistics counts
+
+        _emit(render_statistics(result, fmt, color=color), output)
+    else:
+        _emit(report_in(fmt, color), output)
+
+
+def _side_outputs(sarif: Path | None, json: Path | None, junit: Path | None) -> list[tuple[str, Path]]:
+    """--sarif-output, --json-output, --junit-output (semgrep's names): the formats to write beside the report."""
+    return [(fmt, file) for fmt, file in (("sarif", sarif), ("json", json), ("junit", junit)) if file is not None]
+
+
+def _stdin_input(paths: list[str], stdin_filename: str | None) -> "StdinInput | None":
+    """`check -`: the policy on standard input, read here (bounded), with the name to report it under."""
+    from linter.check import STDIN, StdinInput  # lazy: as in `check`
+    from linter.sources.json_file import MAX_BYTES  # lazy: as above
+
+    if STDIN not in paths:
+        if stdin_filename is not None:
+            raise UsageProblem("--stdin-filename names the policy read from standard input: pass - as the PATH")
+        return None
+    if paths.count(STDIN) > 1:
+        raise UsageProblem("- (standard input) is given more than once")
+    try:  # MAX_BYTES + 1: more than that is refused, and is read no further
+        if sys.stdin is None:  # closed (`<&-`): an empty policy, refused as such
+            data = b""
+        elif hasattr(sys.stdin, "buffer"):
+            data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        else:  # a text stream standing in for it (an embedding program's)
+            data = sys.stdin.read(MAX_BYTES + 1).encode("utf-8", "surrogateescape")
+    except OSError as error:
+        raise UsageProblem(f"standard input: cannot read: {error.strerror or error}") from None
+    return StdinInput(data, stdin_filename)
 
 
 def _paths_or_from_aws(paths: list[str] | None, from_aws: bool) -> list[str]:
@@ -361,8 +451,9 @@ def _aws_call_errors() -> type[Exception]:
 
 def _with_confirmations(report: str, fmt: str, confirmations: "DeclaredConfirmations") -> str:
     """`check --simulate`: the text report ends with what AWS confirmed for each declared URL, the JSON report holds
-    it under "presign_aws"; SARIF, GitHub and JUnit carry findings only, so the confirmation goes to standard error,
-    and a disagreement or a denial by AWS fails the run (exit 1) in every format."""
+    it under "presign_aws"; SARIF, GitHub and JUnit carry findings only (`check` writes the confirmation to standard
+    error when its report is one of those), and a disagreement or a denial by AWS fails the run (exit 1) in every
+    format."""
     if fmt == "text":
         return report.rstrip("\n") + "\n\n" + confirmations.text()
     if fmt == "json":
@@ -373,7 +464,6 @@ def _with_confirmations(report: str, fmt: str, confirmations: "DeclaredConfirmat
         document = json.loads(report)
         document["presign_aws"] = confirmations.as_json()
         return json_text(document)
-    typer.echo(confirmations.text(), err=True, nl=False)
     return report
 
 
@@ -564,6 +654,7 @@ def presign(
     var_file: VarFileOption = None,
     color: ColorOption = ColorMode.AUTO,
     no_cache: NoCacheOption = False,
+    project_root: ProjectRootOption = None,
 ) -> None:
     """Will a pre-signed URL work for its whole life? Exit 0 it works, 1 it fails or is uncertain, 2 input error."""
     _switch_cache(no_cache)
@@ -604,7 +695,7 @@ def presign(
     except ExpectationError as error:
         raise UsageProblem(str(error)) from None
     try:
-        options = CheckOptions(var_files=var_file or [], loaded_elsewhere=deployed)
+        options = CheckOptions(var_files=var_file or [], loaded_elsewhere=deployed, project_root=project_root)
         url = decided_url(paths, config, options, wanted)
     except UnknownReference as error:
         raise UsageProblem(str(error)) from None
@@ -840,6 +931,8 @@ def main(argv: list[str] | None = None) -> int:
             err=True,
         )
         return 2
+    finally:  # an embedding program's next call, or a test's, chooses its own project root
+        forget_project_root()
     return code if isinstance(code, int) else 0
 
 

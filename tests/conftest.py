@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from linter.sources import forget_project_root
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -16,7 +18,16 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "config"))
     monkeypatch.delenv("IAM_PREFLIGHT_CACHE_KEY", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _no_project_root_left_over() -> Iterator[None]:
+    """Paths are shown from a run's own project root: none is left for the next test (which may call a loader
+    directly, not through a command that chooses its root)."""
+    yield
+    forget_project_root()
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@
 Shaped after the minimal log that passed SARIF Multitool's schema, SARIF and GitHub-ingestion rules (see
 docs: terraform-and-ecosystem §5): `$schema`, and every rule with shortDescription, fullDescription, help and
 helpUri. Choices beyond that minimum:
-- File URIs are relative to `%SRCROOT%` with forward slashes and percent-encoding; a file outside the
-  working directory becomes an absolute `file://` URI, never a bare absolute path (SARIF1004).
+- File URIs are relative to `%SRCROOT%` (the project root: the git work tree holding the inputs, named in
+  `originalUriBaseIds`) with forward slashes and percent-encoding, the same from whatever folder the check ran;
+  a file outside it becomes an absolute `file://` URI, never a bare absolute path (SARIF1004).
 - Columns are Unicode code points (`columnKind`), as the sources count them, and `endColumn` is exclusive.
 - GitHub shows related locations only when the message links to them, so a finding's related locations are
   appended to its message as SARIF embedded links (`[text](id)`); link syntax already in a message is escaped.
@@ -151,6 +152,14 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     return result
 
 
+def _uri_base(project_root: str) -> dict[str, Any]:
+    """`originalUriBaseIds`: where %SRCROOT% is (the project root every relative `uri` is from), so a viewer that
+    is not GitHub can open the files; GitHub maps the relative `uri`s to the repository itself."""
+    if not project_root.startswith("/"):
+        return {}
+    return {"originalUriBaseIds": {SRCROOT: {"uri": "file://" + quote(project_root.rstrip("/") + "/", safe="/")}}}
+
+
 def sarif_log(result: CheckResult, tool_version: str) -> dict[str, Any]:
     findings = ordered_findings(result)
     known = rules_by_id(result.rules)
@@ -176,6 +185,7 @@ def sarif_log(result: CheckResult, tool_version: str) -> dict[str, Any]:
             }
         },
         "invocations": [invocation],
+        **_uri_base(result.project_root),
         "columnKind": "unicodeCodePoints",
         "results": [_result(f, index[f.rule_id]) for f in findings],
     }

@@ -37,7 +37,7 @@ SEVERITY_COLOURS = {Severity.ERROR: RED, Severity.WARNING: YELLOW, Severity.INFO
 SEVERITY_WIDTH = max(len(s.value) for s in Severity)
 
 
-class _Painter:
+class Painter:
     def __init__(self, color: bool) -> None:
         self.color = color
 
@@ -49,7 +49,7 @@ def _position(loc: Location) -> str:
     return f"{loc.line}:{loc.column}"
 
 
-def _finding_lines(finding: Finding, position_width: int, rule_width: int, paint: _Painter) -> list[str]:
+def _finding_lines(finding: Finding, position_width: int, rule_width: int, paint: Painter) -> list[str]:
     severity = finding.severity
     position = _position(finding.loc).ljust(position_width)
     # Padding goes outside the escape codes, which have no width on screen but would count in str.ljust.
@@ -64,17 +64,21 @@ def _finding_lines(finding: Finding, position_width: int, rule_width: int, paint
     return lines
 
 
+def error_lines(result: CheckResult, *, color: bool = False) -> list[str]:
+    """One line per input error, `file:line:col: error: message`, in file order."""
+    paint = Painter(color)
+    return [
+        f"{for_terminal(e.loc.short())}: {paint('error', BOLD, RED)}: {escape_controls(e.message)}"
+        for e in ordered_errors(result)
+    ]
+
+
 def render_text(result: CheckResult, *, color: bool = False) -> str:
-    paint = _Painter(color)
+    paint = Painter(color)
     blocks: list[list[str]] = []
-    errors = ordered_errors(result)
+    errors = error_lines(result, color=color)
     if errors:
-        blocks.append(
-            [
-                f"{for_terminal(e.loc.short())}: {paint('error', BOLD, RED)}: {escape_controls(e.message)}"
-                for e in errors
-            ]
-        )
+        blocks.append(errors)
     for file, group in groupby(ordered_findings(result), key=lambda f: f.loc.file):
         findings = list(group)
         position_width = max(len(_position(f.loc)) for f in findings)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from linter.record import Record
+from linter.sources.confine import git_work_tree
 
 if TYPE_CHECKING:  # the model imports pydantic: the Terraform parser imports this package without needing it
     from linter.model import InputError, Inventory, Location, Policy
@@ -32,10 +33,41 @@ def _resolved_absolute(path: Path) -> Path:
         return path
 
 
+class _ShownFrom:
+    """The folder every path in a report and a baseline is relative to (`use_project_root`); None: the cwd."""
+
+    root: Path | None = None
+
+
+def use_project_root(inputs: Sequence[str], given: str | None = None) -> Path:
+    """Show this run's paths relative to `given` (`--project-root`), else to the git work tree holding the first
+    input, else to the working folder; returns that folder.
+
+    So a SARIF `uri`, a fingerprint and a baseline entry are the same whichever folder the check runs from and
+    whether its inputs were named relative or absolute: code scanning keeps its alerts, a baseline keeps matching.
+    Only the presence of a `.git` entry is looked at, never its contents (no `git` is run)."""
+    first = next((path for path in inputs if path != "-"), None)
+    if given is not None:
+        _ShownFrom.root = resolved(Path(given))
+    else:
+        _ShownFrom.root = (git_work_tree(Path(first)) if first is not None else None) or resolved(Path.cwd())
+    return _ShownFrom.root
+
+
+def forget_project_root() -> None:
+    """Back to showing paths from the working folder (a run is over; the next one chooses its own root)."""
+    _ShownFrom.root = None
+
+
+def project_root() -> Path:
+    return _ShownFrom.root if _ShownFrom.root is not None else resolved(Path.cwd())
+
+
 def display_path(path: Path) -> str:
-    """Paths are shown relative to the working directory when inside it, as linters conventionally do."""
+    """A path as every output shows it: relative to the project root (`use_project_root`) when inside it, else as
+    given, with forward slashes."""
     try:
-        return resolved(path).relative_to(resolved(Path.cwd())).as_posix()
+        return resolved(path).relative_to(project_root()).as_posix()
     except ValueError:
         return path.as_posix()
 

@@ -70,13 +70,26 @@ def tree_root(path: Path) -> Path:
     """The tree an input belongs to: the git work tree holding it, else the folder given (a file: its folder).
 
     Found from the path as written (links not followed), so a link inside the tree cannot move the tree itself."""
-    absolute = Path(os.path.abspath(path))
-    folder = absolute if os.path.isdir(absolute) and not os.path.islink(absolute) else absolute.parent
+    folder = _folder_as_written(path)
     top = _git_top(folder)
     try:
         return real_path(top if top is not None else folder)
     except ReadRefused:
         return folder
+
+
+def git_work_tree(path: Path) -> Path | None:
+    """The git work tree holding `path`, found as `tree_root` finds it, links resolved; None outside any."""
+    top = _git_top(_folder_as_written(path))
+    try:
+        return None if top is None else real_path(top)
+    except ReadRefused:
+        return None
+
+
+def _folder_as_written(path: Path) -> Path:
+    absolute = Path(os.path.abspath(path))
+    return absolute if os.path.isdir(absolute) and not os.path.islink(absolute) else absolute.parent
 
 
 _scopes: list[tuple[Path, ...]] = []  # the trees of the runs under way, innermost last

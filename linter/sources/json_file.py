@@ -30,6 +30,13 @@ def load_json_file(path: str, display: str, kind: PolicyKind | None = None) -> L
         return _error(display, f"file is larger than {MAX_BYTES // (1024 * 1024)} MB; not an IAM policy")
     except OSError as error:
         return _error(display, f"cannot read: {error.strerror or error}")
+    return load_json_bytes(data, path, display, kind)
+
+
+def load_json_bytes(data: bytes, path: str, display: str, kind: PolicyKind | None = None) -> Loaded:
+    """A file's bytes (or standard input's, `path` "-"), read as `load_json_file` reads a file."""
+    if len(data) > MAX_BYTES:
+        return _error(display, f"larger than {MAX_BYTES // (1024 * 1024)} MB; not an IAM policy")
     if b"\x00" in data[:8192]:
         return _error(display, "binary file, not JSON")
     try:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, cast
 
 from linter.model import InputError, Location
 from linter.record import Record
-from linter.sources import InlineSuppression
+from linter.sources import InlineSuppression, project_root
 from linter.sources import display_path as display_source_path
 from linter.sources.terraform.cache import Parsed, module_files, parse_files
 
@@ -27,12 +27,12 @@ if TYPE_CHECKING:  # the node types cost start-up time to create and no run need
 _RULE_KEY = r"^(?:IP[A-Z][0-9]{3}|[a-z][a-z0-9]*(?:-[a-z0-9]+)+)$"
 
 
-_shown: dict[tuple[Path, str], str] = {}
+_shown: dict[tuple[Path, str, str], str] = {}
 
 
 def display_path(path: Path) -> str:
     """`linter.sources.display_path` (one definition of how paths are shown), remembered: it resolves two paths."""
-    key = (path, os.getcwd())
+    key = (path, str(project_root()), os.getcwd())  # a relative path and the root it is shown from
     found = _shown.get(key)
     if found is None:
         found = _shown[key] = display_source_path(path)

@@ -18,7 +18,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from linter.check import run_check
+from linter.check import CheckOptions, run_check
 from linter.config import load_config
 from linter.sources.terraform import load_module
 
@@ -38,7 +38,8 @@ def realcode(monkeypatch: pytest.MonkeyPatch) -> Path:
 def _findings(folder: str) -> list[tuple[str, str, str | None, str]]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("IAM_PREFLIGHT_NO_CACHE", "1")
-        result = run_check([folder], load_config(start=Path(folder)))
+        # Paths relative to the fixture folder, the working one (the project root would be the repository's)
+        result = run_check([folder], load_config(start=Path(folder)), CheckOptions(project_root="."))
     assert not result.errors, [e.render() for e in result.errors]
     # The AWS data version a message ends with changes with the data, not with the finding
     return [

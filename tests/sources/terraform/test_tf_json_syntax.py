@@ -49,7 +49,9 @@ def test_presign_on_a_json_module(fixtures: Path, capsys: pytest.CaptureFixture[
     url = ["--bucket", "presign-demo", "--key", "cat.jpg", "--expires", "30m", "--format", "json"]
     assert main(["presign", "json-syntax", "--signer", "user_two", *url]) == 1
     verdict = json.loads(capsys.readouterr().out)["presign"]
-    assert [p["location"] for p in verdict["problems"]] == ["json-syntax/main.tf.json:33:33"]
+    assert [p["location"] for p in verdict["problems"]] == [
+        "tests/fixtures/terraform/json-syntax/main.tf.json:33:33"
+    ]  # repository-relative
     assert main(["presign", "json-syntax", "--signer", "reader", *url]) == 0
 
 
