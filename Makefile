@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench docs snapshots clean
+.PHONY: demo test lint typecheck bench docs snapshots dist clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,5 +45,13 @@ docs: $(STAMP)
 snapshots: $(STAMP)
 	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest -q tests/rules/test_fixtures.py tests/report tests/messages
 
+# The sdist, then the wheel built from it (a file the sdist lacks fails here), into dist/; then twine's check of
+# their metadata and README, which PyPI would refuse.
+# --no-isolation builds with the setuptools of the dev environment instead of downloading one into a fresh venv.
+dist: $(STAMP)
+	rm -rf dist build *.egg-info  # setuptools would add the files a stale SOURCES.txt lists
+	$(BIN)/python -m build --no-isolation --outdir dist .
+	$(BIN)/twine check --strict dist/*
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

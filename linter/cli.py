@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 # typer >= 0.29 vendors click; its usage errors are caught below to print them on one line.
-from typer._click import exceptions as click_exceptions
+from typer._click import exceptions as click_exceptions  # private: typer exports no UsageError; pyproject bounds it
 
 from linter import __version__
 from linter.errors import ConfigError

@@ -6,6 +6,8 @@ single argument. For `check`, the .tf files its arguments name are parsed meanwh
 argv without the CLI's parser: every word after `check` that is not an option is a candidate, and one that names
 neither a folder nor a Terraform file is ignored (an option's value that happens to name one only costs the helper
 time). The CLI then parses the arguments as always; files the guess missed are parsed when they are read.
+
+Before either, `shared_import_name` makes sure that `linter` and `rules` are iam-preflight's own packages.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any, NoReturn
 
 # pydantic's plugin loader, which iam-preflight replaces by `_NoPydanticPlugins` when plugins are disabled.
 PYDANTIC_PLUGIN_LOADER = "pydantic.plugin._loader"
+# The way out when another distribution's package shares an import name with ours (README, "Install").
+OWN_ENVIRONMENT = "install iam-preflight into an environment of its own: pipx install iam-preflight"
 
 
 def run() -> NoReturn:
@@ -28,6 +32,11 @@ def run() -> NoReturn:
     # 3% on the 60-module corpus than not at all; peak memory on 100 modules 70 MB instead of 66 MB.
     gc.disable()
     keep_standard_descriptors()
+    conflict = shared_import_name()
+    if conflict is not None:
+        if sys.stderr is not None:  # started with descriptor 2 closed: the exit code still says it
+            print(conflict, file=sys.stderr)
+        raise SystemExit(2)
     skip_pydantic_plugins()
     targets = guessed_targets(sys.argv[1:])
     if targets:
@@ -55,6 +64,80 @@ def keep_standard_descriptors() -> None:
             if opened != descriptor:
                 os.dup2(opened, descriptor)
                 os.close(opened)
+
+
+def shared_import_name() -> str | None:
+    """The one-line error when another distribution's package answers to `linter` or `rules`, else None.
+
+    iam-preflight installs two generic top-level import names, and PyPI's `rules` (django-rules) uses one of them. In a
+    shared environment the two packages share the folder (whichever `__init__.py` was installed last wins), or the
+    other one comes first on sys.path; either way the registry would import foreign modules as rules, or find none.
+    Checked before anything imports them, for the cost of a spec lookup and one folder listing: `rules` must be the
+    package beside this `linter`, holding no module of its own (every rule module sits in a family's subpackage).
+    Beyond reach: a foreign `linter` first on sys.path, since this module is then never found (the console script
+    fails with ModuleNotFoundError), and a foreign package of subpackages only, merged into our `rules` folder.
+    """
+    own_linter = sys.modules["linter"]
+    if getattr(own_linter, "__distribution__", None) != "iam-preflight":  # another `linter/__init__.py` replaced ours
+        return shared_import_name_error("linter", os.path.dirname(os.path.abspath(__file__)))
+    from importlib.util import find_spec  # typer and pydantic import it anyway: loading it first adds nothing
+
+    expected = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rules", "__init__.py")
+    try:
+        spec = find_spec("rules")
+    except (ImportError, ValueError):  # a finder that fails on the name: importing it would fail the same way
+        spec = None
+    if spec is None:
+        return shared_import_name_error("rules", None)
+    if spec.origin is None or not _same_file(spec.origin, expected):  # no origin: a namespace package's folders
+        folder = os.path.dirname(spec.origin) if spec.origin else next(iter(spec.submodule_search_locations or ["?"]))
+        return shared_import_name_error("rules", folder)
+    try:
+        with os.scandir(os.path.dirname(expected)) as entries:
+            foreign = [e.name for e in entries if e.name.endswith(".py") and e.name != "__init__.py"]
+    except OSError:  # not a folder (a zip archive): nothing can have been installed into it
+        foreign = []
+    return shared_import_name_error("rules", os.path.dirname(expected)) if foreign else None
+
+
+def _same_file(found: str, expected: str) -> bool:
+    if os.path.abspath(found) == expected:
+        return True
+    try:
+        return os.path.samefile(found, expected)  # the same folder reached through a link
+    except OSError:
+        return False
+
+
+def shared_import_name_error(name: str, folder: str | None) -> str:
+    """The error naming the import name, where it resolved (None: nowhere), and who installed files there."""
+    from linter.safe_text import for_terminal  # lazy: only this error needs it
+
+    if folder is None:
+        problem = f"the import name {name!r} finds no package"
+    else:
+        try:
+            owners = ", ".join(_other_owners(name, folder))
+        except Exception:  # naming the owner is a courtesy: unreadable metadata must not turn the error into a crash
+            owners = ""
+        where = f"{folder}, installed by {owners}" if owners else folder
+        problem = f"the import name {name!r} leads to a package that is not iam-preflight's ({where})"
+    return for_terminal(f"iam-preflight: error: {problem}; {OWN_ENVIRONMENT}")
+
+
+def _other_owners(name: str, folder: str) -> list[str]:
+    """The distributions other than iam-preflight whose installed files include files in `folder` (none when the
+    folder came from PYTHONPATH or the current directory rather than from an installation)."""
+    from importlib.metadata import distribution, packages_distributions  # lazy: ~20 ms, and only on this error
+
+    owners = []
+    for owner in dict.fromkeys(packages_distributions().get(name, [])):
+        if owner.lower().replace("_", "-") == "iam-preflight":
+            continue
+        files = distribution(owner).files or []
+        if any(os.path.dirname(os.path.abspath(str(file.locate()))) == folder for file in files):
+            owners.append(owner)
+    return owners
 
 
 def guessed_targets(arguments: list[str]) -> list[str]:
