@@ -799,6 +799,7 @@ def explain_url(
     config_file: ConfigOption = None,
     var_file: VarFileOption = None,
     no_cache: NoCacheOption = False,
+    project_root: ProjectRootOption = None,
 ) -> None:
     """Why does this pre-signed URL fail? Reads it back (signature and token never shown) and checks it."""
     _switch_cache(no_cache)
@@ -820,7 +821,7 @@ def explain_url(
             method,
             parse_time(at),
             config,
-            CheckOptions(var_files=var_file or []),
+            CheckOptions(var_files=var_file or [], project_root=project_root),
             account,
             fmt,
             _client_settings(aws_profile, aws_region) if simulate else None,
@@ -839,6 +840,14 @@ def explain_url(
 @app.command("explain-error")
 def explain_error(
     error: Annotated[str, typer.Argument(help="S3's error: the XML body, the SDK's line, a file, or - (stdin).")] = "-",
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(help="Terraform or policy inputs: find the principal the error names and what denies it."),
+    ] = None,
+    signer: Annotated[
+        str | None, typer.Option(help="Who made the request (with PATH): address, ARN or name; overrides the error's.")
+    ] = None,
+    account: Annotated[str | None, typer.Option(help="The account PATH deploys to.")] = None,
     output_format: ExplainFormatOption = "text",
     output: OutputOption = None,
     from_aws: Annotated[
@@ -851,15 +860,40 @@ def explain_error(
     ] = False,
     aws_profile: AwsProfileOption = None,
     aws_region: AwsRegionOption = None,
+    config_file: ConfigOption = None,
+    var_file: VarFileOption = None,
+    no_cache: NoCacheOption = False,
+    project_root: ProjectRootOption = None,
 ) -> None:
-    """What does this S3 error mean for a pre-signed URL, and what to change? Exit 0, or 2 if it is no S3 error."""
+    """What does this S3 error mean for a pre-signed URL, and what to change? With PATH, which resource and statement
+    denied it. Exit 0, or 2 if it is no S3 error."""
+    _switch_cache(no_cache)
     _aws_options_need_simulate(from_aws, aws_profile, aws_region)
     from linter.explain.command import ExplainError, explain_error  # lazy: `explain-error` alone explains errors
 
     fmt = _explain_format(output_format)
+    if signer is not None and not (paths or from_aws):
+        raise UsageProblem("--signer goes with PATH or --from-aws: it names the principal to look up there")
     try:
         settings = _client_settings(aws_profile, aws_region) if from_aws else None
-        report = explain_error(_read_input(error, "error"), fmt, settings, warn=_warn)
+        config = options = None
+        if paths or from_aws:
+            from linter.check import CheckOptions  # lazy: only PATH and --from-aws load inputs
+            from linter.config import load_config  # lazy: as above
+
+            options = CheckOptions(var_files=var_file or [], project_root=project_root)
+            config = load_config(config_file)
+        report = explain_error(
+            _read_input(error, "error"),
+            fmt,
+            settings,
+            config,
+            _warn,
+            paths=paths or [],
+            signer=signer,
+            account=account,
+            options=options,
+        )
     except ExplainError as problem:
         raise UsageProblem(str(problem)) from None
     except _aws_call_errors() as problem:

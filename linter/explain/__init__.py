@@ -10,7 +10,9 @@ the error and the policies may come from anyone, so every text line is made safe
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
+from linter.explain.codes import error_code, problem_cause, problem_code
 from linter.explain.error import Cause, S3Error
 from linter.explain.url import SignedUrl, redact
 from linter.presign.lifetime import describe_duration
@@ -49,9 +51,18 @@ def url_facts(url: SignedUrl, text: str, at: datetime) -> dict[str, object]:
     }
 
 
-def _problem_json(problem: Problem) -> dict[str, object]:
+def problem_json(problem: Problem) -> dict[str, object]:
+    """One problem as JSON: its stable `code`, the pre-flight's finer `cause` (null for what the URL alone tells),
+    and its words."""
     location = problem.loc.short() if problem.loc else None
-    return {"status": problem.status.value, "message": problem.message, "fix": problem.fix, "location": location}
+    return {
+        "code": problem_code(problem).value,
+        "cause": problem_cause(problem),
+        "status": problem.status.value,
+        "message": problem.message,
+        "fix": problem.fix,
+        "location": location,
+    }
 
 
 def render_url(
@@ -63,7 +74,7 @@ def render_url(
             **url_facts(url, text, at),
             "status": status.value,
             "policies_checked": checked_policies,
-            "problems": [_problem_json(p) for p in problems],
+            "problems": [problem_json(p) for p in problems],
         }
         return json_text(document)
     headline = {
@@ -93,7 +104,7 @@ def render_url(
     for problem in problems:
         where = f" ({problem.loc.short()})" if problem.loc else ""
         fix = f" Fix: {problem.fix}." if problem.fix else ""
-        lines.append(f"  {SYMBOLS[problem.status]} {problem.message}{where}.{fix}")
+        lines.append(f"  {SYMBOLS[problem.status]} {problem.message}{where}.{fix}  [{problem_code(problem)}]")
     if not checked_policies:
         lines.append(
             "  Policies were not checked: pass the Terraform or policy files and --signer to run the pre-flight "
@@ -102,20 +113,71 @@ def render_url(
     return "\n".join(for_terminal(line) for line in lines).rstrip() + "\n"
 
 
-def render_error(error: S3Error, found: list[Cause], fmt: str) -> str:
+class SignerFound(NamedTuple):
+    """The resource of the inputs behind the principal an error names (or `--signer`), as the pre-flight found it."""
+
+    address: str
+    location: str
+    principal: str | None  # the principal ARN of the error it stands for; None when --signer named it
+
+
+# What an AccessDenied message may name, in the order they are shown.
+DENIAL_FIELDS = ("principal", "action", "resource", "policy_type", "denial", "policy_arn")
+
+
+def _denial_fields(error: S3Error) -> dict[str, str | None]:
+    """What an AccessDenied message names; a field it does not name is None (null in JSON, left out in text)."""
+    denied = error.denial
+    if denied is None:
+        return dict.fromkeys(DENIAL_FIELDS)
+    return {
+        "principal": denied.principal,
+        "action": denied.action,
+        "resource": denied.resource,
+        "policy_type": denied.policy_type.value if denied.policy_type else None,
+        "denial": denied.denial,
+        "policy_arn": denied.policy_arn,
+    }
+
+
+def render_error(error: S3Error, found: list[Cause], fmt: str, signer: SignerFound | None = None) -> str:
+    code = error_code(error)
+    parsed = _denial_fields(error)
     if fmt == "json":
         document = {
-            "code": error.code,
+            "code": code.value,
+            "s3_code": error.code,
             "message": error.message,
+            **parsed,
             "fields": error.fields,
-            "causes": [{"cause": c.summary, "fix": c.fix, "prevention": c.prevention or None} for c in found],
+            "signer": signer._asdict() if signer else None,
+            "causes": [
+                {
+                    "cause": c.summary,
+                    "fix": c.fix,
+                    "prevention": c.prevention or None,
+                    "problem": problem_json(c.problem) if c.problem else None,
+                }
+                for c in found
+            ],
         }
         return json_text(document)
     lines = [f"{error.code}: {error.message}" if error.message else error.code]
     lines += [f"  {name}: {value}" for name, value in error.fields.items()]
+    lines.append(f"  code: {code}")
+    lines += [f"  {name}: {value}" for name, value in parsed.items() if value is not None]
     lines.append("")
+    if signer is not None:
+        resource = f"{signer.address} ({signer.location})"
+        if signer.principal is None:
+            lines.append(f"Signer: {resource}, as --signer says.")
+        elif signer.principal != signer.address:
+            lines.append(f"Signer: {signer.principal} is {resource}.")
+        else:  # read from AWS: the principal is its own address
+            lines.append(f"Signer: {resource}.")
     for cause in found:
-        lines.append(f"Cause: {cause.summary}.")
+        where = f"  [{problem_code(cause.problem)}]" if cause.problem else ""
+        lines.append(f"Cause: {cause.summary}.{where}")
         lines.append(f"Fix: {cause.fix}.")
         if cause.prevention:
             lines.append(f"Before it ships: {cause.prevention}.")

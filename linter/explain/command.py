@@ -7,7 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from linter.explain import overall, render_error, render_url
+from linter.explain import SignerFound, overall, render_error, render_url
+from linter.explain.denial import Denial
 from linter.explain.error import Cause, ErrorParseError, causes, parse_error
 from linter.explain.url import SignedUrl, UrlError, mask_key, parse_url, url_problems
 from linter.presign.problem import Status
@@ -187,51 +188,70 @@ def explain_error(
     from_aws: ClientSettings | None = None,
     config: Config | None = None,
     warn: Callable[[str], None] | None = None,
+    paths: Sequence[str] = (),
+    signer: str | None = None,
+    account: str | None = None,
+    options: CheckOptions | None = None,
 ) -> str:
-    """What the error means; with `from_aws`, an AccessDenied that names its principal and object is run through the
-    pre-flight on the deployed principal and bucket, whose cause comes first (raises AwsCallError)."""
+    """What the error means. With `paths` or `from_aws`, the request an AccessDenied names (its principal, or
+    `signer` instead, its action and object) is run through the pre-flight on those inputs, as `explain-url` runs a
+    URL: the signer's resource and the statement that denies (or the grant that is missing) come first. With
+    `from_aws`, the deployed principal and bucket are read (raises AwsCallError)."""
     try:
         error = parse_error(text)
     except ErrorParseError as problem:
         raise ExplainError(str(problem)) from None
     found = causes(error)
-    if from_aws is not None:
-        found = [*_deployed_causes(error, from_aws, config, warn), *found]
-    return render_error(error, found, fmt)
+    signer_found: SignerFound | None = None
+    if paths or from_aws is not None:
+        checked, signer_found = _preflight_causes(error, paths, signer, account, from_aws, config, options, warn)
+        found = [*checked, *found]
+    return render_error(error, found, fmt, signer_found)
 
 
 # The request an AccessDenied names -> the method of the URL that made it, and whether it named a version.
 _METHODS = {"s3:GetObject": ("GET", False), "s3:GetObjectVersion": ("GET", True), "s3:PutObject": ("PUT", False)}
-_DENIED = (
-    r"User: (?P<principal>arn:\S+) is not authorized to perform: (?P<action>\S+) on resource: "
-    r"\"?arn:aws:s3:::(?P<bucket>[^/\"\s]+)/(?P<key>[^\"\s]+)"
-)
+_OBJECT_ARN = "arn:aws:s3:::"
 
 
-def _deployed_causes(
-    error: S3Error, settings: ClientSettings, config: Config | None, warn: Callable[[str], None] | None
-) -> list[Cause]:
-    import re  # lazy: only with --from-aws
-
-    denied = re.search(_DENIED, error.message) if error.code == "AccessDenied" else None
-    method = _METHODS.get(denied["action"]) if denied else None
-    if denied is None or method is None:
+def _preflight_causes(
+    error: S3Error,
+    paths: Sequence[str],
+    signer: str | None,
+    account: str | None,
+    settings: ClientSettings | None,
+    config: Config | None,
+    options: CheckOptions | None,
+    warn: Callable[[str], None] | None,
+) -> tuple[list[Cause], SignerFound | None]:
+    """The pre-flight's answer for the request the error names: its failing problems as causes, and the signer."""
+    if settings is None and (error.code != "AccessDenied" or error.request_expired):
         return [
             Cause(
-                "--from-aws could not tell whose request it was: the message names no principal ARN with "
-                "s3:GetObject or s3:PutObject on an object (S3 names them only to callers of the same account)",
-                "run explain-url URL --from-aws with the failing URL: its access key names the signer",
+                f"PATH was not checked: S3 answers {error.code} apart from the policies"
+                + (" (the URL expired)" if error.request_expired else ""),
+                "see the next cause",
             )
-        ]
-    from linter.check import CheckOptions  # lazy: only with --from-aws
+        ], None
+    denied = error.denial
+    method = _METHODS.get(denied.action) if denied else None
+    bucket, _, key = denied.resource.removeprefix(_OBJECT_ARN).partition("/") if denied else ("", "", "")
+    if denied is None or method is None or not denied.resource.startswith(_OBJECT_ARN) or not bucket or not key:
+        return [_cannot_check(denied, signer, settings is not None)], None
+    from linter.check import CheckOptions  # lazy: explain-error without PATH or --from-aws loads no inputs
     from linter.config import load_config  # lazy: as above
     from linter.presign.command import decided_url  # lazy: as above
     from linter.presign.declared import ExpectationError, UnknownReference, expectation  # lazy: as above
 
-    principal = _principal_of(denied["principal"])
-    bucket, key = denied["bucket"], denied["key"]
-    loaded, account = _deployed(settings, [principal], [bucket], warn)
+    principal = signer or _principal_of(denied.principal)
     wanted_config = config or load_config()
+    run_options = options or CheckOptions()
+    deployed_account = None
+    if settings is not None:
+        # A Terraform address (`aws_iam_user.user_two`) is looked up in PATH, as `explain-url --from-aws` does.
+        principals = [] if principal.startswith(("aws_", "module.", "data.")) else [principal]
+        loaded, deployed_account = _deployed(settings, principals, [bucket], warn)
+        run_options = replace(run_options, loaded_elsewhere=[*run_options.loaded_elsewhere, loaded])
     try:
         wanted = expectation(
             signer=principal,
@@ -240,30 +260,64 @@ def _deployed_causes(
             methods=[method[0]],
             expires=60,  # the shortest URL: the deny is about who may, not for how long
             version_id=method[1],
-            account=wanted_config.account or account,
+            account=account or wanted_config.account or deployed_account,
         )
-        decided = decided_url([], wanted_config, CheckOptions(loaded_elsewhere=[loaded]), wanted)
+        decided = decided_url(paths, wanted_config, run_options, wanted)
     except (ExpectationError, UnknownReference) as problem:
         raise ExplainError(str(problem)) from None
     if decided.result.errors:
         raise ExplainError("; ".join(e.render() for e in decided.result.errors))
+    resolved = decided.verdict.signer
+    found = SignerFound(resolved.address, resolved.loc.short(), denied.principal if signer is None else None)
     failing = [p for p in decided.verdict.problems if p.status is not Status.WORKS]
     if not failing:
+        allowed = (
+            f"the deployed policies of {principal} and {bucket}, read now, allow"
+            if settings is not None
+            else f"the policies in PATH allow {resolved.address}"
+        )
         return [
             Cause(
-                f"the deployed policies of {principal} and {bucket}, read now, allow {denied['action']} on "
-                f"{bucket}/{key}: what denied is a policy the pre-flight does not read (SCP, RCP, session or VPC "
-                "endpoint policy), or the policies changed since",
+                f"{allowed} {denied.action} on {bucket}/{key}: what denied is a policy the pre-flight does not read "
+                "(SCP, RCP, session or VPC endpoint policy, or one attached outside the inputs), or the policies "
+                "changed since",
                 "look at the policy type the message names; compare the time of the error with the policy changes",
             )
-        ]
+        ], found
+    # Read from AWS alone, every statement named is a deployed one; beside PATH, each location says where it is.
+    prefix = "deployed: " if settings is not None and not paths else ""
     return [
         Cause(
-            f"deployed: {p.message}" + (f" ({p.loc.short()})" if p.loc else ""),
-            p.fix or "see the deployed statement named",
+            prefix + p.message + (f" ({p.loc.short()})" if p.loc else ""),
+            p.fix or "see the statement named",
+            problem=p,
         )
         for p in failing
-    ]
+    ], found
+
+
+def _cannot_check(denied: Denial | None, signer: str | None, from_aws: bool) -> Cause:
+    """What the error lacks for the pre-flight to run, and how to give it: never a guessed principal or object."""
+    if denied is None:
+        missing = "no action or object" if signer else "no principal, action or object"
+        told = (
+            "--from-aws could not tell whose request it was"
+            if from_aws
+            else "PATH cannot be checked against this error"
+        )
+        return Cause(
+            f"{told}: the message names {missing} (S3 names them only to callers of the bucket owner's account or "
+            'organization; older messages say only "Access Denied")',
+            "run explain-url URL --from-aws with the failing URL: its access key names the signer"
+            if from_aws
+            else "run explain-url URL PATH --signer SIGNER with the failing URL: the URL names the object and the "
+            "request, --signer who signed it",
+        )
+    return Cause(
+        f"the pre-flight cannot be run for {denied.action} on {denied.resource}: it checks the requests a pre-signed "
+        "URL for an object makes (s3:GetObject, s3:GetObjectVersion, s3:PutObject on arn:aws:s3:::BUCKET/KEY)",
+        "run explain-url URL PATH --signer SIGNER with the failing URL",
+    )
 
 
 def _principal_of(arn: str) -> str:

@@ -14,18 +14,16 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
+from linter.explain.denial import Denial, PolicyType, parse_denial
 from linter.explain.url import mask_key
 from linter.lazy_re import lazy_compile
+from linter.presign.problem import Problem
 
 _TAG = lazy_compile(r"<(?P<tag>[A-Za-z][\w-]*)>(?P<value>[^<]*)</(?P=tag)>")
 _SDK_LINE = lazy_compile(
     r"An error occurred \((?P<code>[\w.]+)\) when calling the \w+ operation: (?P<message>.*)", re.S
-)
-_NOT_AUTHORIZED = lazy_compile(
-    r"User: (?P<principal>\S+) is not authorized to perform: (?P<action>\S+) on resource: \"?(?P<resource>[^\"\s]+)\"?"
-    r"(?: (?:because|with) (?P<why>.+?))?\.?$",
-    re.S,
 )
 # Fields worth showing; anything else (SignatureProvided, StringToSign, CanonicalRequest...) is left unread.
 _SHOWN_FIELDS = ("RequestId", "Expires", "ServerTime", "X-Amz-Expires", "Region", "Endpoint", "Bucket", "Key")
@@ -38,9 +36,19 @@ class ErrorParseError(ValueError):
 
 @dataclass(frozen=True)
 class S3Error:
-    code: str
+    code: str  # S3's own (`AccessDenied`)
     message: str
     fields: dict[str, str] = field(default_factory=dict)  # shown fields only, access key masked
+
+    @property
+    def request_expired(self) -> bool:
+        """S3 answers a URL past its X-Amz-Expires with AccessDenied, "Request has expired"."""
+        return self.code == "AccessDenied" and "Request has expired" in self.message
+
+    @cached_property
+    def denial(self) -> Denial | None:
+        """Who was denied what, for an AccessDenied message that names them."""
+        return parse_denial(self.message) if self.code == "AccessDenied" else None
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,8 @@ class Cause:
     summary: str
     fix: str
     prevention: str = ""
+    # The pre-flight's problem this cause tells, when PATH or --from-aws ran it for the error's request.
+    problem: Problem | None = None
 
 
 def parse_error(text: str) -> S3Error:
@@ -65,7 +75,7 @@ def parse_error(text: str) -> S3Error:
     if line:
         return S3Error(line["code"], line["message"].strip())
     stripped = text.strip()
-    if _NOT_AUTHORIZED.search(stripped):
+    if parse_denial(stripped) is not None:
         return S3Error("AccessDenied", stripped)
     known = next((code for code in _BY_CODE if code in stripped), None)
     if known:
@@ -73,75 +83,62 @@ def parse_error(text: str) -> S3Error:
     raise ErrorParseError("no S3 error found: paste the XML body (<Error><Code>…) or the SDK's error line")
 
 
-# The policy type an enhanced AccessDenied message names -> what to change.
-_POLICY_TYPES = (
-    (
-        "no identity-based policy allows",
+# The policy type an enhanced AccessDenied message names, and whether it denies explicitly -> what to change.
+_POLICY_TYPES: dict[tuple[PolicyType | None, bool | None], tuple[str, str]] = {
+    (PolicyType.IDENTITY, False): (
         "no identity policy of {principal} allows {action} on {resource}",
         "allow {action} on {resource} in the signer's identity policy",
     ),
-    (
-        "explicit deny in an identity-based policy",
+    (PolicyType.IDENTITY, True): (
         "an identity policy of {principal} denies {action}",
         "find the Deny in the signer's identity policies and exempt this request",
     ),
-    (
-        "explicit deny in a resource-based policy",
+    (PolicyType.RESOURCE, True): (
         "the {resource_policy} denies {action} for {principal}",
         "find the Deny in the {resource_policy} (its conditions: s3:authType, s3:signatureAge, aws:SourceIp, "
         "aws:SecureTransport...) and exempt this request",
     ),
-    (
-        "no resource-based policy allows",
+    (PolicyType.RESOURCE, False): (
         "the {resource_policy} does not grant {action} to {principal}, which a request from another account needs",
         "grant {action} to the signer's ARN in the {resource_policy}",
     ),
-    (
-        "explicit deny in a service control policy",
+    (PolicyType.SCP, True): (
         "a service control policy denies {action}",
         "change the SCP, or sign with a principal of an account it does not cover",
     ),
-    (
-        "no service control policy allows",
+    (PolicyType.SCP, False): (
         "no service control policy allows {action} (an allow-list SCP)",
         "allow {action} in the SCPs on the signer's account and OUs",
     ),
-    (
-        "explicit deny in a resource control policy",
+    (PolicyType.RCP, True): (
         "a resource control policy denies {action} on {resource}",
         "change the RCP (a data perimeter that refuses pre-signed requests?)",
     ),
-    (
-        "explicit deny in a permissions boundary",
+    (PolicyType.BOUNDARY, True): (
         "the permissions boundary of {principal} denies {action}",
         "exempt this request in the boundary",
     ),
-    (
-        "no permissions boundary allows",
+    (PolicyType.BOUNDARY, False): (
         "the permissions boundary of {principal} does not allow {action}",
         "add {action} to the signer's permissions boundary",
     ),
-    (
-        "explicit deny in a session policy",
+    (PolicyType.SESSION, True): (
         "the session policy {principal} was assumed with denies {action}",
         "assume the role without that session policy (or with one that allows {action})",
     ),
-    (
-        "no session policy allows",
+    (PolicyType.SESSION, False): (
         "the session policy {principal} was assumed with does not allow {action}",
         "assume the role with a session policy that allows {action}, or none",
     ),
-    (
-        "explicit deny in a VPC endpoint policy",
+    (PolicyType.VPC_ENDPOINT, True): (
         "the VPC endpoint's policy denies {action}",
         "allow the request in the endpoint policy, or open the URL from outside that VPC",
     ),
-    (
-        "no VPC endpoint policy allows",
+    (PolicyType.VPC_ENDPOINT, False): (
         "the VPC endpoint's policy does not allow {action} on {resource}",
         "allow {action} on the bucket in the policy of the VPC endpoint the URL was opened through",
     ),
-)
+}
 
 _PREFLIGHT = (
     "iam-preflight presign PATH --signer {signer} --bucket {bucket} --key {key} --expires DURATION "
@@ -207,8 +204,7 @@ def causes(error: S3Error) -> list[Cause]:
 
 
 def _access_denied(error: S3Error) -> list[Cause]:
-    message = error.message
-    if "Request has expired" in message:
+    if error.request_expired:
         when = ", ".join(f"{k} {error.fields[k]}" for k in ("Expires", "ServerTime") if k in error.fields)
         return [
             Cause(
@@ -216,23 +212,24 @@ def _access_denied(error: S3Error) -> list[Cause]:
                 "sign a new URL, when the link is used rather than long before",
             )
         ]
-    denied = _NOT_AUTHORIZED.search(message)
+    denied = error.denial
     if denied:
         values = {
-            "principal": denied["principal"],
-            "action": denied["action"],
-            "resource": denied["resource"],
-            "resource_policy": "key policy" if denied["action"].startswith("kms:") else "bucket policy",
+            "principal": denied.principal,
+            "action": denied.action,
+            "resource": denied.resource,
+            "resource_policy": "key policy" if denied.action.startswith("kms:") else "bucket policy",
         }
-        why = denied["why"] or ""
-        for phrase, summary, fix in _POLICY_TYPES:
-            if phrase in why:
-                bucket, _, key = denied["resource"].removeprefix("arn:aws:s3:::").partition("/")
-                preflight = _PREFLIGHT.format(signer=denied["principal"], bucket=bucket, key=key or "KEY")
-                return [Cause(summary.format(**values), fix.format(**values), preflight)]
+        words = _POLICY_TYPES.get((denied.policy_type, denied.explicit))
+        if words is not None:
+            summary, fix = words
+            named = f" ({denied.policy_arn})" if denied.policy_arn else ""
+            bucket, _, key = denied.resource.removeprefix("arn:aws:s3:::").partition("/")
+            preflight = _PREFLIGHT.format(signer=denied.principal, bucket=bucket, key=key or "KEY")
+            return [Cause(summary.format(**values) + named, fix.format(**values), preflight)]
         return [
             Cause(
-                f"{denied['principal']} may not {denied['action']} on {denied['resource']}",
+                f"{denied.principal} may not {denied.action} on {denied.resource}",
                 "see the policy types a request passes (identity, resource, boundary, session, SCP, RCP, VPC endpoint)",
             )
         ]

@@ -44,7 +44,8 @@ _KEY_KINDS = {"AKIA": "an IAM user's long-term access key", "ASIA": "temporary c
 class UrlProblemKind(ProblemKind):
     """What about a URL itself makes S3 refuse it (or may); the value is the problem's subject."""
 
-    EXPIRES = "expires"  # X-Amz-Expires over 7 days, or negative
+    EXPIRES = "expires"  # X-Amz-Expires over 7 days
+    NEGATIVE_EXPIRES = "expires-negative"
     REGION = "region"  # signed for another region than the endpoint's
     EXPIRED = "expired"
     CLOCK = "clock"  # dated in the future: the signer's clock runs ahead
@@ -240,7 +241,7 @@ def url_problems(url: SignedUrl, at: datetime) -> list[Problem]:
         problems.append(
             Problem(
                 Status.FAILS,
-                Cause(UrlProblemKind.EXPIRES),
+                Cause(UrlProblemKind.NEGATIVE_EXPIRES),
                 f"X-Amz-Expires={url.expires_seconds} is negative: every request with this URL gets 400 "
                 "AuthorizationQueryParametersError 'X-Amz-Expires must be non-negative'",
                 f"sign for between 1 second and {describe_duration(MAX_EXPIRES)}",

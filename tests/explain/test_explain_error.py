@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -141,7 +142,121 @@ def test_reads_a_file_or_stdin(
     body = denied("because no identity-based policy allows the s3:GetObject action")
     (tmp_path / "body.xml").write_text(body)
     assert main(["explain-error", str(tmp_path / "body.xml"), "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)["code"] == "AccessDenied"
+    assert json.loads(capsys.readouterr().out)["code"] == "access-denied"
     monkeypatch.setattr("sys.stdin", io.StringIO(body))
     assert main(["explain-error", "-"]) == 0
     assert capsys.readouterr().out.startswith(f"AccessDenied: User: {PRINCIPAL} is not authorized")
+
+
+# --- explain-error BODY PATH: the request the error names, found in the inputs ---------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = "examples/presign-demo"
+DEMO_FIXED = DEMO + "-fixed"
+IDENTITY = "because no identity-based policy allows the s3:GetObject action"
+
+
+@pytest.fixture(autouse=True)
+def _in_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Locations are shown relative to the working directory, as a user runs the command in their project."""
+    monkeypatch.chdir(ROOT)
+
+
+def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
+    assert main(["explain-error", *argv, "--format", "json", "--no-cache"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_user_two_is_traced_to_its_resource_and_the_missing_grant(capsys: pytest.CaptureFixture[str]) -> None:
+    document = _json(capsys, denied(IDENTITY), DEMO, "--account", "123456789012")
+    assert document["signer"] == {
+        "address": "aws_iam_user.user_two",
+        "location": f"{DEMO}/main.tf:17:1",
+        "principal": PRINCIPAL,
+    }
+    first, from_the_message = document["causes"]
+    assert first["problem"]["code"] == "policy-denies"
+    assert first["problem"]["cause"] == "identity"
+    assert first["problem"]["location"] == f"{DEMO}/main.tf:24:23"
+    assert first["fix"] == "allow s3:GetObject on arn:aws:s3:::presign-demo/*"
+    assert from_the_message["problem"] is None
+
+
+def test_signer_overrides_the_principal_of_the_message(capsys: pytest.CaptureFixture[str]) -> None:
+    document = _json(capsys, denied(IDENTITY), DEMO, "--signer", "aws_iam_user.user_two")
+    assert document["signer"] == {
+        "address": "aws_iam_user.user_two",
+        "location": f"{DEMO}/main.tf:17:1",
+        "principal": None,
+    }
+
+
+def test_when_path_allows_it_says_what_path_does_not_hold(capsys: pytest.CaptureFixture[str]) -> None:
+    document = _json(capsys, denied(IDENTITY), DEMO_FIXED, "--signer", "aws_iam_user.user_two")
+    first = document["causes"][0]
+    assert first["cause"].startswith(
+        "the policies in PATH allow aws_iam_user.user_two s3:GetObject on presign-demo/cat.jpg:"
+    )
+
+
+def test_a_message_that_names_no_principal_says_what_is_missing(capsys: pytest.CaptureFixture[str]) -> None:
+    body = "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
+    document = _json(capsys, body, DEMO)
+    assert document["signer"] is None
+    assert document["causes"][0]["cause"] == (
+        "PATH cannot be checked against this error: the message names no principal, action or object (S3 names them "
+        'only to callers of the bucket owner\'s account or organization; older messages say only "Access Denied")'
+    )
+    document = _json(capsys, body, DEMO, "--signer", "aws_iam_user.user_two")
+    assert document["causes"][0]["cause"].startswith(
+        "PATH cannot be checked against this error: the message names no action or object"
+    )
+
+
+def test_a_request_no_url_for_an_object_makes_is_not_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    body = denied(IDENTITY.replace("s3:GetObject", "s3:ListBucket"), "s3:ListBucket", "arn:aws:s3:::presign-demo")
+    document = _json(capsys, body, DEMO, "--account", "123456789012")
+    assert document["causes"][0]["cause"].startswith(
+        "the pre-flight cannot be run for s3:ListBucket on arn:aws:s3:::presign-demo:"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            [denied(IDENTITY), DEMO],
+            f"iam-preflight: error: '{PRINCIPAL}' may be aws_iam_user.user_two, defined here: name it by its "
+            "address, or say which account this configuration deploys to (--account, account = in the config)\n",
+        ),
+        (
+            [denied(IDENTITY), "--signer", "aws_iam_user.user_two"],
+            "iam-preflight: error: --signer goes with PATH or --from-aws: it names the principal to look up there\n",
+        ),
+    ],
+)
+def test_input_errors_exit_2_in_one_line(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain-error", *argv, "--no-cache"]) == 2
+    assert capsys.readouterr().err == message
+
+
+@pytest.mark.parametrize(
+    ("body", "summary"),
+    [
+        (
+            "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
+            "PATH was not checked: S3 answers AccessDenied apart from the policies (the URL expired)",
+        ),
+        (
+            "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match"
+            "</Message></Error>",
+            "PATH was not checked: S3 answers SignatureDoesNotMatch apart from the policies",
+        ),
+    ],
+)
+def test_an_error_no_policy_decides_is_not_checked_against_path(
+    body: str, summary: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = _json(capsys, body, DEMO)
+    assert document["causes"][0]["cause"] == summary
+    assert document["signer"] is None

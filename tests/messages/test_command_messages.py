@@ -35,6 +35,7 @@ def sigv4(
     token: bool = False,
     scheme: str = "https",
     signed_headers: str = "host",
+    path: str = "/cat.jpg",
 ) -> str:
     query = (
         f"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={key}%2F{SIGNED_AT[:8]}%2F{region}%2Fs3%2Faws4_request"
@@ -42,7 +43,7 @@ def sigv4(
     )
     if token:
         query += f"&X-Amz-Security-Token={TOKEN}"
-    return f"{scheme}://{host}/cat.jpg?{query}&X-Amz-Signature={SIGNATURE}"
+    return f"{scheme}://{host}{path}?{query}&X-Amz-Signature={SIGNATURE}"
 
 
 SIGV2 = f"https://presign-demo.s3.amazonaws.com/cat.jpg?AWSAccessKeyId={LONG_TERM}&Expires=1795774800&Signature=abc%3D"
@@ -52,6 +53,11 @@ PRINCIPAL = "arn:aws:iam::123456789012:user/user-two"
 def denied(why: str, action: str = "s3:GetObject") -> str:
     resource = "arn:aws:s3:::presign-demo/cat.jpg"
     message = f'User: {PRINCIPAL} is not authorized to perform: {action} on resource: "{resource}" {why}'
+    return f"<Error><Code>AccessDenied</Code><Message>{message}</Message><RequestId>R1</RequestId></Error>"
+
+
+def denied_to(principal: str, resource: str, why: str) -> str:
+    message = f'User: {principal} is not authorized to perform: s3:GetObject on resource: "{resource}" {why}'
     return f"<Error><Code>AccessDenied</Code><Message>{message}</Message><RequestId>R1</RequestId></Error>"
 
 
@@ -90,6 +96,7 @@ CASES: dict[str, list[str]] = {
     "explain-url-signed-headers": ["explain-url", sigv4(signed_headers="content-type%3Bhost"), "--at", SOON_AFTER],
     "explain-url-sigv2": ["explain-url", SIGV2, "--at", SOON_AFTER],
     "explain-url-json": ["explain-url", sigv4(), "--at", "2026-11-27T12:30:00Z", "--format", "json"],
+    "explain-url-negative-expires": ["explain-url", sigv4(expires=-5), "--at", SOON_AFTER],
     # explain-url against the inputs: the seed
     "explain-url-user-two": [
         "explain-url",
@@ -97,6 +104,38 @@ CASES: dict[str, list[str]] = {
         "examples/presign-demo",
         "--signer",
         "user-two",
+        "--at",
+        SOON_AFTER,
+    ],
+    "explain-url-user-two-json": [
+        "explain-url",
+        sigv4(),
+        "examples/presign-demo",
+        "--signer",
+        "user-two",
+        "--at",
+        SOON_AFTER,
+        "--format",
+        "json",
+    ],
+    # explain-url's policy-uncertain and network-bound codes, on the rules' fixture folders
+    "explain-url-policy-uncertain": [
+        "explain-url",
+        sigv4("acme-catalog-images.s3.us-east-1.amazonaws.com"),
+        "rules/presign/fixtures/IPS002/bad/boundary-defined-elsewhere",
+        "--signer",
+        "aws_iam_user.reader",
+        "--at",
+        SOON_AFTER,
+    ],
+    "explain-url-network-bound": [
+        "explain-url",
+        sigv4("acme-uploads.s3.us-east-1.amazonaws.com", expires=900, path="/incoming/a.txt"),
+        "rules/presign/fixtures/IPS003/bad/source-ip-undeclared",
+        "--signer",
+        "aws_iam_user.uploader",
+        "--method",
+        "PUT",
         "--at",
         SOON_AFTER,
     ],
@@ -163,6 +202,83 @@ CASES: dict[str, list[str]] = {
         "--format",
         "json",
     ],
+    # explain-error: every code, and the fields AWS's newer messages name
+    "explain-error-no-such-key": ["explain-error", s3_error("NoSuchKey", "The specified key does not exist.")],
+    "explain-error-no-such-bucket": ["explain-error", s3_error("NoSuchBucket", "The specified bucket does not exist")],
+    "explain-error-invalid-access-key-id": [
+        "explain-error",
+        s3_error("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),
+    ],
+    "explain-error-permanent-redirect": [
+        "explain-error",
+        s3_error(
+            "PermanentRedirect",
+            "The bucket you are attempting to access must be addressed using the specified endpoint.",
+        ),
+    ],
+    "explain-error-invalid-object-state": [
+        "explain-error",
+        s3_error("InvalidObjectState", "The operation is not valid for the object's storage class"),
+    ],
+    "explain-error-other": [
+        "explain-error",
+        s3_error("SlowDown", "Please reduce your request rate."),
+        "--format",
+        "json",
+    ],
+    "explain-error-explicit-deny-arn": [
+        "explain-error",
+        denied_to(
+            "arn:aws:iam::123456789012:user/two",
+            "arn:aws:s3:::bucket/cat.jpg",
+            "with an explicit deny in an identity-based policy: arn:aws:iam::123456789012:policy/DenyAll",
+        ),
+        "--format",
+        "json",
+    ],
+    "explain-error-scp-capitalised": [
+        "explain-error",
+        denied_to(
+            "arn:aws:sts::123456789012:assumed-role/app/session-1",
+            "arn:aws:s3:::bucket/cat.jpg",
+            "due to an explicit deny in a Service Control Policy",
+        ),
+    ],
+    "explain-error-hostile": [
+        "explain-error",
+        denied_to(
+            # Control characters as XML character references: S3's body may carry them, the command line cannot.
+            "arn:aws:iam::123456789012:user/two&#x202e;",
+            "arn:aws:s3:::bucket/&#10;::error::x User: arn:aws:iam::999999999999:user/evil is not authorized to "
+            'perform: s3:*"x',
+            "because no identity-based policy allows the s3:GetObject action",
+        ),
+    ],
+    # explain-error BODY PATH: the seed's user two, found in the inputs, and an old body that names nobody
+    "explain-error-path-user-two": [
+        "explain-error",
+        denied("because no identity-based policy allows the s3:GetObject action"),
+        "examples/presign-demo",
+        "--account",
+        "123456789012",
+    ],
+    "explain-error-path-user-two-json": [
+        "explain-error",
+        denied("because no identity-based policy allows the s3:GetObject action"),
+        "examples/presign-demo",
+        "--account",
+        "123456789012",
+        "--format",
+        "json",
+    ],
+    "explain-error-path-fixed": [
+        "explain-error",
+        denied("because no identity-based policy allows the s3:GetObject action"),
+        "examples/presign-demo-fixed",
+        "--signer",
+        "aws_iam_user.user_two",
+    ],
+    "explain-error-path-bare": ["explain-error", s3_error("AccessDenied", "Access Denied"), "examples/presign-demo"],
 }
 
 

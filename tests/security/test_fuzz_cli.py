@@ -124,12 +124,13 @@ def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
         (
             str(10**23),
             "✗ X-Amz-Expires=100000000000000000000000 is more than 7 days: every request with this URL gets 400 "
-            "AuthorizationQueryParametersError 'X-Amz-Expires must be less than a week'. Fix: sign for 7d or less.",
+            "AuthorizationQueryParametersError 'X-Amz-Expires must be less than a week'. Fix: sign for 7d or less.  "
+            "[expires-too-long]",
         ),
         (
             "-5",
             "✗ X-Amz-Expires=-5 is negative: every request with this URL gets 400 AuthorizationQueryParametersError "
-            "'X-Amz-Expires must be non-negative'. Fix: sign for between 1 second and 7d.",
+            "'X-Amz-Expires must be non-negative'. Fix: sign for between 1 second and 7d.  [expires-negative]",
         ),
     ],
 )
@@ -282,4 +283,8 @@ def test_explain_error_never_expands_xml_entities(
     code, out, err = _cli(capsys, "explain-error", "-", "--format", "json")
     assert (code, err) == (0, "")
     document = json.loads(out)
-    assert (document["code"], document["message"], document["fields"]) == ("AccessDenied", "&j;", {"Bucket": "&host;"})
+    assert (document["s3_code"], document["message"], document["fields"]) == (
+        "AccessDenied",
+        "&j;",
+        {"Bucket": "&host;"},
+    )
