@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from linter.awsdata import aws_data
-from linter.config import Config, ConfigError
+from linter.config import CONFIG_NAMES, Config, ConfigError, read_config
 from linter.findings import Finding, RelatedLocation, Severity
 from linter.lazy_re import lazy_compile
 from linter.model import MAX_LISTED_PER_RULE, InputError, Inventory, Location, Policy, PolicyKind
@@ -87,6 +87,9 @@ class CheckOptions(Record):
     project_root: str | None = None
     # `check -`: the policy read from standard input, and the name it is reported under (`--stdin-filename`).
     stdin: StdinInput | None = None
+    # A file named as a PATH that holds no policy (or no iam-preflight config) is skipped as in a folder walk, not an
+    # input error: a pre-commit hook picks files by name, and content-security-policy.json is named like a policy.
+    skip_non_policy: bool = False
 
 
 class StdinInput(NamedTuple):
@@ -102,6 +105,10 @@ class Inputs(Record):
     modules: list[Path] = field(default_factory=list)
     explicit: set[Path] = field(default_factory=set)
     errors: list[InputError] = field(default_factory=list)
+    # Config files named as PATHs that hold no iam-preflight settings (`pyproject.toml` of a plain Python project),
+    # each with why it is not checked; an input error unless `skip_non_policy` (`_load_all`).
+    not_configs: list[tuple[Path, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why): valid, but nothing to check in it
 
     def add_module(self, folder: Path) -> None:
         if folder not in self.modules:
@@ -130,7 +137,9 @@ def discover(paths: Iterable[str], config: Config) -> Inputs:
                         inputs.json_files.append(candidate)
         elif path.is_file():
             inputs.explicit.add(path)
-            if path.name.endswith(TERRAFORM_SUFFIXES):
+            if path.name in CONFIG_NAMES:
+                _add_config_modules(path, inputs)
+            elif path.name.endswith(TERRAFORM_SUFFIXES):
                 # Policy documents often live in a sibling file: a lone .tf file is checked with its module.
                 inputs.add_module(path.parent)
             elif path.name.endswith(VAR_FILE_SUFFIXES):
@@ -140,6 +149,42 @@ def discover(paths: Iterable[str], config: Config) -> Inputs:
         else:
             inputs.errors.append(InputError(message="no such file or directory", loc=Location(file=display_path(path))))
     return inputs
+
+
+def _add_config_modules(path: Path, inputs: Inputs) -> None:
+    """A config file named as a PATH (a pre-commit run on a changed `.iam-preflight.toml`): the Terraform modules
+    its `[[presign]]` declarations name (`module`, relative to its folder), and its own folder when that is a module
+    (holds .tf files), where its settings and its declarations without a `module` apply. The settings themselves
+    are read here too, so a broken config fails the run (exit 2) rather than passing unread."""
+    display = display_path(path)
+    try:
+        settings = read_config(path)
+    except ConfigError as error:
+        # ConfigError names the file first; the input error's location names it already.
+        message = str(error).removeprefix(f"{path}: ")
+        inputs.errors.append(InputError(message=message, loc=Location(file=display)))
+        return
+    if settings is None:
+        inputs.not_configs.append(
+            (path, "a TOML file without a [tool.iam-preflight] table, not an iam-preflight config")
+        )
+        return
+    modules: list[Path] = []
+    for index, entry in enumerate(settings.presign):
+        if entry.module is None:
+            continue
+        module = path.parent / entry.module
+        if module.is_dir():
+            modules.append(module)
+        else:
+            message = f"[[presign]] #{index + 1}: module {entry.module!r}: no such folder (relative to this config)"
+            inputs.errors.append(InputError(message=message, loc=Location(file=display)))
+    if any(child.is_file() and child.name.endswith(TERRAFORM_SUFFIXES) for child in path.parent.iterdir()):
+        modules.append(path.parent)
+    for module in modules:
+        inputs.add_module(module)
+    if not modules and all(entry.module is None for entry in settings.presign):
+        inputs.skipped.append((display, "a config that names no Terraform module and is in none"))
 
 
 def _selectors(keys: Iterable[str]) -> list[str]:
@@ -339,14 +384,19 @@ def load_all(paths: Sequence[str], config: Config, options: CheckOptions) -> Loa
 def _load_all(paths: Sequence[str], config: Config, options: CheckOptions) -> LoadedInputs:
     inputs = discover(paths, config)
     errors = list(inputs.errors)
-    skipped: list[tuple[str, str]] = []
+    skipped = list(inputs.skipped)
+    for path, why in inputs.not_configs:
+        if options.skip_non_policy:
+            skipped.append((display_path(path), why))
+        else:
+            errors.append(InputError(message=why, loc=Location(file=display_path(path))))
     loads: list[Loaded] = []
     for path in inputs.json_files:
         display = display_path(path)
         kind = options.kind or config.kind_for(str(path))
         loaded = guarded(partial(load_json_file, str(path), display, kind), display)
         if loaded.not_policy is not None:
-            if path in inputs.explicit:
+            if path in inputs.explicit and not options.skip_non_policy:
                 errors.append(InputError(message=loaded.not_policy, loc=Location(file=display)))
             else:
                 skipped.append((display, loaded.not_policy))

@@ -259,6 +259,14 @@ def check(
         str | None, typer.Option(help="`check -`: the path the policy on standard input is reported under.")
     ] = None,
     project_root: ProjectRootOption = None,
+    skip_non_policy: Annotated[
+        bool,
+        typer.Option(
+            "--skip-non-policy",
+            help="JSON files that hold no IAM policy (and TOML files no iam-preflight config) are skipped, as in a "
+            "folder walk, instead of an input error.",
+        ),
+    ] = False,
 ) -> None:
     """Lint policies (- reads one from stdin). Exit 0 clean, 1 findings at or above --fail-on, 2 input or usage error.
 
@@ -296,6 +304,7 @@ def check(
         var_files=var_file or [],
         project_root=project_root,
         stdin=_stdin_input(paths, stdin_filename),
+        skip_non_policy=skip_non_policy,
     )
     if from_aws:
         options.loaded_elsewhere.append(_deployed(aws_profile, aws_region, everything=True)[0])
