@@ -50,7 +50,7 @@ snapshots: $(STAMP)
 # --no-isolation builds with the setuptools of the dev environment instead of downloading one into a fresh venv.
 dist: $(STAMP)
 	rm -rf dist build *.egg-info  # setuptools would add the files a stale SOURCES.txt lists
-	$(BIN)/python -m build --no-isolation --outdir dist .
+	$(BIN)/python -m build --quiet --no-isolation --outdir dist .
 	$(BIN)/twine check --strict dist/*
 
 clean:

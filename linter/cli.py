@@ -215,7 +215,9 @@ def check(
     ] = None,
     output_format: FormatOption = None,
     output: OutputOption = None,
-    fail_on: Annotated[str | None, typer.Option(help="Lowest severity that fails: info, warning, error.")] = None,
+    fail_on: Annotated[
+        str | None, typer.Option(help="Lowest severity that fails: info, warning, error; never: as --exit-zero.")
+    ] = None,
     config_file: ConfigOption = None,
     kind: Annotated[str | None, typer.Option(help="Policy kind: identity, resource, trust, scp, rcp, key.")] = None,
     select: Annotated[list[str] | None, typer.Option(help="Only these rules (id, id prefix or name).")] = None,
@@ -245,7 +247,11 @@ def check(
     aws_region: AwsRegionOption = None,
     exit_zero: Annotated[
         bool,
-        typer.Option("--exit-zero", help="Exit 0 even with findings at or above --fail-on (input or usage error: 2)."),
+        typer.Option(
+            "--exit-zero",
+            "--soft-fail",
+            help="Exit 0 whatever the findings (input or usage error: 2); JUnit then shows no failure.",
+        ),
     ] = False,
     sarif_output: Annotated[
         Path | None, typer.Option(help="Also write the report as SARIF to FILE (beside --format's on stdout).")
@@ -285,6 +291,8 @@ def check(
     from linter.model import PolicyKind  # lazy: as above
 
     config = load_config(config_file)
+    if fail_on is not None and fail_on.lower() == "never":  # checkov's soft fail under --fail-on's name
+        fail_on, exit_zero = None, True
     try:
         threshold = Severity.parse(fail_on) if fail_on else config.fail_on
         policy_kind = PolicyKind(kind.lower()) if kind else None
@@ -322,7 +330,9 @@ def check(
     if exit_zero and code != 2:  # the report is as usual; only the verdict is not a failure
         code = 0
     sides = _side_outputs(sarif_output, json_output, junit_output)
-    _write_check_reports(result, threshold, confirmed, fmt, output, _use_color(color, output), statistics, sides)
+    _write_check_reports(
+        result, threshold, not exit_zero, confirmed, fmt, output, _use_color(color, output), statistics, sides
+    )
     note = no_policy_found([*paths, *(["the AWS account (--from-aws)"] if from_aws else [])], result)
     if note is not None:  # exit 0 still, as ruff's and checkov's when nothing matched: see the README
         typer.echo(for_terminal(note), err=True)
@@ -332,6 +342,7 @@ def check(
 def _write_check_reports(
     result: "CheckResult",
     fail_on: "Severity",
+    findings_fail: bool,
     confirmed: "DeclaredConfirmations | None",
     fmt: str,
     output: Path | None,
@@ -345,7 +356,7 @@ def _write_check_reports(
     from linter.report import render  # lazy: as in `check`
 
     def report_in(one_fmt: str, in_color: bool = False) -> str:
-        report = render(one_fmt, result, color=in_color, fail_on=fail_on)
+        report = render(one_fmt, result, color=in_color, fail_on=fail_on, findings_fail=findings_fail)
         return report if confirmed is None else _with_confirmations(report, one_fmt, confirmed)
 
     if confirmed is not None and fmt not in ("text", "json"):

@@ -24,11 +24,13 @@ def render(
     color: bool = False,
     tool_version: str = linter.__version__,
     fail_on: Severity | None = None,
+    findings_fail: bool = True,
 ) -> str:
     """The report of `result` in format `fmt` (one of FORMATS). `color` applies to text only.
 
-    `fail_on` is the lowest severity that fails the run (`--fail-on`; None: its default, warning). JUnit reports only
-    the findings at or above it as failures, so that its test report agrees with the exit code.
+    `fail_on` is the lowest severity that fails the run (`--fail-on`; None: its default, warning); `findings_fail`
+    False when no finding fails it (`--exit-zero`). JUnit reports only the findings that fail the run as failures, so
+    that its test report agrees with the exit code.
     """
     if fmt == "text":
         from linter.report.text import render_text  # lazy: a run pays only for its format
@@ -49,5 +51,5 @@ def render(
     if fmt == "junit":
         from linter.report.junit import render_junit  # lazy: a run pays only for its format
 
-        return render_junit(result, fail_on=fail_on)
+        return render_junit(result, fail_on=fail_on, findings_fail=findings_fail)
     raise ValueError(f"unknown output format {fmt!r} (choose from {', '.join(FORMATS)})")

@@ -73,8 +73,9 @@ def _add_error(suite: ET.Element, error: InputError) -> None:
     _element(case, "error", for_terminal(error.render()), type="input-error", message=error.message)
 
 
-def render_junit(result: CheckResult, fail_on: Severity | None = None) -> str:
-    """`fail_on`: the lowest severity that fails the run (None: warning, the default of `--fail-on`)."""
+def render_junit(result: CheckResult, fail_on: Severity | None = None, findings_fail: bool = True) -> str:
+    """`fail_on`: the lowest severity that fails the run (None: warning, the default of `--fail-on`); with
+    `findings_fail` False (`--exit-zero`), no finding fails it, and none is a failure."""
     threshold = (fail_on or Severity.WARNING).rank
     rules = rules_by_id(result.rules)
     findings_by_file: dict[str, list[Finding]] = defaultdict(list)
@@ -94,7 +95,7 @@ def render_junit(result: CheckResult, fail_on: Severity | None = None) -> str:
             _add_error(suite, error)
         failures = 0
         for finding in findings:
-            fails = finding.severity.rank >= threshold
+            fails = findings_fail and finding.severity.rank >= threshold
             failures += fails
             _add_finding(suite, finding, rules.get(finding.rule_id), fails)
         if not findings and not errors:

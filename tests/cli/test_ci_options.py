@@ -312,3 +312,19 @@ def test_presign_names_files_from_the_project_root(
     assert main(["presign", ".", *url, "--project-root", "."]) == 1
     [problem] = json.loads(capsys.readouterr().out)["presign"]["problems"]
     assert problem["location"] == "main.tf:24:23"
+
+
+def test_soft_fail_names_exit_zero_and_junit_then_shows_no_failure(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _broken(in_tmp)
+    assert main(["check", "broken.json", "--select", "IPG001", "--format", "junit"]) == 1
+    failing = capsys.readouterr().out
+    assert "<failure" in failing
+    for soft in (["--exit-zero"], ["--soft-fail"], ["--fail-on", "never"], ["--fail-on", "NEVER"]):
+        assert main(["check", "broken.json", "--select", "IPG001", "--format", "junit", *soft]) == 0
+        passing = capsys.readouterr().out
+        assert "<failure" not in passing and 'failures="0"' in passing
+        assert passing.count("<testcase") == failing.count("<testcase")  # every finding still reported
+    (in_tmp / "bad.json").write_text("{")
+    assert main(["check", "bad.json", "--fail-on", "never"]) == 2
