@@ -34,8 +34,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# iam-preflight against its peers, issue 16's six rows (benchmarks/README.md): 3.5-4.5 minutes, and a few more the
+# first time, when parliament, checkov and iam-simulate install themselves into ~/.cache/iam-preflight-bench.
+# BENCH_ARGS=--quick for 2 rounds; BENCH_ARGS="--json bench.json" for the raw figures.
+BENCH_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_cli.py
+	$(BIN)/python benchmarks/bench_peers.py $(BENCH_ARGS)
 
 docs: $(STAMP)
 	$(BIN)/iam-preflight rules --markdown --output docs/rules.md

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from processes import timed as timed_process  # the shared process timing
 
 ACTIONS = [
     "s3:GetObject",
@@ -44,10 +47,17 @@ def policy(i: int) -> dict[str, object]:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+def write_policies(folder: Path, count: int) -> None:
+    """`count` policy files, policy-0000.json and on (also the corpus of bench_peers.py and bench_scaling.py)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    width = max(4, len(str(count - 1)))
+    for i in range(count):
+        (folder / f"policy-{i:0{width}d}.json").write_text(json.dumps(policy(i), indent=2))
+
+
 def timed(command: list[str], cwd: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, capture_output=True, check=False)
-    return time.perf_counter() - start
+    """Wall seconds of one fresh process, from start to exit."""
+    return timed_process(command, dict(os.environ), cwd, cwd / "output.txt", timeout=600).seconds
 
 
 def main() -> int:
@@ -59,10 +69,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "one.json").write_text(json.dumps(policy(1), indent=2))
-        corpus = root / "corpus"
-        corpus.mkdir()
-        for i in range(args.files):
-            (corpus / f"policy-{i:04d}.json").write_text(json.dumps(policy(i), indent=2))
+        write_policies(root / "corpus", args.files)
         timed([*exe, "--version"], root)  # warm the OS file cache, as a second pre-commit run would be
         noop = [timed([sys.executable, "-c", "pass"], root) for _ in range(args.runs)]
         one = [timed([*exe, "check", "one.json"], root) for _ in range(args.runs)]

@@ -39,158 +39,24 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_terraform import build_corpus  # noqa: E402  (same synthetic corpus as bench_terraform.py)
+from processes import UNREADABLE, Figures, Run, interleave, timed  # noqa: E402  (the shared process timing)
 
-UNREADABLE = "unreadable report"
 CHECKOV_ENV = {"CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "WARNING"}
 
 
-@dataclass
-class Run:
-    seconds: float
-    cpu_seconds: float
-    max_rss_mb: float
-    tree_pss_mb: float
-    returncode: int
-    summary: str
-
-
-@dataclass
-class Figures:
-    runs: list[Run] = field(default_factory=list)  # timed, with nothing sampling the process
-    sampled: list[Run] = field(default_factory=list)  # one extra run whose memory was sampled (not timed)
-    error: str | None = None
-
-    @property
-    def median(self) -> float:
-        return statistics.median(r.seconds for r in self.runs)
-
-    @property
-    def cpu(self) -> float:
-        return statistics.median(r.cpu_seconds for r in self.runs)
-
-    @property
-    def low(self) -> float:
-        return min(r.seconds for r in self.runs)
-
-    @property
-    def high(self) -> float:
-        return max(r.seconds for r in self.runs)
-
-    @property
-    def max_rss(self) -> float:
-        return max(r.max_rss_mb for r in self.runs + self.sampled)
-
-    @property
-    def tree_pss(self) -> float:
-        return max((r.tree_pss_mb for r in self.sampled), default=0.0)
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return found
-    for task in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{task}/children") as handle:
-                found.extend(int(child) for child in handle.read().split())
-        except OSError:
-            continue
-    return found
-
-
-def _memory_kb(pid: int) -> int:
-    """PSS of one process (RSS when smaps_rollup is unreadable), in KiB; 0 once it is gone."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as handle:
-            for line in handle:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    try:
-        with open(f"/proc/{pid}/status") as handle:
-            for line in handle:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _tree_kb(root: int) -> int:
-    total, stack, seen = 0, [root], set()
-    while stack:
-        pid = stack.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        total += _memory_kb(pid)
-        stack.extend(_children(pid))
-    return total
-
-
-def timed(command: list[str], env: dict[str, str], cwd: Path, report: Path, timeout: float, sample: float) -> Run:
-    """One fresh process: wall time, ru_maxrss of the largest process, sampled peak PSS of the whole tree."""
-    report.unlink(missing_ok=True)
-    errors = report.with_suffix(".stderr")
-    with report.open("wb") as out, errors.open("wb") as err:
-        start = time.perf_counter()
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=err, start_new_session=True)
-        done: dict[str, Any] = {}
-
-        def reap() -> None:  # a blocking wait4 in a thread: the wall time does not depend on the sampling period
-            done["pid"], done["status"], done["usage"] = os.wait4(process.pid, 0)
-            done["seconds"] = time.perf_counter() - start
-
-        reaper = threading.Thread(target=reap, daemon=True)
-        reaper.start()
-        peak_kb = 0
-        while reaper.is_alive():
-            if sample > 0:
-                peak_kb = max(peak_kb, _tree_kb(process.pid))
-            if time.perf_counter() - start > timeout:
-                os.killpg(process.pid, signal.SIGKILL)  # the process group this script started
-                reaper.join()
-                raise TimeoutError(f"timed out after {timeout:.0f} s: {' '.join(command)}")
-            reaper.join(sample if sample > 0 else 0.5)
-    seconds, status, usage = done["seconds"], done["status"], done["usage"]
-    process.returncode = os.waitstatus_to_exitcode(status)
-    stderr = errors.read_text(errors="replace")
-    summary = _summary(report)
-    # 0 clean, 1 findings; iam-preflight exits 2 when some input has an error (the suppressions fixture carries a
-    # malformed ignore comment on purpose) but still reports everything else: fine as long as the report is complete.
-    if process.returncode not in (0, 1) and not (process.returncode == 2 and summary != UNREADABLE):
-        raise RuntimeError(f"exit {process.returncode}: {' '.join(command)}\n{stderr[-2000:]}")
-    cpu = usage.ru_utime + usage.ru_stime  # the process and every worker it waited for
-    return Run(
-        seconds,
-        cpu,
-        usage.ru_maxrss / 1024,
-        peak_kb / 1024,
-        process.returncode,
-        f"exit {process.returncode}, {summary}",
-    )
-
-
-def _summary(report: Path) -> str:
+def report_summary(report: Path) -> str:
     """What the run found, to show both tools really scanned the input."""
     try:
         data = json.loads(report.read_text())
@@ -244,12 +110,13 @@ class Bench:
     def ours(self, target: Path, cache: Path, sample: float = 0) -> Run:
         env = dict(self.env, IAM_PREFLIGHT_CACHE_DIR=str(cache))
         command = [self.tool, "check", str(target), "--format", "json"]
-        return timed(command, env, self.cwd, self.report, self.timeout, sample)
+        return timed(command, env, self.cwd, self.report, self.timeout, sample, report_summary)
 
     def theirs(self, target: Path, sample: float = 0) -> Run:
         command = [str(self.checkov), "-d", str(target), "--framework", "terraform", "--skip-download"]
         command += ["--quiet", "--compact", "-o", "json"]
-        return timed(command, dict(self.env, **CHECKOV_ENV), self.cwd, self.report, self.timeout, sample)
+        env = dict(self.env, **CHECKOV_ENV)
+        return timed(command, env, self.cwd, self.report, self.timeout, sample, report_summary)
 
     def warm_up(self, small: Path) -> None:
         """Untimed: compile .pyc files, build python-hcl2's grammar cache, load both tools into the OS file cache."""
@@ -259,25 +126,20 @@ class Bench:
 
     def case(self, target: Path) -> dict[str, Figures]:
         """`runs` rounds of (cold, warm, checkov), interleaved so that load from other jobs hits all three alike."""
-        figures = {"cold": Figures(), "warm": Figures(), "checkov": Figures()}
         tag = f"{target.name}-{zlib.crc32(str(target).encode()):08x}"  # two corpora may share a folder name
         cold, warm = self.work / f"cache-{tag}-cold", self.work / f"cache-{tag}-warm"
         shutil.rmtree(warm, ignore_errors=True)
         self.ours(target, warm)  # fill the warm cache (untimed)
-        # The last round samples memory and is not timed: reading a process's /proc/PID/smaps_rollup takes its
-        # memory-map lock against the page faults of a process that is starting up (median of 12 runs of the small
-        # module, 2026-11-28: 0.393 s sampled, 0.379 s not).
-        for round_ in range(self.runs + (1 if self.sample > 0 else 0)):
-            sample = self.sample if round_ == self.runs else 0
-            kept = "sampled" if sample else "runs"
+
+        def ours_cold(sample: float) -> Run:
             shutil.rmtree(cold, ignore_errors=True)
-            getattr(figures["cold"], kept).append(self.ours(target, cold, sample))
-            getattr(figures["warm"], kept).append(self.ours(target, warm, sample))
-            if self.checkov and figures["checkov"].error is None:
-                try:
-                    getattr(figures["checkov"], kept).append(self.theirs(target, sample))
-                except (TimeoutError, RuntimeError) as error:
-                    figures["checkov"].error = str(error).splitlines()[0]
+            return self.ours(target, cold, sample)
+
+        tools = {"cold": ours_cold, "warm": lambda sample: self.ours(target, warm, sample)}
+        if self.checkov:
+            tools["checkov"] = lambda sample: self.theirs(target, sample)
+        figures = interleave(tools, self.runs, self.sample)
+        figures.setdefault("checkov", Figures())
         return figures
 
     def versions(self) -> list[str]:
@@ -296,7 +158,7 @@ class Bench:
 ROWS = (("cold", "iam-preflight cold"), ("warm", "iam-preflight warm"), ("checkov", "checkov"))
 
 
-def table(results: list[tuple[str, Path, dict[str, Figures]]], runs: int, checkov: bool) -> None:
+def table(results: list[tuple[str, Path, dict[str, Figures]]], runs: int) -> None:
     print(f"median of {runs} fresh processes (min-max); CPU = user+sys of the process tree; memory in MiB")
     print("case: module folders / folders with .tf (nested modules included) / .tf files\n")
     header = f"{'case':33} {'tool':19} {'median s':>8} {'min-max s':>12} {'ratio':>6} {'CPU s':>6} {'ratio':>6}"
@@ -309,7 +171,7 @@ def table(results: list[tuple[str, Path, dict[str, Figures]]], runs: int, checko
         for key, tool in ROWS:
             f = figures[key]
             if not f.runs:
-                if key == "checkov" and checkov:
+                if f.error is not None:
                     print(f"{label:33} {tool:19} failed: {f.error}")
                 continue
             ratio = f"{theirs.median / f.median:5.1f}x" if theirs and key != "checkov" else ""
@@ -397,7 +259,7 @@ def main() -> int:
             results.append((name, target, bench.case(target)))
             print(f"... {name} done", file=sys.stderr, flush=True)
         print("\n".join(bench.versions()))
-        table(results, args.runs, checkov is not None)
+        table(results, args.runs)
         if args.keep:
             print(f"\ninputs kept in {work}: small/, corpus/, corpus-memory/")
     finally:
