@@ -580,9 +580,15 @@ def _simulate_stream(request: str, output: Path | None, respond: Callable[[Itera
 
     With --output, the responses replace the file only once all are written (`linter.atomic`); standard output gets
     each line as it comes, and a reader that leaves early ends the stream (exit code: the lines answered so far)."""
+    import gc
     from contextlib import ExitStack
 
     from linter.atomic import CannotWrite, open_for_writing  # lazy: `simulate --jsonl` alone streams to a file
+
+    # `launch.run` pauses the collector for a short run; a stream has no end, and the parsed policies its caches
+    # let go hold reference cycles: 8,000 requests with their own policies peaked at 554 MB with it paused, 292 MB
+    # with it running (the caches' own bound).
+    gc.enable()
 
     failed = False
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -66,3 +67,16 @@ def test_a_deeply_nested_line_is_an_error_line_and_the_batch_goes_on(
     first, second = (json.loads(line) for line in capsys.readouterr().out.splitlines())
     assert first == {"Error": {"Line": 1, "Message": "invalid JSON: nested too deeply"}}
     assert second["EvaluationResults"][0]["EvalDecision"] == "allowed"
+
+
+def test_a_jsonl_stream_runs_with_the_collector_on(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`launch.run` pauses the garbage collector for a short run; a stream of requests with their own policies would
+    then keep every evicted policy's reference cycles (554 MB instead of 292 MB for 8,000 requests)."""
+    (in_tmp / "batch.jsonl").write_text(json.dumps(REQUEST) + "\n")
+    was_enabled = gc.isenabled()
+    gc.disable()  # as launch.run leaves it
+    try:
+        assert main(["simulate", "--jsonl", "batch.jsonl"]) == 0
+        assert gc.isenabled()
+    finally:
+        (gc.enable if was_enabled else gc.disable)()
