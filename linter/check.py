@@ -3,7 +3,9 @@
 The CLI only parses flags and calls `run_check`; everything a check does is here so it can be tested and
 reused without a terminal. `run_check` is the pipeline, one stage after the other, each returning what it produced:
 `selected_rules`, `load_all`, `resolve_declared_urls`, `run_rules_per_input`, `each_finding_once`, `finish`. The
-stages name no rule: they ask the selected rules what they declare (`linter.rule.Rule`).
+stages name no rule: they ask the selected rules what they declare (`linter.rule.Rule`). A policy file needs
+nothing from the stages between loading and the rules, so `load_all` runs the rules on it as soon as it is loaded
+and drops its model (`RulesAsLoaded`); `run_rules_per_input` runs them on the rest (Terraform inventories).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from linter.awsdata import aws_data
 from linter.config import CONFIG_NAMES, Config, ConfigError, read_config
@@ -216,7 +218,7 @@ def run_rules(
     inventories: Iterable[Inventory] = (),
 ) -> Iterator[Finding]:
     """Every rule over every policy, then over every inventory; a rule that fails raises (tests, fixtures)."""
-    return _rule_findings(policies, [rule() for rule in rules], context, inventories, None)
+    yield from RuleSet(rules).findings(policies, inventories, context, None)
 
 
 def run_rules_contained(
@@ -228,7 +230,7 @@ def run_rules_contained(
     """`run_rules` for a run: a rule that fails on one input (a bug of ours) costs only that rule on that input. The
     failure is returned as an input error there (exit 2), and every other check still runs."""
     errors: list[InputError] = []
-    findings = list(_rule_findings(policies, [rule() for rule in rules], context, inventories, errors))
+    findings = RuleSet(rules).findings(policies, inventories, context, errors if _contain_failures() else None)
     return findings, errors
 
 
@@ -238,64 +240,137 @@ InputFinding = tuple[Finding, str]
 
 
 def run_rules_per_input(
-    inputs: Iterable[Loaded], rules: Sequence[type[Rule]], context: RuleContext
+    inputs: Sequence[Loaded],
+    rules: Sequence[type[Rule]],
+    context: RuleContext,
+    checked: Sequence[CheckedInput | None] = (),
 ) -> tuple[list[InputFinding], list[InputError]]:
-    """`run_rules_contained` over each input in turn, every finding with the input it came from."""
+    """`run_rules_contained` over each input in turn, every finding with the input it came from. `checked` says,
+    input by input, what the rules found in those checked as they were loaded (`RulesAsLoaded`); None: not yet."""
+    ruleset = RuleSet(rules)  # once: a check of 1,000 files has 1,000 inputs
+    contain = _contain_failures()
+    found: list[InputFinding] = []
     errors: list[InputError] = []
-    instances = [rule() for rule in rules]  # once: a check of 1,000 files has 1,000 inputs
-    found = [
-        (finding, one.root)
-        for one in inputs
-        for finding in _rule_findings(one.policies, instances, context, _present(one.inventory), errors)
-    ]
+    for index, one in enumerate(inputs):
+        done = checked[index] if index < len(checked) else None
+        if done is None:
+            done = _checked(ruleset, one, context, contain)
+        errors.extend(done.errors)
+        root = one.root
+        found.extend((finding, root) for finding in done.found)
     return found, errors
+
+
+def _checked(ruleset: RuleSet, one: Loaded, context: RuleContext, contain: bool) -> CheckedInput:
+    errors: list[InputError] = []
+    found = ruleset.findings(one.policies, _present(one.inventory), context, errors if contain else None)
+    return CheckedInput(found, errors, len(one.policies))
 
 
 def _present(inventory: Inventory | None) -> list[Inventory]:
     return [] if inventory is None else [inventory]
 
 
-def _rule_findings(
-    policies: Iterable[Policy],
-    instances: Sequence[Rule],
-    context: RuleContext,
-    inventories: Iterable[Inventory],
-    errors: list[InputError] | None,
-) -> Iterator[Finding]:
-    for policy in policies:
-        for rule in instances:
-            if rule.applies_to(policy):
-                checked = partial(_first_findings, rule, policy, partial(rule.check_policy, policy, context))
-                yield from _guarded(checked, rule, policy.loc, errors)
-    for inventory in inventories:
-        for rule in instances:
+def _contain_failures() -> bool:
+    """Whether a rule's failure becomes an input error, unless IAM_PREFLIGHT_DEBUG=1 lets the exception through (as
+    it does a loader's, `linter.sources.guarded`). Asked once per run: a check of 1,000 files runs 44,000 checks."""
+    return not os.environ.get("IAM_PREFLIGHT_DEBUG")
+
+
+class CheckedInput(NamedTuple):
+    """What the rules found in one input, and the errors of those that failed on it."""
+
+    found: list[Finding]
+    errors: list[InputError]
+    policies: int  # how many policies the input held (its model may be gone: `RulesAsLoaded`)
+
+
+class RulesAsLoaded:
+    """The rules of a run, over each input that needs nothing from the others as soon as it is loaded, whose model
+    is then dropped: memory grows with the largest input, not with the whole run (every parsed policy used to be
+    kept until the rules ran). An input with an inventory (Terraform) waits for
+    the stage that resolves the declared pre-signed URLs against the inventories; a policy needs none of that, since
+    the rules that read those URLs check inventories only (`linter.rule.Rule`)."""
+
+    def __init__(self, rules: Sequence[type[Rule]], context: RuleContext) -> None:
+        self.ruleset = RuleSet(rules)
+        self.context = context
+        self.contain = _contain_failures()
+
+    def check(self, loaded: Loaded) -> CheckedInput | None:
+        """What the rules find in `loaded`, its policies dropped; None when it has to wait (an inventory)."""
+        if loaded.inventory is not None:
+            return None
+        done = _checked(self.ruleset, loaded, self.context, self.contain)
+        loaded.policies = []
+        return done
+
+
+class RuleSet:
+    """The selected rules of a run, each instantiated once, with those that check each policy kind, and those that
+    check inventories, worked out once rather than asked of every rule for every policy (a rule that does not
+    override a check method finds nothing with it)."""
+
+    def __init__(self, rules: Sequence[type[Rule]]) -> None:
+        self.instances = [rule() for rule in rules]
+        policy_rules = [r for r in self.instances if type(r).check_policy is not Rule.check_policy]
+        self.for_kind = {kind: [r for r in policy_rules if r.applies_to(kind)] for kind in PolicyKind}
+        self.for_inventory = [r for r in self.instances if type(r).check_inventory is not Rule.check_inventory]
+
+    def findings(
+        self,
+        policies: Iterable[Policy],
+        inventories: Iterable[Inventory],
+        context: RuleContext,
+        errors: list[InputError] | None,
+    ) -> list[Finding]:
+        """Every rule over the policies, then over the inventories. A rule that fails on one of them is an input
+        error there when `errors` is a list (what it found before failing is kept), else the exception goes on."""
+        found: list[Finding] = []
+        for policy in policies:
+            for rule in self.for_kind[policy.kind]:
+                _take(found, rule, rule.check_policy, policy, context, policy.loc, errors, MAX_LISTED_PER_RULE)
+        for inventory in inventories:
             loc = Location(file=display_path(Path(inventory.root)) if inventory.root else "")
-            yield from _guarded(partial(rule.check_inventory, inventory, context), rule, loc, errors)
+            for rule in self.for_inventory:
+                _take(found, rule, rule.check_inventory, inventory, context, loc, errors, None)
+        return found
 
 
-def _guarded(
-    check: Callable[[], Iterator[Finding]], rule: Rule, loc: Location, errors: list[InputError] | None
-) -> Iterator[Finding]:
-    if errors is None or os.environ.get("IAM_PREFLIGHT_DEBUG"):
-        yield from check()
-        return
+# What a rule checks: one policy (`check_policy`), or everything one root module defines (`check_inventory`).
+Checked = TypeVar("Checked", Policy, Inventory)
+
+
+def _take(
+    found: list[Finding],
+    rule: Rule,
+    check: Callable[[Checked, RuleContext], Iterator[Finding]],
+    checked: Checked,
+    context: RuleContext,
+    loc: Location,
+    errors: list[InputError] | None,
+    limit: int | None,
+) -> None:
+    """The findings of one rule on one policy (or inventory) into `found`: at most `limit` (a policy's
+    MAX_LISTED_PER_RULE), then one saying there are more: a rule's findings are computed as they are taken, so the
+    rest cost nothing (a 3 MB policy can hold 100,000 unknown condition keys, and listing each, with its
+    suggestion, took 14 s and 680 MB)."""
+    count = 0
     try:
-        yield from check()
+        for finding in check(checked, context):
+            if count == limit:
+                message = (
+                    f"more than {MAX_LISTED_PER_RULE} {rule.id} findings in this policy; only the first are listed"
+                )
+                found.append(rule.finding(loc, message, subject="(further findings not listed)"))
+                return
+            found.append(finding)
+            count += 1
     except Exception as error:  # a bug of ours: reported where it happened, the rest of the run goes on
+        if errors is None:
+            raise
         message = f"internal error in rule {rule.id} ({type(error).__name__}: {error}); please report it"
         errors.append(InputError(message=message, loc=loc))
-
-
-def _first_findings(rule: Rule, policy: Policy, check: Callable[[], Iterator[Finding]]) -> Iterator[Finding]:
-    """The first MAX_LISTED_PER_RULE findings of a rule on one policy, then one saying there are more. A rule's
-    findings are computed as they are taken, so the rest cost nothing: a 3 MB policy can hold 100,000 unknown
-    condition keys, and listing each (with its suggestion) took 14 s and 680 MB."""
-    for count, finding in enumerate(check()):
-        if count == MAX_LISTED_PER_RULE:
-            message = f"more than {MAX_LISTED_PER_RULE} {rule.id} findings in this policy; only the first are listed"
-            yield rule.finding(policy.loc, message, subject="(further findings not listed)")
-            return
-        yield finding
 
 
 def _with_severity(finding: Finding, config: Config) -> Finding:
@@ -357,31 +432,49 @@ class LoadedInputs(NamedTuple):
     errors: list[InputError]
     files_checked: list[str]
     skipped: list[tuple[str, str]]  # (file, why) for valid non-policy inputs
+    # Input by input, what the rules found in those checked as they were loaded, their models dropped
+    # (`RulesAsLoaded`); None for the others.
+    checked: list[CheckedInput | None]
 
     @property
     def policies(self) -> list[Policy]:
+        """The policies of the inputs whose model is kept (all of them unless the rules ran as they were loaded)."""
         return [policy for one in self.inputs for policy in one.policies]
+
+    @property
+    def policy_count(self) -> int:
+        """How many policies the inputs held, models dropped or not."""
+        return sum(
+            len(one.policies) if done is None else done.policies
+            for one, done in zip(self.inputs, self.checked, strict=True)
+        )
 
     @property
     def inventories(self) -> list[Inventory]:
         return [one.inventory for one in self.inputs if one.inventory is not None]
 
 
-def load_all(paths: Sequence[str], config: Config, options: CheckOptions) -> LoadedInputs:
-    """Discover and load every input: the model, the input errors, the files checked and the files skipped.
+def load_all(
+    paths: Sequence[str], config: Config, options: CheckOptions, as_loaded: RulesAsLoaded | None = None
+) -> LoadedInputs:
+    """Discover and load every input: the model, the input errors, the files checked and the files skipped; with
+    `as_loaded`, the rules run on each input that allows it as soon as it is loaded, and its model is dropped.
 
     Every read stays inside the trees of the paths given (and of the variable files the user named): see
     `linter.sources.confine`. Every path the model holds is relative to the project root (`use_project_root`)."""
     use_project_root(paths, options.project_root)
     with checking([*paths, *options.var_files]):
-        loaded = _load_all(paths, config, options)
+        loaded = _load_all(paths, config, options, as_loaded)
     for one in options.loaded_elsewhere:
         loaded.inputs.append(one)
+        loaded.checked.append(None)
         loaded.files_checked.extend(one.files)
     return loaded
 
 
-def _load_all(paths: Sequence[str], config: Config, options: CheckOptions) -> LoadedInputs:
+def _load_all(
+    paths: Sequence[str], config: Config, options: CheckOptions, as_loaded: RulesAsLoaded | None
+) -> LoadedInputs:
     inputs = discover(paths, config)
     errors = list(inputs.errors)
     skipped = list(inputs.skipped)
@@ -391,6 +484,16 @@ def _load_all(paths: Sequence[str], config: Config, options: CheckOptions) -> Lo
         else:
             errors.append(InputError(message=why, loc=Location(file=display_path(path))))
     loads: list[Loaded] = []
+    # What the rules found in the inputs checked as they were loaded, by `id` of the input (all kept in `loads`).
+    # Checked whether or not another input covers it (`_drop_covered`, below): a policy file is covered only by a plan
+    # or module that read it, which is rare, and its findings are then dropped with it.
+    checked: dict[int, CheckedInput | None] = {}
+
+    def keep(loaded: Loaded) -> None:
+        loads.append(loaded)
+        if as_loaded is not None:
+            checked[id(loaded)] = as_loaded.check(loaded)
+
     for path in inputs.json_files:
         display = display_path(path)
         kind = options.kind or config.kind_for(str(path))
@@ -402,9 +505,9 @@ def _load_all(paths: Sequence[str], config: Config, options: CheckOptions) -> Lo
                 skipped.append((display, loaded.not_policy))
             continue
         loaded.root = display
-        loads.append(loaded)
+        keep(loaded)
     if options.stdin is not None and STDIN in paths:
-        loads.append(_load_stdin(options.stdin, config, options, errors))
+        keep(_load_stdin(options.stdin, config, options, errors))
     if inputs.modules:
         from linter.sources.terraform import load_modules  # lazy: a run over policy JSON never loads the HCL machinery
 
@@ -412,7 +515,7 @@ def _load_all(paths: Sequence[str], config: Config, options: CheckOptions) -> Lo
         for folder, loaded in zip(inputs.modules, modules, strict=True):
             loaded.root = display_path(folder)
             loads.append(loaded)
-    everything = LoadedInputs([], [], [], [], skipped)
+    everything = LoadedInputs([], [], [], [], skipped, [])
     # A module several root modules call is read for each: its input errors and suppression comments are each one,
     # as its findings are (`each_finding_once`).
     unique_errors = dict.fromkeys(errors)
@@ -421,6 +524,7 @@ def _load_all(paths: Sequence[str], config: Config, options: CheckOptions) -> Lo
         unique_errors.update(dict.fromkeys(loaded.errors))
         everything.files_checked.extend(f for f in loaded.files if f not in everything.files_checked)
         everything.inputs.append(loaded)
+        everything.checked.append(checked.get(id(loaded)))
         suppressions.update(dict.fromkeys(loaded.suppressions))
     everything.errors.extend(unique_errors)
     everything.suppressions.extend(suppressions)
@@ -574,7 +678,7 @@ def finish(
         rules=rules,
         suppressed=suppressed,
         baselined=baselined,
-        policies=len(loaded.policies),
+        policies=loaded.policy_count,
         project_root=project_root().as_posix(),
     )
 
@@ -597,11 +701,12 @@ def run_check(
     rules, keep each finding once, finish."""
     options = options or CheckOptions()
     rules = selected_rules(config, options)
-    loaded = load_all(paths, config, options)
+    context = RuleContext(aws=aws_data())
+    loaded = load_all(paths, config, options, RulesAsLoaded(rules, context))
     declared, declared_errors = resolve_declared_urls(loaded, rules, config)
-    context = RuleContext(aws=aws_data(), presign=declared)
+    context.presign = declared
     if confirm_urls is not None and not (loaded.errors or declared_errors):
         confirm_urls(declared, context)
-    found, rule_errors = run_rules_per_input(loaded.inputs, rules, context)
+    found, rule_errors = run_rules_per_input(loaded.inputs, rules, context, loaded.checked)
     findings, copy_fingerprints = each_finding_once(found)
     return finish(loaded, rules, findings, [*declared_errors, *rule_errors], config, options, copy_fingerprints)

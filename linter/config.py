@@ -108,6 +108,8 @@ class Config(BaseModel):
             return candidate.as_posix()
 
     def matches(self, path: str, patterns: list[str]) -> bool:
+        if not patterns:  # most configs exclude nothing: no need to resolve the path (once per file of a folder walk)
+            return False
         relative = self.relative(path)
         name = Path(path).name
         return any(

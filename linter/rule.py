@@ -46,7 +46,9 @@ class RuleDefinitionError(TypeError):
 @dataclass(repr=False, eq=False)
 class RuleContext(Record):
     """What a rule may consult besides the policy: the AWS action database, the declared pre-signed URL checks
-    (already resolved to an inventory's signer and bucket), and a per-run cache rules may share results through."""
+    (already resolved to an inventory's signer and bucket; for `check_inventory`: a policy without an inventory is
+    checked as soon as it is loaded, before they are resolved), and a per-run cache rules may share results
+    through."""
 
     aws: AwsData
     presign: list[PresignCheck] = field(default_factory=list)
@@ -87,8 +89,9 @@ class Rule:
         return parse_doc_sections(cls.__doc__ or "")
 
     @classmethod
-    def applies_to(cls, policy: Policy) -> bool:
-        return cls.kinds is None or policy.kind in cls.kinds
+    def applies_to(cls, kind: PolicyKind) -> bool:
+        """Whether the rule checks policies of this kind (asked once per run and kind, not per policy)."""
+        return cls.kinds is None or kind in cls.kinds
 
     @classmethod
     def reads_declared_urls(cls) -> bool:
@@ -146,6 +149,9 @@ def _metadata_problems(cls: type[Rule]) -> list[str]:
         problems.append("doc_url must be an https link to the AWS documentation")
     if not (isinstance(cls.needs_presign_verdicts, bool) and isinstance(cls.reports_declared_url, bool)):
         problems.append("needs_presign_verdicts and reports_declared_url must be True or False")
+    elif cls.reads_declared_urls() and cls.check_policy is not Rule.check_policy:
+        # `check` runs check_policy on a policy file as soon as it is loaded, before the URLs are resolved.
+        problems.append("a rule that reads the declared URLs' verdicts checks inventories, not single policies")
     return problems
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from functools import cache, lru_cache
 from typing import NamedTuple
 
-from linter.awsdata import ActionInfo, AwsData, PatternPiece, ResourceType, template_pieces
+from linter.awsdata import ActionInfo, AwsData, PatternPiece, ResourceType, literal_piece, template_pieces
 from linter.engine.operators import Operator, OperatorError, parse_operator
 from linter.engine.variables import LITERAL_MARKERS, Template, parse
 from linter.lazy_re import lazy_compile
@@ -116,7 +116,7 @@ def _policy_pieces(pattern: str) -> tuple[PatternPiece, ...]:
                 pieces.append((None, excluded, False))
             else:
                 colons += char == ":"
-                pieces.append((LITERAL_MARKERS.get(char, char).lower(), "", False))
+                pieces.append(literal_piece(LITERAL_MARKERS.get(char, char)))
     return tuple(pieces)
 
 

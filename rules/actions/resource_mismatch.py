@@ -58,8 +58,8 @@ class ActionResourceMismatch(Rule):
     def check_policy(self, policy: Policy, context: RuleContext) -> Iterator[Finding]:
         for statement in policy.statements:
             patterns = _judgeable_resources(statement)
-            if not statement.is_allow or statement.action is None or patterns is None:
-                continue
+            if not statement.is_allow or statement.action is None or patterns is None or "*" in patterns:
+                continue  # `*` names a resource of every type (`can_name`), so no action mismatches it
             for text in statement.action:
                 templates = None if text.is_unknown else action_templates(context.aws, text.value)
                 if templates is not None and not any(can_name(p, t) for t in templates for p in patterns):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linter.awsdata import template_pieces
+from linter.awsdata import aws_data, template_pieces
 from rules._shared.actions import _compatible, _policy_pieces, _segments_differ, can_name
 
 TEMPLATES = [
@@ -71,3 +71,15 @@ def test_examples() -> None:
     assert can_name("arn:aws:s3:::*", object_arn)  # the `*` may cross the `/`
     assert not can_name("arn:aws:s3:::reports/*", "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}")
     assert can_name("*", "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}")
+
+
+def test_a_star_resource_names_a_resource_of_every_type() -> None:
+    # IPA002 skips a statement whose Resource holds `*`, relying on this for every template of the AWS data.
+    aws = aws_data()
+    templates = {"*"} | {
+        template
+        for service in aws.services
+        for resource_type in aws.resource_types(service).values()
+        for template in resource_type.arn_templates
+    }
+    assert [template for template in sorted(templates) if not can_name("*", template)] == []

@@ -83,6 +83,24 @@ def test_a_flag_that_is_no_bool_is_refused_when_the_rule_is_defined() -> None:
         )
 
 
+def test_a_rule_reading_the_declared_urls_checks_no_single_policy() -> None:
+    # `check` runs check_policy on a policy file as it is loaded, before the declared URLs are resolved.
+    with pytest.raises(RuleDefinitionError, match="checks inventories, not single policies"):
+        type(
+            "Fake",
+            (Rule,),
+            {
+                "id": "IPN902",
+                "name": "fake-two",
+                "severity": Severity.INFO,
+                "summary": "A rule for this test",
+                "doc_url": "https://docs.aws.amazon.com/IAM/latest/UserGuide/",
+                "needs_presign_verdicts": True,
+                "check_policy": lambda self, policy, context: iter(()),
+            },
+        )
+
+
 def test_the_registry_finds_the_modules_pkgutil_would_find_in_the_same_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

