@@ -7,10 +7,15 @@ element, whatever the input format was.
 
 # No `from __future__ import annotations` in this module: pydantic would compile and evaluate every field's
 # annotation string when the class is built (11M instructions over the three model modules, 1% of a small check).
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import ClassVar
+from types import NoneType, UnionType
+from typing import TYPE_CHECKING, Any, ClassVar, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from linter.sources.jsonpos import Span
 
 # How many findings of one rule a policy lists: a real policy has far fewer of any one kind, a generated or hostile
 # one may hold 100,000 (unknown condition keys, schema problems). `check` lists this many and one saying there are
@@ -18,18 +23,76 @@ from pydantic import BaseModel, ConfigDict
 MAX_LISTED_PER_RULE = 100
 
 
-class Location(BaseModel):
-    """Where a node came from: file, 1-based line/column span, JSON pointer inside the policy, TF address."""
+@dataclass(frozen=True, init=False)
+class Location:
+    """Where a node came from: file, 1-based line/column span, JSON pointer inside the policy, TF address.
 
-    model_config = ConfigDict(frozen=True)
+    A location built from a span (`Location.at`) reads its line and column from the span the first time one is asked
+    for: a document parsed lazily (`jsonpos.parse_lazily`) then finds positions only for what a finding or a matched
+    statement reports. Equality, hashing and `dataclasses.replace` read them as any other field.
+    """
+
+    __slots__ = ("_span", "address", "column", "end_column", "end_line", "file", "json_path", "line")
 
     file: str
-    line: int = 1
-    column: int = 1
-    end_line: int | None = None
-    end_column: int | None = None
-    json_path: str = ""
-    address: str | None = None
+    line: int
+    column: int
+    end_line: int | None
+    end_column: int | None
+    json_path: str
+    address: str | None
+    if TYPE_CHECKING:  # not a field: what `at` reads the positions from
+        _span: Span
+
+    def __init__(
+        self,
+        file: str,
+        line: int = 1,
+        column: int = 1,
+        end_line: int | None = None,
+        end_column: int | None = None,
+        json_path: str = "",
+        address: str | None = None,
+    ) -> None:
+        _set(self, "file", file)
+        _set(self, "line", line)
+        _set(self, "column", column)
+        _set(self, "end_line", end_line)
+        _set(self, "end_column", end_column)
+        _set(self, "json_path", json_path)
+        _set(self, "address", address)
+
+    @classmethod
+    def at(cls, file: str, span: "Span", json_path: str, address: str | None) -> "Location":
+        """The location of a node at `span`, its line and column read from the span only when first asked for."""
+        location = cls.__new__(cls)
+        _set(location, "file", file)
+        _set(location, "_span", span)
+        _set(location, "json_path", json_path)
+        _set(location, "address", address)
+        return location
+
+    def __getattr__(self, name: str) -> int:
+        # Only the position fields of a location made by `at` are unset; they come to here once.
+        if name not in _POSITION_FIELDS:
+            raise AttributeError(name)
+        span = self._span
+        _set(self, "line", span.line)
+        _set(self, "column", span.column)
+        _set(self, "end_line", span.end_line)
+        _set(self, "end_column", span.end_column)
+        return int(getattr(self, name))
+
+    def __getstate__(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in _FIELDS}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for name, value in state.items():
+            _set(self, name, value)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: object, handler: object) -> Any:
+        return _instance_schema(cls)
 
     def child(self, segment: str | int) -> str:
         """The JSON pointer of a child of this node (RFC 6901 escaping)."""
@@ -40,15 +103,69 @@ class Location(BaseModel):
         return f"{self.file}:{self.line}:{self.column}"
 
 
-class Text(BaseModel):
+class _Node:
+    """The base of the policy model's dataclasses.
+
+    Inside a pydantic model (a Finding, the inventory's resources) a node is taken as it is: the schema pydantic would
+    generate for a dataclass costs ~2 ms for each model that holds a Policy, 2% of checking the Terraform corpus."""
+
+    __slots__ = ()
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: object, handler: object) -> Any:
+        return _instance_schema(cls)
+
+
+def _instance_schema(cls: type) -> Any:
+    """A pydantic schema taking an instance of `cls` as it is, serialising it as a dict of its fields, and building it
+    from such a dict (the inventory read back from JSON, `presign.readings`)."""
+    from pydantic_core import core_schema  # lazy: pydantic asks only when it builds a model holding a node
+
+    def validate(value: object) -> object:
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, dict):
+            return _built(cls, value)
+        raise ValueError(f"not a {cls.__name__}: {value!r}")
+
+    return core_schema.no_info_plain_validator_function(
+        validate, serialization=core_schema.plain_serializer_function_ser_schema(asdict)
+    )
+
+
+def _built(cls: type, fields: dict[str, object]) -> object:
+    hints = get_type_hints(cls)
+    return cls(**{name: _read(hints[name], value) for name, value in fields.items()})
+
+
+def _read(hint: object, value: object) -> object:
+    """`value` (as JSON holds it) as a field typed `hint` holds it: nodes built, lists read item by item."""
+    if value is None:
+        return None
+    if isinstance(hint, UnionType):  # `X | None`: the value is an X
+        hint = next(arg for arg in get_args(hint) if arg is not NoneType)
+    if get_origin(hint) is list and isinstance(value, list):
+        return [_read(get_args(hint)[0], item) for item in value]
+    if isinstance(hint, type) and issubclass(hint, (_Node, Location)) and isinstance(value, dict):
+        return _built(hint, value)
+    if hint is PolicyKind:
+        return PolicyKind(str(value))
+    return value
+
+
+_set = object.__setattr__
+_POSITION_FIELDS = frozenset(("line", "column", "end_line", "end_column"))
+_FIELDS = ("file", "line", "column", "end_line", "end_column", "json_path", "address")
+
+
+@dataclass(frozen=True, slots=True)
+class Text(_Node):
     """A scalar from a policy with its location.
 
     `value` is the text as AWS would read it (JSON booleans and numbers become their JSON spelling, which is how
     IAM treats them). `unresolved` holds the source expression when a Terraform value could not be resolved: the
     value is then unknown and anything that depends on it must be reported as uncertain, never guessed.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     value: str
     loc: Location
@@ -73,31 +190,28 @@ class PolicyKind(StrEnum):
         return self in (PolicyKind.RESOURCE, PolicyKind.TRUST, PolicyKind.RCP, PolicyKind.KEY)
 
 
-class PrincipalRef(BaseModel):
+@dataclass(frozen=True, slots=True)
+class PrincipalRef(_Node):
     """One principal entry: `{"AWS": "arn:..."}` gives type AWS and that ARN; `"*"` gives type AWS and `*`."""
-
-    model_config = ConfigDict(frozen=True)
 
     type: str
     value: Text
 
 
-class Principals(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True)
+class Principals(_Node):
     loc: Location
     star_form: bool = False  # written as the bare string "*" rather than {"AWS": "*"}
-    refs: list[PrincipalRef] = []
+    refs: list[PrincipalRef] = field(default_factory=list)
 
     @property
     def is_everyone(self) -> bool:
         return any(ref.type == "AWS" and ref.value.value == "*" for ref in self.refs)
 
 
-class Condition(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Condition(_Node):
     """One operator/key pair of a Condition block with its values (values OR, pairs AND)."""
-
-    model_config = ConfigDict(frozen=True)
 
     operator: Text
     key: Text
@@ -105,9 +219,8 @@ class Condition(BaseModel):
     loc: Location
 
 
-class Statement(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True)
+class Statement(_Node):
     index: int
     loc: Location
     sid: Text | None = None
@@ -118,7 +231,7 @@ class Statement(BaseModel):
     not_resource: list[Text] | None = None
     principal: Principals | None = None
     not_principal: Principals | None = None
-    conditions: list[Condition] = []
+    conditions: list[Condition] = field(default_factory=list)
 
     @property
     def is_allow(self) -> bool:
@@ -138,28 +251,26 @@ class Statement(BaseModel):
         return self.resource if self.resource is not None else (self.not_resource or [])
 
 
-class GrammarIssue(BaseModel):
+@dataclass(frozen=True, slots=True)
+class GrammarIssue(_Node):
     """A problem the source found while normalising (schema violation, duplicate key, bad shape)."""
-
-    model_config = ConfigDict(frozen=True)
 
     code: str  # "schema" | "duplicate-key"
     message: str
     loc: Location
 
 
-class Policy(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True)
+class Policy(_Node):
     name: str  # how output names it: the file path, or the Terraform address with its attribute
     loc: Location
     kind: PolicyKind
     kind_inferred: bool = True
     version: Text | None = None
     id: Text | None = None
-    statements: list[Statement] = []
+    statements: list[Statement] = field(default_factory=list)
     statement_is_object: bool = False
-    issues: list[GrammarIssue] = []
+    issues: list[GrammarIssue] = field(default_factory=list)
     # The characters AWS counts against its policy size quotas, at least (`policy_document.document_size`).
     size: int = 0
 

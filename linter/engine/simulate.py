@@ -168,7 +168,7 @@ def _policy_inputs(request: dict[str, Any]) -> _PolicyInputs:
 @lru_cache(maxsize=2048)
 def _parse_policy(text: str, name: str, kind: PolicyKind) -> Policy:
     try:
-        root = jsonpos.parse(text)
+        root = jsonpos.parse_lazily(text)
     except jsonpos.JsonSyntaxError as error:
         raise SimulateRequestError(
             f"MalformedPolicyDocument: {name}: line {error.line}, column {error.column}: {error.message}"

@@ -140,9 +140,7 @@ def _told_as_written(problem: Problem, standing_in: dict[str, str]) -> Problem:
 def _place_as_written(loc: Location, standing_in: dict[str, str]) -> Location:
     """A place named by what holds it (a deployed policy's `ARN#inline/NAME`, its address) as the inputs write it."""
     file, address = as_written(loc.file, standing_in), as_written(loc.address, standing_in) if loc.address else None
-    return (
-        loc if (file, address) == (loc.file, loc.address) else loc.model_copy(update={"file": file, "address": address})
-    )
+    return loc if (file, address) == (loc.file, loc.address) else replace(loc, file=file, address=address)
 
 
 def _either_reading(verdict: Verdict, other: Verdict, reading: dict[str, str], known: dict[str, str]) -> Verdict:

@@ -15,6 +15,7 @@ s3 2006-03-01, kms 2014-11-01).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import NamedTuple
 
 from linter.model import InputError, Location, Policy, PolicyKind
@@ -90,4 +91,4 @@ def _bucket_or_key(policy: Policy) -> Policy:
     content says so, else a bucket policy, never an identity or trust policy, which neither command returns."""
     if policy.kind in (PolicyKind.RESOURCE, PolicyKind.KEY):
         return policy
-    return policy.model_copy(update={"kind": PolicyKind.RESOURCE})
+    return replace(policy, kind=PolicyKind.RESOURCE)

@@ -8,7 +8,7 @@ from pathlib import Path
 from linter.model import InputError, Location, PolicyKind
 from linter.sources import Loaded
 from linter.sources.confine import TooLarge, read_bytes
-from linter.sources.jsonpos import JNode, JObject, JsonSyntaxError, parse
+from linter.sources.jsonpos import JNode, JObject, JsonSyntaxError, parse, parse_lazily
 from linter.sources.policy_document import build_policy, file_locator, looks_like_policy
 
 MAX_BYTES = 5 * 1024 * 1024  # IAM's largest policy is 20 KB (SCPs 5 KB); 5 MB is clearly not a policy
@@ -46,13 +46,14 @@ def load_json_bytes(data: bytes, path: str, display: str, kind: PolicyKind | Non
     if not text.strip():
         return _error(display, "empty file: expected an IAM policy document")
     try:
-        root = parse(text)
+        root = parse_lazily(text)
     except JsonSyntaxError as error:
         return _error(display, f"invalid JSON: {error.message}", error.line, error.column)
     if looks_like_plan(root):
         from linter.sources.terraform.plan import load_plan  # lazy: the Terraform evaluator, only for a plan file
 
-        return load_plan(root, path, display)
+        # The plan's values become Terraform values, each holding its position: found in one pass, not one by one.
+        return load_plan(parse(text), path, display)
     if not looks_like_policy(root):
         from linter.sources import aws_cli  # lazy: a policy file, the common case, never needs it
 

@@ -10,7 +10,7 @@ import json
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -282,6 +282,191 @@ def parse(text: str) -> JNode:
     if text.startswith("\ufeff"):
         text = text[1:]
     return Parser(text).parse_document()
+
+
+# --- The same tree at C speed, its positions found only when read ------------------------------------------------
+
+
+class _Pairs(list[tuple[str, object]]):
+    """An object's members as `json.loads` reads them (`object_pairs_hook`): every key in order, duplicates kept."""
+
+    __slots__ = ()
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(name)  # NaN, Infinity: not JSON; `parse` says where
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_Pairs, parse_int=json_number, parse_float=json_number, parse_constant=_refuse_constant
+)
+# The C scanner of a value and of a string (what `json.loads` runs), which typeshed does not describe: (value, end).
+_scan_value: Callable[[str, int], tuple[object, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
+_scan_string: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+
+
+class _Source:
+    """The text of a document parsed lazily, and where its lines start (computed the first time a position is)."""
+
+    __slots__ = ("_line_starts", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._line_starts: list[int] | None = None
+
+    def where(self, offset: int) -> tuple[int, int]:
+        if self._line_starts is None:
+            self._line_starts = line_starts_of(self.text)
+        return line_and_column(self._line_starts, offset)
+
+    def skip_ws(self, offset: int) -> int:
+        match = _WS.match(self.text, offset)
+        assert match is not None
+        return match.end()
+
+
+class LazySpan(Span):
+    """The span of a node of a document `parse_lazily` read, known by its place in its parent (`ordinal`: the index
+    of the item or member, `~index` for a member's key), its line and column read from the text the first time any
+    is asked for.
+
+    The text is valid JSON by then, so the C scanner finds where each child of a container starts and ends; a
+    container does that once for all its children. The values are those `parse` gives (a property test holds them
+    equal on generated documents)."""
+
+    # Span's fields, and the offsets found, are unset until read: reading one comes to `__getattr__`. Two slots are set
+    # per node, as few as can be: a document has as many spans as values and keys.
+    __slots__ = ("_at", "_children", "_ordinal", "_parent")
+    _at: tuple[int, int]
+    _children: list[tuple[int, int, int, int]]
+
+    def __init__(self, parent: LazySpan | _Source, ordinal: int) -> None:
+        self._parent = parent
+        self._ordinal = ordinal
+
+    def __getattr__(self, name: str) -> int:
+        if name not in ("line", "column", "end_line", "end_column"):
+            raise AttributeError(name)
+        start, end = self._offsets()
+        source = self._source()
+        self.line, self.column = source.where(start)
+        self.end_line, self.end_column = source.where(end)
+        return int(getattr(self, name))
+
+    def _source(self) -> _Source:
+        node: LazySpan | _Source = self
+        while isinstance(node, LazySpan):
+            node = node._parent
+        return node
+
+    def _offsets(self) -> tuple[int, int]:
+        try:
+            return self._at
+        except AttributeError:
+            pass
+        parent = self._parent
+        if isinstance(parent, _Source):
+            start = parent.skip_ws(0)
+            self._at = (start, _scan_value(parent.text, start)[1])
+        else:
+            ordinal = self._ordinal
+            key_start, key_end, start, end = parent._child_offsets()[ordinal if ordinal >= 0 else ~ordinal]
+            self._at = (key_start, key_end) if ordinal < 0 else (start, end)
+        return self._at
+
+    def _child_offsets(self) -> list[tuple[int, int, int, int]]:
+        """(key start, key end, value start, value end) of every member or item (no key: -1, -1), in order."""
+        try:
+            return self._children
+        except AttributeError:
+            pass
+        source = self._source()
+        text = source.text
+        start = self._offsets()[0]
+        closing = "}" if text[start] == "{" else "]"
+        children: list[tuple[int, int, int, int]] = []
+        offset = source.skip_ws(start + 1)
+        while text[offset] != closing:
+            key_start = key_end = -1
+            if closing == "}":
+                key_start = offset
+                key_end = _scan_string(text, offset + 1)[1]
+                offset = source.skip_ws(source.skip_ws(key_end) + 1)  # past the colon
+            end = _scan_value(text, offset)[1]
+            children.append((key_start, key_end, offset, end))
+            offset = source.skip_ws(end)
+            if text[offset] == ",":
+                offset = source.skip_ws(offset + 1)
+        self._children = children
+        return children
+
+
+def parse_lazily(text: str) -> JNode:
+    """`parse(text)`, at the C speed of the `json` module, with positions computed only when one is read (`LazySpan`).
+
+    Any text `json` refuses, and any past `parse`'s limits, is parsed by `parse`, which raises the same error with the
+    same position as always. A text long enough to hold more values than `parse` allows goes to `parse` outright."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if len(text) >= 2 * MAX_VALUES:  # fewer characters cannot spell MAX_VALUES values ("0," each)
+        return Parser(text).parse_document()
+    try:
+        value = _DECODER.decode(text)
+    except (ValueError, RecursionError):
+        return Parser(text).parse_document()  # raises the error `parse` gives
+    source = _Source(text)
+    if type(value) is not _Pairs and type(value) is not list:
+        return _new_tuple(JScalar, (value, LazySpan(source, 0), None))
+    try:
+        return _lazy_container(value, LazySpan(source, 0), 0)
+    except _TooDeep:
+        return Parser(text).parse_document()
+
+
+class _TooDeep(Exception):
+    pass
+
+
+_new_tuple = tuple.__new__  # a NamedTuple without its Python-level __new__: called once per JSON value
+
+
+def _lazy_container(value: list[object] | _Pairs, span: LazySpan, depth: int) -> JObject | JArray:
+    """The node of an object or array `json` read, its children's spans placed under `span`."""
+    if value and depth >= _MAX_DEPTH:
+        raise _TooDeep  # its children are deeper than `parse` allows
+    depth += 1
+    if type(value) is _Pairs:
+        members: list[JMember] = []
+        for index, (key, item) in enumerate(value):
+            kind = type(item)
+            child = LazySpan(span, index)
+            node = (
+                _lazy_container(item, child, depth)  # type: ignore[arg-type]
+                if kind is _Pairs or kind is list
+                else _new_tuple(JScalar, (item, child, None))
+            )
+            members.append(_new_tuple(JMember, (key, LazySpan(span, ~index), node)))
+        if not members:
+            return JObject((), span)
+        if len({member.key for member in members}) == len(members):
+            return JObject(members, span)
+        duplicates: list[JMember] = []  # every occurrence of a key after its first, as `parse` lists them
+        seen: set[str] = set()
+        for member in members:
+            if member.key in seen:
+                duplicates.append(member)
+            seen.add(member.key)
+        return JObject(members, span, duplicates)
+    items: list[JNode] = []
+    for index, item in enumerate(value):
+        kind = type(item)
+        child = LazySpan(span, index)
+        items.append(
+            _lazy_container(item, child, depth)  # type: ignore[arg-type]
+            if kind is _Pairs or kind is list
+            else _new_tuple(JScalar, (item, child, None))
+        )
+    return JArray(items, span)
 
 
 def to_python(node: JNode) -> object:

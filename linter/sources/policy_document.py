@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from itertools import islice
-from typing import Any, NamedTuple, TypeVar
-
-from pydantic import BaseModel
+from typing import Any, NamedTuple
 
 from linter.model import (
     MAX_LISTED_PER_RULE,
@@ -44,34 +43,10 @@ from linter.sources.jsonpos import (
 # A policy location maker: (span, json pointer) -> Location. Sources decide the file and address.
 Locator = Callable[[Span, str], Location]
 
-_Model = TypeVar("_Model", bound=BaseModel)
-# pydantic gives every instance its own set of the fields it was given (0.7 KB once there are more than four), which
-# nothing here reads: the models of one policy share one, a third of their memory in a 300,000-statement document.
-# The models are frozen, and pydantic copies the set before it would change it (model_copy).
-_FIELDS_SET: dict[type[BaseModel], set[str]] = {
-    cls: set(cls.model_fields) for cls in (Location, Text, Statement, Condition, Principals, PrincipalRef)
-}
-_set_attribute = object.__setattr__
-
-
-def _lean(model: _Model) -> _Model:
-    _set_attribute(model, "__pydantic_fields_set__", _FIELDS_SET[type(model)])
-    return model
-
 
 def file_locator(path: str, address: str | None = None) -> Locator:
     def locate(span: Span, pointer: str) -> Location:
-        return _lean(
-            Location(
-                file=path,
-                line=span.line,
-                column=span.column,
-                end_line=span.end_line,
-                end_column=span.end_column,
-                json_path=pointer,
-                address=address,
-            )
-        )
+        return Location.at(path, span, pointer, address)
 
     return locate
 
@@ -80,7 +55,7 @@ def policy_at(document: dict[str, Any], name: str, loc: Location, kind: PolicyKi
     """A policy with no text of its own (AWS's default key policy, a stand-in): every element points at `loc`."""
 
     def at(span: Span, pointer: str) -> Location:
-        return loc.model_copy(update={"json_path": pointer})
+        return replace(loc, json_path=pointer)
 
     return build_policy(parse(json.dumps(document)), name, at, kind)
 
@@ -90,10 +65,6 @@ def _escape(segment: str | int) -> str:
 
 
 def scalar_text(node: JScalar, locate: Locator, pointer: str) -> Text:
-    return _lean(_scalar_text(node, locate, pointer))
-
-
-def _scalar_text(node: JScalar, locate: Locator, pointer: str) -> Text:
     value = node.value
     if node.unresolved is not None:
         return Text(value=str(value), loc=locate(node.span, pointer), unresolved=node.unresolved)
@@ -128,14 +99,14 @@ def _principals(node: JNode | None, locate: Locator, pointer: str) -> Principals
         return None
     if isinstance(node, JScalar):
         star = node.value == "*"
-        refs = [_lean(PrincipalRef(type="AWS", value=scalar_text(node, locate, pointer)))] if star else []
-        return _lean(Principals(loc=locate(node.span, pointer), star_form=star, refs=refs))
+        refs = [PrincipalRef(type="AWS", value=scalar_text(node, locate, pointer))] if star else []
+        return Principals(loc=locate(node.span, pointer), star_form=star, refs=refs)
     refs = []
     if isinstance(node, JObject):
         for member in node.members:
             for text in _texts(member.value, locate, f"{pointer}/{_escape(member.key)}") or []:
-                refs.append(_lean(PrincipalRef(type=member.key, value=text)))
-    return _lean(Principals(loc=locate(node.span, pointer), refs=refs))
+                refs.append(PrincipalRef(type=member.key, value=text))
+    return Principals(loc=locate(node.span, pointer), refs=refs)
 
 
 def _conditions(node: JNode | None, locate: Locator, pointer: str) -> list[Condition]:
@@ -144,12 +115,12 @@ def _conditions(node: JNode | None, locate: Locator, pointer: str) -> list[Condi
     conditions = []
     for op_member in node.members:
         op_pointer = f"{pointer}/{_escape(op_member.key)}"
-        operator = _lean(Text(value=op_member.key, loc=locate(op_member.key_span, op_pointer)))
+        operator = Text(value=op_member.key, loc=locate(op_member.key_span, op_pointer))
         if not isinstance(op_member.value, JObject):
             continue
         for key_member in op_member.value.members:
             key_pointer = f"{op_pointer}/{_escape(key_member.key)}"
-            key = _lean(Text(value=key_member.key, loc=locate(key_member.key_span, key_pointer)))
+            key = Text(value=key_member.key, loc=locate(key_member.key_span, key_pointer))
             raw = key_member.value
             items = raw.items if isinstance(raw, JArray) else [raw]
             values = [
@@ -160,7 +131,7 @@ def _conditions(node: JNode | None, locate: Locator, pointer: str) -> list[Condi
             condition = Condition(
                 operator=operator, key=key, values=values, loc=locate(key_member.key_span, key_pointer)
             )
-            conditions.append(_lean(condition))
+            conditions.append(condition)
     return conditions
 
 
@@ -184,7 +155,7 @@ def _statement(node: JObject, index: int, locate: Locator, pointer: str) -> Stat
             fields[_PRINCIPAL_ELEMENTS[key]] = _principals(value, locate, f"{pointer}/{key}")
         elif key == "Condition":
             fields["conditions"] = _conditions(value, locate, f"{pointer}/Condition")
-    return _lean(Statement(index=index, loc=locate(node.span, pointer), **fields))
+    return Statement(index=index, loc=locate(node.span, pointer), **fields)
 
 
 def _find(root: JNode, path: list[str | int]) -> JNode | None:
@@ -400,8 +371,9 @@ def infer_kind(statements: list[Statement]) -> PolicyKind:
 
 
 # AWS's largest policy (32 KB) holds fewer than 11,000 statements; memory bounds how many more a hostile document
-# gets. Measured on CPython 3.11 and pydantic 2: the positioned tree takes ~200 bytes per JSON value, ~280 more per
-# object member and ~75 more per string, and the model ~1 KB per JSON value it holds. Statements are modelled in order
+# gets. Measured on CPython 3.11: the positioned tree takes ~200 bytes per JSON value, ~280 more per object member and
+# ~75 more per string, and the model ~1 KB per JSON value it holds (as pydantic models; the slotted dataclasses take
+# less, so the bound still holds). Statements are modelled in order
 # while both fit in 380 MB, which keeps a check of the largest document read (`jsonpos.MAX_VALUES`) under 500 MB; the
 # rest are counted, and the size rule says how many were checked.
 MAX_STATEMENTS = 300_000

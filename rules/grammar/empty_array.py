@@ -1,4 +1,5 @@
 from collections.abc import Iterator
+from dataclasses import replace
 
 from linter.findings import Finding, Severity
 from linter.model import Policy, Principals, Statement, Text
@@ -49,7 +50,7 @@ class EmptyArray(Rule):
                 pointer = statement.loc.child(element)
                 if values is not None and not values and not schema_reported(policy, pointer):
                     # The model keeps no location for the list itself: point at its statement.
-                    loc = statement.loc.model_copy(update={"json_path": pointer})
+                    loc = replace(statement.loc, json_path=pointer)
                     yield self.finding(loc, _message(statement, element), subject=element)
             for element, principals in (("Principal", statement.principal), ("NotPrincipal", statement.not_principal)):
                 if (

@@ -1,4 +1,5 @@
 from collections.abc import Iterator
+from dataclasses import replace
 
 from linter.findings import Finding, Severity
 from linter.model import Policy
@@ -47,5 +48,5 @@ class MissingVersion(Rule):
             return
         message = f'no Version element, so IAM reads the policy as 2008-10-17; add "Version": "{CURRENT_VERSION}"'
         # Located at the document, with the pointer where the element belongs.
-        loc = policy.loc.model_copy(update={"json_path": "/Version"})
+        loc = replace(policy.loc, json_path="/Version")
         yield self.finding(loc, message, subject="Version")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from pydantic import TypeAdapter
 
 from linter.engine.context import ContextInput
 from linter.engine.evaluate import PolicySet, Request, evaluate
@@ -55,9 +56,10 @@ class Engine:
         pointers = set(unresolved)
         if not pointers:
             return policy
-        dumped = policy.model_dump()
+        adapter = TypeAdapter(Policy)
+        dumped = adapter.dump_python(policy)
         _mark_unresolved(dumped, pointers)
-        return Policy.model_validate(dumped)
+        return adapter.validate_python(dumped)
 
     def decide(
         self,

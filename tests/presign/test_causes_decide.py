@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -74,9 +75,9 @@ def _allow(statement: dict[str, Any], kind: PolicyKind) -> Policy:
 def _with_statement(policy: Policy, added: Policy) -> Policy:
     statements = [
         *policy.statements,
-        *(s.model_copy(update={"index": len(policy.statements)}) for s in added.statements),
+        *(replace(s, index=len(policy.statements)) for s in added.statements),
     ]
-    return policy.model_copy(update={"statements": statements})
+    return replace(policy, statements=statements)
 
 
 def _decide_again(check: PresignCheck, inventory: Inventory) -> Verdict:
@@ -104,7 +105,7 @@ def _taken_away(check: PresignCheck, problem: Problem) -> Inventory:
 
         def drop(policy: Policy) -> Policy:
             kept = [s for s in policy.statements if (policy.name, s.index) not in named]
-            return policy.model_copy(update={"statements": kept}) if len(kept) < len(policy.statements) else policy
+            return replace(policy, statements=kept) if len(kept) < len(policy.statements) else policy
 
         return _rewrite(inventory, drop)
     if cause.conditions:
@@ -119,12 +120,12 @@ def _taken_away(check: PresignCheck, problem: Problem) -> Inventory:
             if policy.name != where[0]:
                 return policy
             statements = [
-                s.model_copy(update={"conditions": [c for c in s.conditions if c.key.value != miss.key]})
+                replace(s, conditions=[c for c in s.conditions if c.key.value != miss.key])
                 if s.index == where[1]
                 else s
                 for s in policy.statements
             ]
-            return policy.model_copy(update={"statements": statements})
+            return replace(policy, statements=statements)
 
         return _rewrite(inventory, meet)
     if problem.kind is CauseKind.IDENTITY_MISSING:
@@ -151,7 +152,7 @@ def _taken_away(check: PresignCheck, problem: Problem) -> Inventory:
             return policy
         public = [s for s in policy.statements if s.is_allow and s.principal is not None and s.principal.is_everyone]
         kept = [s for s in policy.statements if s not in public]
-        return _with_statement(policy.model_copy(update={"statements": kept}), grant)
+        return _with_statement(replace(policy, statements=kept), grant)
 
     return _rewrite(inventory, named)
 
@@ -196,8 +197,8 @@ def test_taking_the_named_cause_away_changes_the_answer(name: str, check: Presig
 
 
 def _unconditioned(policy: Policy) -> Policy:
-    statements = [s.model_copy(update={"conditions": []}) if s.is_allow else s for s in policy.statements]
-    return policy.model_copy(update={"statements": statements})
+    statements = [replace(s, conditions=[]) if s.is_allow else s for s in policy.statements]
+    return replace(policy, statements=statements)
 
 
 MISSING = [

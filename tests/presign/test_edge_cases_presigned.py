@@ -6,6 +6,7 @@ expiry, the signer's credentials, the region it is signed for, and who owns the 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -127,10 +128,10 @@ def test_case_48_an_unresolved_uploader_may_be_another_account() -> None:
         "value": "${var.partner_account}",
         "unresolved": "var.partner_account",
     }  # as the Terraform source reads it
-    unknown = ref.model_copy(update={"value": ref.value.model_copy(update=written)})
-    principal = grant.policy.statements[0].principal.model_copy(update={"refs": [unknown]})
-    statement = grant.policy.statements[0].model_copy(update={"principal": principal})
-    the_bucket = grant.model_copy(update={"policy": grant.policy.model_copy(update={"statements": [statement]})})
+    unknown = replace(ref, value=replace(ref.value, **written))
+    principal = replace(grant.policy.statements[0].principal, refs=[unknown])
+    statement = replace(grant.policy.statements[0], principal=principal)
+    the_bucket = grant.model_copy(update={"policy": replace(grant.policy, statements=[statement])})
     found = verdict(user("admin", policy("p", READ)), the_bucket)
     assert [(p.status.value, p.subject) for p in found.problems] == [("uncertain", "object-writer")]
     assert "objects that var.partner_account uploaded" in found.problems[0].message

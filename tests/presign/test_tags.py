@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from presign_builders import BUCKET, bucket, inventory, policy, role, text, user
@@ -88,7 +89,7 @@ def test_tags_not_known_leave_the_verdict_uncertain() -> None:
 
 def test_an_unresolved_tag_value_leaves_the_verdict_uncertain() -> None:
     signer = user("reader", policy("p", TEAM_MEDIA))
-    unresolved = text("${var.team}").model_copy(update={"unresolved": "var.team"})
+    unresolved = replace(text("${var.team}"), unresolved="var.team")
     signer = signer.model_copy(update={"tags": {"team": unresolved}})
     [problem] = run(signer).problems
     assert problem.status is Status.UNCERTAIN

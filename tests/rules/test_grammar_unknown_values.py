@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, is_dataclass, replace
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 from rule_inputs import load_inputs
 
 from linter.awsdata import aws_data
@@ -26,9 +26,9 @@ VALUE_RULES = [
 def _unknown(node: Any) -> Any:
     """The same model with every scalar replaced by an unresolved Terraform value."""
     if isinstance(node, Text):
-        return node.model_copy(update={"unresolved": "var.unknown"})
-    if isinstance(node, BaseModel):
-        return node.model_copy(update={name: _unknown(getattr(node, name)) for name in type(node).model_fields})
+        return replace(node, unresolved="var.unknown")
+    if is_dataclass(node) and not isinstance(node, type):
+        return replace(node, **{field.name: _unknown(getattr(node, field.name)) for field in fields(node)})
     if isinstance(node, list):
         return [_unknown(item) for item in node]
     return node

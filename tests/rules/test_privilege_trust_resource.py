@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 
 from linter.awsdata import aws_data
 from linter.check import run_rules
@@ -40,11 +40,9 @@ def policy_of(statements: list[dict[str, Any]], kind: PolicyKind) -> Policy:
 def unknown_at(node: Any, pointer: str) -> Any:
     """A copy of the model where the Text at `pointer` is an unresolved Terraform expression."""
     if isinstance(node, Text):
-        return node.model_copy(update={"unresolved": "var.x"}) if node.loc.json_path == pointer else node
-    if isinstance(node, BaseModel):
-        return node.model_copy(
-            update={name: unknown_at(getattr(node, name), pointer) for name in type(node).model_fields}
-        )
+        return replace(node, unresolved="var.x") if node.loc.json_path == pointer else node
+    if is_dataclass(node) and not isinstance(node, type):
+        return replace(node, **{field.name: unknown_at(getattr(node, field.name), pointer) for field in fields(node)})
     if isinstance(node, list):
         return [unknown_at(item, pointer) for item in node]
     return node

@@ -10,7 +10,7 @@ statement, so that a later check says "uncertain" instead of "nothing grants thi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import NamedTuple, Protocol
 
 from pydantic import BaseModel
@@ -66,7 +66,7 @@ def _unknown_condition_names(policy: Policy, reasons: dict[str, str]) -> Policy:
     def unknown(text: Text) -> Text:
         value = text.value
         if text.unresolved is None and value.startswith("${") and value.endswith("}") and value[2:-1] in reasons:
-            return text.model_copy(update={"unresolved": value[2:-1]})
+            return replace(text, unresolved=value[2:-1])
         return text
 
     if not reasons:
@@ -78,13 +78,13 @@ def _unknown_condition_names(policy: Policy, reasons: dict[str, str]) -> Policy:
         for condition in statement.conditions:
             operator, key = unknown(condition.operator), unknown(condition.key)
             if operator is not condition.operator or key is not condition.key:
-                condition = condition.model_copy(update={"operator": operator, "key": key})  # noqa: PLW2901
+                condition = replace(condition, operator=operator, key=key)  # noqa: PLW2901
             conditions.append(condition)
         if any(new is not old for new, old in zip(conditions, statement.conditions, strict=True)):
             changed = True
-            statement = statement.model_copy(update={"conditions": conditions})  # noqa: PLW2901
+            statement = replace(statement, conditions=conditions)  # noqa: PLW2901
         statements.append(statement)
-    return policy.model_copy(update={"statements": statements}) if changed else policy
+    return replace(policy, statements=statements) if changed else policy
 
 
 class View(Protocol):
@@ -268,7 +268,7 @@ class InventoryBuilder:
                     issue.loc.json_path == p or issue.loc.json_path.startswith(p + "/") for p in unknown_pointers
                 )
             ]
-            policy = policy.model_copy(update={"issues": kept})
+            policy = replace(policy, issues=kept)
         if not whole_unknown and lint:
             self.policies.append(policy)
         self.built[name] = policy
@@ -440,7 +440,7 @@ class InventoryBuilder:
         bucket = self.bucket_for(a.bucket)
         bucket_text = self.text(view, a.bucket, view.arg_span("bucket"), note=bucket is None)
         if bucket is not None:
-            bucket_text = bucket_text.model_copy(update={"value": bucket.view.address, "unresolved": None})
+            bucket_text = replace(bucket_text, value=bucket.view.address, unresolved=None)
         blocks = [_public_access_block(self, b, default=True) for b in view.blocks("public_access_block_configuration")]
         vpcs = [(c, c.arg("vpc_id")) for c in view.blocks("vpc_configuration")]
         return AccessPoint(
@@ -518,9 +518,9 @@ class InventoryBuilder:
             return written
         key = self.key_for(alias.target) if alias.target is not None else None
         if key is not None:
-            return written.model_copy(update={"value": key.view.address})
+            return replace(written, value=key.view.address)
         if alias.name is not None:
-            return written.model_copy(update={"value": alias.name.value, "unresolved": alias.name.unresolved})
+            return replace(written, value=alias.name.value, unresolved=alias.name.unresolved)
         return written
 
     def bucket_for(self, value: Val) -> _Bucket | None:
@@ -552,7 +552,7 @@ def _relocated(configured: Policy, fallback: Locator) -> Locator:
         found = where.get(probe)
         if found is None:
             return fallback(span, pointer)
-        return found.model_copy(update={"json_path": pointer})
+        return replace(found, json_path=pointer)
 
     return locate
 
@@ -560,8 +560,8 @@ def _relocated(configured: Policy, fallback: Locator) -> Locator:
 def _pointer_locations(node: object) -> Iterator[tuple[str, Location]]:
     if isinstance(node, Location):
         yield node.json_path, node
-    elif isinstance(node, BaseModel):
-        for name in type(node).model_fields:
+    elif is_dataclass(node) or isinstance(node, BaseModel):
+        for name in _field_names(node):
             if name != "issues":  # an issue's location repeats an element's, sometimes less precisely
                 yield from _pointer_locations(getattr(node, name))
     elif isinstance(node, list):
@@ -569,12 +569,20 @@ def _pointer_locations(node: object) -> Iterator[tuple[str, Location]]:
             yield from _pointer_locations(item)
 
 
+def _field_names(node: object) -> Iterator[str]:
+    """The fields of a model: the policy's are dataclasses, the inventory's pydantic models."""
+    if isinstance(node, BaseModel):
+        yield from type(node).model_fields
+    elif is_dataclass(node):
+        yield from (item.name for item in fields(node))
+
+
 def _unresolved_texts(node: object) -> Iterator[Text]:
     if isinstance(node, Text):
         if node.unresolved:
             yield node
-    elif isinstance(node, BaseModel):
-        for name in type(node).model_fields:
+    elif is_dataclass(node) or isinstance(node, BaseModel):
+        for name in _field_names(node):
             yield from _unresolved_texts(getattr(node, name))
     elif isinstance(node, list):
         for item in node:
@@ -776,7 +784,8 @@ def _key_text(b: InventoryBuilder, view: View, key: Val) -> Text:
     """
     joined = resource_type(key.ref) in (*KMS_KEY_TYPES, "aws_kms_alias")
     text = b.text(view, key, view.arg_span("kms_master_key_id"), note=not joined)
-    return text.model_copy(update={"value": key.ref, "unresolved": None}) if joined else text
+    # `joined` implies a ref; the test says so to mypy.
+    return replace(text, value=key.ref, unresolved=None) if joined and key.ref is not None else text
 
 
 def _bucket_policy(b: InventoryBuilder, view: View) -> None:

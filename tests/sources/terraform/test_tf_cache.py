@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ def test_unchanged_files_come_from_the_cache(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(hcl, "parse_text", no_parsing)
     cache._memo.clear()  # a new process: only the cache folder remembers
     again = load_module(folder, [])
-    assert [p.model_dump() for p in again.policies] == [p.model_dump() for p in first.policies]
+    assert [asdict(p) for p in again.policies] == [asdict(p) for p in first.policies]
     (folder / "main.tf").write_text(MODULE + "\n")  # changed content: parsed again
     # (and a failure inside the parser costs that one file, reported, never a traceback)
     [error] = load_module(folder, []).errors
