@@ -25,7 +25,6 @@ implicitDeny into allowed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,7 +42,7 @@ from linter.engine.context import (
     parse_caller,
 )
 from linter.engine.explain import Decision, DecisionText, MatchedStatement
-from linter.engine.matching import ResourceMatcher
+from linter.engine.matching import Globs, ResourceMatcher
 from linter.engine.policies import CompiledStatement, Role, compile_policy
 from linter.engine.principals import Grant, grant_of, names_caller, not_principal_applies
 from linter.engine.public_access import is_public
@@ -121,7 +120,7 @@ class _Plan:
 
     def __init__(self, groups: Sequence[_Group], action: str) -> None:
         keys: dict[str, None] = {}
-        patterns: dict[re.Pattern[str], None] = {}  # elements that match or not by one regex, each regex once
+        patterns: dict[Globs, None] = {}  # elements that match or not by one set of patterns, each set once
         matchers: list[ResourceMatcher] = []  # the others
         for group in groups:
             for statement, _ in group.candidates(action):
@@ -142,7 +141,7 @@ class _Plan:
     def signature(self, resource: str, context: Context) -> tuple[object, ...]:
         """How the resource matches each Resource element that may concern the action. The reasons for a doubt end
         up in warnings, so they are part of what the decision depends on."""
-        signature: list[object] = [pattern.fullmatch(resource) is not None for pattern in self.patterns]
+        signature: list[object] = [bool(pattern.fullmatch(resource)) for pattern in self.patterns]
         for resources in self.matchers:
             found = resources.match(resource, context)
             signature.append(found if found is not MAYBE else resources.doubt(resource, context))
@@ -151,7 +150,13 @@ class _Plan:
 
 class CompiledPolicySet:
     def __init__(self, source: PolicySet) -> None:
-        self.source = source
+        # What decisions read of `source` itself, copied: holding `source`, which holds this object once compiled,
+        # would make a reference cycle, and each PolicySet a cache lets go would wait for a full collection (with
+        # every policy it holds) instead of being freed at once.
+        self.has_principal_policies = bool(source.identity or source.boundary or source.session)
+        self.principal_is_management_account = source.principal_is_management_account
+        self.resource_owner_is_management_account = source.resource_owner_is_management_account
+        self.restrict_public_buckets = source.restrict_public_buckets
         self.identity = _Group("identity", Role.IDENTITY, source.identity)
         self.boundary = _Group("boundary", Role.BOUNDARY, [source.boundary]) if source.boundary else None
         self.session = _Group("session", Role.SESSION, [source.session]) if source.session else None
@@ -384,19 +389,18 @@ class _Evaluation:
             self.notes.append(
                 "no key or trust policy was given: AWS requires it to allow too; only the rest is decided"
             )
-        source = policies.source
         principal_policies_apply = caller.kind not in (CallerKind.ANONYMOUS, CallerKind.ROOT)
-        if not principal_policies_apply and (source.identity or source.boundary or source.session):
+        if not principal_policies_apply and policies.has_principal_policies:
             self.notes.append(f"identity, boundary and session policies do not apply to {caller.kind.value} callers")
         self.identity = self._scan(policies.identity) if principal_policies_apply else _NOTHING
         self.boundary = self._scan(policies.boundary) if policies.boundary and principal_policies_apply else None
         self.session = self._scan(policies.session) if policies.session and principal_policies_apply else None
-        scps_apply = caller.kind is not CallerKind.ANONYMOUS and not source.principal_is_management_account
+        scps_apply = caller.kind is not CallerKind.ANONYMOUS and not policies.principal_is_management_account
         self.scps = [self._scan(group) for group in policies.scps] if scps_apply else []
-        rcps_apply = not source.resource_owner_is_management_account
+        rcps_apply = not policies.resource_owner_is_management_account
         self.rcps = [self._scan(group) for group in policies.rcps] if rcps_apply else []
         self.grants = self._scan(policies.resource) if policies.resource else _NOTHING
-        if policies.resource_is_public and source.restrict_public_buckets and not self.same_account:
+        if policies.resource_is_public and policies.restrict_public_buckets and not self.same_account:
             if self.grants.sure or self.grants.maybe:
                 self.notes.append(
                     "RestrictPublicBuckets: the bucket policy is public, so its grants work only for the owner's "

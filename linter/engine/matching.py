@@ -10,8 +10,9 @@
 
 Patterns come from the policies under review, so matching is linear in the value whatever the pattern: a glob such as
 `*a*a*a*b` compiled to a backtracking regex takes time exponential in its stars. A pattern whose only `*` ends a
-segment is still compiled to one regex with the others of its element (Python's `re` then never backtracks, and one
-regex for a whole Action list is the fastest test); any other `*` is matched by splitting the glob at its `*`s and
+segment is still compiled to one regex with the others of its element once the element has been asked a few times
+(Python's `re` then never backtracks, and one regex for a whole Action list is the fastest test; until then, prefix
+comparisons, quicker to build); any other `*` is matched by splitting the glob at its `*`s and
 finding the pieces leftmost-first (`str.find`, which is linear), or for a segment-final `*` read as crossing colons,
 by a bit-parallel automaton. Case-insensitive parts fold characters exactly as `re.IGNORECASE` does, so both paths
 agree. Literal `*`/`?` (from `${*}`, `${?}` or a substituted value) arrive as the private-use markers of `variables`.
@@ -95,7 +96,10 @@ def _one_pass(glob: Glob) -> bool:
     the end, or to the next colon) and Python's `re` matches in one pass."""
     if glob.final_star_crosses:
         return False
-    parts = glob.pattern.split(":", _ARN_PREFIX_SEGMENTS) if glob.arn and glob.pattern != "*" else [glob.pattern]
+    pattern = glob.pattern
+    if "*" not in pattern.rstrip("*"):  # the usual case, at most a final `*`: no need to look at each segment
+        return True
+    parts = pattern.split(":", _ARN_PREFIX_SEGMENTS) if glob.arn and pattern != "*" else [pattern]
     return all("*" not in part.rstrip("*") for part in parts)
 
 
@@ -314,6 +318,47 @@ class _CrossingArnGlob:
         return bool(state & self._accept)
 
 
+class _Prefixes:
+    """A one-pass glob without `?`: each part (the whole string, or each ARN segment and the resource part) is a
+    literal, followed or not by a `*` that takes the rest of the part. Built in a few microseconds, for the first
+    matches of a set before its regex is compiled; the same answers as the regex (`_regex_source`)."""
+
+    __slots__ = ("arn", "ignore_case", "parts")
+
+    def __init__(self, glob: Glob, ignore_case: bool) -> None:
+        self.arn = glob.arn and glob.pattern != "*"
+        self.ignore_case = ignore_case
+        texts = glob.pattern.split(":", _ARN_PREFIX_SEGMENTS) if self.arn else [glob.pattern]
+        parts = []
+        for index, text in enumerate(texts):
+            literal = plain(text.rstrip("*"))
+            folds = ignore_case or (self.arn and index < _ARN_PREFIX_SEGMENTS)
+            parts.append((fold(literal) if folds else literal, text.endswith("*"), folds))
+        self.parts = tuple(parts)
+
+    def match(self, value: str, folded: str) -> bool:
+        if not self.arn:
+            ((literal, star, folds),) = self.parts
+            text = folded if folds else value
+            return text.startswith(literal) if star else text == literal
+        values = value.split(":", _ARN_PREFIX_SEGMENTS)
+        if len(values) != len(self.parts):
+            return False
+        folded_values = folded.split(":", _ARN_PREFIX_SEGMENTS)  # folding makes no colon: both split alike
+        for (literal, star, folds), exact, lowered in zip(self.parts, values, folded_values, strict=True):
+            text = lowered if folds else exact
+            if not (text.startswith(literal) if star else text == literal):
+                return False
+        return True
+
+
+def _early(glob: Glob, ignore_case: bool) -> Callable[[str, str], bool]:
+    """A matcher of `(value, fold(value))` for a one-pass glob, quick to build: for its first matches."""
+    if "?" in glob.pattern:
+        return _linear(glob, ignore_case)
+    return _Prefixes(glob, ignore_case).match
+
+
 def _linear(glob: Glob, ignore_case: bool) -> Callable[[str, str], bool]:
     """A linear matcher of `(value, fold(value))`."""
     if not glob.arn:
@@ -323,26 +368,58 @@ def _linear(glob: Glob, ignore_case: bool) -> Callable[[str, str], bool]:
     return _ArnGlob(glob.pattern, ignore_case).match
 
 
+# How many times a set of patterns is asked before its one-pass patterns are compiled into a regex. Compiling costs
+# ~130 us a pattern (`re` parses in Python), five times building the linear matchers, while the regex then matches ~15
+# times quicker: a batch of distinct policies asks most sets once or twice, a typical batch thousands of times.
+_REGEX_AFTER = 8
+
+
 class Globs:
     """Any of several patterns: `fullmatch(value)` is truthy (a `re.Match` or True) when one of them matches the whole
-    value. The one-pass patterns share one regex (`regex`); each of the others has a linear matcher."""
+    value. Each pattern that is not one-pass has a linear matcher; the one-pass ones have linear matchers too until
+    the set has been asked `_REGEX_AFTER` times, then share one regex (`regex`). Both give the same answers (the
+    module's docstring; property tests)."""
 
-    __slots__ = ("_linear", "fullmatch", "regex")
+    __slots__ = ("_early", "_ignore_case", "_linear", "_one_pass", "_uses", "fullmatch", "regex")
 
     def __init__(self, globs: Sequence[Glob], ignore_case: bool) -> None:
-        one_pass = [_regex_source(glob) for glob in globs if _one_pass(glob)]
-        flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-        self.regex = re.compile("|".join(f"(?:{source})" for source in one_pass), flags) if one_pass else None
-        self._linear = tuple(_linear(glob, ignore_case) for glob in globs if not _one_pass(glob))
-        # The regex's own method when it alone decides: one call fewer on the engine's hottest path.
-        self.fullmatch: Callable[[str], object] = (
-            self.regex.fullmatch if self.regex is not None and not self._linear else self._either
-        )
+        self._ignore_case = ignore_case
+        one_pass: list[Glob] = []
+        linear: list[Callable[[str, str], bool]] = []
+        for glob in globs:
+            if _one_pass(glob):
+                one_pass.append(glob)
+            else:
+                linear.append(_linear(glob, ignore_case))
+        self._one_pass = tuple(one_pass)
+        self._linear = tuple(linear)
+        self._early: tuple[Callable[[str, str], bool], ...] | None = None  # built when first asked
+        self._uses = 0
+        self.regex: re.Pattern[str] | None = None
+        self.fullmatch: Callable[[str], object] = self._before_regex if self._one_pass else self._either
 
     @property
-    def single_regex(self) -> re.Pattern[str] | None:
-        """The regex, when it alone decides (no pattern needs a linear matcher)."""
-        return None if self._linear else self.regex
+    def one_pass_only(self) -> bool:
+        """Whether the one-pass patterns alone decide (no pattern needs a linear matcher for good)."""
+        return not self._linear
+
+    def _before_regex(self, value: str) -> bool:
+        self._uses += 1
+        if self._uses > _REGEX_AFTER:
+            self._compile()
+            return bool(self.fullmatch(value))
+        early = self._early
+        if early is None:
+            early = self._early = tuple(_early(glob, self._ignore_case) for glob in self._one_pass)
+        folded = fold(value)
+        return any(match(value, folded) for match in early) or any(match(value, folded) for match in self._linear)
+
+    def _compile(self) -> None:
+        flags = re.DOTALL | (re.IGNORECASE if self._ignore_case else 0)
+        self.regex = re.compile("|".join(f"(?:{_regex_source(glob)})" for glob in self._one_pass), flags)
+        self._early = None
+        # The regex's own method when it alone decides: one call fewer on the engine's hottest path.
+        self.fullmatch = self.regex.fullmatch if not self._linear else self._either
 
     def _either(self, value: str) -> bool:
         if self.regex is not None and self.regex.fullmatch(value) is not None:
@@ -458,15 +535,16 @@ class ResourceMatcher:
             else:
                 static.append(parsed)
         self._strict = _any_regex(arn_source(p) for p in static)
-        lenient = [arn_source(p, True) for p in static if arn_source(p, True) != arn_source(p)]
-        self._lenient = _any_regex(lenient)
+        # The lenient reading differs only for a pattern with a segment-final `*`.
+        self._lenient = _any_regex(arn_source(p, True) for p in static if _segment_final_star(p))
         self.templates = tuple(templates)
         self.unresolved = tuple(t.unresolved or "" for t in texts if t.is_unknown)
         # "*" matches any resource whatever the context: such an element never needs matching.
         self.matches_everything = "*" in static
-        # When the answer is YES or NO by one regex, that regex.
+        # When the answer is YES or NO by one set of one-pass patterns, that set.
         plain = self._lenient is None and not self.templates and not self.unresolved and not self.matches_everything
-        self.plain_pattern = self._strict.single_regex if plain and self._strict is not None else None
+        strict = self._strict
+        self.plain_pattern = strict if plain and strict is not None and strict.one_pass_only else None
         # The context keys the policy variables read (lower-cased).
         self.context_keys = tuple(dict.fromkeys(v.key for t in self.templates for v in t.variables))
 

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from linter.engine.context import UNKNOWN
 from linter.engine.matching import (
+    _REGEX_AFTER,
     ActionMatcher,
+    Globs,
     ResourceMatcher,
     arn_matches,
     arn_source,
@@ -226,6 +228,22 @@ def test_glob_matching_agrees_with_the_regex(head: str, tail: str, value: str) -
         for ignore_case in (False, True):
             found = bool(compile_any((glob_source(pattern),), ignore_case).fullmatch(candidate))
             assert found is reference_glob(pattern, candidate, ignore_case)
+
+
+@PROPERTY
+@given(st.lists(TRICKY, min_size=1, max_size=7), PATTERN_TAIL, TRICKY, st.booleans(), st.booleans())
+def test_a_set_answers_alike_before_and_after_its_regex_is_compiled(
+    segments: list[str], tail: str, value: str, arn: bool, ignore_case: bool
+) -> None:
+    # A set matches with quickly built matchers until it has been asked `_REGEX_AFTER` times, then with its regex.
+    pattern = ":".join(segments) + tail
+    sources = (arn_source(pattern) if arn else glob_source(pattern), glob_source(value + "*"))
+    candidates = (*_candidates(segments[0], pattern, value), pattern.swapcase() + value)
+    globs = Globs(sources, ignore_case)
+    early = [bool(globs.fullmatch(candidate)) for candidate in candidates]
+    for _ in range(_REGEX_AFTER):
+        globs.fullmatch(value)
+    assert [bool(globs.fullmatch(candidate)) for candidate in candidates] == early
 
 
 @PROPERTY

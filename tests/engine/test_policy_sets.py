@@ -262,3 +262,22 @@ def test_policies_are_compiled_once(engine: Engine) -> None:
 
     policy = engine.policy(allow())
     assert compile_policy(policy) is compile_policy(policy)
+
+
+def test_a_compiled_policy_set_is_freed_without_the_garbage_collector(engine: Engine) -> None:
+    """Nothing compiled refers back to its PolicySet: a batch's caches let go of thousands of them, which would
+    otherwise wait, with every policy they hold, for a full collection."""
+    import gc
+    import weakref
+
+    policies = PolicySet(identity=[engine.policy(allow())])
+    request = Request("arn:aws:iam::111122223333:user/alice", "s3:GetObject", "arn:aws:s3:::bkt/a")
+    assert evaluate(request, policies).decision == "allowed"
+    gone = weakref.ref(policies)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del policies
+        assert gone() is None
+    finally:
+        (gc.enable if was_enabled else gc.disable)()
