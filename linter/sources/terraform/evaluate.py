@@ -199,10 +199,11 @@ class Evaluator:
         budget.steps -= 1
         if budget.steps < 0 and not budget.spend():
             return self.limited(expression_text(node), scope.span(node["span"]), str(budget.spent))
-        handler: Callable[[Any, Scope], Val] = getattr(self, f"_e_{node['kind']}", self._e_unsupported)
+        # A table, not getattr(self, f"_e_{kind}"): building the name and a bound method cost on every node.
+        handler: Callable[[Evaluator, Any, Scope], Val] = _EXPRESSIONS.get(node["kind"], Evaluator._e_unsupported)
         budget.depth += 1
         try:
-            value = handler(node, scope)
+            value = handler(self, node, scope)
         except RecursionError:
             # MAX_EVAL_DEPTH and MAX_VALUE_DEPTH keep evaluation far from Python's stack limit; should some path
             # still recurse deeper (a positioned JSON document inside a deep expression), the expression is unknown
@@ -536,6 +537,12 @@ class Evaluator:
                 found.append((content, scope.with_names(**{iterator: item})))
         found.sort(key=lambda pair: (pair[0]["span"][0], pair[0]["span"][1]))
         return found
+
+
+# The evaluator of each expression kind: `_e_<kind>`.
+_EXPRESSIONS: dict[str, Callable[..., Val]] = {
+    name.removeprefix("_e_"): method for name, method in vars(Evaluator).items() if name.startswith("_e_")
+}
 
 
 # --- module instances -----------------------------------------------------------------------------------------------

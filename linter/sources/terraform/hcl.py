@@ -224,7 +224,8 @@ class _Converter:
 
     def x_expr_term(self, node: Any) -> Expr:
         children = [c for c in node.children if getattr(c, "data", None) != "new_line_or_comment"]
-        if len(children) == 3 and str(children[0]) == "(":
+        # Only a token can be "(": str() of a tree node would format its whole subtree.
+        if len(children) == 3 and getattr(children[0], "data", None) is None and str(children[0]) == "(":
             inner = self.expr(children[1])
             return inner
         return self.expr(children[0])

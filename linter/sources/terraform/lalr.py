@@ -100,6 +100,13 @@ _new: Any = tuple.__new__  # _new(Token, (fields...)) / _new(Node, (data, childr
 
 def _edge(node: Node, last: bool) -> Token | None:
     """The first (or last) token under a node; nodes without tokens are skipped, as Lark skips empty ones."""
+    # Down the first (last) children without recursion while none is empty: the common case, asked for every span.
+    index = -1 if last else 0
+    child: Any = node
+    while child.children:
+        child = child.children[index]
+        if type(child) is Token:
+            return child
     for child in reversed(node.children) if last else node.children:
         if type(child) is Token:
             return child

@@ -148,6 +148,26 @@ def test_files_parsed_ahead_are_handed_over(tmp_path: Path, monkeypatch: pytest.
     assert parsed == {path: cache.parse_source(path.read_text(), "tf") for path in paths}
 
 
+def test_the_cli_parses_what_the_helpers_left_only_when_that_pays(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading the grammar here costs what a helper takes for ~20 files: a few files left are the helpers' to parse."""
+    import mmap
+
+    def ahead(files: int, claimed: int, helpers: int) -> Any:
+        claims = mmap.mmap(-1, files)
+        claims[:claimed] = b"\1" * claimed
+        return cache._Ahead([Path(f"f{i}.tf") for i in range(files)], claims, [cache._Helper(0, -1)] * helpers)
+
+    monkeypatch.setitem(sys.modules, "linter.sources.terraform.hcl", None)  # the grammar is not loaded here
+    start = cache.PARENT_START_FILES
+    assert not cache._worth_helping(ahead(100, 100 - start, 1))
+    assert cache._worth_helping(ahead(100, 99 - start, 1))
+    assert not cache._worth_helping(ahead(100, 100 - 4 * start, 2))  # two helpers share the rest
+    assert cache._worth_helping(ahead(3, 0, 0))  # no helper: nobody else parses them
+    monkeypatch.setitem(sys.modules, "linter.sources.terraform.hcl", hcl)
+    hcl._parser()
+    assert cache._worth_helping(ahead(100, 99, 1))  # loaded already: helping costs nothing extra
+
+
 def test_helpers_of_a_run_that_reads_no_tf_file_are_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IAM_PREFLIGHT_CACHE_DIR", str(tmp_path / "cache"))
     paths = _modules_to_parse(tmp_path, 2)

@@ -122,6 +122,19 @@ def test_a_cache_lark_would_not_accept_is_not_used(tmp_path: Path) -> None:
     assert lalr.load([(tmp_path / "missing.bin", "")]) is None
 
 
+def test_a_node_spans_its_first_and_last_token_past_empty_nodes() -> None:
+    """Lark skips nodes without tokens; `_edge` descends without recursion until it meets one."""
+    first = lalr.Token("A", "a", 0, 1, 1, 1, 2, 1)
+    last = lalr.Token("B", "b", 2, 2, 1, 2, 2, 3)
+    empty = lalr.Node("empty", [])
+    left = lalr.Node("left", [empty, lalr.Node("inner", [first])])
+    tree = lalr.Node("top", [left, lalr.Node("right", [last, empty])])
+    meta = tree.meta
+    assert (meta.line, meta.column, meta.start_pos, meta.end_line, meta.end_column, meta.end_pos) == (1, 1, 0, 2, 2, 3)
+    with pytest.raises(ValueError, match="empty top node"):
+        _ = lalr.Node("top", [empty]).meta
+
+
 def test_the_post_lexer_rule_is_python_hcl2s() -> None:
     from hcl2.postlexer import OPERATOR_TYPES
 
