@@ -21,7 +21,7 @@ from linter.awsdata import aws_data
 from linter.config import CONFIG_NAMES, Config, ConfigError, read_config
 from linter.findings import Finding, RelatedLocation, Severity
 from linter.lazy_re import lazy_compile
-from linter.model import MAX_LISTED_PER_RULE, InputError, Inventory, Location, Policy, PolicyKind
+from linter.model import MAX_LISTED_PER_RULE, InputError, Location, Policy, PolicyKind
 from linter.record import Record
 from linter.registry import all_rules
 from linter.rule import Rule, RuleContext
@@ -32,6 +32,7 @@ from linter.sources.terraform.cache import TERRAFORM_SUFFIXES
 
 if TYPE_CHECKING:
     from linter.baseline import Baseline
+    from linter.model import Inventory  # pydantic models: loaded only when a Terraform input builds one
     from linter.presign.declared import PresignCheck
 
 # Folders never worth walking into: tool caches and vendored dependencies.
@@ -338,7 +339,7 @@ class RuleSet:
 
 
 # What a rule checks: one policy (`check_policy`), or everything one root module defines (`check_inventory`).
-Checked = TypeVar("Checked", Policy, Inventory)
+Checked = TypeVar("Checked", Policy, "Inventory")
 
 
 def _take(

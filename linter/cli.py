@@ -12,14 +12,21 @@ import io
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from enum import StrEnum
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-# typer >= 0.29 vendors click; its usage errors are caught below to print them on one line.
+# typer >= 0.29 vendors click; its usage errors are caught below to print them on one line. The private modules
+# also serve `_PlainValue`, which coerces option values in place of typer's pydantic adapters.
+from typer import core as typer_core
 from typer._click import exceptions as click_exceptions  # private: typer exports no UsageError; pyproject bounds it
+from typer._click.utils import _escape_control_characters, format_filename
+from typer._coercion import RuntimeParam, TypeDescriptor, build_runtime_param  # private, as above
+from typer._param_types import coerce_cli_choice  # private, as above
 
 from linter import __version__
 from linter.errors import ConfigError
@@ -98,6 +105,83 @@ NoCacheOption = Annotated[
 ]
 
 
+@dataclass(frozen=True)
+class _PlainValue(RuntimeParam):
+    """typer's coercion of a str, list[str], Path or Enum value, without the pydantic TypeAdapter it builds for it.
+
+    typer 0.29 coerces every parameter's value through a pydantic TypeAdapter, built on first use: importing pydantic
+    for it and building the adapters of `check` cost ~300M instructions, over a third of checking one policy. These
+    kinds hold a string from the command line; each gives what typer's adapter gives (the same value, the same
+    BadParameter message), and any other value goes to typer's own coercion (`build_runtime_param`).
+    """
+
+    kind: str  # "str", "strs", "path", "choice", or "bool" (a flag's value is a bool or None: neither comes here)
+
+    def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+        if self.kind == "str" and type(value) is str:
+            return value
+        if self.kind == "strs" and isinstance(value, (list, tuple)) and all(type(item) is str for item in value):
+            return list(value)
+        if self.kind == "path" and type(value) is str:
+            return _plain_path(value, param, ctx)
+        if self.kind == "choice":
+            try:
+                return coerce_cli_choice(
+                    value, choices=list(self.annotation), case_sensitive=self.parameter_info.case_sensitive, ctx=ctx
+                )
+            except ValueError as error:  # worded as typer words its adapter's ValidationError
+                raise typer.BadParameter(
+                    _escape_control_characters(f"Value error, {error}"), ctx=ctx, param=param
+                ) from error
+        return build_runtime_param(param.type_descriptor)._coerce_value(value, param=param, ctx=ctx)
+
+
+def _plain_path(value: str, param: Any, ctx: Any) -> Path:
+    """typer's `coerce_cli_path` for a Path option with its default settings (`_plain_value_kind` checks them)."""
+    path = Path(value)
+    try:
+        os.stat(path)
+    except OSError:  # need not exist
+        return path
+    if not os.access(path, os.R_OK):
+        raise typer.BadParameter(f"path {format_filename(value)!r} is not readable.", ctx=ctx, param=param)
+    return path
+
+
+def _plain_value_kind(descriptor: TypeDescriptor) -> str | None:
+    info = descriptor.parameter_info
+    if info.parser is not None or descriptor.file_annotation is not None:
+        return None
+    annotation = descriptor.annotation
+    if annotation is str:
+        return "str"
+    if annotation is bool:
+        return "bool"
+    if annotation == list[str]:
+        return "strs"
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return "choice"
+    default_path = (info.exists, info.resolve_path, info.allow_dash, info.path_type, info.file_okay, info.dir_okay)
+    if annotation is Path and default_path == (False, False, False, None, True, True) and not info.writable:
+        return "path"
+    return None
+
+
+def _get_runtime_param(self: typer_core._TyperParameter) -> RuntimeParam:
+    """`_TyperParameter.get_runtime_param`, taking `_PlainValue` where it applies."""
+    if self._runtime_param is None:
+        kind = _plain_value_kind(self.type_descriptor)
+        self._runtime_param = (
+            _PlainValue(self.type_descriptor.parameter_info, self.type_descriptor.annotation, kind)
+            if kind is not None
+            else build_runtime_param(self.type_descriptor)
+        )
+    return self._runtime_param
+
+
+typer_core._TyperParameter.get_runtime_param = _get_runtime_param  # type: ignore[method-assign]
+
+
 class UsageProblem(Exception):
     """A problem with how the command was called or configured: one line, exit 2."""
 
@@ -146,6 +230,44 @@ def _emit(text: str, output: Path | None) -> None:
         write_file(output, text if text.endswith("\n") else text + "\n")
     except CannotWrite as error:
         raise UsageProblem(f"{output}: cannot write output: {error.reason}") from None
+
+
+# How many of the encoder's chunks (a key, a value, punctuation: a few characters each) `_emit_chunks` joins for each
+# write: few system calls, a bounded buffer whatever the report's size, and the joining done by str.join, not a loop.
+EMIT_PIECE_CHUNKS = 8192
+
+
+def _emit_chunks(chunks: Iterable[str], output: Path | None) -> None:
+    """`_emit` of the text the chunks join to, written piece by piece as they come (`report.render_chunks`): to
+    standard output until its reader leaves, or to --output through the same temporary file and rename."""
+    pieces = _pieces(chunks, EMIT_PIECE_CHUNKS)
+    if output is None:
+        last = ""
+        for piece in pieces:
+            if not _to_stdout(piece, flush=False):
+                return
+            last = piece
+        _to_stdout("" if last.endswith("\n") or not last else "\n")
+        return
+    from linter.atomic import CannotWrite, open_for_writing  # lazy: only -o FILE writes a file
+
+    try:
+        with open_for_writing(output) as sink:
+            last = ""
+            for piece in pieces:
+                sink.write(piece)
+                last = piece
+            if not last.endswith("\n"):
+                sink.write("\n")
+    except CannotWrite as error:
+        raise UsageProblem(f"{output}: cannot write output: {error.reason}") from None
+
+
+def _pieces(chunks: Iterable[str], count: int) -> Iterator[str]:
+    """The chunks joined `count` at a time (the last piece may hold fewer)."""
+    remaining = iter(chunks)
+    while piece := "".join(islice(remaining, count)):
+        yield piece
 
 
 def _switch_cache(no_cache: bool) -> None:
@@ -353,22 +475,27 @@ def _write_check_reports(
     """Each side output in its format, then the report in `fmt` (or its `statistics`) to stdout or `output`; what
     AWS confirmed (`--simulate`) is in every text and JSON report, and on standard error once when the report itself
     is SARIF, GitHub or JUnit."""
-    from linter.report import render  # lazy: as in `check`
+    from linter.report import render, render_chunks  # lazy: as in `check`
 
-    def report_in(one_fmt: str, in_color: bool = False) -> str:
+    def write_report(one_fmt: str, to: Path | None, in_color: bool = False) -> None:
+        if confirmed is None:  # JSON and SARIF are written as they are encoded, never held whole
+            _emit_chunks(
+                render_chunks(one_fmt, result, color=in_color, fail_on=fail_on, findings_fail=findings_fail), to
+            )
+            return
         report = render(one_fmt, result, color=in_color, fail_on=fail_on, findings_fail=findings_fail)
-        return report if confirmed is None else _with_confirmations(report, one_fmt, confirmed)
+        _emit(_with_confirmations(report, one_fmt, confirmed), to)
 
     if confirmed is not None and fmt not in ("text", "json"):
         typer.echo(confirmed.text(), err=True, nl=False)
     for side_fmt, file in side_outputs:
-        _emit(report_in(side_fmt), file)
+        write_report(side_fmt, file)
     if statistics:
         from linter.report.statistics import render_statistics  # lazy: only --statistics counts
 
         _emit(render_statistics(result, fmt, color=color), output)
     else:
-        _emit(report_in(fmt, color), output)
+        write_report(fmt, output, color)
 
 
 def _side_outputs(sarif: Path | None, json: Path | None, junit: Path | None) -> list[tuple[str, Path]]:

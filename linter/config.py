@@ -4,13 +4,12 @@ The nearest file upward from the working directory wins, `.iam-preflight.toml` b
 same folder, the way ruff finds its settings. Command-line flags override what the file says.
 """
 
-# No `from __future__ import annotations` in this module: pydantic would compile and evaluate every field's
-# annotation string when the class is built (11M instructions over the three model modules, 1% of a small check).
-import fnmatch
-from pathlib import Path
-from typing import Any
+from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+import fnmatch
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from linter.errors import ConfigError
 from linter.findings import Severity
@@ -21,83 +20,44 @@ from linter.sources.confine import read_text
 CONFIG_NAMES = (".iam-preflight.toml", "pyproject.toml")
 
 
-class Suppression(BaseModel):
-    """Silence a rule for some paths (JSON has no comments, so this is how JSON findings are suppressed)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    rule: str
-    paths: list[str] = ["*"]
-    reason: str = ""
+if TYPE_CHECKING:
+    from linter.config_schema import PresignExpectation, Suppression
 
 
-class PresignExpectation(BaseModel):
-    """A URL a team promises to sign: `iam-preflight check` fails the change that would break it."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    signer: str
-    bucket: str
-    key: str = "*"
-    methods: list[str] = ["GET"]
-    expires: str | int = "3600"
-    # Not default_factory=list: pydantic reads a factory's signature, and for a builtin that parses its text
-    # signature (14M instructions, 1.4% of a small check); a list default is copied for each instance anyway.
-    source_ips: list[str] = Field([], alias="source-ips")
-    vpce: str | None = None
-    version_id: bool = Field(False, alias="version-id")
-    acl: str | None = None
-    sse: str | None = None
-    credentials: str | None = None
-    # A bucket these inputs do not define belongs to this (other) account: its side of the verdict is unknown.
-    bucket_account: str | None = Field(None, alias="bucket-account")
-    region: str | None = None  # the region the URLs are signed for
-    # The Terraform module (folder, relative to this config file) that defines signer and bucket. With it, the
-    # expectation is checked only when that module is; without it, in whichever checked module defines them.
-    module: str | None = None
-
-    @field_validator("module")
-    @classmethod
-    def _module_is_a_path(cls, value: str | None) -> str | None:
-        return _path_setting(value)
+class _FieldInfo(NamedTuple):
+    default: Any
 
 
-class Config(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+@dataclass(kw_only=True)
+class Config:
+    """The settings: a file's, validated (`read_config`), or the defaults.
 
-    select: list[str] = []
-    ignore: list[str] = []
-    severity: dict[str, Severity] = {}
-    exclude: list[str] = []
-    fail_on: Severity = Field(Severity.WARNING, alias="fail-on")
+    A plain dataclass: a file's table is validated by the pydantic models of `linter.config_schema`, which only a run
+    with a config file imports (pydantic costs more than the rest of a one-policy check). Its fields are those models'.
+    """
+
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    severity: dict[str, Severity] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
+    fail_on: Severity = Severity.WARNING
     format: str = "text"
-    kinds: dict[str, PolicyKind] = {}
+    kinds: dict[str, PolicyKind] = field(default_factory=dict)
     baseline: str | None = None
-    suppress: list[Suppression] = []
-    presign: list[PresignExpectation] = []
+    suppress: list[Suppression] = field(default_factory=list)
+    presign: list[PresignExpectation] = field(default_factory=list)
     # The account the configuration deploys to, when known: account ids written in policies are then compared with
     # it exactly (otherwise a pre-signed URL verdict that depends on whether one is this account is uncertain).
     account: str | None = None
     # Folder the file was found in: relative globs and the baseline path are read from here.
-    root: Path = Field(default_factory=Path.cwd, exclude=True)
-    source: str | None = Field(None, exclude=True)
+    root: Path = field(default_factory=Path.cwd)
+    source: str | None = None
+    # Each field's default, as the pydantic model this was offered (`Config.model_fields["fail_on"].default`).
+    model_fields: ClassVar[dict[str, _FieldInfo]]
 
-    @field_validator("severity", mode="before")
-    @classmethod
-    def _lower_severities(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: v.lower() if isinstance(v, str) else v for k, v in value.items()}
-        return value
-
-    @field_validator("fail_on", mode="before")
-    @classmethod
-    def _lower_fail_on(cls, value: Any) -> Any:
-        return value.lower() if isinstance(value, str) else value
-
-    @field_validator("baseline")
-    @classmethod
-    def _baseline_is_a_path(cls, value: str | None) -> str | None:
-        return _path_setting(value)
+    def model_copy(self, *, update: dict[str, Any] | None = None) -> Config:
+        """A copy with some fields replaced, as the pydantic model this was offered (unvalidated, as there)."""
+        return replace(self, **(update or {}))
 
     def relative(self, path: str) -> str:
         """A path as globs in this config see it: relative to the config's folder, with forward slashes."""
@@ -126,11 +86,20 @@ class Config(BaseModel):
         return None
 
 
-def _path_setting(value: str | None) -> str | None:
-    """A setting that names a file or folder: no file system takes a NUL in a name (Python raises ValueError)."""
-    if value is not None and "\x00" in value:
-        raise ValueError("a path cannot hold a NUL character")
-    return value
+Config.model_fields = {
+    each.name: _FieldInfo(each.default_factory() if callable(each.default_factory) else each.default)
+    for each in fields(Config)
+}
+_FIELD_NAMES = tuple(Config.model_fields)
+
+
+def __getattr__(name: str) -> Any:
+    """`Suppression` and `PresignExpectation`, the models of a config file's entries, from `linter.config_schema`."""
+    if name in ("Suppression", "PresignExpectation"):
+        from linter import config_schema  # lazy: pydantic, for a config file's settings only
+
+        return getattr(config_schema, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _table(path: Path, data: dict[str, Any]) -> dict[str, Any] | None:
@@ -141,14 +110,6 @@ def _table(path: Path, data: dict[str, Any]) -> dict[str, Any] | None:
     if path.name == ".iam-preflight.toml":
         return {k: v for k, v in data.items() if k != "tool"}
     return None
-
-
-def _describe(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
-    if first["type"] == "extra_forbidden":
-        return f"unknown setting {where!r}"
-    return f"{where}: {first['msg']}"
 
 
 MAX_CONFIG_BYTES = 1024 * 1024  # a config is a few lines; a pull request's "config" may be /dev/zero
@@ -173,10 +134,15 @@ def read_config(path: Path) -> Config | None:
     table = _table(path, data)
     if table is None:
         return None
+    from pydantic import ValidationError  # lazy: pydantic validates a config file's settings, and only those
+
+    from linter.config_schema import ConfigModel, describe  # lazy: as above
+
     try:
-        return Config.model_validate({**table, "root": path.parent.resolve(), "source": str(path)})
+        validated = ConfigModel.model_validate({**table, "root": path.parent.resolve(), "source": str(path)})
     except ValidationError as error:
-        raise ConfigError(f"{path}: {_describe(error)}") from None
+        raise ConfigError(f"{path}: {describe(error)}") from None
+    return Config(**{name: getattr(validated, name) for name in _FIELD_NAMES})
 
 
 def folder_config(folder: Path) -> Config | None:

@@ -1,13 +1,11 @@
 """What rules produce and reports consume."""
 
-# No `from __future__ import annotations` in this module: pydantic would compile and evaluate every field's
-# annotation string when the class is built (11M instructions over the three model modules, 1% of a small check).
 import hashlib
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
-from linter.model import Location
+from linter.model import Location, _instance_schema
 
 
 class Severity(StrEnum):
@@ -31,18 +29,27 @@ class Severity(StrEnum):
 _RANKS = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
-class RelatedLocation(BaseModel):
-    """A second place that explains a finding: the statement that denies, the key policy that lacks a grant."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RelatedLocation:
+    """A second place that explains a finding: the statement that denies, the key policy that lacks a grant.
 
-    model_config = ConfigDict(frozen=True)
+    A slotted dataclass, as the findings: importing pydantic and building these as its models cost ~300M instructions
+    of a one-policy check (with typer's adapters and the config), and a validation per finding."""
 
     message: str
     loc: Location
 
+    def model_copy(self, *, update: dict[str, Any] | None = None) -> "RelatedLocation":
+        """A copy with some fields replaced, as the pydantic model this was offered (unvalidated, as there)."""
+        return replace(self, **(update or {}))
 
-class Finding(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: object, handler: object) -> Any:
+        return _instance_schema(cls)
 
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
     rule_id: str
     rule_name: str
     severity: Severity
@@ -51,6 +58,21 @@ class Finding(BaseModel):
     related: tuple[RelatedLocation, ...] = ()
     # Stable across line moves: what the finding is about, not where it sits in the file today.
     subject: str = ""
+
+    def __post_init__(self) -> None:
+        # What the pydantic model converted: a severity by name, related locations in a list or a generator.
+        if not isinstance(self.severity, Severity):
+            object.__setattr__(self, "severity", Severity(self.severity))
+        if type(self.related) is not tuple:
+            object.__setattr__(self, "related", tuple(self.related))
+
+    def model_copy(self, *, update: dict[str, Any] | None = None) -> "Finding":
+        """A copy with some fields replaced, as the pydantic model this was offered (unvalidated, as there)."""
+        return replace(self, **(update or {}))
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: object, handler: object) -> Any:
+        return _instance_schema(cls)
 
     @property
     def fingerprint(self) -> str:

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 from linter.findings import Finding, RelatedLocation, Severity
 from linter.lazy_re import lazy_compile
-from linter.model import Inventory, Location, Policy, PolicyKind
+from linter.model import Location, Policy, PolicyKind
 from linter.record import Record
 
 if TYPE_CHECKING:
     from linter.awsdata import AwsData
+    from linter.model import Inventory  # pydantic models: loaded only when a Terraform input builds one
     from linter.presign.declared import PresignCheck
     from linter.sources import InlineSuppression
 

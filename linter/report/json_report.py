@@ -20,10 +20,18 @@ removing or renaming one bumps `version`.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from linter.report.common import TOOL_NAME, ordered_errors, ordered_findings, severity_counts
+from linter.report.common import (
+    TOOL_NAME,
+    EachAsEncoded,
+    joined,
+    json_chunks,
+    ordered_errors,
+    ordered_findings,
+    severity_counts,
+)
 
 if TYPE_CHECKING:
     from linter.check import CheckResult
@@ -58,6 +66,12 @@ def _finding_dict(finding: Finding) -> dict[str, Any]:
 
 
 def report_dict(result: CheckResult, tool_version: str) -> dict[str, Any]:
+    return _document(result, tool_version, streamed=False)
+
+
+def _document(result: CheckResult, tool_version: str, *, streamed: bool) -> dict[str, Any]:
+    """The report; `streamed`: its findings built one by one as they are encoded (`EachAsEncoded`)."""
+    findings = ordered_findings(result)
     counts = severity_counts(result.findings)
     return {
         "version": SCHEMA_VERSION,
@@ -71,12 +85,17 @@ def report_dict(result: CheckResult, tool_version: str) -> dict[str, Any]:
             "suppressed": result.suppressed,
             "baselined": result.baselined,
         },
-        "findings": [_finding_dict(f) for f in ordered_findings(result)],
+        "findings": EachAsEncoded(findings, _finding_dict) if streamed else [_finding_dict(f) for f in findings],
         "errors": [{"message": e.message, "location": location_dict(e.loc)} for e in ordered_errors(result)],
         "skipped": [{"file": file, "reason": reason} for file, reason in sorted(result.skipped)],
     }
 
 
 def render_json(result: CheckResult, *, tool_version: str) -> str:
+    return joined(json_report_chunks(result, tool_version=tool_version))
+
+
+def json_report_chunks(result: CheckResult, *, tool_version: str) -> Iterator[str]:
+    """The JSON report in pieces, each finding encoded as it is reached (the CLI writes them as they come)."""
     # ASCII-only output survives any stdout encoding; every JSON reader decodes the \u escapes.
-    return json.dumps(report_dict(result, tool_version), indent=2) + "\n"
+    return json_chunks(_document(result, tool_version, streamed=True))

@@ -14,14 +14,22 @@ helpUri. Choices beyond that minimum:
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from linter import __homepage__
 from linter.findings import Finding, Severity
 from linter.lazy_re import lazy_compile
-from linter.report.common import TOOL_NAME, ordered_errors, ordered_findings, rules_by_id
+from linter.report.common import (
+    TOOL_NAME,
+    EachAsEncoded,
+    joined,
+    json_chunks,
+    ordered_errors,
+    ordered_findings,
+    rules_by_id,
+)
 
 if TYPE_CHECKING:
     from linter.check import CheckResult
@@ -161,6 +169,11 @@ def _uri_base(project_root: str) -> dict[str, Any]:
 
 
 def sarif_log(result: CheckResult, tool_version: str) -> dict[str, Any]:
+    return _log(result, tool_version, streamed=False)
+
+
+def _log(result: CheckResult, tool_version: str, *, streamed: bool) -> dict[str, Any]:
+    """The SARIF log; `streamed`: its results built one by one as they are encoded (`EachAsEncoded`)."""
     findings = ordered_findings(result)
     known = rules_by_id(result.rules)
     descriptors = [_rule_descriptor(rule) for rule in known.values()]
@@ -187,10 +200,19 @@ def sarif_log(result: CheckResult, tool_version: str) -> dict[str, Any]:
         "invocations": [invocation],
         **_uri_base(result.project_root),
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, index[f.rule_id]) for f in findings],
+        "results": (
+            EachAsEncoded(findings, lambda f: _result(f, index[f.rule_id]))
+            if streamed
+            else [_result(f, index[f.rule_id]) for f in findings]
+        ),
     }
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
 def render_sarif(result: CheckResult, *, tool_version: str) -> str:
-    return json.dumps(sarif_log(result, tool_version), indent=2) + "\n"
+    return joined(sarif_chunks(result, tool_version=tool_version))
+
+
+def sarif_chunks(result: CheckResult, *, tool_version: str) -> Iterator[str]:
+    """The SARIF log in pieces, each result encoded as it is reached (the CLI writes them as they come)."""
+    return json_chunks(_log(result, tool_version, streamed=True))

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from linter.findings import Finding, RelatedLocation
-from linter.model import Inventory
 from linter.rule import Rule, RuleContext
 
 if TYPE_CHECKING:  # the pre-flight machinery loads only when a run has URLs to decide
+    from linter.model import Inventory  # pydantic models: loaded only when an inventory is built
     from linter.presign.causes import CauseKind
     from linter.presign.declared import PresignCheck
     from linter.presign.preflight import Problem

@@ -1,8 +1,13 @@
+from __future__ import annotations
+
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from linter.findings import Finding, RelatedLocation, Severity
-from linter.model import Inventory
 from linter.rule import Rule, RuleContext
+
+if TYPE_CHECKING:
+    from linter.model import Inventory  # pydantic models: loaded only when an inventory is built
 
 
 class PresignAwsDisagrees(Rule):

@@ -4,11 +4,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from linter.findings import Finding, Severity
-from linter.model import Inventory
 from linter.rule import Rule, RuleContext
 from rules.presign._verdicts import finding, problems
 
 if TYPE_CHECKING:  # the pre-flight's vocabulary loads with the pre-flight: a check of policy JSON loads neither
+    from linter.model import Inventory  # pydantic models: loaded only when an inventory is built
     from linter.presign.causes import CauseKind
     from linter.presign.problem import Status
 

@@ -28,6 +28,13 @@ NOT_FOR_JSON = (
     "hcl2",
     "lark",
     "rich",
+    # pydantic validates a config file and builds the Terraform inventory; a check of policy JSON without a config
+    # builds neither, and typer's adapters (built on pydantic) are replaced by `cli._PlainValue`: ~300M instructions.
+    "pydantic",
+    "pydantic_core",
+    "typer._adapters",
+    "linter.inventory",
+    "linter.config_schema",
     *TERRAFORM_MACHINERY,
     "linter.presign",
     "linter.baseline",

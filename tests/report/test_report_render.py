@@ -76,3 +76,21 @@ def test_writers_import_nothing_heavy() -> None:
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert completed.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_report_in_pieces_joins_to_the_report_and_json_is_written_as_it_is_encoded(
+    fmt: str, case: tuple[str, CheckResult], report: Report
+) -> None:
+    # The CLI writes JSON and SARIF piece by piece (`render_chunks`): the pieces must be the report, byte for byte,
+    # and the document must never be dumped whole (the findings' dicts are built as the encoder reaches them).
+    from linter.report import render_chunks
+    from linter.report.json_report import report_dict
+    from linter.report.sarif import sarif_log
+
+    chunks = list(render_chunks(fmt, case[1], tool_version="9.9.9-test"))
+    assert "".join(chunks) == report(fmt, case[1])
+    if fmt in ("json", "sarif") and case[1].findings:
+        assert len(chunks) > 20
+        document = report_dict(case[1], "9.9.9-test") if fmt == "json" else sarif_log(case[1], "9.9.9-test")
+        assert type(document["findings"] if fmt == "json" else document["runs"][0]["results"]) is list
