@@ -45,7 +45,7 @@ def _parser() -> Any:
     parsing is about three times faster).
     """
     own = _own_grammar_cache()
-    return cached_parser(own, options_text(_lark_options(own))) or _lark_parser()
+    return cached_parser(own, options_text(_lark_options(own)), None if own is None else own.parent) or _lark_parser()
 
 
 def _own_grammar_cache() -> Path | None:

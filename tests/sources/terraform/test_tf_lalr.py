@@ -154,3 +154,39 @@ def test_syntax_errors_carry_what_lark_would_report(text: str) -> None:
     with pytest.raises(lalr.ParseError) as caught:
         hcl._parser().parse(text)
     assert (caught.value.token is None) != (caught.value.char is None)
+
+
+def test_converted_tables_parse_as_the_grammar_cache_and_stay_private(tmp_path: Path) -> None:
+    """The tables converted from an accepted Lark cache give the same trees, are kept readable by the user alone, and
+    are read instead of that cache next time; only as long as Lark would accept that cache."""
+    default = lalr.default_cache()
+    assert default is not None
+    candidates = [(default, lalr.hcl2_options(default))]
+    folder = tmp_path / "private"
+    folder.mkdir(mode=0o700)
+    first = lalr.load(candidates, folder)
+    assert isinstance(first, lalr.Parser)
+    (written,) = folder.glob("hcl2-tables-*.marshal")
+    assert written.stat().st_mode & 0o077 == 0
+    again = lalr.load(candidates, folder)
+    assert isinstance(again, lalr.Parser) and isinstance(next(iter(again.raw_states.values())), bytes)
+    plain = lalr.load(candidates)
+    assert plain is not None
+    inputs = _inputs()
+    assert [text for text in inputs if _outcome(again.parse, text) != _outcome(plain.parse, text)] == []
+    stale = tmp_path / "stale.bin"
+    stale.write_bytes(b"0" * 64 + default.read_bytes()[64:])
+    assert lalr.load([(stale, lalr.hcl2_options(default))], folder) is None  # Lark would not accept it: nor these
+
+
+def test_tables_that_do_not_load_are_written_anew(tmp_path: Path) -> None:
+    default = lalr.default_cache()
+    assert default is not None
+    candidates = [(default, lalr.hcl2_options(default))]
+    lalr.load(candidates, tmp_path)
+    (written,) = tmp_path.glob("hcl2-tables-*.marshal")
+    written.write_bytes(written.read_bytes()[:1000])  # truncated
+    assert isinstance(lalr.load(candidates, tmp_path), lalr.Parser)  # from Lark's cache
+    written.unlink()
+    lalr.load(candidates, tmp_path)
+    assert isinstance(lalr.Parser.from_tables(written.read_bytes()), lalr.Parser)
