@@ -361,9 +361,7 @@ _looked: set[Path] = set()  # files parse_ahead has considered in this process
 # Larger trees fork at once: looking would read every file an extra time before the first helper starts.
 LOOK_BEFORE_FORKING = 16
 # The files a helper parses in the time this process takes to load the grammar and build its lexers (`_worth_helping`).
-PARENT_START_FILES = 20
-# From this many files to parse, this process will help the helpers anyway: it loads the grammar before forking them.
-LOAD_BEFORE_FORKING = 3 * PARENT_START_FILES
+PARENT_START_FILES = 10
 
 
 def parse_ahead(targets: Iterable[str]) -> None:
@@ -392,12 +390,6 @@ def parse_ahead(targets: Iterable[str]) -> None:
     if not paths or (len(paths) <= LOOK_BEFORE_FORKING and all(_parsed_before(p) for p in paths)):
         return  # nothing to parse (a pre-commit run over unchanged files): a helper would only cost the fork
     count = max(1, min(_usable_cpus() - 1, 8, len(paths)))
-    if len(paths) >= LOAD_BEFORE_FORKING:
-        # This process will help parse such a tree (`_worth_helping`): it loads the grammar now rather than then, and
-        # the helpers inherit it instead of each loading it again (~17 ms of CPU a helper, and it starts sooner).
-        from linter.sources.terraform.hcl import _parser  # lazy: a check of policy JSON never loads the parser
-
-        _parser()
     ahead = _Ahead(paths, mmap.mmap(-1, len(paths)), [])
     for index in range(count):
         read, write = os.pipe()
@@ -507,9 +499,10 @@ def reap_writers() -> None:
 def _worth_helping(ahead: _Ahead) -> bool:
     """Whether parsing unclaimed files here ends the parse sooner than waiting for the helpers.
 
-    Before its first file, this process loads the grammar and builds its lexers (~25 ms, the time a helper takes for
-    ~20 files of the benchmark corpus; measured: 4 files left cost the CLI 0.11 s on a loaded 2-CPU machine). With n
-    helpers and R files left, helping pays when R > 20 n^2 (R/(n+1) plus its n/(n+1) share of that start beats R/n).
+    Before its first file, this process imports the parser, loads the grammar's tables and builds its lexers: ~12 ms
+    (lalr.py marshals the tables), the time a helper takes for ~10 files of the benchmark corpus at ~1.2 ms a file
+    (measured when that start took ~25 ms: 4 files left cost the CLI 0.11 s on a loaded 2-CPU machine). With n
+    helpers and R files left, helping pays when R > 10 n^2 (R/(n+1) plus its n/(n+1) share of that start beats R/n).
     """
     hcl = sys.modules.get("linter.sources.terraform.hcl")
     if not ahead.helpers or (hcl is not None and hcl._parser.cache_info().currsize):
