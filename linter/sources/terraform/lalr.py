@@ -33,6 +33,7 @@ import marshal
 import re
 import sys
 from collections.abc import Iterator
+from importlib import import_module
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -177,12 +178,55 @@ class _Lexer:
         self.ignore = ignore
         self.newline = frozenset(t.name for t in kept if t.newline)
 
+    @classmethod
+    def from_stored(cls, stored: Any, ignore: frozenset[str]) -> _Lexer:
+        """The lexer `stored()` described, its regexps made from their compiled code without parsing them again (the
+        tables that hold it are named by Python's exact version, whose `re` compiled that code)."""
+        unless, newline, scanners = stored
+        sre = import_module("_sre")
+        lexer = cls.__new__(cls)
+        lexer.unless = unless
+        lexer.scanners = [sre.compile(*parts) for parts in scanners]
+        lexer.match = lexer.scanners[0].match if len(lexer.scanners) == 1 else lexer._match
+        lexer.ignore = ignore
+        lexer.newline = frozenset(newline)
+        return lexer
+
+    def stored(self) -> Any:
+        """This lexer as plain data (`from_stored`): compiling its regexps is most of the ~8 ms a parse of a first
+        file takes to build the ~15 lexers it meets; None when this Python's `re` does not compile as expected."""
+        parts = [_compiled_parts(scanner.pattern) for scanner in self.scanners]
+        if any(part is None for part in parts):
+            return None
+        return (self.unless, sorted(self.newline), parts)
+
     def _match(self, text: str, pos: int) -> re.Match[str] | None:
         for scanner in self.scanners:
             found = scanner.match(text, pos)
             if found:
                 return found
         return None
+
+
+def _compiled_parts(pattern: str) -> tuple[Any, ...] | None:
+    """What `re.compile(pattern)` hands to `_sre.compile` (re._compiler.compile of Python 3.11-3.13), as plain data;
+    None when `re` is not built that way, or the result would not be the very same pattern."""
+    try:
+        parser, compiler, sre = import_module("re._parser"), import_module("re._compiler"), import_module("_sre")
+        parsed = parser.parse(pattern, 0)
+        code = [int(word) for word in compiler._code(parsed, 0)]
+        groupindex = {str(name): int(index) for name, index in parsed.state.groupdict.items()}
+        indexgroup: list[str | None] = [None] * parsed.state.groups
+        for name, index in groupindex.items():
+            indexgroup[index] = name
+        parts = (pattern, int(parsed.state.flags), code, parsed.state.groups - 1, groupindex, tuple(indexgroup))
+        made, expected = sre.compile(*parts), re.compile(pattern)
+    except Exception:  # another layout of `re`'s internals: the lexers are compiled the usual way
+        return None
+    same = (made.pattern, made.flags, made.groups, made.groupindex) == (
+        expected.pattern, expected.flags, expected.groups, expected.groupindex
+    )  # fmt: skip
+    return parts if same else None
 
 
 def _compile(terminals: list[_Terminal]) -> list[re.Pattern[str]]:
@@ -244,7 +288,11 @@ class _Lexers(dict[int, _Lexer]):
         accepts = frozenset(n for n in parser.states[state] if n in parser.terminals)
         lexer = self.by_accepts.get(accepts)
         if lexer is None:
-            lexer = _Lexer([parser.terminals[n] for n in accepts | parser.ignore], parser.ignore)
+            stored = parser.stored_lexers.get(accepts)
+            if stored is not None:
+                lexer = _Lexer.from_stored(stored, parser.ignore)
+            else:
+                lexer = _Lexer([parser.terminals[n] for n in accepts | parser.ignore], parser.ignore)
             self.by_accepts[accepts] = lexer
         self[state] = lexer
         return lexer
@@ -301,6 +349,8 @@ class Parser:
         self.start_state = start_state
         self.end_state = end_state
         self.rules = rules
+        # lexers by the terminals they accept, as `_Lexer.stored` describes them (from our own tables, else none)
+        self.stored_lexers: dict[frozenset[str], Any] = {}
         self.states = _States(self)
         self.lexers = _Lexers(self)
         self.chains: dict[tuple[int, int, str], int] = {}
@@ -310,12 +360,13 @@ class Parser:
     def from_tables(cls, tables: bytes) -> Parser:
         """A parser from what `tables()` wrote; raises (ValueError, EOFError, TypeError...) on anything else."""
         (
-            version, terminal_data, ignore, tokens, raw_states, start_state, end_state, rules
+            version, terminal_data, ignore, tokens, raw_states, start_state, end_state, rules, lexers
         ) = marshal.loads(tables)  # fmt: skip
         if version != TABLES_FORMAT:
             raise _Unsupported("tables of another format")
         parser = cls.__new__(cls)
         parser._set_up(terminal_data, frozenset(ignore), tokens, raw_states, start_state, end_state, rules)
+        parser.stored_lexers = lexers
         return parser
 
     def tables(self) -> bytes:
@@ -325,10 +376,21 @@ class Parser:
         states = {
             state: raw if raw.__class__ is bytes else marshal.dumps(raw) for state, raw in self.raw_states.items()
         }
+        # Every state's lexer, built once here (~50 ms, once per installed grammar) so that no parse compiles one.
+        lexers: dict[frozenset[str], Any] = {}
+        for state in states:
+            lexer = self.lexers[state]
+            accepts = frozenset(n for n in self.states[state] if n in self.terminals)
+            if accepts not in lexers:
+                stored = lexer.stored()
+                if stored is None:
+                    lexers = {}
+                    break
+                lexers[accepts] = stored
         return marshal.dumps(
             (
                 TABLES_FORMAT, self.terminal_data, sorted(self.ignore), self.tokens, states, self.start_state,
-                self.end_state, self.rules,
+                self.end_state, self.rules, lexers,
             )
         )  # fmt: skip
 
@@ -628,7 +690,7 @@ def load(candidates: list[tuple[Path, str]], tables: Path | None = None) -> Pars
     return None
 
 
-TABLES_FORMAT = 1  # bump when what `Parser.tables` writes changes
+TABLES_FORMAT = 2  # bump when what `Parser.tables` writes changes
 
 
 def _tables_name(key: str) -> str:

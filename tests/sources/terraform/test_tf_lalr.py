@@ -170,6 +170,7 @@ def test_converted_tables_parse_as_the_grammar_cache_and_stay_private(tmp_path: 
     assert written.stat().st_mode & 0o077 == 0
     again = lalr.load(candidates, folder)
     assert isinstance(again, lalr.Parser) and isinstance(next(iter(again.raw_states.values())), bytes)
+    assert again.stored_lexers  # every state's lexer, its regexps made from their compiled code
     plain = lalr.load(candidates)
     assert plain is not None
     inputs = _inputs()
