@@ -186,8 +186,21 @@ def test_tables_that_do_not_load_are_written_anew(tmp_path: Path) -> None:
     candidates = [(default, lalr.hcl2_options(default))]
     lalr.load(candidates, tmp_path)
     (written,) = tmp_path.glob("hcl2-tables-*.marshal")
-    written.write_bytes(written.read_bytes()[:1000])  # truncated
-    assert isinstance(lalr.load(candidates, tmp_path), lalr.Parser)  # from Lark's cache
-    written.unlink()
+    for damaged in (written.read_bytes()[:1000], b"", b"\x00" * 64):  # truncated, empty, not marshal data
+        written.write_bytes(damaged)
+        assert isinstance(lalr.load(candidates, tmp_path), lalr.Parser)  # from Lark's cache
+        assert isinstance(lalr.Parser.from_tables(written.read_bytes()), lalr.Parser)  # and written anew
+
+
+def test_a_stored_lexer_that_does_not_load_is_compiled_as_usual(tmp_path: Path) -> None:
+    default = lalr.default_cache()
+    assert default is not None
+    candidates = [(default, lalr.hcl2_options(default))]
     lalr.load(candidates, tmp_path)
-    assert isinstance(lalr.Parser.from_tables(written.read_bytes()), lalr.Parser)
+    parser = lalr.load(candidates, tmp_path)
+    assert parser is not None and parser.stored_lexers
+    parser.stored_lexers = dict.fromkeys(parser.stored_lexers, ("not", "a lexer"))
+    plain = lalr.load(candidates)
+    assert plain is not None
+    text = (REPO / "examples" / "presign-sse-kms" / "main.tf").read_text(encoding="utf-8")
+    assert _outcome(parser.parse, text) == _outcome(plain.parse, text)
