@@ -361,7 +361,7 @@ _looked: set[Path] = set()  # files parse_ahead has considered in this process
 # Larger trees fork at once: looking would read every file an extra time before the first helper starts.
 LOOK_BEFORE_FORKING = 16
 # The files a helper parses in the time this process takes to load the grammar and build its lexers (`_worth_helping`).
-PARENT_START_FILES = 10
+PARENT_START_FILES = 5
 
 
 def parse_ahead(targets: Iterable[str]) -> None:
@@ -499,10 +499,10 @@ def reap_writers() -> None:
 def _worth_helping(ahead: _Ahead) -> bool:
     """Whether parsing unclaimed files here ends the parse sooner than waiting for the helpers.
 
-    Before its first file, this process imports the parser, loads the grammar's tables and builds its lexers: ~12 ms
-    (lalr.py marshals the tables), the time a helper takes for ~10 files of the benchmark corpus at ~1.2 ms a file
+    Before its first file, this process imports the parser and loads the grammar's tables with their lexers: ~6 ms
+    (lalr.py keeps them converted), the time a helper takes for ~5 files of the benchmark corpus at ~1.2 ms a file
     (measured when that start took ~25 ms: 4 files left cost the CLI 0.11 s on a loaded 2-CPU machine). With n
-    helpers and R files left, helping pays when R > 10 n^2 (R/(n+1) plus its n/(n+1) share of that start beats R/n).
+    helpers and R files left, helping pays when R > 5 n^2 (R/(n+1) plus its n/(n+1) share of that start beats R/n).
     """
     hcl = sys.modules.get("linter.sources.terraform.hcl")
     if not ahead.helpers or (hcl is not None and hcl._parser.cache_info().currsize):
