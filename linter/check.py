@@ -28,7 +28,7 @@ from linter.rule import Rule, RuleContext
 from linter.sources import InlineSuppression, Loaded, display_path, guarded, project_root, use_project_root
 from linter.sources.confine import checking
 from linter.sources.json_file import load_json_bytes, load_json_file
-from linter.sources.terraform.cache import TERRAFORM_SUFFIXES
+from linter.sources.terraform.files import TERRAFORM_SUFFIXES
 
 if TYPE_CHECKING:
     from linter.baseline import Baseline

@@ -31,7 +31,7 @@ from typer._param_types import coerce_cli_choice  # private, as above
 from linter import __version__
 from linter.errors import ConfigError
 from linter.safe_text import for_terminal
-from linter.sources import forget_project_root
+from linter.sources import forget_project_root, terraform_targets
 
 if TYPE_CHECKING:
     from linter.aws.client import ClientSettings
@@ -400,12 +400,13 @@ def check(
 
     Paths in every output are relative to the project root: the git work tree holding the inputs, else the working
     folder (--project-root sets it)."""
-    from linter.sources.terraform.cache import parse_ahead  # lazy: each command imports only its own modules
-
     _switch_cache(no_cache)
     paths = _paths_or_from_aws(paths, from_aws)
     _aws_options_need_simulate(simulate or from_aws, aws_profile, aws_region)
-    parse_ahead(paths)  # .tf files are parsed in helper processes while this one imports the model and the rules
+    if terraform_targets(paths):  # .tf files are parsed in helper processes while this one imports the rules
+        from linter.sources.terraform.cache import parse_ahead  # lazy: only a check of .tf files parses ahead
+
+        parse_ahead(paths)
     # After parse_ahead: the helpers parse while this process imports the check pipeline, which no other command needs.
     from linter.check import CheckOptions, no_policy_found, run_check  # lazy: the pipeline, after the helpers forked
     from linter.config import load_config  # lazy: as above

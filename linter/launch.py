@@ -38,7 +38,9 @@ def run() -> NoReturn:
             print(conflict, file=sys.stderr)
         raise SystemExit(2)
     skip_pydantic_plugins()
-    targets = guessed_targets(sys.argv[1:])
+    from linter.sources import terraform_targets  # lazy: only once `shared_import_name` vouched for the package
+
+    targets = terraform_targets(guessed_targets(sys.argv[1:]))
     if targets:
         from linter.sources.terraform import cache  # lazy: only a check of .tf files parses ahead
 

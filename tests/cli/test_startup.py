@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-# What a check of policy JSON never needs, yet the modules it imports could reach: the Terraform source's parser
-# and evaluator (the check pipeline imports its parse cache; hcl2 and lark build the parse tables when they are
-# missing), the pre-flight (the pipeline resolves declared URLs for the IPS rules), the baseline, and rich (typer
+# What a check of policy JSON never needs, yet the modules it imports could reach: the Terraform source's parse
+# cache (imported only when a path may lead to .tf files), parser and evaluator (hcl2 and lark build the parse tables
+# when they are missing), the pre-flight (the pipeline resolves declared URLs for the IPS rules), the baseline, and rich (typer
 # imports it for pretty help and errors when it is installed, as here). The Terraform and pre-flight ones are imported
 # by the runs of `test_..._a_terraform_module_...` below, so a renamed module cannot leave a guard that passes alone.
 TERRAFORM_MACHINERY = (
+    "linter.sources.terraform.cache",
     "linter.sources.terraform.hcl",
     "linter.sources.terraform.lalr",
     "linter.sources.terraform.evaluate",
@@ -306,6 +307,15 @@ def test_the_console_script_guesses_the_paths_of_a_check_to_parse_them_while_it_
 
     # Option values are guessed too; parse_ahead ignores words that name neither a folder nor a .tf file.
     assert guessed_targets(argv) == guessed
+
+
+def test_only_folders_and_terraform_file_names_are_parsed_ahead(tmp_path: Path) -> None:
+    from linter.sources import terraform_targets
+
+    (tmp_path / "infra").mkdir()
+    words = [str(tmp_path / "infra"), "main.tf", "x.tf.json", "prod.tfvars", "v.tfvars.json", "p.json", "json", "-"]
+    # Anything else never reaches the parse cache, whose import a check of policy JSON would pay for nothing.
+    assert terraform_targets(words) == words[:5]
 
 
 def test_python_dash_m_and_the_console_script_check_a_terraform_folder(tmp_path: Path) -> None:
