@@ -12,10 +12,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 # What a check of policy JSON never needs, yet the modules it imports could reach: the Terraform source's parse
-# cache (imported only when a path may lead to .tf files), parser and evaluator (hcl2 and lark build the parse tables
-# when they are missing), the pre-flight (the pipeline resolves declared URLs for the IPS rules), the baseline, and rich (typer
-# imports it for pretty help and errors when it is installed, as here). The Terraform and pre-flight ones are imported
-# by the runs of `test_..._a_terraform_module_...` below, so a renamed module cannot leave a guard that passes alone.
+# cache (imported only when a path may lead to .tf files), parser and evaluator (hcl2 and lark build the parse
+# tables when they are missing), the pre-flight (the pipeline resolves declared URLs for the IPS rules), the
+# baseline, and rich (typer imports it for pretty help and errors when it is installed, as here). The Terraform and
+# pre-flight ones are imported by the runs of `test_..._a_terraform_module_...` below, so a renamed module cannot
+# leave a guard that passes alone.
 TERRAFORM_MACHINERY = (
     "linter.sources.terraform.cache",
     "linter.sources.terraform.hcl",
