@@ -23,7 +23,16 @@ from linter.findings import Finding, RelatedLocation, Severity
 from linter.lazy_re import lazy_compile
 from linter.model import MAX_LISTED_PER_RULE, InputError, Location, Policy, PolicyKind
 from linter.record import Record
-from linter.registry import all_rules
+from linter.registry import (
+    CHECKS_INVENTORIES,
+    CHECKS_POLICIES,
+    CHECKS_SUPPRESSIONS,
+    READS_DECLARED_URLS,
+    LazyRules,
+    RuleRef,
+    indexed_rules,
+    rule_refs,
+)
 from linter.rule import Rule, RuleContext
 from linter.sources import InlineSuppression, Loaded, display_path, guarded, project_root, use_project_root
 from linter.sources.confine import checking
@@ -195,21 +204,22 @@ def _selectors(keys: Iterable[str]) -> list[str]:
     return [part.strip() for key in keys for part in key.split(",") if part.strip()]
 
 
-def selected_rules(config: Config, options: CheckOptions) -> list[type[Rule]]:
-    """The rules this run applies; a selector that names no rule is an error, never a silent no-op."""
+def selected_rules(config: Config, options: CheckOptions) -> LazyRules:
+    """The rules this run applies; a selector that names no rule is an error, never a silent no-op. Selected by the
+    rule index: a rule's module is imported when the run first needs the class (`linter.registry`)."""
     select = _selectors(options.select or config.select)
     ignore = _selectors([*config.ignore, *options.ignore])
-    rules = all_rules()
+    rules = indexed_rules()
 
-    def named(rule: type[Rule], key: str) -> bool:
+    def named(rule: RuleRef, key: str) -> bool:
         return rule.id.startswith(key.upper()) or rule.name == key.lower()
 
     unknown = [key for key in (*select, *ignore) if not any(named(rule, key) for rule in rules)]
     if unknown:
         raise ConfigError(f"no rule is named {unknown[0]!r}: `iam-preflight rules` lists them")
-    return [
+    return LazyRules(
         r for r in rules if (not select or any(named(r, k) for k in select)) and not any(named(r, k) for k in ignore)
-    ]
+    )
 
 
 def run_rules(
@@ -310,13 +320,26 @@ class RulesAsLoaded:
 class RuleSet:
     """The selected rules of a run, each instantiated once, with those that check each policy kind, and those that
     check inventories, worked out once rather than asked of every rule for every policy (a rule that does not
-    override a check method finds nothing with it)."""
+    override a check method finds nothing with it). Worked out when first needed, from the rules' references: a
+    rule is imported only when a policy of a kind it checks, or an inventory it checks, comes (`linter.registry`)."""
 
     def __init__(self, rules: Sequence[type[Rule]]) -> None:
-        self.instances = [rule() for rule in rules]
-        policy_rules = [r for r in self.instances if type(r).check_policy is not Rule.check_policy]
-        self.for_kind = {kind: [r for r in policy_rules if r.applies_to(kind)] for kind in PolicyKind}
-        self.for_inventory = [r for r in self.instances if type(r).check_inventory is not Rule.check_inventory]
+        self.refs = rule_refs(rules)
+        self.instances: dict[str, Rule] = {}  # by rule id, as first needed
+        self.for_kind = _RulesForKind(self)
+        self._for_inventory: list[Rule] | None = None
+
+    def instance(self, ref: RuleRef) -> Rule:
+        found = self.instances.get(ref.id)
+        if found is None:
+            found = self.instances[ref.id] = ref.rule()
+        return found
+
+    @property
+    def for_inventory(self) -> list[Rule]:
+        if self._for_inventory is None:
+            self._for_inventory = [self.instance(ref) for ref in self.refs if CHECKS_INVENTORIES in ref.checks]
+        return self._for_inventory
 
     def findings(
         self,
@@ -335,6 +358,20 @@ class RuleSet:
             loc = Location(file=display_path(Path(inventory.root)) if inventory.root else "")
             for rule in self.for_inventory:
                 _take(found, rule, rule.check_inventory, inventory, context, loc, errors, None)
+        return found
+
+
+class _RulesForKind(dict[PolicyKind, list[Rule]]):
+    """The rules that check policies of each kind, in the order of the run's rules, worked out for a kind when its
+    first policy comes (a plain dict lookup for every policy after)."""
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        super().__init__()
+        self.ruleset = ruleset
+
+    def __missing__(self, kind: PolicyKind) -> list[Rule]:
+        refs = (ref for ref in self.ruleset.refs if CHECKS_POLICIES in ref.checks and ref.applies_to(kind))
+        found = self[kind] = [self.ruleset.instance(ref) for ref in refs]
         return found
 
 
@@ -553,7 +590,9 @@ def resolve_declared_urls(
 
     Only a selected rule that reads the verdicts needs them; and declarations are checked against what Terraform
     defines, so with neither a declaration nor an inventory (a run over policy JSON) there is nothing to resolve."""
-    if not (config.presign or loaded.inventories) or not any(rule.reads_declared_urls() for rule in rules):
+    if not (config.presign or loaded.inventories) or not any(
+        READS_DECLARED_URLS in ref.checks for ref in rule_refs(rules)
+    ):
         return [], []
     from linter.presign.declared import all_declared_checks  # lazy: ~40M instructions a one-policy run never needs
 
@@ -654,7 +693,9 @@ def finish(
     suppressed = len(adjusted) - len(kept)
     unused = [suppression for suppression in loaded.suppressions if id(suppression) not in used]
     if unused:
-        kept.extend(finding for rule in rules for finding in rule().check_suppressions(unused))
+        # Only the rules that check suppressions (a rule that does not finds nothing with it): no other is imported.
+        readers = [ref.rule for ref in rule_refs(rules) if CHECKS_SUPPRESSIONS in ref.checks]
+        kept.extend(finding for rule in readers for finding in rule().check_suppressions(unused))
     result_errors = [*loaded.errors, *errors]
     baselined = 0
     baseline_path = options.baseline or (str(config.root / config.baseline) if config.baseline else None)

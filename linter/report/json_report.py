@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from linter.registry import rule_ids
 from linter.report.common import (
     TOOL_NAME,
     EachAsEncoded,
@@ -75,7 +76,7 @@ def _document(result: CheckResult, tool_version: str, *, streamed: bool) -> dict
     counts = severity_counts(result.findings)
     return {
         "version": SCHEMA_VERSION,
-        "tool": {"name": TOOL_NAME, "version": tool_version, "rules": sorted(rule.id for rule in result.rules)},
+        "tool": {"name": TOOL_NAME, "version": tool_version, "rules": sorted(rule_ids(result.rules))},
         "summary": {
             "files_checked": len(result.files_checked),
             "files_skipped": len(result.skipped),

@@ -85,7 +85,8 @@ def test_checking_a_json_policy_imports_none_of_it(tmp_path: Path, select: list[
     code = f"from linter.cli import main; main(['check', {str(policy)!r}, '--format', 'json', *{select!r}])"
     imported = _imported_modules(code, top_level=False)
     assert "linter.check" in imported and "linter.rule" in imported  # the run did check the policy
-    # Every rule module is imported by every check: a rule imports such a module where it uses it (`# lazy:`).
+    # A check imports every rule that checks the kinds of policy it loaded (tests/rules/test_rule_metadata.py), which
+    # imports such a module only where it uses it (`# lazy:`).
     assert _unneeded(imported) == [], "a check of one JSON policy imported modules it does not use"
 
 

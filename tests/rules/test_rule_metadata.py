@@ -134,3 +134,60 @@ def test_the_registry_finds_the_modules_pkgutil_would_find_in_the_same_order(
     assert list(_module_names(rules.__path__[0], "rules.")) == [
         m.name for m in pkgutil.walk_packages(rules.__path__, prefix="rules.")
     ]
+
+
+# --- the rule index: what a run knows of a rule before it imports it ------------------------------------------------
+
+
+def test_the_rule_index_is_generated_from_the_rules_as_they_are() -> None:
+    from linter.registry import INDEX_FILE, index_text
+
+    # A rule added, renamed or moved without the index would never run in a check (or run where it should not).
+    assert INDEX_FILE.read_text(encoding="utf-8") == index_text(all_rules()), (
+        "linter/rule_index.py is stale: rewrite it with "
+        '.venv/bin/python -c "from linter.registry import write_index; write_index()" and read the diff'
+    )
+
+
+def test_each_indexed_rule_is_the_class_it_names_and_answers_as_it() -> None:
+    from linter.model import PolicyKind
+    from linter.registry import (
+        CHECKS_INVENTORIES,
+        CHECKS_POLICIES,
+        CHECKS_SUPPRESSIONS,
+        READS_DECLARED_URLS,
+        indexed_rules,
+    )
+
+    refs = indexed_rules()
+    assert [ref.rule for ref in refs] == list(all_rules())
+    for ref in refs:
+        rule = ref.rule
+        assert (ref.id, ref.name) == (rule.id, rule.name)
+        assert [ref.applies_to(kind) for kind in PolicyKind] == [rule.applies_to(kind) for kind in PolicyKind]
+        assert (CHECKS_POLICIES in ref.checks) == (rule.check_policy is not Rule.check_policy)
+        assert (CHECKS_INVENTORIES in ref.checks) == (rule.check_inventory is not Rule.check_inventory)
+        assert (CHECKS_SUPPRESSIONS in ref.checks) == (rule.check_suppressions is not Rule.check_suppressions)
+        assert (READS_DECLARED_URLS in ref.checks) == rule.reads_declared_urls()
+
+
+def test_a_run_imports_only_the_rules_that_check_what_it_loaded(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    policy = tmp_path / "p.json"
+    policy.write_text('{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}')
+    code = (
+        "import sys, io, contextlib; from linter.cli import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()): main(['check', {str(policy)!r}, '--format', 'json'])\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('rules.'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    imported = set(done.stdout.split())
+    from linter.model import PolicyKind
+    from linter.registry import indexed_rules
+
+    identity = {ref.module for ref in indexed_rules() if "P" in ref.checks and ref.applies_to(PolicyKind.IDENTITY)}
+    assert identity <= imported  # the run did check the policy with every rule that checks an identity policy
+    others = {ref.module for ref in indexed_rules()} - identity
+    assert others and imported.isdisjoint(others)  # the trust, resource-policy, pre-signed URL rules and notes
