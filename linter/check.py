@@ -53,6 +53,8 @@ STDIN = "-"
 
 @dataclass(repr=False, eq=False)
 class CheckResult(Record):
+    """What a run found: the findings kept, the input errors, the files read and skipped, the rules it ran."""
+
     findings: list[Finding] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     files_checked: list[str] = field(default_factory=list)
@@ -88,6 +90,8 @@ def no_policy_found(paths: Sequence[str], result: CheckResult) -> str | None:
 
 @dataclass(repr=False, eq=False)
 class CheckOptions(Record):
+    """What the command line adds to the config for one run."""
+
     kind: PolicyKind | None = None
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)

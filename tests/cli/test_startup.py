@@ -381,3 +381,28 @@ def test_with_plugins_off_pydantic_finds_none_without_searching_and_the_loader_s
 
 def test_a_user_who_names_the_plugins_to_disable_keeps_pydantics_own_search() -> None:
     assert _plugin_loader_probe("logfire") == ["False", "pydantic", "True"]
+
+
+def test_the_console_script_leaves_what_typer_imports_for_other_work_unimported(tmp_path: Path) -> None:
+    # typer imports subprocess and shellingham at its top to open URLs and install shell completion, which no
+    # command of ours asks of it: the console script lets them be imported on first use (`launch.DEFERRED_IMPORTS`).
+    policy = tmp_path / "p.json"
+    policy.write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}'
+    )
+    imported = _imported_modules(_console_script(["check", str(policy), "--format", "json", "--exit-zero"]))
+    assert "typer" in imported and "linter" in imported
+    assert imported.isdisjoint({"subprocess", "shellingham", "_posixsubprocess"})
+
+
+def test_a_deferred_module_is_imported_on_first_use_and_works_as_itself() -> None:
+    code = (
+        "import sys, types; from linter.launch import defer_unused_imports; defer_unused_imports(); import typer\n"
+        "import subprocess\n"
+        "deferred = type(sys.modules['subprocess']) is not types.ModuleType\n"
+        "done = subprocess.run([sys.executable, '-c', 'print(42)'], capture_output=True, text=True, check=True)\n"
+        "from subprocess import PIPE\n"
+        "print(deferred, done.stdout.strip(), PIPE is subprocess.PIPE, type(sys.modules['subprocess']).__name__)"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert completed.stdout.split() == ["True", "42", "True", "module"]
