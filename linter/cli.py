@@ -12,7 +12,6 @@ import io
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from enum import Enum, StrEnum
 from itertools import islice
 from pathlib import Path
@@ -105,7 +104,6 @@ NoCacheOption = Annotated[
 ]
 
 
-@dataclass(frozen=True)
 class _PlainValue(RuntimeParam):
     """typer's coercion of a str, list[str], Path or Enum value, without the pydantic TypeAdapter it builds for it.
 
@@ -113,9 +111,16 @@ class _PlainValue(RuntimeParam):
     for it and building the adapters of `check` cost ~300M instructions, over a third of checking one policy. These
     kinds hold a string from the command line; each gives what typer's adapter gives (the same value, the same
     BadParameter message), and any other value goes to typer's own coercion (`build_runtime_param`).
+
+    A plain subclass of typer's frozen dataclass: a dataclass of its own would cost 2.5M instructions of start-up
+    for the methods the decorator generates, which nothing here uses.
     """
 
     kind: str  # "str", "strs", "path", "choice", or "bool" (a flag's value is a bool or None: neither comes here)
+
+    def __init__(self, parameter_info: Any, annotation: Any, kind: str) -> None:
+        super().__init__(parameter_info, annotation)
+        self.kind = kind
 
     def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
         if self.kind == "str" and type(value) is str:
