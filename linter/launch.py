@@ -168,10 +168,13 @@ def skip_pydantic_plugins() -> None:
 
 
 def defer_unused_imports() -> None:
-    """Let the modules of `DEFERRED_IMPORTS` that nothing has imported yet be imported when first used."""
+    """Let the modules of `DEFERRED_IMPORTS` that nothing has imported yet be imported when first used; and
+    platform, where `_PlatformStandIn` can answer the one question typer's imports ask of it."""
     for name in DEFERRED_IMPORTS:
         if name not in sys.modules:
             sys.modules[name] = _ImportedOnUse(name)
+    if "platform" not in sys.modules and sys.platform in _PlatformStandIn.SYSTEMS:
+        sys.modules["platform"] = _PlatformStandIn("platform")
 
 
 class _ImportedOnUse(types.ModuleType):
@@ -190,6 +193,21 @@ def _imported(stand_in: types.ModuleType) -> types.ModuleType:
     if sys.modules.get(stand_in.__name__) is stand_in:
         del sys.modules[stand_in.__name__]
     return importlib.import_module(stand_in.__name__)
+
+
+class _PlatformStandIn(_ImportedOnUse):
+    """Stands in for `platform` until a question other than `system()` is asked of it.
+
+    typer imports uuid (for UUID options), which asks `platform.system()` at its import to choose how to read the
+    MAC address, and nothing else: importing platform for that costs 8.5M instructions, 2% of checking one policy.
+    On Linux and macOS, `platform.system()` is `os.uname().sysname` as it comes (its special cases are Windows',
+    Java's and OpenVMS's), so the stand-in answers the same."""
+
+    SYSTEMS = ("linux", "darwin")  # the values of sys.platform where the answer is os.uname()'s
+
+    @staticmethod
+    def system() -> str:
+        return os.uname().sysname
 
 
 class _NoPydanticPlugins(_ImportedOnUse):

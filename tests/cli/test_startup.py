@@ -393,6 +393,8 @@ def test_the_console_script_leaves_what_typer_imports_for_other_work_unimported(
     imported = _imported_modules(_console_script(["check", str(policy), "--format", "json", "--exit-zero"]))
     assert "typer" in imported and "linter" in imported
     assert imported.isdisjoint({"subprocess", "shellingham", "_posixsubprocess"})
+    if sys.platform in ("linux", "darwin"):  # where `launch._PlatformStandIn` answers uuid's question
+        assert "platform" not in imported
 
 
 def test_a_deferred_module_is_imported_on_first_use_and_works_as_itself() -> None:
@@ -406,3 +408,17 @@ def test_a_deferred_module_is_imported_on_first_use_and_works_as_itself() -> Non
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert completed.stdout.split() == ["True", "42", "True", "module"]
+
+
+def test_the_platform_stand_in_answers_system_as_platform_and_loads_it_for_anything_else() -> None:
+    code = (
+        "import sys, types; from linter.launch import defer_unused_imports; defer_unused_imports()\n"
+        "import uuid, platform\n"  # uuid asks platform.system() at its import
+        "standing_in = type(sys.modules['platform']) is not types.ModuleType\n"
+        "answered = platform.system()\n"
+        "machine = platform.machine()\n"  # anything else: the real module, in its place
+        "real = sys.modules['platform']\n"
+        "print(standing_in, answered == real.system(), uuid._LINUX == (real.system() == 'Linux'), bool(machine))"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert completed.stdout.split() == ["True", "True", "True", "True"]
