@@ -7,7 +7,9 @@ argv without the CLI's parser: every word after `check` that is not an option is
 neither a folder nor a Terraform file is ignored (an option's value that happens to name one only costs the helper
 time). The CLI then parses the arguments as always; files the guess missed are parsed when they are read.
 
-Before either, `shared_import_name` makes sure that `linter` and `rules` are iam-preflight's own packages.
+Before either, `shared_import_name` makes sure that `linter` and `rules` are iam-preflight's own packages; and
+`defer_unused_imports` lets the modules typer imports for what iam-preflight never asks of it be imported when
+first used (`DEFERRED_IMPORTS`, `_PlatformStandIn`), as pydantic's plugin loader is (`skip_pydantic_plugins`).
 """
 
 from __future__ import annotations
