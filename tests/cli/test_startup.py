@@ -385,14 +385,15 @@ def test_a_user_who_names_the_plugins_to_disable_keeps_pydantics_own_search() ->
 
 def test_the_console_script_leaves_what_typer_imports_for_other_work_unimported(tmp_path: Path) -> None:
     # typer imports subprocess and shellingham at its top to open URLs and install shell completion, which no
-    # command of ours asks of it: the console script lets them be imported on first use (`launch.DEFERRED_IMPORTS`).
+    # command of ours asks of it, inspect imports tokenize to read source, shutil notes whether zlib, bz2 and lzma
+    # are there: the console script lets them be imported on first use (`launch.DEFERRED_IMPORTS`).
     policy = tmp_path / "p.json"
     policy.write_text(
         '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}'
     )
     imported = _imported_modules(_console_script(["check", str(policy), "--format", "json", "--exit-zero"]))
     assert "typer" in imported and "linter" in imported
-    assert imported.isdisjoint({"subprocess", "shellingham", "_posixsubprocess"})
+    assert imported.isdisjoint({"subprocess", "shellingham", "_posixsubprocess", "tokenize", "zlib", "bz2", "lzma"})
     if sys.platform in ("linux", "darwin"):  # where `launch._PlatformStandIn` answers uuid's question
         assert "platform" not in imported
 
@@ -422,3 +423,15 @@ def test_the_platform_stand_in_answers_system_as_platform_and_loads_it_for_anyth
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert completed.stdout.split() == ["True", "True", "True", "True"]
+
+
+def test_the_deferred_modules_of_inspect_and_shutil_serve_them_as_before() -> None:
+    code = (
+        "import sys; from linter.launch import defer_unused_imports; defer_unused_imports(); import typer\n"
+        "import inspect, shutil, zlib, linecache\n"
+        "formats = sorted(name for name, _ in shutil.get_archive_formats())\n"  # zlib, bz2, lzma found there
+        "source = inspect.getsource(defer_unused_imports).splitlines()[0]\n"  # tokenize reads it
+        "print(formats == ['bztar', 'gztar', 'tar', 'xztar', 'zip'], source, zlib.crc32(b'iam') == 4154617534)"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert completed.stdout.split() == ["True", "def", "defer_unused_imports()", "->", "None:", "True"]
