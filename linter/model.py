@@ -10,10 +10,10 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from importlib import import_module
 from types import NoneType, UnionType
-from typing import TYPE_CHECKING, Any, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, cast, get_args, get_origin, get_type_hints
 
 if TYPE_CHECKING:
-    from linter.sources.jsonpos import Span
+    from linter.sources.jsonpos import KeySpans, PointerSpans, Span
 
 # How many findings of one rule a policy lists: a real policy has far fewer of any one kind, a generated or hostile
 # one may hold 100,000 (unknown condition keys, schema problems). `check` lists this many and one saying there are
@@ -40,7 +40,7 @@ class Location:
     json_path: str
     address: str | None
     if TYPE_CHECKING:  # not a field: what `at` reads the positions from
-        _span: Span
+        _span: "Span | PointerSpans | KeySpans"
 
     def __init__(
         self,
@@ -61,8 +61,9 @@ class Location:
         _set(self, "address", address)
 
     @classmethod
-    def at(cls, file: str, span: "Span", json_path: str, address: str | None) -> "Location":
-        """The location of a node at `span`, its line and column read from the span only when first asked for."""
+    def at(cls, file: str, span: "Span | PointerSpans | KeySpans", json_path: str, address: str | None) -> "Location":
+        """The location of a node at `span`, its line and column read from the span only when first asked for; or,
+        given the spans of a whole document, from the span of the node `json_path` names."""
         location = cls.__new__(cls)
         _set(location, "file", file)
         _set(location, "_span", span)
@@ -74,7 +75,11 @@ class Location:
         # Only the position fields of a location made by `at` are unset; they come to here once.
         if name not in _POSITION_FIELDS:
             raise AttributeError(name)
-        span = self._span
+        found = self._span
+        if hasattr(type(found), "span_of"):
+            # The spans of a whole document, by pointer (`jsonpos.PointerSpans`): one object for all its locations.
+            found = cast("PointerSpans | KeySpans", found).span_of(self.json_path)
+        span = cast("Span", found)
         _set(self, "line", span.line)
         _set(self, "column", span.column)
         _set(self, "end_line", span.end_line)

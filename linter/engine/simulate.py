@@ -40,7 +40,7 @@ from linter.engine.explain import Decision, MatchedStatement
 from linter.engine.policies import InvalidPolicyError
 from linter.model import Policy, PolicyKind
 from linter.sources import jsonpos
-from linter.sources.policy_document import build_policy, file_locator
+from linter.sources.policy_document import read_policy
 
 
 class SimulateRequestError(ValueError):
@@ -168,12 +168,11 @@ def _policy_inputs(request: dict[str, Any]) -> _PolicyInputs:
 @lru_cache(maxsize=2048)
 def _parse_policy(text: str, name: str, kind: PolicyKind) -> Policy:
     try:
-        root = jsonpos.parse_lazily(text)
+        return read_policy(text, name, kind)
     except jsonpos.JsonSyntaxError as error:
         raise SimulateRequestError(
             f"MalformedPolicyDocument: {name}: line {error.line}, column {error.column}: {error.message}"
         ) from None
-    return build_policy(root, name, file_locator(name), kind=kind)
 
 
 def _named(texts: tuple[str, ...], field: str, kind: PolicyKind) -> list[Policy]:

@@ -423,6 +423,77 @@ def parse_lazily(text: str) -> JNode:
         return Parser(text).parse_document()
 
 
+class PointerSpans:
+    """The spans of the nodes of a document, each found from its JSON pointer the first time a location asks for it
+    (`model.Location.at` with this as its span): a policy built from what `json` read holds no span object per node,
+    and a batch that reports one matched statement of a policy finds that statement's span alone.
+
+    Only for valid JSON without repeated keys, where a pointer names one node. `KeySpans` of this gives the span of
+    the key a pointer ends at, as `JMember.key_span`. The spans are those `parse` gives (a property test holds them
+    equal). Holds the text and the spans of the containers found, nothing of what `json` read."""
+
+    __slots__ = ("_containers", "_source")
+
+    def __init__(self, text: str) -> None:
+        self._source = _Source(text)
+        self._containers: dict[str, LazySpan] = {}  # pointer -> span, for the containers a pointer went through
+
+    def span_of(self, pointer: str) -> Span:
+        return self.find(pointer, key=False)
+
+    def find(self, pointer: str, *, key: bool) -> Span:
+        if not pointer:
+            return LazySpan(self._source, 0)
+        parent, _, last = pointer.rpartition("/")
+        span = self._container(parent)
+        index = self._child_index(span, last)
+        return LazySpan(span, ~index if key else index)
+
+    def _container(self, pointer: str) -> LazySpan:
+        found = self._containers.get(pointer)
+        if found is None:
+            if not pointer:
+                found = LazySpan(self._source, 0)
+            else:
+                parent, _, last = pointer.rpartition("/")
+                span = self._container(parent)
+                found = LazySpan(span, self._child_index(span, last))
+            self._containers[pointer] = found
+        return found
+
+    def _child_index(self, span: LazySpan, segment: str) -> int:
+        """The place in the container at `span` of the child a pointer segment names."""
+        text = self._source.text
+        if text[span._offsets()[0]] == "[":
+            return int(segment)
+        key = segment.replace("~1", "/").replace("~0", "~")
+        for index, (key_start, _, _, _) in enumerate(span._child_offsets()):
+            if _scan_string(text, key_start + 1)[0] == key:
+                return index
+        raise KeyError(segment)
+
+
+class KeySpans:
+    """The span of the key a JSON pointer ends at, in the document of a `PointerSpans`."""
+
+    __slots__ = ("_spans",)
+
+    def __init__(self, spans: PointerSpans) -> None:
+        self._spans = spans
+
+    def span_of(self, pointer: str) -> Span:
+        return self._spans.find(pointer, key=True)
+
+
+Pairs = _Pairs  # what `decode` gives for an object: its (key, value) pairs in order, duplicates kept
+
+
+def decode(text: str) -> object:
+    """The value `json` reads from `text` (a BOM already removed), objects as `Pairs` and numbers as `json_number`
+    reads them; raises ValueError or RecursionError where `parse_lazily` would go to `parse` for the error."""
+    return _DECODER.decode(text)
+
+
 class _TooDeep(Exception):
     pass
 
