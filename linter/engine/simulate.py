@@ -26,6 +26,7 @@ raises SimulateRequestError, with a one-line message.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -504,11 +505,37 @@ def _has_surrogate(text: str) -> bool:
     return False
 
 
+# While a stream runs with the collector on (`simulate --jsonl`), what has outlived a few lines (the caches' policies,
+# compiled sets and decisions) is frozen: young collections then look only at the lines since, and older ones no
+# longer traverse the caches again and again (3,000 requests with their own policies: collections took 0.43 s of
+# 1.9, 0.1 s frozen). Every few thousand lines all is unfrozen and collected in full, so that a reference cycle is
+# still freed and memory stays bounded.
+_FREEZE_EVERY = 64
+_COLLECT_EVERY = 8192
+
+
 def simulate_jsonl(lines: Iterable[str], *, now: datetime | None = None) -> Iterator[str]:
     """One JSON response per non-blank input line, in order; a bad line yields {"Error": {"Line", "Message"}}.
 
     Bytes that are not UTF-8 make an error line too: a reader with errors="surrogateescape" lets the batch go on
     after such a line, while a strict reader cannot be read past it, so the batch ends there."""
+    responses = _responses(lines, now)
+    if not gc.isenabled():  # the caller manages the collector
+        yield from responses
+        return
+    try:
+        for count, response in enumerate(responses, 1):
+            yield response
+            if count % _FREEZE_EVERY == 0:
+                if count % _COLLECT_EVERY == 0:
+                    gc.unfreeze()
+                    gc.collect()
+                gc.freeze()
+    finally:
+        gc.unfreeze()
+
+
+def _responses(lines: Iterable[str], now: datetime | None) -> Iterator[str]:
     last = _LastLine()
     numbered = enumerate(lines, 1)
     number = 0

@@ -225,3 +225,60 @@ def test_response_lines_are_compact_json() -> None:
         assert line == json.dumps(response, separators=(",", ":"))
         decisions.update(result["EvalDecision"] for result in response.get("EvaluationResults", []))
     assert decisions == {"allowed", "explicitDeny", "implicitDeny"}
+
+
+def _cycle_line(number: int) -> str:
+    return json.dumps(
+        {
+            "CallerArn": f"arn:aws:iam::{A}:user/u{number}",
+            "ActionNames": ["s3:GetObject"],
+            "ResourceArns": [f"arn:aws:s3:::bkt/{number}"],
+            "PolicyInputList": [
+                json.dumps(document({"Effect": "Allow", "Action": "*", "Resource": f"arn:aws:s3:::bkt/{number}"}))
+            ],
+        }
+    )
+
+
+def test_a_stream_leaves_the_collector_as_it_found_it(monkeypatch: Any) -> None:
+    """A stream freezes what outlives its lines while the collector runs, and unfreezes it all when it ends, early or
+    not; a reference cycle made meanwhile is still collected."""
+    import gc
+    import weakref
+
+    from linter.engine import simulate
+
+    monkeypatch.setattr(simulate, "_FREEZE_EVERY", 2)
+    monkeypatch.setattr(simulate, "_COLLECT_EVERY", 4)
+
+    class Cycle:
+        pass
+
+    cycle = Cycle()
+    cycle.self = cycle  # type: ignore[attr-defined]
+    freed = weakref.ref(cycle)
+    del cycle
+    assert gc.isenabled()
+    stream = simulate_jsonl((_cycle_line(number) for number in range(9)), now=NOW)
+    answers = [next(stream) for _ in range(3)]
+    assert gc.get_freeze_count() > 0  # frozen after the second line
+    answers += list(stream)
+    assert freed() is None  # the fourth line unfroze and collected everything
+    assert gc.get_freeze_count() == 0
+    assert [json.loads(a)["EvaluationResults"][0]["EvalDecision"] for a in answers] == ["allowed"] * 9
+
+    early = simulate_jsonl((_cycle_line(number) for number in range(9)), now=NOW)
+    next(early), next(early), next(early)
+    early.close()
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_stream_leaves_a_paused_collector_alone() -> None:
+    import gc
+
+    gc.disable()
+    try:
+        assert len(list(simulate_jsonl([_cycle_line(number) for number in range(70)], now=NOW))) == 70
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.enable()
