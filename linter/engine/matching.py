@@ -48,9 +48,14 @@ def glob_source(pattern: str) -> Glob:
 
 
 def _segment_final_star(pattern: str) -> bool:
-    return pattern != "*" and any(
-        s.endswith("*") for s in pattern.split(":", _ARN_PREFIX_SEGMENTS)[:_ARN_PREFIX_SEGMENTS]
-    )
+    """Whether one of the first five segments ends with `*`: a `*` before one of the first five colons, or a `*`
+    ending a pattern of five segments or fewer."""
+    if pattern == "*" or "*" not in pattern:
+        return False
+    parts = pattern.split(":", _ARN_PREFIX_SEGMENTS)
+    if len(parts) > _ARN_PREFIX_SEGMENTS:
+        return "*:" in pattern[: len(pattern) - len(parts[_ARN_PREFIX_SEGMENTS])]
+    return "*:" in pattern or pattern.endswith("*")
 
 
 def arn_source(pattern: str, final_star_crosses: bool = False) -> Glob:
@@ -323,7 +328,7 @@ class _Prefixes:
     literal, followed or not by a `*` that takes the rest of the part. Built in a few microseconds, for the first
     matches of a set before its regex is compiled; the same answers as the regex (`_regex_source`)."""
 
-    __slots__ = ("arn", "ignore_case", "parts")
+    __slots__ = ("arn", "head", "ignore_case", "parts")
 
     def __init__(self, glob: Glob, ignore_case: bool) -> None:
         self.arn = glob.arn and glob.pattern != "*"
@@ -335,8 +340,20 @@ class _Prefixes:
             folds = ignore_case or (self.arn and index < _ARN_PREFIX_SEGMENTS)
             parts.append((fold(literal) if folds else literal, text.endswith("*"), folds))
         self.parts = tuple(parts)
+        # The usual ARN pattern has no `*` before its resource part: its first five segments and their colons are then
+        # one folded prefix (folding keeps every character in place and makes no colon), and no split is needed.
+        self.head: str | None = None
+        if len(parts) == _ARN_PREFIX_SEGMENTS + 1 and not any(star for _, star, _ in parts[:_ARN_PREFIX_SEGMENTS]):
+            self.head = ":".join(literal for literal, _, _ in parts[:_ARN_PREFIX_SEGMENTS]) + ":"
 
     def match(self, value: str, folded: str) -> bool:
+        head = self.head
+        if head is not None:
+            if not folded.startswith(head):
+                return False
+            literal, star, folds = self.parts[_ARN_PREFIX_SEGMENTS]
+            rest = (folded if folds else value)[len(head) :]
+            return rest.startswith(literal) if star else rest == literal
         if not self.arn:
             ((literal, star, folds),) = self.parts
             text = folded if folds else value
@@ -481,6 +498,13 @@ def _any_regex(sources: Iterable[Glob], ignore_case: bool = False) -> Globs | No
     return compile_any(unique, ignore_case) if unique else None
 
 
+@lru_cache(maxsize=4096)
+def _action_patterns(patterns: tuple[str, ...]) -> Globs | None:
+    """The matcher of an Action list, by its patterns: the same lists recur in policy after policy, and the strings'
+    hashes are kept, while each `Glob` would be new."""
+    return _any_regex((glob_source(p) for p in patterns), ignore_case=True)
+
+
 class ActionMatcher:
     """The Action or NotAction list of one statement (before negation). `*` and `?` are wildcards, as the Action
     element page documents; a known pattern matches or not, only an unresolved value makes the answer MAYBE."""
@@ -488,9 +512,9 @@ class ActionMatcher:
     __slots__ = ("_cache", "_patterns", "unresolved")
 
     def __init__(self, texts: Sequence[Text]) -> None:
-        known = [t.value for t in texts if not t.is_unknown]
-        self._patterns = _any_regex((glob_source(p) for p in known), ignore_case=True)
-        self.unresolved = tuple(t.unresolved or "" for t in texts if t.is_unknown)
+        known = tuple([t.value for t in texts if t.unresolved is None])
+        self._patterns = _action_patterns(known) if known else None
+        self.unresolved = () if len(known) == len(texts) else tuple(t.unresolved or "" for t in texts if t.is_unknown)
         self._cache: dict[str, Tri] = {}
 
     def match(self, action: str) -> Tri:
@@ -526,8 +550,10 @@ class ResourceMatcher:
     def __init__(self, texts: Sequence[Text], substitute: bool) -> None:
         static: list[str] = []
         templates: list[Template] = []
+        unresolved: list[str] = []
         for text in texts:
-            if text.is_unknown:
+            if text.unresolved is not None:
+                unresolved.append(text.unresolved)
                 continue
             parsed = parse(text.value, substitute)
             if isinstance(parsed, Template):
@@ -538,7 +564,7 @@ class ResourceMatcher:
         # The lenient reading differs only for a pattern with a segment-final `*`.
         self._lenient = _any_regex(arn_source(p, True) for p in static if _segment_final_star(p))
         self.templates = tuple(templates)
-        self.unresolved = tuple(t.unresolved or "" for t in texts if t.is_unknown)
+        self.unresolved = tuple(unresolved)
         # "*" matches any resource whatever the context: such an element never needs matching.
         self.matches_everything = "*" in static
         # When the answer is YES or NO by one set of one-pass patterns, that set.
@@ -546,7 +572,9 @@ class ResourceMatcher:
         strict = self._strict
         self.plain_pattern = strict if plain and strict is not None and strict.one_pass_only else None
         # The context keys the policy variables read (lower-cased).
-        self.context_keys = tuple(dict.fromkeys(v.key for t in self.templates for v in t.variables))
+        self.context_keys = (
+            tuple(dict.fromkeys(v.key for t in self.templates for v in t.variables)) if templates else ()
+        )
 
     def match(self, resource: str, context: Context) -> Tri:
         if self.matches_everything:
