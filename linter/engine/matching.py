@@ -331,27 +331,32 @@ class _Prefixes:
     __slots__ = ("arn", "head", "ignore_case", "parts")
 
     def __init__(self, glob: Glob, ignore_case: bool) -> None:
-        self.arn = glob.arn and glob.pattern != "*"
+        pattern = glob.pattern
+        self.arn = glob.arn and pattern != "*"
         self.ignore_case = ignore_case
-        texts = glob.pattern.split(":", _ARN_PREFIX_SEGMENTS) if self.arn else [glob.pattern]
+        self.head: str | None = None
+        texts = pattern.split(":", _ARN_PREFIX_SEGMENTS) if self.arn else [pattern]
+        if len(texts) > _ARN_PREFIX_SEGMENTS:
+            head = pattern[: len(pattern) - len(texts[_ARN_PREFIX_SEGMENTS])]
+            if "*" not in head:
+                # The usual ARN pattern has no `*` before its resource part: its first five segments and their colons
+                # are then one folded prefix (folding keeps every character in place and makes no colon), compared
+                # with no split; `parts` holds the resource part alone.
+                self.head = fold(plain(head))
+                texts = texts[_ARN_PREFIX_SEGMENTS:]
         parts = []
         for index, text in enumerate(texts):
             literal = plain(text.rstrip("*"))
-            folds = ignore_case or (self.arn and index < _ARN_PREFIX_SEGMENTS)
+            folds = ignore_case or (self.arn and self.head is None and index < _ARN_PREFIX_SEGMENTS)
             parts.append((fold(literal) if folds else literal, text.endswith("*"), folds))
         self.parts = tuple(parts)
-        # The usual ARN pattern has no `*` before its resource part: its first five segments and their colons are then
-        # one folded prefix (folding keeps every character in place and makes no colon), and no split is needed.
-        self.head: str | None = None
-        if len(parts) == _ARN_PREFIX_SEGMENTS + 1 and not any(star for _, star, _ in parts[:_ARN_PREFIX_SEGMENTS]):
-            self.head = ":".join(literal for literal, _, _ in parts[:_ARN_PREFIX_SEGMENTS]) + ":"
 
     def match(self, value: str, folded: str) -> bool:
         head = self.head
         if head is not None:
             if not folded.startswith(head):
                 return False
-            literal, star, folds = self.parts[_ARN_PREFIX_SEGMENTS]
+            ((literal, star, folds),) = self.parts
             rest = (folded if folds else value)[len(head) :]
             return rest.startswith(literal) if star else rest == literal
         if not self.arn:
