@@ -66,33 +66,43 @@ class CompiledStatement:
     resources: ResourceMatcher | None
     conditions: tuple[CompiledCondition, ...]
 
-    def __init__(self, policy: Policy, statement: Statement) -> None:
+    def __init__(self, policy: Policy, statement: Statement, substitute: bool | None = None) -> None:
+        """`substitute`: whether the policy substitutes variables, when the caller has read it already."""
         self.policy = policy
         self.statement = statement
         self.problems: list[str] = []
+        problems = self.problems
         # Doubts about the statement as a whole cap every answer it gives at MAYBE.
         self.doubts_of_its_own: list[str] = []
         effect = statement.effect
-        if effect is not None and effect.is_unknown:
+        if effect is None:
+            self.allow = self.deny = False
+        elif effect.unresolved is not None:
             # An unresolved Effect may be either: the statement sits in both lists.
             self.doubts_of_its_own.append(f"unresolved Effect {effect.unresolved}")
-        if policy.version is not None and policy.version.is_unknown and _mentions_variables(statement):
-            self.doubts_of_its_own.append(f"unresolved Version {policy.version.unresolved} decides what '${{' means")
+            self.allow = self.deny = True
+        else:
+            self.allow = effect.value == "Allow"
+            self.deny = effect.value == "Deny"
+            if not (self.allow or self.deny):
+                problems.append(f"Effect must be 'Allow' or 'Deny', not {effect.value!r}")
+        version = policy.version
+        if version is not None and version.unresolved is not None and _mentions_variables(statement):
+            self.doubts_of_its_own.append(f"unresolved Version {version.unresolved} decides what '${{' means")
         self.certainty = MAYBE if self.doubts_of_its_own else YES
-        self.allow = effect is not None and (effect.is_unknown or effect.value == "Allow")
-        self.deny = effect is not None and (effect.is_unknown or effect.value == "Deny")
-        if effect is not None and not effect.is_unknown and effect.value not in ("Allow", "Deny"):
-            self.problems.append(f"Effect must be 'Allow' or 'Deny', not {effect.value!r}")
-        self.substitute = policy.supports_variables
-        self.not_action = statement.action is None
-        if statement.action is None and statement.not_action is None:
-            self.problems.append("a statement needs Action or NotAction")
-        self.actions = ActionMatcher(statement.actions_or_not())
-        self.not_resource = statement.resource is None and statement.not_resource is not None
-        self.has_resource = statement.resource is not None or statement.not_resource is not None
-        for text in statement.resources_or_not():
-            if not text.is_unknown and text.value != "*" and not text.value.lower().startswith("arn:"):
-                self.problems.append(f"Resource {text.value!r} must be '*' or an ARN")
+        self.substitute = policy.supports_variables if substitute is None else substitute
+        action = statement.action
+        self.not_action = action is None
+        if action is None and statement.not_action is None:
+            problems.append("a statement needs Action or NotAction")
+        self.actions = ActionMatcher(action if action is not None else (statement.not_action or []))
+        resource, not_resource = statement.resource, statement.not_resource
+        self.not_resource = resource is None and not_resource is not None
+        self.has_resource = resource is not None or not_resource is not None
+        for text in resource if resource is not None else (not_resource or ()):
+            value = text.value
+            if value != "*" and text.unresolved is None and not value.lower().startswith("arn:"):
+                problems.append(f"Resource {value!r} must be '*' or an ARN")
         element = statement.principal or statement.not_principal
         self.not_principal = statement.not_principal is not None
         self.principals: tuple[PrincipalEntry, ...] | None = None
@@ -102,7 +112,7 @@ class CompiledStatement:
                 try:
                     entries.append(parse_entry(ref))
                 except InvalidPrincipalError as error:
-                    self.problems.append(str(error))
+                    problems.append(str(error))
             self.principals = tuple(entries)
         self._matched: dict[tuple[str, str], MatchedStatement] = {}
 
@@ -217,7 +227,8 @@ class CompiledPolicy:
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
-        self.statements = tuple(CompiledStatement(policy, s) for s in policy.statements)
+        substitute = policy.supports_variables
+        self.statements = tuple([CompiledStatement(policy, s, substitute) for s in policy.statements])
         self._checked: set[Role] = set()
 
     def check(self, role: Role) -> None:
