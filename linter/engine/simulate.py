@@ -389,9 +389,39 @@ def _cited(statement: MatchedStatement) -> tuple[MatchedStatement, str, str]:
     if found is None or found[0] is not statement:
         if len(_CITED) >= 4096:
             _CITED.clear()
-        found = (statement, _compact(_matched_statement(statement)), _compact(statement.to_json()))
+        found = (statement, *_cited_json(statement))
         _CITED[id(statement)] = found
     return found
+
+
+def _cited_json(statement: MatchedStatement) -> tuple[str, str]:
+    """`_compact` of the statement's MatchedStatements entry and of its `to_json`, written from fragments."""
+    loc = statement.loc
+    line, column, end_line, end_column, index = (
+        loc.line,
+        loc.column,
+        loc.end_line or loc.line,
+        loc.end_column,
+        statement.index,
+    )
+    if not (type(line) is int and type(column) is int and type(end_line) is int and type(index) is int) or not (
+        end_column is None or type(end_column) is int
+    ):
+        return _compact(_matched_statement(statement)), _compact(statement.to_json())
+    policy = encode_basestring_ascii(statement.policy)
+    source_type = encode_basestring_ascii(_SOURCE_POLICY_TYPES.get(statement.policy_type, "none"))
+    sid = "null" if statement.sid is None else encode_basestring_ascii(statement.sid)
+    matched = (
+        f'{{"SourcePolicyId":{policy},"SourcePolicyType":{source_type},'
+        f'"StartPosition":{{"Line":{line},"Column":{column + 1 or 1}}},'
+        f'"EndPosition":{{"Line":{end_line},"Column":{end_column or 1}}}}}'
+    )
+    deciding = (
+        f'{{"PolicyId":{policy},"PolicyType":{encode_basestring_ascii(statement.policy_type)},'
+        f'"StatementIndex":{index},"Sid":{sid},"Effect":{encode_basestring_ascii(statement.effect)},'
+        f'"Location":{encode_basestring_ascii(loc.short())}}}'
+    )
+    return matched, deciding
 
 
 def _strings_json(values: Iterable[str]) -> str:

@@ -8,9 +8,12 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from linter.engine.context import UNKNOWN, ContextInput, InvalidRequestError
 from linter.engine.evaluate import PolicySet, Request, evaluate
 from linter.engine.simulate import simulate_jsonl
+from linter.model import Location
 
 if TYPE_CHECKING:
     from tests.engine.conftest import Engine
@@ -282,3 +285,21 @@ def test_a_stream_leaves_a_paused_collector_alone() -> None:
         assert gc.get_freeze_count() == 0
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize(
+    "loc",
+    [
+        Location("PolicyInputList.1", 3, 5, 9, 6),
+        Location('p\u00e9 "q"', 1, 0, None, None),
+        Location("ResourcePolicy", 2, -1, 2, 0),
+    ],
+)
+@pytest.mark.parametrize("sid", [None, "", "S\u00efd\n"])
+def test_cited_statements_are_written_as_compact_json(loc: Location, sid: str | None) -> None:
+    from linter.engine.explain import MatchedStatement
+    from linter.engine.simulate import _cited_json, _compact, _matched_statement
+
+    for policy_type in ("identity", "resource", "scp:level 0"):
+        statement = MatchedStatement(policy=loc.file, policy_type=policy_type, index=4, sid=sid, effect="Deny", loc=loc)
+        assert _cited_json(statement) == (_compact(_matched_statement(statement)), _compact(statement.to_json()))
