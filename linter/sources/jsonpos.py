@@ -458,35 +458,110 @@ class PointerSpans:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._children: dict[str, list[tuple[int, int, int, int]]] = {}  # pointer -> `_child_offsets`
+        self._children: dict[str, _Children] = {}  # pointer -> its container's children, as far as read
         self._line_starts: list[int] | None = None
 
     def span_of(self, pointer: str) -> Span:
         return self.find(pointer, key=False)
 
     def find(self, pointer: str, *, key: bool) -> Span:
-        start, end = self._offsets(pointer, key)
+        if not pointer:
+            start = _skip_space(self.text, 0)
+            # One JSON value between white space (`json` read it so): its end needs no reading.
+            end = len(self.text.rstrip(_WHITE_SPACE))
+        else:
+            children, index = self._place(pointer)
+            start, end = children.key(index) if key else (children.start(index), children.end(index))
         if self._line_starts is None:
             self._line_starts = line_starts_of(self.text)
         return Span(*line_and_column(self._line_starts, start), *line_and_column(self._line_starts, end))
 
-    def _offsets(self, pointer: str, key: bool = False) -> tuple[int, int]:
-        text = self.text
-        if not pointer:
-            # One JSON value between white space (`json` read it so): its end needs no reading.
-            start = len(text) - len(text.lstrip(_WHITE_SPACE))
-            return start, len(text.rstrip(_WHITE_SPACE))
+    def _place(self, pointer: str) -> tuple[_Children, int]:
+        """The children of the container `pointer` is in, and its place among them."""
         parent, _, segment = pointer.rpartition("/")
         children = self._children.get(parent)
         if children is None:
-            children = self._children[parent] = _child_offsets(text, self._offsets(parent)[0])
-        if children and children[0][0] < 0:  # an array's
+            if parent:
+                outer, index = self._place(parent)
+                start = outer.start(index)
+            else:
+                start = _skip_space(self.text, 0)
+            children = self._children[parent] = _Children(self.text, start)
+        return children, children.index_of(segment)
+
+
+class _Children:
+    """The children of an object or array of a valid JSON text, read as far as asked: finding the third statement of a
+    policy reads past the first two only, and the value before Statement is skipped, not the Statement after it."""
+
+    __slots__ = ("_ends", "_is_object", "_keys", "_starts", "_text")
+
+    def __init__(self, text: str, start: int) -> None:
+        self._text = text
+        self._is_object = text[start] == "{"
+        self._keys: list[tuple[int, int]] = []  # (start, end) of each key begun; (-1, -1) in an array
+        self._starts: list[int] = []  # where each child's value starts
+        self._ends: list[int] = []  # where each value ends, for all children but perhaps the last begun
+        offset = _skip_space(text, start + 1)
+        if text[offset] not in "}]":
+            self._begin(offset)
+
+    def _begin(self, offset: int) -> None:
+        text = self._text
+        key_start = key_end = -1
+        if self._is_object:
+            key_start = offset
+            offset = key_end = _scan_string(text, offset + 1)[1]
+            offset = _skip_space(text, _skip_space(text, offset) + 1)  # past the colon
+        self._keys.append((key_start, key_end))
+        self._starts.append(offset)
+
+    def _next(self) -> bool:
+        """Begin the child after the last begun; False when there is none."""
+        last = len(self._starts) - 1
+        if last < 0:
+            return False
+        offset = _skip_space(self._text, self.end(last))
+        if self._text[offset] != ",":
+            return False
+        self._begin(_skip_space(self._text, offset + 1))
+        return True
+
+    def index_of(self, segment: str) -> int:
+        """The place of the child a JSON pointer segment names (KeyError when there is none)."""
+        if not self._is_object:
             index = int(segment)
-        else:
-            name = segment.replace("~1", "/").replace("~0", "~")
-            index = next(i for i, child in enumerate(children) if _scan_string(text, child[0] + 1)[0] == name)
-        key_start, key_end, start, end = children[index]
-        return (key_start, key_end) if key else (start, end)
+            while len(self._starts) <= index:
+                if not self._next():
+                    raise KeyError(segment)
+            return index
+        name = segment.replace("~1", "/").replace("~0", "~")
+        index = 0
+        while True:
+            while index < len(self._keys):
+                if _scan_string(self._text, self._keys[index][0] + 1)[0] == name:
+                    return index
+                index += 1
+            if not self._next():
+                raise KeyError(segment)
+
+    def key(self, index: int) -> tuple[int, int]:
+        return self._keys[index]
+
+    def start(self, index: int) -> int:
+        return self._starts[index]
+
+    def end(self, index: int) -> int:
+        if index == len(self._ends):  # the last child begun: its value is read now
+            self._ends.append(_skip_value(self._text, self._starts[index])[1])
+        return self._ends[index]
+
+
+def _skip_space(text: str, offset: int) -> int:
+    """The offset past the white space at `offset` (the regex only where there is some: compact JSON has none)."""
+    if text[offset] in _WHITE_SPACE:
+        return _WS.match(text, offset).end()  # type: ignore[union-attr]
+    return offset
 
 
 class KeySpans:
