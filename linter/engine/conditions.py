@@ -174,6 +174,8 @@ class CompiledCondition:
     @property
     def context_keys(self) -> tuple[str, ...]:
         """The context keys the condition's policy variables read (lower-cased); its own key is `key`."""
+        if not self._templates:
+            return ()
         return tuple(v.key for template in self._templates for v in template.variables)
 
     @property

@@ -87,7 +87,7 @@ class _Group:
     def __init__(self, label: str, role: Role, policies: Sequence[Policy]) -> None:
         self.label = label
         self.role = role
-        self.policies = tuple(compile_policy(p) for p in policies)
+        self.policies = tuple([compile_policy(p) for p in policies])
         for policy in self.policies:
             policy.check(role)
         self._by_action: dict[str, tuple[tuple[CompiledStatement, Tri], ...]] = {}
@@ -126,14 +126,17 @@ class _Plan:
             for statement, _ in group.candidates(action):
                 resources = statement.resources
                 if resources is not None:
-                    keys.update(dict.fromkeys(resources.context_keys))
+                    if resources.context_keys:
+                        keys.update(dict.fromkeys(resources.context_keys))
                     if resources.plain_pattern is not None:
                         patterns[resources.plain_pattern] = None
                     elif not resources.matches_everything:
                         matchers.append(resources)
                 for condition in statement.conditions:
                     keys[condition.key] = None
-                    keys.update(dict.fromkeys(condition.context_keys))
+                    variables = condition.context_keys
+                    if variables:
+                        keys.update(dict.fromkeys(variables))
         self.keys = tuple(keys)
         self.patterns = tuple(patterns)
         self.matchers = tuple(matchers)

@@ -239,9 +239,14 @@ class CompiledPolicy:
             if issue.code == "schema":
                 raise InvalidPolicyError(f"{issue.loc.short()}: {issue.message}")
         for statement in self.statements:
-            problems = statement.problems + [p for check in _ROLE_CHECKS if (p := check(statement, role)) is not None]
-            if problems:
-                raise InvalidPolicyError(f"{statement.where}: {problems[0]}")
+            # The statement's own problems come first; the role's checks run only until one finds one.
+            problem = statement.problems[0] if statement.problems else None
+            for role_check in _ROLE_CHECKS:
+                if problem is not None:
+                    break
+                problem = role_check(statement, role)
+            if problem is not None:
+                raise InvalidPolicyError(f"{statement.where}: {problem}")
         self._checked.add(role)
 
 
