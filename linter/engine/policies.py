@@ -9,6 +9,7 @@ is no decision to make.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Literal
@@ -250,7 +251,9 @@ class CompiledPolicy:
         self._checked.add(role)
 
 
-_CACHE: dict[int, CompiledPolicy] = {}
+# Ordered, so that the oldest entry goes in O(1): deleting a plain dict's first key again and again leaves its first
+# slots empty for the next `next(iter(...))` to walk past (~1 us an eviction at 2,048 entries).
+_CACHE: OrderedDict[int, CompiledPolicy] = OrderedDict()
 # As many as `simulate` keeps parsed policies: an entry keeps its policy alive, and a batch of requests that each
 # bring their own policies kept ~1M objects alive at 8,192 (peak RSS 178 MB on 3,000 requests, 94 MB now).
 _CACHE_LIMIT = 2048
@@ -262,6 +265,6 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     if found is not None and found.policy is policy:
         return found
     if len(_CACHE) >= _CACHE_LIMIT:
-        del _CACHE[next(iter(_CACHE))]
+        _CACHE.popitem(last=False)
     compiled = _CACHE[id(policy)] = CompiledPolicy(policy)
     return compiled
