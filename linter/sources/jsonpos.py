@@ -337,31 +337,26 @@ def _child_offsets(text: str, start: int) -> list[tuple[int, int, int, int]]:
     is_object = text[start] == "{"
     closing = "}" if is_object else "]"
     children: list[tuple[int, int, int, int]] = []
-    # White space is skipped by regex only where there is some: compact JSON has none, indented a run per line.
-    skip = _WS.match
-    offset = start + 1
-    if text[offset] in _WHITE_SPACE:
-        offset = skip(text, offset).end()  # type: ignore[union-attr]
+    offset = _skip_space(text, start + 1)
     while text[offset] != closing:
         key_start = key_end = -1
         if is_object:
             key_start = offset
             offset = key_end = _scan_string(text, offset + 1)[1]
-            if text[offset] in _WHITE_SPACE:
-                offset = skip(text, offset).end()  # type: ignore[union-attr]
-            offset += 1  # past the colon
-            if text[offset] in _WHITE_SPACE:
-                offset = skip(text, offset).end()  # type: ignore[union-attr]
+            offset = _skip_space(text, _skip_space(text, offset) + 1)  # past the colon
         end = _skip_value(text, offset)[1]
         children.append((key_start, key_end, offset, end))
-        offset = end
-        if text[offset] in _WHITE_SPACE:
-            offset = skip(text, offset).end()  # type: ignore[union-attr]
+        offset = _skip_space(text, end)
         if text[offset] == ",":
-            offset += 1
-            if text[offset] in _WHITE_SPACE:
-                offset = skip(text, offset).end()  # type: ignore[union-attr]
+            offset = _skip_space(text, offset + 1)
     return children
+
+
+def _skip_space(text: str, offset: int) -> int:
+    """The offset past the white space at `offset` (the regex only where there is some: compact JSON has none)."""
+    if text[offset] in _WHITE_SPACE:
+        return _WS.match(text, offset).end()  # type: ignore[union-attr]
+    return offset
 
 
 class LazySpan(Span):
@@ -555,13 +550,6 @@ class _Children:
         if index == len(self._ends):  # the last child begun: its value is read now
             self._ends.append(_skip_value(self._text, self._starts[index])[1])
         return self._ends[index]
-
-
-def _skip_space(text: str, offset: int) -> int:
-    """The offset past the white space at `offset` (the regex only where there is some: compact JSON has none)."""
-    if text[offset] in _WHITE_SPACE:
-        return _WS.match(text, offset).end()  # type: ignore[union-attr]
-    return offset
 
 
 class KeySpans:
