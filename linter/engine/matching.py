@@ -565,13 +565,18 @@ class ResourceMatcher:
                 templates.append(parsed)
             else:
                 static.append(parsed)
-        self._strict = _any_regex(arn_source(p) for p in static)
+        # "*" matches any resource whatever the context: such an element never needs matching, and its patterns
+        # are never asked (`match` answers YES first, so `doubt` is never called).
+        self.matches_everything = "*" in static
+        self._strict = None if self.matches_everything else _any_regex(arn_source(p) for p in static)
         # The lenient reading differs only for a pattern with a segment-final `*`.
-        self._lenient = _any_regex(arn_source(p, True) for p in static if _segment_final_star(p))
+        self._lenient = (
+            None
+            if self.matches_everything
+            else _any_regex(arn_source(p, True) for p in static if _segment_final_star(p))
+        )
         self.templates = tuple(templates)
         self.unresolved = tuple(unresolved)
-        # "*" matches any resource whatever the context: such an element never needs matching.
-        self.matches_everything = "*" in static
         # When the answer is YES or NO by one set of one-pass patterns, that set.
         plain = self._lenient is None and not self.templates and not self.unresolved and not self.matches_everything
         strict = self._strict
