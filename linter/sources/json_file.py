@@ -9,7 +9,7 @@ from linter.model import InputError, Location, PolicyKind
 from linter.sources import Loaded
 from linter.sources.confine import TooLarge, read_bytes
 from linter.sources.jsonpos import JNode, JObject, JsonSyntaxError, parse, parse_lazily
-from linter.sources.policy_document import build_policy, file_locator, looks_like_policy
+from linter.sources.policy_document import build_policy, file_locator, looks_like_policy, plain_policy
 
 MAX_BYTES = 5 * 1024 * 1024  # IAM's largest policy is 20 KB (SCPs 5 KB); 5 MB is clearly not a policy
 
@@ -45,6 +45,11 @@ def load_json_bytes(data: bytes, path: str, display: str, kind: PolicyKind | Non
         return _error(display, f"not UTF-8 text (byte {error.start})")
     if not text.strip():
         return _error(display, "empty file: expected an IAM policy document")
+    # The usual policy file, modelled without a positioned tree (the same model); a plan, CLI output, anything else
+    # plain_policy declines, is read below.
+    policy = plain_policy(text, display, kind)
+    if policy is not None:
+        return Loaded(policies=[policy], files=[display])
     try:
         root = parse_lazily(text)
     except JsonSyntaxError as error:

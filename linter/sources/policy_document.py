@@ -11,7 +11,6 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from functools import cache
-from importlib import resources
 from itertools import islice
 from typing import Any, NamedTuple
 
@@ -177,6 +176,8 @@ def _find(root: JNode, path: list[str | int]) -> JNode | None:
 
 @cache
 def _validator() -> Any:
+    from importlib import resources  # lazy: only an invalid policy needs the schema (9M instructions at start-up)
+
     from jsonschema import Draft202012Validator
 
     schema = json.loads(resources.files("linter.schema").joinpath("iam-policy.schema.json").read_text())
