@@ -1,56 +1,100 @@
 """The inventory: what cross-resource rules (presign) need to know about an account's resources.
 
-pydantic models, built by the Terraform source and `--from-aws` and read back from JSON (`presign.readings`); the
-policies they hold are the slotted dataclasses of `linter.model`. This module is loaded only when an inventory is
-(`linter.model` names these classes too, and imports this module the first time one is asked for): a check of policy
-files never imports pydantic.
+Slotted dataclasses, as the policy model they hold (`linter.model`): built by the Terraform source and `--from-aws`,
+read back from JSON by `presign.readings`, which validates that JSON with a pydantic TypeAdapter over these classes
+(the strictness of the pydantic models they were). As pydantic models, importing pydantic and building them cost
+~360M instructions of every Terraform check (a third of it); no Terraform check imports pydantic now. This module is
+loaded only when an inventory is (`linter.model` names these classes too, and imports this module the first time one
+is asked for).
+
+Like those models: keyword arguments only, the same fields, defaults and field order (the JSON `readings` writes),
+equality by type and fields, frozen and hashable by value except `Inventory`, and `model_copy(update=...)`
+(unvalidated, as there). Unlike them, a constructor neither converts nor copies what it is given: every caller passes
+the declared types (mypy checks them), and no list handed over is changed afterwards.
 """
 
-# No `from __future__ import annotations` in this module: pydantic would compile and evaluate every field's
-# annotation string when the class is built (11M instructions over the three model modules, 1% of a small check).
-from typing import ClassVar
-
-from pydantic import BaseModel, ConfigDict
+# No `from __future__ import annotations` in this module: pydantic's TypeAdapter (`presign.readings`) and
+# `linter.model._built` read these annotations as objects, without evaluating strings.
+from dataclasses import Field, dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
 from linter.model import THIS_ACCOUNT, THIS_REGION, Location, Policy, Text, regional_arn
 
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
-class Unresolved(BaseModel):
+
+class _Model:
+    """What the pydantic models these classes were offered, for their callers: `model_copy` without pydantic, and
+    `model_validate`, `model_dump` and `model_dump_json` through a pydantic TypeAdapter over the dataclass (the same
+    conversions, errors and output; built the first time a class is validated or dumped, which no check does)."""
+
+    __slots__ = ()
+
+    # name -> dataclass field, in order (pydantic's `model_fields`: only the names are read)
+    model_fields: ClassVar[dict[str, "Field[Any]"]]
+
+    def model_copy(self, *, update: dict[str, Any] | None = None) -> Self:
+        """A copy with some fields replaced, as the pydantic model this was offered (shallow, unvalidated, as there)."""
+        return replace(self, **(update or {}))  # type: ignore[type-var]
+
+    @classmethod
+    def model_validate(cls, obj: object) -> Self:
+        validated: Self = _adapter(cls).validate_python(obj)
+        return validated
+
+    def model_dump(self, *, mode: Literal["json", "python"] = "python", exclude: set[str] | None = None) -> Any:
+        return _adapter(type(self)).dump_python(self, mode=mode, exclude=exclude)
+
+    def model_dump_json(self) -> str:
+        return _adapter(type(self)).dump_json(self).decode()
+
+
+def _adapter(model: type) -> "TypeAdapter[Any]":
+    adapter = _ADAPTERS.get(model)
+    if adapter is None:
+        from pydantic import TypeAdapter  # lazy: pydantic costs ~300M instructions; no check validates or dumps these
+
+        adapter = _ADAPTERS[model] = TypeAdapter(model)
+    return adapter
+
+
+_ADAPTERS: dict[type, "TypeAdapter[Any]"] = {}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Unresolved(_Model):
     """A value the source could not resolve (a variable without a value, a data source, a function it can't run).
 
     Reported as a note naming the expression; anything that depends on it is "uncertain", never guessed.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     expression: str
     loc: Location
     reason: str = ""
 
 
-class AttachedPolicy(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttachedPolicy(_Model):
     """A policy reaching a principal: `via` says how (inline, managed policy address/ARN, group membership)."""
-
-    model_config = ConfigDict(frozen=True)
 
     policy: Policy | None  # None: the policy is outside the inventory (an AWS-managed ARN, an unresolved reference)
     via: str
     ref: Text  # the ARN or reference as written, with its location
 
 
-class PrincipalResource(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PrincipalResource(_Model):
     """An IAM user, role or group defined in the inventory. `defined` is False for a principal of another account
     that the inputs only name by ARN: its identity policies, boundary, SCPs and session limit are then unknown."""
-
-    model_config = ConfigDict(frozen=True)
 
     type: str  # "user" | "role" | "group"
     name: Text
     address: str
     loc: Location
     arn: str | None = None  # None when the name (or account) is unknown
-    policies: list[AttachedPolicy] = []
-    groups: list[str] = []  # users: addresses (or names) of groups they belong to
+    policies: list[AttachedPolicy] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)  # users: addresses (or names) of groups they belong to
     boundary: AttachedPolicy | None = None
     trust: Policy | None = None  # roles: the assume-role policy
     max_session_duration: int | None = None  # roles: seconds; None when not set (AWS default 3600)
@@ -62,9 +106,8 @@ class PrincipalResource(BaseModel):
     tags: dict[str, Text] | None = None
 
 
-class PublicAccessBlock(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublicAccessBlock(_Model):
     loc: Location
     block_public_acls: bool | None = False
     block_public_policy: bool | None = False
@@ -72,19 +115,17 @@ class PublicAccessBlock(BaseModel):
     restrict_public_buckets: bool | None = False  # None: set to a value the source could not resolve
 
 
-class Encryption(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Encryption(_Model):
     loc: Location
     algorithm: str  # "AES256" | "aws:kms" | "aws:kms:dsse"
     kms_key: Text | None = None  # key id/ARN/alias or a reference to an aws_kms_key
 
 
-class Bucket(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bucket(_Model):
     """A bucket. `defined` is False for a bucket the inputs only name (another account's, or one an access point
     opens): its policy, public-access block, ownership and encryption are then unknown, not absent."""
-
-    model_config = ConfigDict(frozen=True)
 
     name: Text
     address: str
@@ -103,14 +144,13 @@ class Bucket(BaseModel):
         return f"arn:aws:s3:::{self.name.value}"
 
 
-class AccessPoint(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccessPoint(_Model):
     """An S3 access point: a named door to one bucket, with a policy and Block Public Access settings of its own.
 
     A request through it must be allowed at the door (identity policies on the access point's ARN, its policy) and
     by the bucket behind it. `bucket` is the bucket's name, or the address of a bucket these inputs define.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     name: Text
     address: str
@@ -132,12 +172,11 @@ class AccessPoint(BaseModel):
         return f"{self.arn}/object/{key}"
 
 
-class VpcEndpoint(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VpcEndpoint(_Model):
     """A VPC endpoint (aws_vpc_endpoint). AWS chooses its id at apply, so its address stands in for the id, as
     `aws_vpc_endpoint.x.id` reads in the Terraform source; `vpc_id` likewise (a VPC's address, or the id as written).
     A request through the endpoint must also be allowed by its policy (None: AWS's default, which allows all)."""
-
-    model_config = ConfigDict(frozen=True)
 
     address: str
     loc: Location
@@ -145,14 +184,13 @@ class VpcEndpoint(BaseModel):
     vpc_id: Text | None = None
 
 
-class KmsGrant(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KmsGrant(_Model):
     """An `aws_kms_grant`: lets its grantee use a key for some operations, beside the key policy and IAM policies.
 
     `operations` None: not known. `constrained`: it has encryption-context constraints, which S3's request for an
     object may or may not meet. `key_known` False: the key it is on could not be resolved, so it may be any key.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     address: str
     loc: Location
@@ -162,7 +200,8 @@ class KmsGrant(BaseModel):
     key_known: bool = True
 
 
-class KmsKey(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KmsKey(_Model):
     """A KMS key the inputs define. AWS chooses its id at apply, so its address stands in for the id.
 
     `region` is where the key is created when the configuration says (its provider's region); None when nothing in
@@ -172,16 +211,15 @@ class KmsKey(BaseModel):
     region out (or uses data.aws_region) still compares as uncertain against it.
     """
 
-    model_config = ConfigDict(frozen=True)
-
     THIS_REGION: ClassVar[str] = THIS_REGION
 
     address: str
     loc: Location
     policy: Policy | None = None  # None: AWS's default key policy (account root delegation)
-    aliases: list[str] = []  # alias names, `alias/name`
+    aliases: list[str] = field(default_factory=list)  # alias names, `alias/name`
     region: str | None = None  # None: not set by the configuration (the environment Terraform runs in decides)
-    grants: list[KmsGrant] = []  # on this key, or on a key that could not be resolved (`key_known` False)
+    # On this key, or on a key that could not be resolved (`key_known` False).
+    grants: list[KmsGrant] = field(default_factory=list)
 
     @property
     def arn(self) -> str:
@@ -198,25 +236,42 @@ class KmsKey(BaseModel):
         return regional_arn("kms", resource, region)
 
 
-class OrganizationPolicy(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrganizationPolicy(_Model):
     address: str
     loc: Location
     policy: Policy
-    targets: list[Text] = []  # root / OU / account ids it is attached to
+    targets: list[Text] = field(default_factory=list)  # root / OU / account ids it is attached to
 
 
-class Inventory(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class Inventory(_Model):
     """Everything a set of inputs defines, joined: the Terraform source builds it; rules read it."""
 
     root: str | None = None  # the root module's folder
-    principals: list[PrincipalResource] = []
-    managed_policies: dict[str, Policy] = {}  # address -> policy
-    buckets: list[Bucket] = []
-    access_points: list[AccessPoint] = []
-    vpc_endpoints: list[VpcEndpoint] = []
-    keys: list[KmsKey] = []
-    organization_policies: list[OrganizationPolicy] = []
+    principals: list[PrincipalResource] = field(default_factory=list)
+    managed_policies: dict[str, Policy] = field(default_factory=dict)  # address -> policy
+    buckets: list[Bucket] = field(default_factory=list)
+    access_points: list[AccessPoint] = field(default_factory=list)
+    vpc_endpoints: list[VpcEndpoint] = field(default_factory=list)
+    keys: list[KmsKey] = field(default_factory=list)
+    organization_policies: list[OrganizationPolicy] = field(default_factory=list)
     account_public_access_block: PublicAccessBlock | None = None
-    unresolved: list[Unresolved] = []
+    unresolved: list[Unresolved] = field(default_factory=list)
+
+
+for _model in (
+    Unresolved,
+    AttachedPolicy,
+    PrincipalResource,
+    PublicAccessBlock,
+    Encryption,
+    Bucket,
+    AccessPoint,
+    VpcEndpoint,
+    KmsGrant,
+    KmsKey,
+    OrganizationPolicy,
+    Inventory,
+):
+    _model.model_fields = {each.name: each for each in fields(_model)}

@@ -10,10 +10,8 @@ reading: the inputs are rewritten with a written id read as the stand-in (`read_
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from typing import TypeVar
-
-from pydantic import BaseModel
-from pydantic_core import PydanticSerializationError
 
 from linter.lazy_re import lazy_compile
 from linter.model import THIS_ACCOUNT, AccessPoint, Bucket, Inventory, KmsKey, PrincipalResource
@@ -84,7 +82,7 @@ def read_as(
         text = _json_text(found)
         for written, stand_in in standing_in.items():
             text = text.replace(written, stand_in)
-        return type(found).model_validate(json.loads(text))
+        return type(found).model_validate(json.loads(text))  # validated by pydantic, as always
 
     same = again(inventory)
     # A signer or bucket of another account is not in the inventory: it is carried over the same way.
@@ -109,10 +107,23 @@ def describe(reading: dict[str, str]) -> str:
     )
 
 
-def _json_text(found: BaseModel) -> str:
-    """The model as JSON text. `model_dump_json` encodes to UTF-8, which a string holding a lone surrogate (a policy
-    may spell `"\\ud800"`) cannot be: such a model goes the slower way, through the json module."""
+def _json_text(found: object) -> str:
+    """The inventory class `found` as the JSON text its pydantic model wrote (`model_dump_json`): fields in order,
+    nodes as the dicts of their fields, compact separators, non-ASCII text as it is. A lone surrogate (a policy may
+    spell `"\\ud800"`) stays as it is, where pydantic's UTF-8 encoder failed and the json module wrote it the same way.
+
+    The json module with a hook, not pydantic: `readings` reads this text for every pre-signed URL a check decides,
+    and pydantic would be imported and its serializers built for that alone."""
+    return json.dumps(found, ensure_ascii=False, separators=(",", ":"), check_circular=False, default=_fields_of)
+
+
+def _fields_of(node: object) -> dict[str, object]:
+    """A dataclass (an inventory class, a node of the policy model, a Location) as the dict of its fields."""
     try:
-        return found.model_dump_json()
-    except PydanticSerializationError:
-        return json.dumps(found.model_dump(mode="json"), ensure_ascii=False)
+        names = _FIELD_NAMES[type(node)]
+    except KeyError:
+        names = _FIELD_NAMES.setdefault(type(node), tuple(item.name for item in fields(node)))  # type: ignore[arg-type]
+    return {name: getattr(node, name) for name in names}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}

@@ -1,7 +1,7 @@
 """Loading Terraform modules: parse a module tree (in one batch), evaluate it, and build policies and the inventory.
 
 The package's `__init__` is imported by the CLI's parse-ahead before anything heavy (`cache.py` is inside the
-package), so the loading itself lives here, with the evaluator and the pydantic model imported at the top; the
+package), so the loading itself lives here, with the evaluator and the inventory model imported at the top; the
 package's `load_module`, `load_modules` and `evaluate_module` import this module when they are first called.
 """
 

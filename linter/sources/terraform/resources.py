@@ -13,8 +13,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import NamedTuple, Protocol
 
-from pydantic import BaseModel
-
 from linter.model import (
     AccessPoint,
     AttachedPolicy,
@@ -560,7 +558,7 @@ def _relocated(configured: Policy, fallback: Locator) -> Locator:
 def _pointer_locations(node: object) -> Iterator[tuple[str, Location]]:
     if isinstance(node, Location):
         yield node.json_path, node
-    elif is_dataclass(node) or isinstance(node, BaseModel):
+    elif is_dataclass(node):
         for name in _field_names(node):
             if name != "issues":  # an issue's location repeats an element's, sometimes less precisely
                 yield from _pointer_locations(getattr(node, name))
@@ -570,10 +568,8 @@ def _pointer_locations(node: object) -> Iterator[tuple[str, Location]]:
 
 
 def _field_names(node: object) -> Iterator[str]:
-    """The fields of a model: the policy's are dataclasses, the inventory's pydantic models."""
-    if isinstance(node, BaseModel):
-        yield from type(node).model_fields
-    elif is_dataclass(node):
+    """The fields of a node: the policy's and the inventory's are dataclasses."""
+    if is_dataclass(node):
         yield from (item.name for item in fields(node))
 
 
@@ -581,7 +577,7 @@ def _unresolved_texts(node: object) -> Iterator[Text]:
     if isinstance(node, Text):
         if node.unresolved:
             yield node
-    elif is_dataclass(node) or isinstance(node, BaseModel):
+    elif is_dataclass(node):
         for name in _field_names(node):
             yield from _unresolved_texts(getattr(node, name))
     elif isinstance(node, list):
