@@ -1,38 +1,122 @@
 """The inventory: what cross-resource rules (presign) need to know about an account's resources.
 
-Slotted dataclasses, as the policy model they hold (`linter.model`): built by the Terraform source and `--from-aws`,
-read back from JSON by `presign.readings`, which validates that JSON with a pydantic TypeAdapter over these classes
-(the strictness of the pydantic models they were). As pydantic models, importing pydantic and building them cost
-~360M instructions of every Terraform check (a third of it); no Terraform check imports pydantic now. This module is
-loaded only when an inventory is (`linter.model` names these classes too, and imports this module the first time one
-is asked for).
+Slotted dataclasses, as the policy model they hold (`linter.model`), built by the Terraform source and `--from-aws`.
+They were pydantic models: importing pydantic and building them cost ~360M instructions of every Terraform check (a
+third of checking a small module); no check imports pydantic for them now. pydantic still validates them where
+untrusted text is read back (`presign.readings` re-reads an inventory from JSON through `model_validate`): a
+TypeAdapter over these dataclasses, built on first use, with the conversions and errors of the models they were.
+This module is loaded only when an inventory is (`linter.model` names these classes too, and imports this module the
+first time one is asked for).
 
-Like those models: keyword arguments only, the same fields, defaults and field order (the JSON `readings` writes),
-equality by type and fields, frozen and hashable by value except `Inventory`, and `model_copy(update=...)`
-(unvalidated, as there). Unlike them, a constructor neither converts nor copies what it is given: every caller passes
-the declared types (mypy checks them), and no list handed over is changed afterwards.
+As those models: keyword arguments only; the same fields, defaults and field order (the JSON `readings` writes);
+equality by class and fields; frozen and hashable by value, except `Inventory`; `model_copy(update=...)` (shallow,
+unvalidated), `model_validate`, `model_dump`, `model_dump_json` and `model_fields`. Unlike them, a constructor
+neither converts nor copies what it is given: every caller passes the declared types (mypy checks the calls against
+the dataclass signatures), and no caller changes a list it has handed over.
 """
 
-# No `from __future__ import annotations` in this module: pydantic's TypeAdapter (`presign.readings`) and
+# No `from __future__ import annotations` in this module: pydantic's TypeAdapter (`Model.model_validate`) and
 # `linter.model._built` read these annotations as objects, without evaluating strings.
-from dataclasses import Field, dataclass, field, fields, replace
+from collections.abc import Callable
+from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
 from linter.model import THIS_ACCOUNT, THIS_REGION, Location, Policy, Text, regional_arn
 
 if TYPE_CHECKING:
+    from dataclasses import dataclass as _model  # what mypy checks these classes (and their callers) as
+
     from pydantic import TypeAdapter
+else:
+
+    def _model(*, frozen: bool = False, slots: bool, kw_only: bool) -> Callable[[type], type]:
+        """`dataclass(frozen=..., slots=True, kw_only=True)`, with the methods dataclass would generate (`__init__`,
+        `__repr__`, `__eq__`, `__hash__`, and a frozen class's `__setattr__`) inherited from `_Model` instead: the
+        dataclass module compiles each generated method from source, which for these 12 classes cost ~50M
+        instructions, more than building them as pydantic models did (~34M). Fields, `fields()`, `replace()`,
+        `asdict()` and pydantic's dataclass support are dataclass's own."""
+
+        def build(cls: type) -> type:
+            made = dataclass(cls, init=False, repr=False, eq=False, slots=slots, kw_only=kw_only)
+            found = fields(made)
+            made._spec = tuple((each.name, each.default, each.default_factory) for each in found)
+            made._names = tuple(each.name for each in found)
+            made.model_fields = {each.name: each for each in found}
+            if not frozen:  # what dataclass does for a class with `eq` that is not frozen
+                made.__setattr__ = object.__setattr__
+                made.__delattr__ = object.__delattr__
+                made.__hash__ = None
+            return made
+
+        return build
+
+
+_set = object.__setattr__
 
 
 class _Model:
-    """What the pydantic models these classes were offered, for their callers: `model_copy` without pydantic, and
-    `model_validate`, `model_dump` and `model_dump_json` through a pydantic TypeAdapter over the dataclass (the same
-    conversions, errors and output; built the first time a class is validated or dumped, which no check does)."""
+    """The base of the inventory's classes: what the pydantic models these were offered, for their callers.
+
+    `model_copy` without pydantic; `model_validate`, `model_dump` and `model_dump_json` through a pydantic TypeAdapter
+    over the dataclass (the same conversions, errors and output; built the first time a class is validated or dumped,
+    which no check does). At run time (see `_model`) also dataclass's methods: keyword-only `__init__` with the
+    fields' defaults, `__repr__`, `__eq__` (same class, equal fields), `__hash__` of the fields, frozen attributes."""
 
     __slots__ = ()
 
     # name -> dataclass field, in order (pydantic's `model_fields`: only the names are read)
     model_fields: ClassVar[dict[str, "Field[Any]"]]
+
+    if not TYPE_CHECKING:
+        _spec: ClassVar[tuple[tuple[str, object, object], ...]]  # (name, default, default_factory) by field
+        _names: ClassVar[tuple[str, ...]]
+
+        def __init__(self, **values: object) -> None:
+            for name, default, factory in self._spec:
+                value = values.pop(name, MISSING)
+                if value is MISSING:
+                    if factory is not MISSING:
+                        value = factory()
+                    elif default is not MISSING:
+                        value = default
+                    else:
+                        raise TypeError(
+                            f"{type(self).__qualname__}.__init__() missing 1 required keyword-only argument: '{name}'"
+                        )
+                _set(self, name, value)
+            if values:
+                unexpected = next(iter(values))
+                raise TypeError(
+                    f"{type(self).__qualname__}.__init__() got an unexpected keyword argument '{unexpected}'"
+                )
+
+        def _values(self) -> tuple[object, ...]:
+            return tuple([getattr(self, name) for name in self._names])
+
+        def __repr__(self) -> str:
+            shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._names)
+            return f"{type(self).__qualname__}({shown})"
+
+        def __eq__(self, other: object) -> bool:
+            if other.__class__ is self.__class__:
+                return self._values() == other._values()
+            return NotImplemented
+
+        def __hash__(self) -> int:
+            return hash(self._values())
+
+        def __setattr__(self, name: str, value: object) -> None:
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+        def __delattr__(self, name: str) -> None:
+            raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+        def __getstate__(self) -> tuple[object, ...]:
+            return self._values()
+
+        def __setstate__(self, state: tuple[object, ...]) -> None:
+            for name, value in zip(self._names, state, strict=True):
+                _set(self, name, value)
 
     def model_copy(self, *, update: dict[str, Any] | None = None) -> Self:
         """A copy with some fields replaced, as the pydantic model this was offered (shallow, unvalidated, as there)."""
@@ -62,7 +146,7 @@ def _adapter(model: type) -> "TypeAdapter[Any]":
 _ADAPTERS: dict[type, "TypeAdapter[Any]"] = {}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@_model(frozen=True, slots=True, kw_only=True)
 class Unresolved(_Model):
     """A value the source could not resolve (a variable without a value, a data source, a function it can't run).
 
@@ -74,7 +158,7 @@ class Unresolved(_Model):
     reason: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@_model(frozen=True, slots=True, kw_only=True)
 class AttachedPolicy(_Model):
     """A policy reaching a principal: `via` says how (inline, managed policy address/ARN, group membership)."""
 
@@ -83,7 +167,7 @@ class AttachedPolicy(_Model):
     ref: Text  # the ARN or reference as written, with its location
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@_model(frozen=True, slots=True, kw_only=True)
 class PrincipalResource(_Model):
     """An IAM user, role or group defined in the inventory. `defined` is False for a principal of another account
     that the inputs only name by ARN: its identity policies, boundary, SCPs and session limit are then unknown."""
@@ -106,8 +190,10 @@ class PrincipalResource(_Model):
     tags: dict[str, Text] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@_model(frozen=True, slots=True, kw_only=True)
 class PublicAccessBlock(_Model):
+    """S3 Block Public Access settings: a bucket's, an access point's or the account's."""
+
     loc: Location
     block_public_acls: bool | None = False
     block_public_policy: bool | None = False
@@ -115,14 +201,16 @@ class PublicAccessBlock(_Model):
     restrict_public_buckets: bool | None = False  # None: set to a value the source could not resolve
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@_model(frozen=True, slots=True, kw_only=True)
 class Encryption(_Model):
+    """A bucket's default encryption."""
+
     loc: Location
     algorithm: str  # "AES256" | "aws:kms" | "aws:kms:dsse"
     kms_key: Text | None = None  # key id/ARN/alias or a reference to an aws_kms_key
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@_model(frozen=True, slots=True, kw_only=True)
 class Bucket(_Model):
     """A bucket. `defined` is False for a bucket the inputs only name (another account's, or one an access point
     opens): its policy, public-access block, ownership and encryption are then unknown, not absent."""
@@ -144,7 +232,7 @@ class Bucket(_Model):
         return f"arn:aws:s3:::{self.name.value}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@_model(frozen=True, slots=True, kw_only=True)
 class AccessPoint(_Model):
     """An S3 access point: a named door to one bucket, with a policy and Block Public Access settings of its own.
 
@@ -172,7 +260,7 @@ class AccessPoint(_Model):
         return f"{self.arn}/object/{key}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@_model(frozen=True, slots=True, kw_only=True)
 class VpcEndpoint(_Model):
     """A VPC endpoint (aws_vpc_endpoint). AWS chooses its id at apply, so its address stands in for the id, as
     `aws_vpc_endpoint.x.id` reads in the Terraform source; `vpc_id` likewise (a VPC's address, or the id as written).
@@ -184,7 +272,7 @@ class VpcEndpoint(_Model):
     vpc_id: Text | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@_model(frozen=True, slots=True, kw_only=True)
 class KmsGrant(_Model):
     """An `aws_kms_grant`: lets its grantee use a key for some operations, beside the key policy and IAM policies.
 
@@ -200,7 +288,7 @@ class KmsGrant(_Model):
     key_known: bool = True
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@_model(frozen=True, slots=True, kw_only=True)
 class KmsKey(_Model):
     """A KMS key the inputs define. AWS chooses its id at apply, so its address stands in for the id.
 
@@ -236,15 +324,17 @@ class KmsKey(_Model):
         return regional_arn("kms", resource, region)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@_model(frozen=True, slots=True, kw_only=True)
 class OrganizationPolicy(_Model):
+    """An SCP or RCP and the roots, OUs and accounts it is attached to."""
+
     address: str
     loc: Location
     policy: Policy
     targets: list[Text] = field(default_factory=list)  # root / OU / account ids it is attached to
 
 
-@dataclass(slots=True, kw_only=True)
+@_model(slots=True, kw_only=True)
 class Inventory(_Model):
     """Everything a set of inputs defines, joined: the Terraform source builds it; rules read it."""
 
@@ -258,20 +348,3 @@ class Inventory(_Model):
     organization_policies: list[OrganizationPolicy] = field(default_factory=list)
     account_public_access_block: PublicAccessBlock | None = None
     unresolved: list[Unresolved] = field(default_factory=list)
-
-
-for _model in (
-    Unresolved,
-    AttachedPolicy,
-    PrincipalResource,
-    PublicAccessBlock,
-    Encryption,
-    Bucket,
-    AccessPoint,
-    VpcEndpoint,
-    KmsGrant,
-    KmsKey,
-    OrganizationPolicy,
-    Inventory,
-):
-    _model.model_fields = {each.name: each for each in fields(_model)}

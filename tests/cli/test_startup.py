@@ -343,10 +343,11 @@ def _console_script(argv: list[str]) -> str:
 
 def test_the_console_script_skips_pydantics_plugin_search(tmp_path: Path) -> None:
     # pydantic's plugin loader imports importlib.metadata and the email package (3% of a small check) only to find
-    # that plugins are off.
+    # that plugins are off. A config file's settings are what pydantic validates (the inventory is dataclasses).
     module = tmp_path / "infra"
     module.mkdir()
     (module / "main.tf").write_text('resource "aws_iam_user" "u" {\n  name = "u"\n}\n')
+    (module / ".iam-preflight.toml").write_text('fail-on = "error"\n')
     imported = _imported_modules(_console_script(["check", str(module), "--format", "json"]))
     assert "pydantic" in imported
     assert imported.isdisjoint({"email", "zipfile", "csv"})
@@ -435,3 +436,66 @@ def test_the_deferred_modules_of_inspect_and_shutil_serve_them_as_before() -> No
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert completed.stdout.split() == ["True", "def", "defer_unused_imports()", "->", "None:", "True"]
+
+
+# The example of the benchmark's Terraform rows: a role, a bucket with SSE-KMS and its key, and (in its config) one
+# declared pre-signed URL that the pre-flight decides.
+SSE_KMS_EXAMPLE = REPO / "examples" / "presign-sse-kms"
+
+
+def _loaded_after(code: str) -> list[str]:
+    """Every module in `sys.modules` once `code` has run (`-X importtime` does not list what `import_module` loads,
+    as `linter.model` loads `linter.inventory`)."""
+    done = "import sys; print(chr(10).join(sorted(sys.modules)), file=sys.stderr)"
+    completed = subprocess.run(
+        [sys.executable, "-c", f"try:\n    {code}\nexcept SystemExit:\n    pass\n{done}"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    )
+    return completed.stderr.splitlines()
+
+
+def _pydantic(modules: list[str]) -> list[str]:
+    return [name for name in modules if name.split(".")[0] in ("pydantic", "pydantic_core")]
+
+
+def test_checking_a_terraform_module_imports_no_pydantic(tmp_path: Path) -> None:
+    # The inventory is slotted dataclasses: as pydantic models, importing pydantic and building them cost ~360M
+    # instructions of every Terraform check. The example's module, without its config file (see below).
+    module = tmp_path / "presign-sse-kms"
+    module.mkdir()
+    shutil.copy(SSE_KMS_EXAMPLE / "main.tf", module)
+    loaded = _loaded_after(f"from linter.cli import main; main(['check', {str(module)!r}, '--format', 'json'])")
+    assert "linter.inventory" in loaded  # the run did build the inventory
+    assert _pydantic(loaded) == []
+
+
+def test_checking_the_presign_sse_kms_example_imports_pydantic_only_for_its_config() -> None:
+    # With its config file, which declares the pre-signed URL: the pre-flight decides it (its readings of written
+    # ids included) without pydantic; only `linter.config` validates the file's settings with it
+    # (`linter.config_schema`). The first module outside pydantic and importlib that asks for pydantic is recorded.
+    recorder = (
+        "import sys\n"
+        "class Recorder:\n"
+        "    @staticmethod\n"
+        "    def find_spec(name, path=None, target=None):\n"
+        "        if name in ('pydantic', 'pydantic_core'):\n"
+        "            frame = sys._getframe(1)\n"
+        "            while frame.f_globals.get('__name__', '').startswith(('importlib', '_frozen', 'pydantic')):\n"
+        "                frame = frame.f_back\n"
+        "            print('asked by', frame.f_globals.get('__name__'), file=sys.stderr)\n"
+        "sys.meta_path.insert(0, Recorder)\n"
+    )
+    code = f"from linter.cli import main; main(['check', {str(SSE_KMS_EXAMPLE)!r}, '--format', 'json'])"
+    completed = subprocess.run(
+        [sys.executable, "-c", f"{recorder}try:\n    {code}\nexcept SystemExit:\n    pass\n"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    )
+    assert '"IPS' in completed.stdout  # the pre-flight ran: the declared URL has its finding
+    askers = {line.removeprefix("asked by ") for line in completed.stderr.splitlines() if line.startswith("asked by")}
+    assert askers <= {"linter.config", "linter.config_schema"}, askers
