@@ -30,8 +30,9 @@ NOT_FOR_JSON = (
     "hcl2",
     "lark",
     "rich",
-    # pydantic validates a config file and builds the Terraform inventory; a check of policy JSON without a config
-    # builds neither, and typer's adapters (built on pydantic) are replaced by `cli._PlainValue`: ~300M instructions.
+    # pydantic validates a config file's settings (the Terraform inventory is dataclasses, see below); a check of
+    # policy JSON without a config does not, and typer's adapters (built on pydantic) are replaced by
+    # `cli._PlainValue`: ~300M instructions.
     "pydantic",
     "pydantic_core",
     "typer._adapters",
