@@ -58,9 +58,10 @@ class _Model:
     """The base of the inventory's classes: what the pydantic models these were offered, for their callers.
 
     `model_copy` without pydantic; `model_validate`, `model_dump` and `model_dump_json` through a pydantic TypeAdapter
-    over the dataclass (the same conversions, errors and output; built the first time a class is validated or dumped,
-    which no check does). At run time (see `_model`) also dataclass's methods: keyword-only `__init__` with the
-    fields' defaults, `__repr__`, `__eq__` (same class, equal fields), `__hash__` of the fields, frozen attributes."""
+    over the dataclass (the same conversions, errors and output), built the first time a class is validated or
+    dumped, which a check does only to read ids written in its policies as its own (`presign.readings.read_as`). At
+    run time (see `_model`) also dataclass's methods: keyword-only `__init__` with the fields' defaults, `__repr__`,
+    `__eq__` (same class, equal fields), `__hash__` of the fields, frozen attributes."""
 
     __slots__ = ()
 
@@ -137,7 +138,7 @@ class _Model:
 def _adapter(model: type) -> "TypeAdapter[Any]":
     adapter = _ADAPTERS.get(model)
     if adapter is None:
-        from pydantic import TypeAdapter  # lazy: pydantic costs ~300M instructions; no check validates or dumps these
+        from pydantic import TypeAdapter  # lazy: ~300M instructions, for the few checks that re-read written ids
 
         adapter = _ADAPTERS[model] = TypeAdapter(model)
     return adapter
