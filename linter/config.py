@@ -32,8 +32,8 @@ class _FieldInfo(NamedTuple):
 class Config:
     """The settings: a file's, validated (`read_config`), or the defaults.
 
-    A plain dataclass: a file's table is validated by the pydantic models of `linter.config_schema`, which only a run
-    with a config file imports (pydantic costs more than the rest of a one-policy check). Its fields are those models'.
+    A plain dataclass: a file's table is validated by `linter.config_schema`, which only a run with a config file
+    imports. Its fields are those the pydantic model it replaced had.
     """
 
     select: list[str] = field(default_factory=list)
@@ -90,13 +90,12 @@ Config.model_fields = {
     each.name: _FieldInfo(each.default_factory() if callable(each.default_factory) else each.default)
     for each in fields(Config)
 }
-_FIELD_NAMES = tuple(Config.model_fields)
 
 
 def __getattr__(name: str) -> Any:
     """`Suppression` and `PresignExpectation`, the models of a config file's entries, from `linter.config_schema`."""
     if name in ("Suppression", "PresignExpectation"):
-        from linter import config_schema  # lazy: pydantic, for a config file's settings only
+        from linter import config_schema  # lazy: for a config file's settings only
 
         return getattr(config_schema, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -134,15 +133,13 @@ def read_config(path: Path) -> Config | None:
     table = _table(path, data)
     if table is None:
         return None
-    from pydantic import ValidationError  # lazy: pydantic validates a config file's settings, and only those
-
-    from linter.config_schema import ConfigModel, describe  # lazy: as above
+    from linter.config_schema import SettingError, describe, validate_config  # lazy: for a config file's settings
 
     try:
-        validated = ConfigModel.model_validate({**table, "root": path.parent.resolve(), "source": str(path)})
-    except ValidationError as error:
+        validated = validate_config(table)
+    except SettingError as error:
         raise ConfigError(f"{path}: {describe(error)}") from None
-    return Config(**{name: getattr(validated, name) for name in _FIELD_NAMES})
+    return Config(**validated, root=path.parent.resolve(), source=str(path))
 
 
 def folder_config(folder: Path) -> Config | None:
