@@ -277,6 +277,9 @@ def test_the_entries_are_frozen_slotted_values_with_the_models_defaults() -> Non
         one.signer = "t"  # type: ignore[misc]
     assert one.model_copy(update={"module": "m"}) == PresignExpectation(signer="s", bucket="b", module="m")
     assert Suppression(rule="r") == Suppression(rule="r", paths=["*"], reason="")
+    paths = ["legacy/*"]
+    assert Suppression(rule="r", paths=paths).paths is not paths  # a list of its own, as pydantic's copy was
+    assert repr(Suppression(rule="r")) == "Suppression(rule='r', paths=['*'], reason='')"
     assert Suppression(rule="r").model_copy(update={"reason": "why"}).reason == "why"
 
 
