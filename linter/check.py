@@ -41,7 +41,7 @@ from linter.sources.terraform.files import TERRAFORM_SUFFIXES
 
 if TYPE_CHECKING:
     from linter.baseline import Baseline
-    from linter.model import Inventory  # pydantic models: loaded only when a Terraform input builds one
+    from linter.model import Inventory  # loaded only when a Terraform input builds one
     from linter.presign.declared import PresignCheck
 
 # Folders never worth walking into: tool caches and vendored dependencies.

@@ -336,9 +336,9 @@ def regional_arn(service: str, resource: str, region: str | None) -> str:
     return f"arn:aws:{service}:{region or THIS_REGION}:{THIS_ACCOUNT}:{resource}"
 
 
-# The inventory's classes are pydantic models, defined in `linter.inventory`: importing pydantic and building them
-# costs ~300M instructions, a third of checking one policy file, which never builds an inventory. They are named here
-# as well, as they always were, and loaded the first time one is asked for.
+# The inventory's classes are defined in `linter.inventory`, which a check of policy files never needs (and which
+# once imported pydantic). They are named here as well, as they always were, and loaded the first time one is asked
+# for.
 INVENTORY_NAMES = frozenset(
     (
         "AccessPoint",

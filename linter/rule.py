@@ -22,7 +22,7 @@ from linter.record import Record
 
 if TYPE_CHECKING:
     from linter.awsdata import AwsData
-    from linter.model import Inventory  # pydantic models: loaded only when a Terraform input builds one
+    from linter.model import Inventory  # loaded only when a Terraform input builds one
     from linter.presign.declared import PresignCheck
     from linter.sources import InlineSuppression
 

@@ -103,14 +103,9 @@ CONFIG_WITH_EVERY_KIND_OF_SETTING = (
     [
         # The rules that read declared URLs not selected: the declarations are validated, never resolved.
         pytest.param('select = ["IPG", "IPA"]\n', id="IPG-and-IPA"),
-        pytest.param(
-            "",
-            # With them, `check.resolve_declared_urls` imports the pre-flight for the declarations even though a run
-            # over policy JSON has no inventory to resolve them in, and `linter.presign.declared` imports
-            # `linter.inventory`: pydantic until the inventory's own change lands (then this passes: remove the mark).
-            marks=pytest.mark.xfail(reason="linter.presign.declared -> linter.inventory imports pydantic"),
-            id="every-rule",
-        ),
+        # With them, `check.resolve_declared_urls` imports the pre-flight for the declarations even though a run
+        # over policy JSON has no inventory to resolve them in (`linter.inventory` among them: dataclasses).
+        pytest.param("", id="every-rule"),
     ],
 )
 def test_checking_a_json_policy_with_a_config_file_imports_no_pydantic(tmp_path: Path, select: str) -> None:
@@ -129,7 +124,6 @@ def test_checking_a_json_policy_with_a_config_file_imports_no_pydantic(tmp_path:
         assert _unneeded(imported) == ["linter.config_schema"], "a check with a config imported what it does not use"
 
 
-@pytest.mark.xfail(reason="the Terraform inventory (linter.inventory) is built with pydantic until its change lands")
 def test_checking_a_terraform_module_with_its_config_file_imports_no_pydantic() -> None:
     # The benchmark against checkov: a module whose config declares a pre-signed URL.
     example = REPO / "examples" / "presign-sse-kms"
@@ -392,12 +386,16 @@ def _console_script(argv: list[str]) -> str:
 
 def test_the_console_script_skips_pydantics_plugin_search(tmp_path: Path) -> None:
     # pydantic's plugin loader imports importlib.metadata and the email package (3% of a small check) only to find
-    # that plugins are off. A config file's settings are what pydantic validates (the inventory is dataclasses).
+    # that plugins are off. What pydantic still does in a check: validating an inventory read back with a written
+    # account id standing in for this configuration's (`presign.readings.read_as`), here for the console demo's
+    # user two, whose policy names an account.
     module = tmp_path / "infra"
     module.mkdir()
-    (module / "main.tf").write_text('resource "aws_iam_user" "u" {\n  name = "u"\n}\n')
-    (module / ".iam-preflight.toml").write_text('fail-on = "error"\n')
-    imported = _imported_modules(_console_script(["check", str(module), "--format", "json"]))
+    demo = (REPO / "examples" / "presign-demo" / "main.tf").read_text()
+    deny = '{ Effect = "Deny", Action = "iam:GetUser", Resource = "arn:aws:iam::123456789012:user/a" }'
+    named = f'Resource = "*"\n      }},\n      {deny}'
+    (module / "main.tf").write_text(demo.replace('Resource = "*"\n      }', named))
+    imported = _imported_modules(_console_script(["check", str(module), "--format", "json", "--exit-zero"]))
     assert "pydantic" in imported
     assert imported.isdisjoint({"email", "zipfile", "csv"})
 
@@ -512,39 +510,11 @@ def _pydantic(modules: list[str]) -> list[str]:
 
 def test_checking_a_terraform_module_imports_no_pydantic(tmp_path: Path) -> None:
     # The inventory is slotted dataclasses: as pydantic models, importing pydantic and building them cost ~360M
-    # instructions of every Terraform check. The example's module, without its config file (see below).
+    # instructions of every Terraform check. The example's module without its config file (with it, see
+    # `test_checking_a_terraform_module_with_its_config_file_imports_no_pydantic`).
     module = tmp_path / "presign-sse-kms"
     module.mkdir()
     shutil.copy(SSE_KMS_EXAMPLE / "main.tf", module)
     loaded = _loaded_after(f"from linter.cli import main; main(['check', {str(module)!r}, '--format', 'json'])")
     assert "linter.inventory" in loaded  # the run did build the inventory
     assert _pydantic(loaded) == []
-
-
-def test_checking_the_presign_sse_kms_example_imports_pydantic_only_for_its_config() -> None:
-    # With its config file, which declares the pre-signed URL: the pre-flight decides it (its readings of written
-    # ids included) without pydantic; only `linter.config` validates the file's settings with it
-    # (`linter.config_schema`). The first module outside pydantic and importlib that asks for pydantic is recorded.
-    recorder = (
-        "import sys\n"
-        "class Recorder:\n"
-        "    @staticmethod\n"
-        "    def find_spec(name, path=None, target=None):\n"
-        "        if name in ('pydantic', 'pydantic_core'):\n"
-        "            frame = sys._getframe(1)\n"
-        "            while frame.f_globals.get('__name__', '').startswith(('importlib', '_frozen', 'pydantic')):\n"
-        "                frame = frame.f_back\n"
-        "            print('asked by', frame.f_globals.get('__name__'), file=sys.stderr)\n"
-        "sys.meta_path.insert(0, Recorder)\n"
-    )
-    code = f"from linter.cli import main; main(['check', {str(SSE_KMS_EXAMPLE)!r}, '--format', 'json'])"
-    completed = subprocess.run(
-        [sys.executable, "-c", f"{recorder}try:\n    {code}\nexcept SystemExit:\n    pass\n"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=True,
-    )
-    assert '"IPS' in completed.stdout  # the pre-flight ran: the declared URL has its finding
-    askers = {line.removeprefix("asked by ") for line in completed.stderr.splitlines() if line.startswith("asked by")}
-    assert askers <= {"linter.config", "linter.config_schema"}, askers

@@ -40,7 +40,7 @@ def load_module(folder: Path, var_files: list[Path] | None = None) -> Loaded:
     Given a .tf file (a pre-commit hook passes changed files), its whole module is loaded: policy documents and the
     resources using them often sit in sibling files.
     """
-    from linter.sources.terraform import loader  # lazy: the evaluator and pydantic load only when a module does
+    from linter.sources.terraform import loader  # lazy: the evaluator loads only when a module does
 
     return loader.load_module(folder, var_files)
 
@@ -52,7 +52,7 @@ def evaluate_module(
 
     `extra_inputs` are variable values that win over every variable file (a plan's own variables).
     """
-    from linter.sources.terraform import loader  # lazy: the evaluator and pydantic load only when a module does
+    from linter.sources.terraform import loader  # lazy: the evaluator loads only when a module does
 
     return loader.evaluate_module(folder, var_files, extra_inputs)
 
@@ -60,7 +60,7 @@ def evaluate_module(
 def load_modules(folders: Sequence[Path], var_files: list[Path] | None = None) -> list[Loaded]:
     """`load_module` for each folder, after parsing every file of all of them in one (parallel) batch."""
     # The evaluator's imports (~0.03 s) come first: the CLI's parse-ahead helpers parse meanwhile.
-    from linter.sources.terraform import loader  # lazy: the evaluator and pydantic load only when a module does
+    from linter.sources.terraform import loader  # lazy: the evaluator loads only when a module does
 
     # `load_module` as this package has it now (a test replaces it to make one folder fail)
     return loader.load_modules(folders, var_files, load_module)
