@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from linter.atomic import write_file
 from linter.findings import Finding
-from linter.record import Record
+from linter.record import record
 from linter.sources.confine import ReadRefused, TooLarge, inside, read_bytes, real_path
 
 FORMAT_VERSION = 1
@@ -37,8 +37,8 @@ class BaselineError(ValueError):
         self.column = column
 
 
-@dataclass(repr=False, eq=False)
-class Baseline(Record):
+@record
+class Baseline:
     fingerprints: set[str] = field(default_factory=set)
 
     def contains(self, finding: Finding) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
@@ -22,7 +22,7 @@ from linter.config import CONFIG_NAMES, Config, ConfigError, read_config
 from linter.findings import Finding, RelatedLocation, Severity
 from linter.lazy_re import lazy_compile
 from linter.model import MAX_LISTED_PER_RULE, InputError, Location, Policy, PolicyKind
-from linter.record import Record
+from linter.record import record
 from linter.registry import (
     CHECKS_INVENTORIES,
     CHECKS_POLICIES,
@@ -51,8 +51,8 @@ VAR_FILE_SUFFIXES = (".tfvars", ".tfvars.json")
 STDIN = "-"
 
 
-@dataclass(repr=False, eq=False)
-class CheckResult(Record):
+@record
+class CheckResult:
     """What a run found: the findings kept, the input errors, the files read and skipped, the rules it ran."""
 
     findings: list[Finding] = field(default_factory=list)
@@ -88,8 +88,8 @@ def no_policy_found(paths: Sequence[str], result: CheckResult) -> str | None:
     return f"iam-preflight: no IAM policy found in {where} ({why})"
 
 
-@dataclass(repr=False, eq=False)
-class CheckOptions(Record):
+@record
+class CheckOptions:
     """What the command line adds to the config for one run."""
 
     kind: PolicyKind | None = None
@@ -113,8 +113,8 @@ class StdinInput(NamedTuple):
     filename: str | None  # a path in the project, as `--stdin-filename` names it; None: shown as "-"
 
 
-@dataclass(repr=False, eq=False)
-class Inputs(Record):
+@record
+class Inputs:
     """What to load: policy/plan JSON files and Terraform modules (a folder of .tf files is one module)."""
 
     json_files: list[Path] = field(default_factory=list)

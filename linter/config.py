@@ -7,13 +7,14 @@ same folder, the way ruff finds its settings. Command-line flags override what t
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from linter.errors import ConfigError
 from linter.findings import Severity
 from linter.model import PolicyKind
+from linter.record import record
 from linter.sources import resolved
 from linter.sources.confine import read_text
 
@@ -28,7 +29,7 @@ class _FieldInfo(NamedTuple):
     default: Any
 
 
-@dataclass(kw_only=True)
+@record(kw_only=True)
 class Config:
     """The settings: a file's, validated (`read_config`), or the defaults.
 

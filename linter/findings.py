@@ -1,10 +1,11 @@
 """What rules produce and reports consume."""
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import StrEnum
 from typing import Any
 
 from linter.model import Location, _instance_schema
+from linter.record import fast_record
 
 
 class Severity(StrEnum):
@@ -28,7 +29,7 @@ class Severity(StrEnum):
 _RANKS = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@fast_record(frozen=True, slots=True, kw_only=True)
 class RelatedLocation:
     """A second place that explains a finding: the statement that denies, the key policy that lacks a grant.
 
@@ -47,7 +48,7 @@ class RelatedLocation:
         return _instance_schema(cls)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@fast_record(frozen=True, slots=True, kw_only=True)
 class Finding:
     """What a rule says about one place of an input: its rule, severity, message and location."""
 

@@ -14,19 +14,19 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from linter.atomic import write_file
 from linter.findings import Finding
 from linter.model import Location, PolicyKind
+from linter.record import record
 from linter.rule import Rule
 
 INPUT_SUFFIXES = (".json", ".tf")
 _INDENT = "  "
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ExpectedFile:
     """A parsed `.expected` file: one block of text per finding, and the comments written before some of them."""
 
@@ -61,7 +61,7 @@ class ExpectedFile:
         return "\n".join(lines) + "\n" if lines else ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Fixture:
     rule: type[Rule]
     path: Path

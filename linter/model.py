@@ -6,11 +6,13 @@ element, whatever the input format was.
 """
 
 # No `from __future__ import annotations` in this module: `_built` reads the dataclasses' field types.
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, field, replace
 from enum import StrEnum
 from importlib import import_module
 from types import NoneType, UnionType
 from typing import TYPE_CHECKING, Any, cast, get_args, get_origin, get_type_hints
+
+from linter.record import fast_record, record
 
 if TYPE_CHECKING:
     from linter.sources.jsonpos import KeySpans, PointerSpans, Span
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 MAX_LISTED_PER_RULE = 100
 
 
-@dataclass(frozen=True, init=False)
+@record(frozen=True, init=False)
 class Location:
     """Where a node came from: file, 1-based line/column span, JSON pointer inside the policy, TF address.
 
@@ -161,7 +163,7 @@ _POSITION_FIELDS = frozenset(("line", "column", "end_line", "end_column"))
 _FIELDS = ("file", "line", "column", "end_line", "end_column", "json_path", "address")
 
 
-@dataclass(frozen=True, slots=True)
+@fast_record(frozen=True, slots=True)
 class Text(_Node):
     """A scalar from a policy with its location.
 
@@ -193,7 +195,7 @@ class PolicyKind(StrEnum):
         return self in (PolicyKind.RESOURCE, PolicyKind.TRUST, PolicyKind.RCP, PolicyKind.KEY)
 
 
-@dataclass(frozen=True, slots=True)
+@fast_record(frozen=True, slots=True)
 class PrincipalRef(_Node):
     """One principal entry: `{"AWS": "arn:..."}` gives type AWS and that ARN; `"*"` gives type AWS and `*`."""
 
@@ -201,7 +203,7 @@ class PrincipalRef(_Node):
     value: Text
 
 
-@dataclass(frozen=True, slots=True)
+@fast_record(frozen=True, slots=True)
 class Principals(_Node):
     loc: Location
     star_form: bool = False  # written as the bare string "*" rather than {"AWS": "*"}
@@ -212,7 +214,7 @@ class Principals(_Node):
         return any(ref.type == "AWS" and ref.value.value == "*" for ref in self.refs)
 
 
-@dataclass(frozen=True, slots=True)
+@fast_record(frozen=True, slots=True)
 class Condition(_Node):
     """One operator/key pair of a Condition block with its values (values OR, pairs AND)."""
 
@@ -222,7 +224,7 @@ class Condition(_Node):
     loc: Location
 
 
-@dataclass(frozen=True, slots=True)
+@fast_record(frozen=True, slots=True)
 class Statement(_Node):
     index: int
     loc: Location
@@ -254,7 +256,7 @@ class Statement(_Node):
         return self.resource if self.resource is not None else (self.not_resource or [])
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class GrammarIssue(_Node):
     """A problem the source found while normalising (schema violation, duplicate key, bad shape)."""
 
@@ -263,7 +265,7 @@ class GrammarIssue(_Node):
     loc: Location
 
 
-@dataclass(frozen=True, slots=True)
+@fast_record(frozen=True, slots=True)
 class Policy(_Node):
     name: str  # how output names it: the file path, or the Terraform address with its attribute
     loc: Location
@@ -291,7 +293,7 @@ class Policy(_Node):
         return self.version_value == "2012-10-17"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class InputError:
     """Input the tool could not read (missing file, malformed JSON or HCL, unresolvable reference): exit 2."""
 

@@ -34,7 +34,7 @@ from operator import attrgetter
 from reprlib import recursive_repr
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["Record", "fast_record", "record"]
+__all__ = ["fast_record", "record"]
 
 if TYPE_CHECKING:
     # What mypy checks record classes (and their callers) as.
@@ -349,25 +349,3 @@ def _getstate(self: object) -> list[object]:
 def _setstate(self: object, state: list[object]) -> None:
     for each, value in zip(fields(self), state, strict=False):  # type: ignore[arg-type]
         object.__setattr__(self, each.name, value)
-
-
-# The former base of the mutable dataclasses, until they are records (next commit).
-class Record:
-    __slots__ = ()
-
-    @recursive_repr()
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{field.name}={getattr(self, field.name)!r}" for field in fields(self) if field.repr)  # type: ignore[arg-type]
-        return f"{type(self).__qualname__}({shown})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return _compared(self) == _compared(other)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable: not hashable, as a mutable dataclass
-
-
-def _compared(record: object) -> tuple[object, ...]:
-    """The fields equality compares, in order (a tuple, as `@dataclass` compares them)."""
-    return tuple(getattr(record, field.name) for field in fields(record) if field.compare)  # type: ignore[arg-type]

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, ClassVar
 
 from linter.findings import Finding, RelatedLocation, Severity
 from linter.lazy_re import lazy_compile
 from linter.model import Location, Policy, PolicyKind
-from linter.record import Record
+from linter.record import record
 
 if TYPE_CHECKING:
     from linter.awsdata import AwsData
@@ -44,8 +44,8 @@ class RuleDefinitionError(TypeError):
     pass
 
 
-@dataclass(repr=False, eq=False)
-class RuleContext(Record):
+@record
+class RuleContext:
     """What a rule may consult besides the policy: the AWS action database, the declared pre-signed URL checks
     (already resolved to an inventory's signer and bucket; for `check_inventory`: a policy without an inventory is
     checked as soon as it is loaded, before they are resolved), and a per-run cache rules may share results

@@ -26,7 +26,6 @@ implicitDeny into allowed.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
 from types import MappingProxyType
@@ -49,6 +48,7 @@ from linter.engine.public_access import is_public
 from linter.engine.tri import MAYBE, NO, YES, Tri
 from linter.lazy_re import lazy_compile
 from linter.model import Policy
+from linter.record import fast_record
 
 
 class Request(NamedTuple):
@@ -61,7 +61,7 @@ class Request(NamedTuple):
     context: Mapping[str, ContextInput] = MappingProxyType({})  # shared, hence read-only
 
 
-@dataclass(frozen=True, eq=False)
+@fast_record(frozen=True, eq=False)
 class PolicySet:
     identity: Sequence[Policy] = ()  # the user's own and its groups', or the role's
     resource: Policy | None = None

@@ -7,15 +7,15 @@ Policy-type labels: "identity", "boundary", "session", "resource", "scp:level N"
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from linter.model import Location
+from linter.record import fast_record
 
 DecisionText = Literal["allowed", "explicitDeny", "implicitDeny"]
 
 
-@dataclass(frozen=True, slots=True)
+@fast_record(frozen=True, slots=True)
 class MatchedStatement:
     policy: str  # the policy's name: a file path, Terraform address or simulator input id
     policy_type: str

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 
 from linter.explain.denial import Denial, PolicyType, parse_denial
 from linter.explain.url import mask_key
 from linter.lazy_re import lazy_compile
 from linter.presign.problem import Problem
+from linter.record import record
 
 _TAG = lazy_compile(r"<(?P<tag>[A-Za-z][\w-]*)>(?P<value>[^<]*)</(?P=tag)>")
 _SDK_LINE = lazy_compile(
@@ -34,7 +35,7 @@ class ErrorParseError(ValueError):
     """Nothing in the input looks like an S3 error."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class S3Error:
     code: str  # S3's own (`AccessDenied`)
     message: str
@@ -51,7 +52,7 @@ class S3Error:
         return parse_denial(self.message) if self.code == "AccessDenied" else None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Cause:
     """What an error means, what to change, and how iam-preflight would have caught it before it shipped."""
 

@@ -9,7 +9,6 @@ needs no more than the kind of key and its last characters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -17,6 +16,7 @@ from linter.lazy_re import lazy_compile
 from linter.presign.causes import CauseKind
 from linter.presign.lifetime import MAX_EXPIRES, describe_duration
 from linter.presign.problem import Cause, Problem, ProblemKind, Status
+from linter.record import record
 
 # Query parameters that are secrets (or carry one): dropped on reading, never echoed.
 SECRET_PARAMETERS = frozenset({"x-amz-signature", "signature", "x-amz-security-token"})
@@ -59,7 +59,7 @@ class UrlError(ValueError):
     """Not a pre-signed S3 URL (or one this reader cannot take apart); the message holds no secret."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SignedUrl:
     scheme: str
     host: str
@@ -141,7 +141,7 @@ def _region(found: str | None) -> str | None:
     return found
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Signing:
     version: str
     key_id: str

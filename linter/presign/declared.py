@@ -4,7 +4,6 @@ loaded; each check's verdict is decided once per run, whichever rule asks first.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,7 @@ from linter.presign.resolve import (
     is_principal_arn,
     other_account_principal,
 )
+from linter.record import record
 from linter.sources import display_path
 from linter.sources.confine import read_text
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the pre-flight loads when a verdict is asked for, not with 
     from linter.presign.preflight import Verdict
 
 
-@dataclass(frozen=True, eq=False)
+@record(frozen=True, eq=False)
 class PresignCheck:
     """An expectation resolved to the inventory that defines its signer and bucket (or access point)."""
 

@@ -11,7 +11,7 @@ module keeps what is about the verdict as a whole: the readings of written accou
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from linter.model import THIS_ACCOUNT, AccessPoint, Bucket, Inventory, Location, PrincipalResource
 from linter.presign import wording
@@ -34,7 +34,7 @@ from linter.presign.problem import Cause, Problem, Status
 from linter.presign.readings import as_written, describe, read_as, readings
 from linter.presign.request import Expectation
 from linter.presign.subject import subject_for
-from linter.record import Record
+from linter.record import record
 
 __all__ = ["Problem", "Status", "Verdict", "preflight"]
 
@@ -52,8 +52,8 @@ DOORS: tuple[Door, ...] = (
 )
 
 
-@dataclass(repr=False, eq=False)
-class Verdict(Record):
+@record
+class Verdict:
     expectation: Expectation
     signer: PrincipalResource
     bucket: Bucket

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import NamedTuple
 
 from linter.engine.context import UNKNOWN, ContextInput, Unknown
 from linter.lazy_re import lazy_compile
 from linter.model import Location
 from linter.presign.lifetime import MAX_EXPIRES
-from linter.record import Record
+from linter.record import record
 
 METHODS = ("GET", "HEAD", "PUT")
 # Canned ACLs other than this one are refused by buckets whose Object Ownership is BucketOwnerEnforced.
@@ -28,7 +28,7 @@ class ExpectationError(ValueError):
     """An expectation that cannot be checked as written (unknown method, bad duration): exit 2."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Expectation:
     """A URL someone will sign: by whom, for what, for how long, opened from where."""
 
@@ -100,8 +100,8 @@ def sample_keys(pattern: str) -> list[str]:
     return [s for s in dict.fromkeys(samples) if fnmatch.fnmatchcase(s, pattern)] or samples[:1]
 
 
-@dataclass(repr=False, eq=False)
-class UrlContext(Record):
+@record
+class UrlContext:
     """The condition keys of a pre-signed request, at a given signature age."""
 
     secure: bool = True

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from linter.record import Record
+from linter.record import record
 from linter.sources.confine import git_work_tree
 
 if TYPE_CHECKING:  # the model imports pydantic: the Terraform parser imports this package without needing it
@@ -95,8 +95,8 @@ class InlineSuppression(NamedTuple):
     last_line: int
 
 
-@dataclass(repr=False, eq=False)
-class Loaded(Record):
+@record
+class Loaded:
     """What one input (file or Terraform module) produced. `not_policy` is set for valid JSON that is no policy."""
 
     policies: list[Policy] = field(default_factory=list)

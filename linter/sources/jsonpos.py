@@ -11,11 +11,10 @@ import math
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from linter.lazy_re import lazy_compile
-from linter.record import Record
+from linter.record import fast_record
 
 
 class JsonSyntaxError(ValueError):
@@ -26,8 +25,8 @@ class JsonSyntaxError(ValueError):
         self.column = column
 
 
-@dataclass(slots=True, repr=False, eq=False)
-class Span(Record):
+@fast_record(slots=True)
+class Span:
     line: int
     column: int
     end_line: int
@@ -52,8 +51,8 @@ class JMember(NamedTuple):
     value: JNode
 
 
-@dataclass(slots=True, repr=False, eq=False)
-class JObject(Record):
+@fast_record(slots=True)
+class JObject:
     members: Sequence[JMember]
     span: Span
     duplicates: Sequence[JMember] = ()  # shared when empty: a large document holds many objects

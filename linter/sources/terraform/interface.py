@@ -12,11 +12,11 @@ too, with the helpers over them.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-from linter.record import Record
+from linter.record import fast_record
 from linter.sources.terraform.limits import MAX_CHARS, TOO_LONG, Budget
 from linter.sources.terraform.module import Module, Resource, attribute
 from linter.sources.terraform.values import ListVal, ObjVal, Scalar, TfSpan, Unknown, Val, is_known, text_of
@@ -75,8 +75,8 @@ class ModuleInstance(Protocol):
     def provider_region(self, ref: str = "aws") -> Val | None: ...
 
 
-@dataclass(repr=False, eq=False)
-class Scope(Record):
+@fast_record
+class Scope:
     """Where an expression is evaluated: its module instance, the file it is written in (spans name it), and the
     names bound around it (`each`, `count`, a for expression's or a dynamic block's iterator, template variables)."""
 
@@ -91,8 +91,8 @@ class Scope(Record):
         return TfSpan.of(raw, self.file)
 
 
-@dataclass(repr=False, eq=False)
-class BlockView(Record):
+@fast_record
+class BlockView:
     """A block (resource, data source or nested block) with the scope its arguments are evaluated in."""
 
     block: Block
@@ -134,7 +134,7 @@ class BlockView(Record):
         return text_of(value) if value is not None and is_known(value) else None
 
 
-@dataclass(repr=False, eq=False)
+@fast_record
 class ResInst(BlockView):
     """One instance of a resource or data block (count/for_each expanded)."""
 

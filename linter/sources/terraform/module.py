@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, cast
 
 from linter.model import InputError, Location
-from linter.record import Record
+from linter.record import record
 from linter.sources import InlineSuppression, project_root
 from linter.sources import display_path as display_source_path
 from linter.sources.terraform.cache import Parsed, module_files, parse_files
@@ -61,8 +61,8 @@ class Located(NamedTuple, Generic[NodeT]):
     file: str
 
 
-@dataclass(repr=False, eq=False)
-class Module(Record):
+@record
+class Module:
     folder: Path
     files: list[str] = field(default_factory=list)
     variables: dict[str, Located[Block]] = field(default_factory=dict)

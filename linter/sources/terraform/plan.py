@@ -10,11 +10,11 @@ attachments to roles and policies as the HCL source does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
-from linter.record import Record
+from linter.record import record
 from linter.sources import Loaded
 from linter.sources.jsonpos import JArray, JNode, JObject, JScalar, to_python
 from linter.sources.terraform.loader import evaluate_module
@@ -27,8 +27,8 @@ AFTER_APPLY = "known only after apply"
 COMPUTED_MIRRORS = {"managed_policy_arns", "inline_policy"}
 
 
-@dataclass(repr=False, eq=False)
-class PlanView(Record):
+@record
+class PlanView:
     """One planned resource (or a nested block of it) as the resource handlers read it."""
 
     address: str

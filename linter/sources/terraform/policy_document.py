@@ -12,9 +12,9 @@ attribute (or list item) that wrote it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from linter.record import record
 from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar, JsonSyntaxError, Span, parse, to_python
 from linter.sources.terraform.interface import ExpressionEvaluator, ResInst, Scope, not_null
 from linter.sources.terraform.module import attribute
@@ -186,7 +186,7 @@ def _unknown_sid_expr(node: JNode) -> str:
     return split_exprs(sid.unresolved)[0] if isinstance(sid, JScalar) and sid.unresolved else "Sid"
 
 
-@dataclass(slots=True, repr=False, eq=False)
+@record(slots=True)
 class UnknownStatement(JObject):
     """A statement whose content is unknown (a `dynamic "statement"` over an unknown collection, a merged document
     that is unknown): any number of statements, each of any content. Every element it has is unresolved; whether it

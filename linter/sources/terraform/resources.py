@@ -10,7 +10,7 @@ statement, so that a later check says "uncertain" instead of "nothing grants thi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import field, fields, is_dataclass, replace
 from typing import NamedTuple, Protocol
 
 from linter.model import (
@@ -32,7 +32,7 @@ from linter.model import (
     Unresolved,
     VpcEndpoint,
 )
-from linter.record import Record
+from linter.record import record
 from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar, JsonSyntaxError, Span, parse
 from linter.sources.policy_document import Locator, build_policy
 from linter.sources.terraform.attributes import ACCOUNT, KMS_KEY_TYPES, PARTITION, resource_type, tags_all
@@ -112,8 +112,8 @@ def locator(address: str, fallback: str) -> Locator:
     return locate
 
 
-@dataclass(repr=False, eq=False)
-class _Principal(Record):
+@record
+class _Principal:
     type: str
     view: View
     name: Val
@@ -126,8 +126,8 @@ class _Principal(Record):
     exclusive_managed: set[str] | None = None
 
 
-@dataclass(repr=False, eq=False)
-class _Bucket(Record):
+@record
+class _Bucket:
     view: View
     name: Val
     policy: Policy | None = None
@@ -137,16 +137,16 @@ class _Bucket(Record):
     acl: Text | None = None
 
 
-@dataclass(repr=False, eq=False)
-class _AccessPoint(Record):
+@record
+class _AccessPoint:
     view: View
     name: Val
     bucket: Val
     policy: Policy | None = None
 
 
-@dataclass(repr=False, eq=False)
-class _Key(Record):
+@record
+class _Key:
     view: View
     policy: Policy | None = None
     aliases: list[str] = field(default_factory=list)

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
-from linter.record import Record
+from linter.record import fast_record
 from linter.sources.jsonpos import JArray, JMember, JNode, JObject, JScalar, Span
 
 
-@dataclass(slots=True, repr=False, eq=False)
+@fast_record(slots=True)
 class TfSpan(Span):
     file: str = ""
 
@@ -27,8 +27,8 @@ class TfSpan(Span):
         return cls(raw[0], raw[1], raw[2], raw[3], raw[4] if len(raw) > 4 else file)
 
 
-@dataclass(slots=True, repr=False, eq=False)
-class Val(Record):
+@fast_record(slots=True)
+class Val:
     span: TfSpan
     ref: str | None = None  # the address of the resource this value names (joins an attachment to its role, etc.)
 
@@ -49,7 +49,7 @@ class Val(Record):
         return 0
 
 
-@dataclass(slots=True, repr=False, eq=False)
+@fast_record(slots=True)
 class Scalar(Val):
     value: str | int | float | bool | None = None
     unresolved: str | None = None  # a string with unknown parts: the expressions that could not be resolved
@@ -61,7 +61,7 @@ class Scalar(Val):
         return len(self.value) if isinstance(self.value, str) else 1
 
 
-@dataclass(slots=True, repr=False, eq=False)
+@fast_record(slots=True)
 class ListVal(Val):
     items: list[Val] = field(default_factory=list)
     size: int = field(default=1, init=False, repr=False, compare=False)
@@ -72,7 +72,7 @@ class ListVal(Val):
         self.size, self.depth, self.chars = _measure(self.items, 0)
 
 
-@dataclass(slots=True, repr=False, eq=False)
+@fast_record(slots=True)
 class ObjVal(Val):
     members: dict[str, tuple[TfSpan, Val]] = field(default_factory=dict)
     size: int = field(default=1, init=False, repr=False, compare=False)
@@ -88,7 +88,7 @@ class ObjVal(Val):
         return found[1] if found else None
 
 
-@dataclass(slots=True, repr=False, eq=False)
+@fast_record(slots=True)
 class Unknown(Val):
     expr: str = ""
     reason: str = ""
