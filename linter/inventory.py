@@ -17,41 +17,21 @@ the dataclass signatures), and no caller changes a list it has handed over.
 
 # No `from __future__ import annotations` in this module: pydantic's TypeAdapter (`Model.model_validate`) and
 # `linter.model._built` read these annotations as objects, without evaluating strings.
-from collections.abc import Callable
-from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field, fields, replace
+from dataclasses import Field, field, fields, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
 from linter.model import THIS_ACCOUNT, THIS_REGION, Location, Policy, Text, regional_arn
+from linter.record import record
 
 if TYPE_CHECKING:
-    from dataclasses import dataclass as _model  # what mypy checks these classes (and their callers) as
-
     from pydantic import TypeAdapter
-else:
-
-    def _model(*, frozen: bool = False, slots: bool, kw_only: bool) -> Callable[[type], type]:
-        """`dataclass(frozen=..., slots=True, kw_only=True)`, with the methods dataclass would generate (`__init__`,
-        `__repr__`, `__eq__`, `__hash__`, and a frozen class's `__setattr__`) inherited from `_Model` instead: the
-        dataclass module compiles each generated method from source, which for these 12 classes cost ~50M
-        instructions, more than building them as pydantic models did (~34M). Fields, `fields()`, `replace()`,
-        `asdict()` and pydantic's dataclass support are dataclass's own."""
-
-        def build(cls: type) -> type:
-            made = dataclass(cls, init=False, repr=False, eq=False, slots=slots, kw_only=kw_only)
-            found = fields(made)
-            made._spec = tuple((each.name, each.default, each.default_factory) for each in found)
-            made._names = tuple(each.name for each in found)
-            made.model_fields = {each.name: each for each in found}
-            if not frozen:  # what dataclass does for a class with `eq` that is not frozen
-                made.__setattr__ = object.__setattr__
-                made.__delattr__ = object.__delattr__
-                made.__hash__ = None
-            return made
-
-        return build
 
 
-_set = object.__setattr__
+class _ModelFields:
+    """`Model.model_fields`: name -> dataclass field, in order (as pydantic's; only the names are read)."""
+
+    def __get__(self, instance: object, owner: type) -> dict[str, "Field[Any]"]:
+        return {each.name: each for each in fields(owner)}
 
 
 class _Model:
@@ -59,65 +39,12 @@ class _Model:
 
     `model_copy` without pydantic; `model_validate`, `model_dump` and `model_dump_json` through a pydantic TypeAdapter
     over the dataclass (the same conversions, errors and output), built the first time a class is validated or
-    dumped, which a check does only to read ids written in its policies as its own (`presign.readings.read_as`). At
-    run time (see `_model`) also dataclass's methods: keyword-only `__init__` with the fields' defaults, `__repr__`,
-    `__eq__` (same class, equal fields), `__hash__` of the fields, frozen attributes."""
+    dumped, which a check does only to read ids written in its policies as its own (`presign.readings.read_as`). The
+    dataclass's methods are `record`'s (`linter.record`)."""
 
     __slots__ = ()
 
-    # name -> dataclass field, in order (pydantic's `model_fields`: only the names are read)
-    model_fields: ClassVar[dict[str, "Field[Any]"]]
-
-    if not TYPE_CHECKING:
-        _spec: ClassVar[tuple[tuple[str, object, object], ...]]  # (name, default, default_factory) by field
-        _names: ClassVar[tuple[str, ...]]
-
-        def __init__(self, **values: object) -> None:
-            for name, default, factory in self._spec:
-                value = values.pop(name, MISSING)
-                if value is MISSING:
-                    if factory is not MISSING:
-                        value = factory()
-                    elif default is not MISSING:
-                        value = default
-                    else:
-                        raise TypeError(
-                            f"{type(self).__qualname__}.__init__() missing 1 required keyword-only argument: '{name}'"
-                        )
-                _set(self, name, value)
-            if values:
-                unexpected = next(iter(values))
-                raise TypeError(
-                    f"{type(self).__qualname__}.__init__() got an unexpected keyword argument '{unexpected}'"
-                )
-
-        def _values(self) -> tuple[object, ...]:
-            return tuple([getattr(self, name) for name in self._names])
-
-        def __repr__(self) -> str:
-            shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._names)
-            return f"{type(self).__qualname__}({shown})"
-
-        def __eq__(self, other: object) -> bool:
-            if other.__class__ is self.__class__:
-                return self._values() == other._values()
-            return NotImplemented
-
-        def __hash__(self) -> int:
-            return hash(self._values())
-
-        def __setattr__(self, name: str, value: object) -> None:
-            raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-        def __delattr__(self, name: str) -> None:
-            raise FrozenInstanceError(f"cannot delete field {name!r}")
-
-        def __getstate__(self) -> tuple[object, ...]:
-            return self._values()
-
-        def __setstate__(self, state: tuple[object, ...]) -> None:
-            for name, value in zip(self._names, state, strict=True):
-                _set(self, name, value)
+    model_fields: ClassVar[dict[str, "Field[Any]"]] = _ModelFields()  # type: ignore[assignment]
 
     def model_copy(self, *, update: dict[str, Any] | None = None) -> Self:
         """A copy with some fields replaced, as the pydantic model this was offered (shallow, unvalidated, as there)."""
@@ -147,7 +74,7 @@ def _adapter(model: type) -> "TypeAdapter[Any]":
 _ADAPTERS: dict[type, "TypeAdapter[Any]"] = {}
 
 
-@_model(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Unresolved(_Model):
     """A value the source could not resolve (a variable without a value, a data source, a function it can't run).
 
@@ -159,7 +86,7 @@ class Unresolved(_Model):
     reason: str = ""
 
 
-@_model(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class AttachedPolicy(_Model):
     """A policy reaching a principal: `via` says how (inline, managed policy address/ARN, group membership)."""
 
@@ -168,7 +95,7 @@ class AttachedPolicy(_Model):
     ref: Text  # the ARN or reference as written, with its location
 
 
-@_model(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class PrincipalResource(_Model):
     """An IAM user, role or group defined in the inventory. `defined` is False for a principal of another account
     that the inputs only name by ARN: its identity policies, boundary, SCPs and session limit are then unknown."""
@@ -191,7 +118,7 @@ class PrincipalResource(_Model):
     tags: dict[str, Text] | None = None
 
 
-@_model(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class PublicAccessBlock(_Model):
     """S3 Block Public Access settings: a bucket's, an access point's or the account's."""
 
@@ -202,7 +129,7 @@ class PublicAccessBlock(_Model):
     restrict_public_buckets: bool | None = False  # None: set to a value the source could not resolve
 
 
-@_model(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Encryption(_Model):
     """A bucket's default encryption."""
 
@@ -211,7 +138,7 @@ class Encryption(_Model):
     kms_key: Text | None = None  # key id/ARN/alias or a reference to an aws_kms_key
 
 
-@_model(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Bucket(_Model):
     """A bucket. `defined` is False for a bucket the inputs only name (another account's, or one an access point
     opens): its policy, public-access block, ownership and encryption are then unknown, not absent."""
@@ -233,7 +160,7 @@ class Bucket(_Model):
         return f"arn:aws:s3:::{self.name.value}"
 
 
-@_model(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class AccessPoint(_Model):
     """An S3 access point: a named door to one bucket, with a policy and Block Public Access settings of its own.
 
@@ -261,7 +188,7 @@ class AccessPoint(_Model):
         return f"{self.arn}/object/{key}"
 
 
-@_model(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class VpcEndpoint(_Model):
     """A VPC endpoint (aws_vpc_endpoint). AWS chooses its id at apply, so its address stands in for the id, as
     `aws_vpc_endpoint.x.id` reads in the Terraform source; `vpc_id` likewise (a VPC's address, or the id as written).
@@ -273,7 +200,7 @@ class VpcEndpoint(_Model):
     vpc_id: Text | None = None
 
 
-@_model(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class KmsGrant(_Model):
     """An `aws_kms_grant`: lets its grantee use a key for some operations, beside the key policy and IAM policies.
 
@@ -289,7 +216,7 @@ class KmsGrant(_Model):
     key_known: bool = True
 
 
-@_model(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class KmsKey(_Model):
     """A KMS key the inputs define. AWS chooses its id at apply, so its address stands in for the id.
 
@@ -325,7 +252,7 @@ class KmsKey(_Model):
         return regional_arn("kms", resource, region)
 
 
-@_model(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class OrganizationPolicy(_Model):
     """An SCP or RCP and the roots, OUs and accounts it is attached to."""
 
@@ -335,7 +262,7 @@ class OrganizationPolicy(_Model):
     targets: list[Text] = field(default_factory=list)  # root / OU / account ids it is attached to
 
 
-@_model(slots=True, kw_only=True)
+@record(slots=True, kw_only=True)
 class Inventory(_Model):
     """Everything a set of inputs defines, joined: the Terraform source builds it; rules read it."""
 
