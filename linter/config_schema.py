@@ -13,87 +13,50 @@ where a string belongs, a huge list or a NUL byte ends in `SettingError`, never 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import FrozenInstanceError
+from dataclasses import replace
 from enum import Enum
-from typing import Any, ClassVar, NamedTuple, NoReturn, Self, TypeVar
+from typing import Any, NamedTuple, Self, TypeVar
 
 from linter.findings import Severity
 from linter.model import PolicyKind
+from linter.record import record
 
 Loc = tuple[str | int, ...]
 _E = TypeVar("_E", bound=Enum)
 
 
 class _Entry:
-    """A `[[suppress]]` or `[[presign]]` entry: immutable, compared and printed by its fields, copied with changes.
+    """A `[[suppress]]` or `[[presign]]` entry: a frozen record (`linter.record`), copied with changes.
 
-    Written out rather than `@dataclass(frozen=True, slots=True, kw_only=True)`, the house pattern: in Python 3.11
-    the decorator compiles six methods per class at import, 1.2 ms (~10M instructions, 88% of this module's import
-    and 3% of a check of policy JSON with a config file) for two classes a run makes a handful of instances of."""
+    `init=False`: each writes its `__init__`, which copies the lists it is given (as pydantic's copy of the value, or
+    of the default, was). Not hashable, as the pydantic models were not (and the lists inside would refuse anyway)."""
 
     __slots__ = ()
-    _fields: ClassVar[tuple[str, ...]]  # the slots, in the order of the fields: how they compare and print
-    # Not hashable, as the pydantic models were not (and the lists inside would refuse anyway).
-    __hash__ = None  # type: ignore[assignment]
-
-    def _fill(self, **values: Any) -> None:
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name: str, value: Any) -> NoReturn:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> NoReturn:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in self._fields)
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
-        return f"{type(self).__name__}({fields})"
 
     def model_copy(self, *, update: dict[str, Any] | None = None) -> Self:
         """A copy with some fields replaced, as the pydantic model this was offered (unvalidated, as there)."""
-        return type(self)(**{**{name: getattr(self, name) for name in self._fields}, **(update or {})})
+        return replace(self, **(update or {}))  # type: ignore[type-var]
 
 
+@record(frozen=True, slots=True, kw_only=True, init=False)
 class Suppression(_Entry):
     """Silence a rule for some paths (JSON has no comments, so this is how JSON findings are suppressed)."""
 
-    _fields = ("rule", "paths", "reason")
-    __slots__ = _fields
+    __hash__ = None  # type: ignore[assignment]
     rule: str
     paths: list[str]
     reason: str
 
     def __init__(self, *, rule: str, paths: Sequence[str] = ("*",), reason: str = "") -> None:
         # A list of its own, as pydantic's copy of the value (or of the default) was.
-        self._fill(rule=rule, paths=list(paths), reason=reason)
+        _fill(self, rule=rule, paths=list(paths), reason=reason)
 
 
+@record(frozen=True, slots=True, kw_only=True, init=False)
 class PresignExpectation(_Entry):
     """A URL a team promises to sign: `iam-preflight check` fails the change that would break it."""
 
-    _fields = (
-        "signer",
-        "bucket",
-        "key",
-        "methods",
-        "expires",
-        "source_ips",
-        "vpce",
-        "version_id",
-        "acl",
-        "sse",
-        "credentials",
-        "bucket_account",
-        "region",
-        "module",
-    )
-    __slots__ = _fields
+    __hash__ = None  # type: ignore[assignment]
     signer: str
     bucket: str
     key: str
@@ -130,7 +93,8 @@ class PresignExpectation(_Entry):
         region: str | None = None,
         module: str | None = None,
     ) -> None:
-        self._fill(
+        _fill(
+            self,
             signer=signer,
             bucket=bucket,
             key=key,
@@ -146,6 +110,11 @@ class PresignExpectation(_Entry):
             region=region,
             module=module,
         )
+
+
+def _fill(entry: _Entry, **values: Any) -> None:
+    for name, value in values.items():
+        object.__setattr__(entry, name, value)
 
 
 class SettingError(ValueError):
