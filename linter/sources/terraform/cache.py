@@ -23,7 +23,9 @@ pickled back, workers competing with other load); the parser runs ~50 us per lin
 
 The CLI also parses ahead (`parse_ahead`): before it imports the model and the rules, it forks helpers that parse
 the .tf files the run is about to read. The parent's imports and the helpers' parsing then overlap, which pays even
-on 2 CPUs, because the parent has nothing to wait for until it loads the first module (`join_helpers`).
+on 2 CPUs, because the parent has nothing to wait for until it loads the first module. Each helper hands its files
+over one by one as it parses them (`_parsed_ahead`), so the parent evaluates the first modules while the helpers
+parse the later ones.
 
 Where the cache lives and its key are `cache_folder.py`'s, which the parser uses too (the cache imports the parser,
 never the other way round); the configuration files of a folder are `files.py`'s. Their names the CLI and the tests
@@ -43,9 +45,9 @@ import signal
 import stat
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple, NoReturn
+from typing import Any, BinaryIO, NamedTuple, NoReturn
 
 import linter
 from linter.atomic import replace_entry
@@ -268,14 +270,16 @@ def batch() -> Iterator[None]:
         yield
     finally:
         _local.files = None
-        reap_writers()  # the load is done: the helpers' cache entries are written by now (see `_helper`)
+        # The load is done: the rest of the helpers' results (files it did not read). Their cache entries, which
+        # they write once their results are handed over, are waited for at exit (`abandon_helpers`) or by the next
+        # run: the last files handed over are those the load waited for, and the rules run meanwhile.
+        _take_over()
         if paused:
             gc.enable()
 
 
 def parse_files(paths: Sequence[Path], kind: str = "tf") -> dict[Path, Parsed]:
     """Every path's Parsed, from the cache when the content is unchanged; misses are parsed (in parallel if many)."""
-    join_helpers()
     folder = cache_dir()
     results: dict[Path, Parsed] = {}
     misses: list[tuple[Path, str, str]] = []
@@ -291,7 +295,7 @@ def parse_files(paths: Sequence[Path], kind: str = "tf") -> dict[Path, Parsed]:
             results[path] = text
             continue
         key = _key(source_kind(path, kind), text.encode("utf-8"))
-        cached = _memo.get(key) or _read(folder, key)
+        cached = _memo.get(key) or _parsed_ahead(path, key) or _read(folder, key)
         if cached is not None:
             results[path] = _memo[key] = cached
         else:
@@ -302,6 +306,8 @@ def parse_files(paths: Sequence[Path], kind: str = "tf") -> dict[Path, Parsed]:
         _write(folder, key, parsed)
     if known_files is not None:
         known_files.update(((path, kind), parsed) for path, parsed in results.items())
+    else:  # not within a load: nothing is read after this call, the helpers' work is taken over now
+        join_helpers()
     return results
 
 
@@ -343,9 +349,10 @@ class _Helper(NamedTuple):
 
 
 class _Ahead(NamedTuple):
-    """The files being parsed ahead, and who claimed each: helper k parses files k, k + n, ... in turn (n helpers);
-    the parent, once it needs the results, parses the unclaimed rest from the end. A file both claim at the same
-    moment is parsed twice, with the same result."""
+    """The files being parsed ahead, and who claimed each: helper k parses files k, k + n, ... in turn (n helpers),
+    skipping those claimed already; the parent claims a file it needs that no helper has reached yet and parses it
+    itself, and once the load is done parses the unclaimed rest from the end (`_take_over`). A file both claim at
+    the same moment is parsed twice, with the same result."""
 
     paths: list[Path]
     claims: mmap.mmap  # one byte per file, shared with the helpers: nonzero once someone parses it
@@ -353,6 +360,9 @@ class _Ahead(NamedTuple):
 
 
 _pending: list[_Ahead] = []  # the parse started ahead and not joined yet (at most one)
+# The parse ahead's results as the parent takes them over, file by file (`_parsed_ahead`): at most one.
+_taking: list[_Taking] = []
+_taking_lock = threading.RLock()  # one thread at a time reads the helpers' streams
 _writers: list[int] = []  # helpers joined whose results were read, maybe still writing cache entries (`reap_writers`)
 _looked: set[Path] = set()  # files parse_ahead has considered in this process
 # Up to this many files, parse_ahead first looks whether any needs parsing: forking costs the CLI ~3,000 extra page
@@ -362,6 +372,8 @@ _looked: set[Path] = set()  # files parse_ahead has considered in this process
 LOOK_BEFORE_FORKING = 16
 # The files a helper parses in the time this process takes to load the grammar and build its lexers (`_worth_helping`).
 PARENT_START_FILES = 5
+# The pipe size a helper asks for: its results for ~250 files of the benchmark corpus (the default is 64 KB, ~15).
+PIPE_BYTES = 1 << 20
 
 
 def parse_ahead(targets: Iterable[str]) -> None:
@@ -373,6 +385,7 @@ def parse_ahead(targets: Iterable[str]) -> None:
     """
     if _pending or sys.platform != "linux" or threading.active_count() != 1:
         return
+    reap_writers()  # an earlier run's helpers (a program that runs several checks): entries written, no zombies
 
     targets = list(targets)
     folders: dict[Path, None] = {}
@@ -393,6 +406,12 @@ def parse_ahead(targets: Iterable[str]) -> None:
     ahead = _Ahead(paths, mmap.mmap(-1, len(paths)), [])
     for index in range(count):
         read, write = os.pipe()
+        # Room for all the results (~4 KB a file): a helper whose pipe is full would wait for the parent, which reads
+        # it only when it needs a file. Without the room (a lower limit), it waits: slower, never wrong.
+        with contextlib.suppress(OSError, AttributeError):
+            import fcntl  # lazy: POSIX only, and a run parsing nothing ahead needs none
+
+            fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         try:
             pid = os.fork()
         except OSError:
@@ -409,6 +428,11 @@ def parse_ahead(targets: Iterable[str]) -> None:
     atexit.register(abandon_helpers)  # a run that ends before it reads any .tf file leaves no helper running
 
 
+def parsing_ahead() -> bool:
+    """Whether helpers are parsing files ahead that this process has not taken over all of yet."""
+    return bool(_pending)
+
+
 def _parsed_before(path: Path) -> bool:
     """Whether this file's content is in the cache already (or cannot be read, which the loader reports)."""
     text = _decode(path)
@@ -422,18 +446,23 @@ def _parsed_already(key: str, folder: Path | None) -> bool:
 
 
 def _helper(ahead: _Ahead, first: int, step: int, results: int) -> NoReturn:
-    """Parse claimed files and send their results to the parent; exit without running the parent's exit handlers."""
+    """Parse claimed files and send each result to the parent as it comes (`_Taking`); exit without running the
+    parent's exit handlers."""
     code = 1
     try:
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):  # a reader of the parent's output must see end-of-file when the parent exits
             os.dup2(devnull, fd)
         gc.disable()  # short-lived: collections would find little to free
-        found = _parse_claimed(ahead, range(first, len(ahead.paths), step), 1, write=False)
         import pickle
 
         with os.fdopen(results, "wb") as stream:
-            pickle.dump(found, stream, protocol=pickle.HIGHEST_PROTOCOL)
+
+            def send(index: int, key: str | None, parsed: Parsed | None) -> None:
+                pickle.dump((index, key, parsed), stream, protocol=pickle.HIGHEST_PROTOCOL)
+                stream.flush()  # the parent may be waiting for this very file
+
+            found = _parse_claimed(ahead, range(first, len(ahead.paths), step), 1, write=False, send=send)
         # The cache entries only after the results are handed over: the parent, waiting for them on a cold cache,
         # goes on evaluating while this process writes (~0.3 ms a file), and reaps it once the load is done.
         folder = cache_dir()
@@ -444,46 +473,134 @@ def _helper(ahead: _Ahead, first: int, step: int, results: int) -> NoReturn:
         os._exit(code)
 
 
-def _parse_claimed(ahead: _Ahead, indexes: Iterable[int], mark: int, write: bool = True) -> dict[str, Parsed]:
-    """Claim and parse files in this order until one is already claimed (the others work from the other end).
-    Each result is written to the cache as it comes unless `write` is False (the caller writes them later)."""
+def _parse_claimed(
+    ahead: _Ahead,
+    indexes: Iterable[int],
+    mark: int,
+    write: bool = True,
+    send: Callable[[int, str | None, Parsed | None], None] | None = None,
+) -> dict[str, Parsed]:
+    """Claim and parse the files not claimed yet, in this order (the parent claims files it needs on the way).
+    Each result is written to the cache as it comes unless `write` is False (the caller writes them later), and
+    handed to `send` with its index and content key (None for one the loader reads itself: unreadable, cached)."""
     folder = cache_dir()
     found: dict[str, Parsed] = {}
     for index in indexes:
         if ahead.claims[index]:
-            break
+            continue
         ahead.claims[index] = mark
         text = _decode(ahead.paths[index])
-        if isinstance(text, Parsed):
-            continue  # unreadable: reported when the loader reads it
-        kind = source_kind(ahead.paths[index])
-        key = _key(kind, text.encode("utf-8"))
-        if key in found or _parsed_already(key, folder):
-            continue  # parsed before: the loader reads it from the cache
-        found[key] = parse_source(text, kind)
-        if write:
-            _write(folder, key, found[key])
+        parsed = None
+        key = None
+        if not isinstance(text, Parsed):  # else unreadable: reported when the loader reads it
+            kind = source_kind(ahead.paths[index])
+            key = _key(kind, text.encode("utf-8"))
+            if key not in found and not _parsed_already(key, folder):  # else the loader reads it from the cache
+                parsed = found[key] = parse_source(text, kind)
+                if write:
+                    _write(folder, key, parsed)
+        if send is not None:
+            send(index, key, parsed)
     return found
 
 
+class _Taking:
+    """The results of a parse ahead as the parent takes them over: each helper's stream of (index, content key,
+    Parsed or None) records, in the order of its files, read as far as the file the load needs."""
+
+    def __init__(self, ahead: _Ahead) -> None:
+        self.ahead = ahead
+        self.index = {path: index for index, path in enumerate(ahead.paths)}
+        self.streams: list[BinaryIO | None] = [os.fdopen(helper.results, "rb") for helper in ahead.helpers]
+        self.received: set[int] = set()
+
+    def take(self, helper: int) -> None:
+        """One more record of this helper's (the parent waits for it), or the end of its stream."""
+        import pickle  # lazy: a run whose files are all cached forks no helper and reads no pipe
+
+        stream = self.streams[helper]
+        if stream is None:
+            return
+        try:
+            index, key, parsed = pickle.load(stream)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
+            # the helper is done, or failed: the files it did not hand over are parsed here when they are read
+            self.streams[helper] = None
+            stream.close()
+            return
+        self.received.add(index)
+        if key is not None and parsed is not None:
+            _memo[key] = parsed
+
+    def close(self) -> None:
+        for stream in self.streams:
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        self.streams = [None] * len(self.streams)
+
+
+def _parsed_ahead(path: Path, key: str) -> Parsed | None:
+    """This file's result from the parse ahead, once its helper has handed it over (waiting for it if need be).
+
+    None when no helper parses it: not among the files parsed ahead, claimed by nobody yet (the parent claims it
+    and parses it itself, the helpers skip it), or handed over without a result (the loader reads it from the cache).
+    """
+    if not _pending:
+        return None
+    with _taking_lock:
+        return _wait_for(path, key)
+
+
+def _wait_for(path: Path, key: str) -> Parsed | None:
+    if not _pending:
+        return None
+    if not _taking:
+        _taking.append(_Taking(_pending[0]))
+    taking = _taking[0]
+    index = taking.index.get(path)
+    if index is None:
+        return None
+    claims = taking.ahead.claims
+    if not claims[index]:
+        claims[index] = 2  # the helpers skip it: this process parses it now rather than wait for them
+        return None
+    if claims[index] != 1:
+        return None
+    helper = index % len(taking.ahead.helpers)  # helper k claims files k, k + n, ...
+    while index not in taking.received and taking.streams[helper] is not None:
+        taking.take(helper)
+    return _memo.get(key)
+
+
 def join_helpers() -> None:
-    """Parse what the helpers have not claimed yet, then take over their results (once per process)."""
+    """Take over the parse ahead's results (`_take_over`), then wait for the helpers' cache entries."""
+    _take_over()
+    reap_writers()
+
+
+def _take_over() -> None:
+    """Parse what the helpers have not claimed yet, then take over the rest of their results (once per process)."""
     if not _pending:
         return
-    import pickle  # here, not at the top: a run whose files are all cached forks no helper and reads no pipe
+    with _taking_lock:
+        if _pending:
+            _take_rest(_pending[0])
 
-    ahead = _pending.pop()
+
+def _take_rest(ahead: _Ahead) -> None:
+    taking = _taking[0] if _taking else _Taking(ahead)
     if _worth_helping(ahead):
         _memo.update(_parse_claimed(ahead, reversed(range(len(ahead.paths))), 2))
+    for number in range(len(ahead.helpers)):
+        while taking.streams[number] is not None:
+            taking.take(number)
+    _pending.clear()
+    _taking.clear()
     writing = cache_dir() is not None  # helpers write their cache entries after handing their results over
     for helper in ahead.helpers:
-        try:
-            with os.fdopen(helper.results, "rb") as stream:
-                _memo.update(pickle.load(stream))
-        except (OSError, EOFError, pickle.UnpicklingError):
-            pass  # the helper failed: its files are parsed here when they are read
         if writing:
-            _writers.append(helper.pid)  # reaped when the load ends (`batch`) or at exit (`abandon_helpers`)
+            _writers.append(helper.pid)  # reaped at exit (`abandon_helpers`) or by the next parse ahead
         else:
             os.waitpid(helper.pid, 0)
     ahead.claims.close()
@@ -515,8 +632,12 @@ def abandon_helpers() -> None:
     """Stop helpers whose results were never read (at exit: a run that ends before it reads any .tf file), and wait
     for those still writing cache entries (their results were read: what they write makes the next run warm)."""
     reap_writers()
+    for taking in _taking:  # the streams own the pipes' read ends now
+        taking.close()
     for helper in (helper for ahead in _pending for helper in ahead.helpers):
         with contextlib.suppress(OSError):
-            os.close(helper.results)
+            if not _taking:
+                os.close(helper.results)
             os.kill(helper.pid, signal.SIGTERM)
             os.waitpid(helper.pid, 0)
+    _taking.clear()

@@ -16,7 +16,7 @@ from linter.model import InputError, Location
 from linter.sources import Loaded, display_path, guarded, resolved
 from linter.sources.confine import active_roots, checking, inside
 from linter.sources.jsonpos import JObject
-from linter.sources.terraform.cache import batch, module_files, parse_files
+from linter.sources.terraform.cache import batch, module_files, parse_files, parsing_ahead
 from linter.sources.terraform.evaluate import Evaluator, Instance, ResInst, constant, resource_instance, root_inputs
 from linter.sources.terraform.module import display_path as display_module_path
 from linter.sources.terraform.policy_document import MERGED_ARGUMENTS, render
@@ -93,7 +93,10 @@ def load_modules(
 
     A folder whose loading fails (a bug of ours) is an input error there; the others are still loaded."""
     with batch():
-        prefetch(folders)
+        # Files parsed ahead are handed over one by one: each module is evaluated as soon as its own files are in,
+        # while the helpers parse the later modules' files. Else all at once, in parallel if many are new.
+        if not parsing_ahead():
+            prefetch(folders)
         return [guarded(partial(load_one, folder, var_files), display_path(folder)) for folder in folders]
 
 
