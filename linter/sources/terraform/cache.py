@@ -295,7 +295,8 @@ def parse_files(paths: Sequence[Path], kind: str = "tf") -> dict[Path, Parsed]:
             results[path] = text
             continue
         key = _key(source_kind(path, kind), text.encode("utf-8"))
-        cached = _memo.get(key) or _parsed_ahead(path, key) or _read(folder, key)
+        # The cache first: a helper handing over a file it found cached would only make this process wait for it.
+        cached = _memo.get(key) or _read(folder, key) or _parsed_ahead(path, key)
         if cached is not None:
             results[path] = _memo[key] = cached
         else:
