@@ -148,6 +148,49 @@ def test_files_parsed_ahead_are_handed_over(tmp_path: Path, monkeypatch: pytest.
     assert parsed == {path: cache.parse_source(path.read_text(), "tf") for path in paths}
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="parse helpers are forked on Linux only")
+def test_a_load_takes_files_over_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within a load, a module's files are handed over as the helpers parse them: the first module is evaluated
+    while the helpers may still parse the others; the rest is taken over when the load ends."""
+    monkeypatch.setenv("IAM_PREFLIGHT_NO_CACHE", "1")  # the results can only come through the helpers' pipes
+    monkeypatch.setattr(cache, "_memo", {})
+    paths = _modules_to_parse(tmp_path, 12)
+    cache.parse_ahead([str(tmp_path / "tree")])
+    helpers = [helper.pid for ahead in cache._pending for helper in ahead.helpers]
+    assert helpers
+    with cache.batch():
+        first = cache.parse_files(paths[:1])
+        assert cache._pending  # the other files are not waited for yet
+        rest = cache.parse_files(paths[1:])
+    assert not cache._pending and not cache._taking
+    for pid in helpers:  # every helper has exited and been waited for
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+    assert {**first, **rest} == {path: cache.parse_source(path.read_text(), "tf") for path in paths}
+
+
+def test_a_file_the_parent_claims_is_skipped_by_the_helpers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parent parses a file it needs that no helper has reached (claim 2); a helper then skips it, and hands
+    over every other file of its share with its content key."""
+    import mmap
+
+    monkeypatch.setenv("IAM_PREFLIGHT_NO_CACHE", "1")
+    monkeypatch.setattr(cache, "_memo", {})  # files parsed before would be skipped too
+    paths = _modules_to_parse(tmp_path, 3)
+    ahead = cache._Ahead(paths, mmap.mmap(-1, len(paths)), [])
+    monkeypatch.setattr(cache, "_pending", [ahead])
+    monkeypatch.setattr(cache, "_taking", [])
+    key = cache._key("tf", paths[1].read_bytes())
+    assert cache._parsed_ahead(paths[1], key) is None  # nobody has it: this process parses it
+    assert ahead.claims[1] == 2
+    sent: list[tuple[int, str | None, object]] = []
+    found = cache._parse_claimed(ahead, range(3), 1, write=False, send=lambda *record: sent.append(record))
+    assert [index for index, _, _ in sent] == [0, 2]
+    assert {key for _, key, _ in sent} == set(found) and key not in found
+    assert [parsed for _, _, parsed in sent] == [cache.parse_source(paths[i].read_text(), "tf") for i in (0, 2)]
+    assert cache._parsed_ahead(paths[1], key) is None  # claimed by this process: never waited for
+
+
 def test_the_cli_parses_what_the_helpers_left_only_when_that_pays(monkeypatch: pytest.MonkeyPatch) -> None:
     """Loading the grammar here costs what a helper takes for ~20 files: a few files left are the helpers' to parse."""
     import mmap
