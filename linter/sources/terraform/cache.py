@@ -284,6 +284,7 @@ def parse_files(paths: Sequence[Path], kind: str = "tf") -> dict[Path, Parsed]:
     results: dict[Path, Parsed] = {}
     misses: list[tuple[Path, str, str]] = []
     known_files: dict[tuple[Path, str], Parsed] | None = getattr(_local, "files", None)
+    _take_sent()
     for path in dict.fromkeys(paths):
         if known_files is not None:
             known = known_files.get((path, kind))
@@ -533,12 +534,35 @@ class _Taking:
         if key is not None and parsed is not None:
             _memo[key] = parsed
 
+    def take_sent(self) -> None:
+        """The records sent already, without waiting for any: the files parsed ahead then come from `_memo`, without
+        a look in the cache folder first (a miss there for every file of a cold run)."""
+        import select  # lazy: as pickle in `take`
+
+        for number in range(len(self.streams)):
+            stream = self.streams[number]
+            # Readable: a record (a helper flushes each whole) or the end of the stream, which `take` reads at once.
+            while stream is not None and select.select([stream], [], [], 0)[0]:
+                self.take(number)
+                stream = self.streams[number]
+
     def close(self) -> None:
         for stream in self.streams:
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()
         self.streams = [None] * len(self.streams)
+
+
+def _take_sent() -> None:
+    """The parse ahead's results sent so far (`_Taking.take_sent`)."""
+    if not _pending:
+        return
+    with _taking_lock:
+        if _pending:
+            if not _taking:
+                _taking.append(_Taking(_pending[0]))
+            _taking[0].take_sent()
 
 
 def _parsed_ahead(path: Path, key: str) -> Parsed | None:
