@@ -359,6 +359,7 @@ class _Ahead(NamedTuple):
     paths: list[Path]
     claims: mmap.mmap  # one byte per file, shared with the helpers: nonzero once someone parses it
     helpers: list[_Helper]
+    step: int = 1  # the helpers started for: helper k parses files k, k + step, ... (fewer when a fork failed)
 
 
 _pending: list[_Ahead] = []  # the parse started ahead and not joined yet (at most one)
@@ -405,7 +406,7 @@ def parse_ahead(targets: Iterable[str]) -> None:
     if not paths or (len(paths) <= LOOK_BEFORE_FORKING and all(_parsed_before(p) for p in paths)):
         return  # nothing to parse (a pre-commit run over unchanged files): a helper would only cost the fork
     count = max(1, min(_usable_cpus() - 1, 8, len(paths)))
-    ahead = _Ahead(paths, mmap.mmap(-1, len(paths)), [])
+    ahead = _Ahead(paths, mmap.mmap(-1, len(paths)), [], count)
     for index in range(count):
         read, write = os.pipe()
         # Room for all the results (~4 KB a file): a helper whose pipe is full would wait for the parent, which reads
@@ -466,7 +467,7 @@ def _helper(ahead: _Ahead, first: int, step: int, results: int) -> NoReturn:
 
             found = _parse_claimed(ahead, range(first, len(ahead.paths), step), 1, write=False, send=send)
         # The cache entries only after the results are handed over: the parent, waiting for them on a cold cache,
-        # goes on evaluating while this process writes (~0.3 ms a file), and reaps it once the load is done.
+        # goes on evaluating while this process writes (~0.3 ms a file), and reaps it at exit.
         folder = cache_dir()
         for key, parsed in found.items():
             _write(folder, key, parsed)
@@ -542,9 +543,11 @@ class _Taking:
         for number in range(len(self.streams)):
             stream = self.streams[number]
             # Readable: a record (a helper flushes each whole) or the end of the stream, which `take` reads at once.
-            while stream is not None and select.select([stream], [], [], 0)[0]:
-                self.take(number)
-                stream = self.streams[number]
+            # A descriptor select cannot watch (above FD_SETSIZE) only leaves its records to `_parsed_ahead`.
+            with contextlib.suppress(OSError, ValueError):
+                while stream is not None and select.select([stream], [], [], 0)[0]:
+                    self.take(number)
+                    stream = self.streams[number]
 
     def close(self) -> None:
         for stream in self.streams:
@@ -592,7 +595,9 @@ def _wait_for(path: Path, key: str) -> Parsed | None:
         return None
     if claims[index] != 1:
         return None
-    helper = index % len(taking.ahead.helpers)  # helper k claims files k, k + n, ...
+    helper = index % taking.ahead.step  # helper k claims files k, k + step, ...
+    if helper >= len(taking.streams):
+        return None  # not forked: nobody else parses it
     while index not in taking.received and taking.streams[helper] is not None:
         taking.take(helper)
     return _memo.get(key)
