@@ -103,13 +103,16 @@ def __getattr__(name: str) -> Any:
 
 
 def _table(path: Path, data: dict[str, Any]) -> dict[str, Any] | None:
+    """The settings of a file: its `[tool.iam-preflight]` table; else, in any file but a pyproject.toml (which holds
+    other tools' settings), its top-level keys, as `.iam-preflight.toml` holds them: `--config ci.toml` is read as
+    ruff reads `--config ruff-ci.toml`, rather than silently ignored."""
     tool = data.get("tool", {})
     section = tool.get("iam-preflight") if isinstance(tool, dict) else None
     if isinstance(section, dict):
         return section
-    if path.name == ".iam-preflight.toml":
-        return {k: v for k, v in data.items() if k != "tool"}
-    return None
+    if path.name == "pyproject.toml":
+        return None
+    return {k: v for k, v in data.items() if k != "tool"}
 
 
 MAX_CONFIG_BYTES = 1024 * 1024  # a config is a few lines; a pull request's "config" may be /dev/zero

@@ -216,6 +216,29 @@ def test_the_mistakes_of_a_pyproject_table_are_named_the_same(tmp_path: Path) ->
         read_config(path)
 
 
+@pytest.mark.parametrize("name", ["ci.toml", "iam-preflight.toml", ".iam-preflight.toml"])
+def test_a_config_of_any_other_name_holds_its_settings_at_the_top(tmp_path: Path, name: str) -> None:
+    # As ruff reads `--config ruff-ci.toml`: only a pyproject.toml keeps them under [tool.iam-preflight].
+    path = tmp_path / name
+    path.write_text('fail-on = "error"\nselect = ["IPG"]\n[tool.other]\nx = 1\n')
+    config = read_config(path)
+    assert config is not None
+    assert (config.fail_on, config.select, config.source) == (Severity.ERROR, ["IPG"], str(path))
+
+
+def test_a_pyproject_without_our_table_holds_no_settings(tmp_path: Path) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text('fail-on = "error"\n[tool.ruff]\nline-length = 120\n')
+    assert read_config(path) is None
+
+
+def test_a_tool_table_in_any_file_wins_over_its_top_level_keys(tmp_path: Path) -> None:
+    path = tmp_path / "ci.toml"
+    path.write_text('fail-on = "info"\n[tool.iam-preflight]\nfail-on = "error"\n')
+    config = read_config(path)
+    assert config is not None and config.fail_on == Severity.ERROR
+
+
 # --- hostile configs: a stranger's pull request ---------------------------------------------------------------------
 
 

@@ -328,3 +328,16 @@ def test_soft_fail_names_exit_zero_and_junit_then_shows_no_failure(
         assert passing.count("<testcase") == failing.count("<testcase")  # every finding still reported
     (in_tmp / "bad.json").write_text("{")
     assert main(["check", "bad.json", "--fail-on", "never"]) == 2
+
+
+def test_check_reads_a_config_of_any_name_given_with_config(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # `--config ci.toml` holds its settings at the top, as `.iam-preflight.toml` does (ruff's `--config`): it was
+    # silently ignored, and the full-admin policy failed a run whose config said to check grammar only.
+    (in_tmp / "admin.json").write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}'
+    )
+    (in_tmp / "ci.toml").write_text('select = ["IPG"]\n')
+    assert main(["check", "admin.json"]) == 1
+    assert "IPP001" in capsys.readouterr().out
+    assert main(["check", "admin.json", "--config", "ci.toml"]) == 0
+    assert capsys.readouterr().out == "No findings in 1 file.\n"
