@@ -213,4 +213,6 @@ def _quoted(text: str) -> str:
 
 def write_index() -> None:
     """Rewrite `linter/rule_index.py` from the rules (after adding, renaming or moving one)."""
-    INDEX_FILE.write_text(index_text(all_rules()), encoding="utf-8")
+    from linter.atomic import write_file  # lazy: only the maintainers' `make docs` writes the index
+
+    write_file(INDEX_FILE, index_text(all_rules()))

@@ -11,14 +11,10 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from linter.record import record
 from linter.sources.confine import git_work_tree
+from linter.sources.terraform.files import PARSED_AHEAD_SUFFIXES
 
 if TYPE_CHECKING:  # the model imports pydantic: the Terraform parser imports this package without needing it
     from linter.model import InputError, Inventory, Location, Policy
-
-
-# The files whose folder the parse cache parses ahead (`terraform.cache.parse_ahead`): Terraform's configuration, in
-# native or JSON syntax (`terraform.files.TERRAFORM_SUFFIXES`), and its variable files.
-PARSED_AHEAD_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
 
 
 def terraform_targets(paths: Sequence[str]) -> list[str]:

@@ -488,12 +488,15 @@ class _Children:
     """The children of an object or array of a valid JSON text, read as far as asked: finding the third statement of a
     policy reads past the first two only, and the value before Statement is skipped, not the Statement after it."""
 
-    __slots__ = ("_ends", "_is_object", "_keys", "_starts", "_text")
+    __slots__ = ("_ends", "_is_object", "_keys", "_names", "_starts", "_text")
 
     def __init__(self, text: str, start: int) -> None:
         self._text = text
         self._is_object = text[start] == "{"
         self._keys: list[tuple[int, int]] = []  # (start, end) of each key begun; (-1, -1) in an array
+        # The place of each key begun, by name (a valid text without repeated keys): a lookup is one dict read, not a
+        # scan of every key before it (an object of 5,000 condition keys looked up once per finding).
+        self._names: dict[str, int] = {}
         self._starts: list[int] = []  # where each child's value starts
         self._ends: list[int] = []  # where each value ends, for all children but perhaps the last begun
         offset = _skip_space(text, start + 1)
@@ -505,8 +508,9 @@ class _Children:
         key_start = key_end = -1
         if self._is_object:
             key_start = offset
-            offset = key_end = _scan_string(text, offset + 1)[1]
-            offset = _skip_space(text, _skip_space(text, offset) + 1)  # past the colon
+            name, key_end = _scan_string(text, offset + 1)
+            self._names.setdefault(name, len(self._keys))
+            offset = _skip_space(text, _skip_space(text, key_end) + 1)  # past the colon
         self._keys.append((key_start, key_end))
         self._starts.append(offset)
 
@@ -530,14 +534,10 @@ class _Children:
                     raise KeyError(segment)
             return index
         name = segment.replace("~1", "/").replace("~0", "~")
-        index = 0
-        while True:
-            while index < len(self._keys):
-                if _scan_string(self._text, self._keys[index][0] + 1)[0] == name:
-                    return index
-                index += 1
+        while name not in self._names:
             if not self._next():
                 raise KeyError(segment)
+        return self._names[name]
 
     def key(self, index: int) -> tuple[int, int]:
         return self._keys[index]

@@ -56,8 +56,8 @@ from linter.sources.terraform.cache_folder import _switched_off as _switched_off
 from linter.sources.terraform.cache_folder import cache_dir, cache_secret, hcl2_version
 from linter.sources.terraform.cache_folder import key_file as key_file  # noqa: PLC0414
 from linter.sources.terraform.cache_folder import switch_off as switch_off  # noqa: PLC0414
+from linter.sources.terraform.files import PARSED_AHEAD_SUFFIXES, module_files, walk_modules
 from linter.sources.terraform.files import TERRAFORM_SUFFIXES as TERRAFORM_SUFFIXES  # noqa: PLC0414
-from linter.sources.terraform.files import module_files, walk_modules
 
 IR_VERSION = 2  # bump when the IR's shape changes (ir.py); 2: readable field names
 PARALLEL_LINES = 2000  # uncached lines below which worker start-up and result transfer cost more than they save
@@ -396,7 +396,7 @@ def parse_ahead(targets: Iterable[str]) -> None:
         path = Path(target)
         if path.is_dir():
             folders.update(dict.fromkeys(walk_modules(path)))
-        elif path.name.endswith((*TERRAFORM_SUFFIXES, ".tfvars", ".tfvars.json")):
+        elif path.name.endswith(PARSED_AHEAD_SUFFIXES):
             folders[path.parent] = None
     # The console script looks ahead before the CLI is imported and `check` again with its parsed paths: a file is
     # looked at once per process. Files outside the targets' trees are left to the loader, which refuses them.

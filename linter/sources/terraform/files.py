@@ -10,6 +10,8 @@ from pathlib import Path
 
 # Terraform configuration files: native syntax and JSON syntax.
 TERRAFORM_SUFFIXES = (".tf", ".tf.json")
+# The files whose folder the parse cache parses ahead (`cache.parse_ahead`): the configuration and its variable files.
+PARSED_AHEAD_SUFFIXES = (*TERRAFORM_SUFFIXES, ".tfvars", ".tfvars.json")
 SKIPPED_DIRS = {".git", ".terraform", ".venv", "venv", "node_modules", "__pycache__"}
 
 
