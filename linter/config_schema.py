@@ -12,8 +12,8 @@ where a string belongs, a huge list or a NUL byte ends in `SettingError`, never 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import field, replace
 from enum import Enum
 from typing import Any, NamedTuple, Self, TypeVar
 
@@ -28,8 +28,8 @@ _E = TypeVar("_E", bound=Enum)
 class _Entry:
     """A `[[suppress]]` or `[[presign]]` entry: a frozen record (`linter.record`), copied with changes.
 
-    `init=False`: each writes its `__init__`, which copies the lists it is given (as pydantic's copy of the value, or
-    of the default, was). Not hashable, as the pydantic models were not (and the lists inside would refuse anyway)."""
+    Each copies the lists it is given (`__post_init__`), as pydantic's copy of the value, or of the default, was. Not
+    hashable, as the pydantic models were not (and the lists inside would refuse anyway)."""
 
     __slots__ = ()
 
@@ -37,84 +37,49 @@ class _Entry:
         """A copy with some fields replaced, as the pydantic model this was offered (unvalidated, as there)."""
         return replace(self, **(update or {}))  # type: ignore[type-var]
 
+    def _own_lists(self, *names: str) -> None:
+        for name in names:
+            object.__setattr__(self, name, list(getattr(self, name)))
 
-@record(frozen=True, slots=True, kw_only=True, init=False)
+
+@record(frozen=True, slots=True, kw_only=True)
 class Suppression(_Entry):
     """Silence a rule for some paths (JSON has no comments, so this is how JSON findings are suppressed)."""
 
     __hash__ = None  # type: ignore[assignment]
     rule: str
-    paths: list[str]
-    reason: str
+    paths: list[str] = field(default_factory=lambda: ["*"])
+    reason: str = ""
 
-    def __init__(self, *, rule: str, paths: Sequence[str] = ("*",), reason: str = "") -> None:
-        # A list of its own, as pydantic's copy of the value (or of the default) was.
-        _fill(self, rule=rule, paths=list(paths), reason=reason)
+    def __post_init__(self) -> None:
+        self._own_lists("paths")
 
 
-@record(frozen=True, slots=True, kw_only=True, init=False)
+@record(frozen=True, slots=True, kw_only=True)
 class PresignExpectation(_Entry):
     """A URL a team promises to sign: `iam-preflight check` fails the change that would break it."""
 
     __hash__ = None  # type: ignore[assignment]
     signer: str
     bucket: str
-    key: str
-    methods: list[str]
-    expires: str | int
-    source_ips: list[str]  # `source-ips` in a config file
-    vpce: str | None
-    version_id: bool  # `version-id`
-    acl: str | None
-    sse: str | None
-    credentials: str | None
+    key: str = "*"
+    methods: list[str] = field(default_factory=lambda: ["GET"])
+    expires: str | int = "3600"
+    source_ips: list[str] = field(default_factory=list)  # `source-ips` in a config file
+    vpce: str | None = None
+    version_id: bool = False  # `version-id`
+    acl: str | None = None
+    sse: str | None = None
+    credentials: str | None = None
     # A bucket these inputs do not define belongs to this (other) account: its side of the verdict is unknown.
-    bucket_account: str | None  # `bucket-account`
-    region: str | None  # the region the URLs are signed for
+    bucket_account: str | None = None  # `bucket-account`
+    region: str | None = None  # the region the URLs are signed for
     # The Terraform module (folder, relative to this config file) that defines signer and bucket. With it, the
     # expectation is checked only when that module is; without it, in whichever checked module defines them.
-    module: str | None
+    module: str | None = None
 
-    def __init__(
-        self,
-        *,
-        signer: str,
-        bucket: str,
-        key: str = "*",
-        methods: Sequence[str] = ("GET",),
-        expires: str | int = "3600",
-        source_ips: Sequence[str] = (),
-        vpce: str | None = None,
-        version_id: bool = False,
-        acl: str | None = None,
-        sse: str | None = None,
-        credentials: str | None = None,
-        bucket_account: str | None = None,
-        region: str | None = None,
-        module: str | None = None,
-    ) -> None:
-        _fill(
-            self,
-            signer=signer,
-            bucket=bucket,
-            key=key,
-            methods=list(methods),
-            expires=expires,
-            source_ips=list(source_ips),
-            vpce=vpce,
-            version_id=version_id,
-            acl=acl,
-            sse=sse,
-            credentials=credentials,
-            bucket_account=bucket_account,
-            region=region,
-            module=module,
-        )
-
-
-def _fill(entry: _Entry, **values: Any) -> None:
-    for name, value in values.items():
-        object.__setattr__(entry, name, value)
+    def __post_init__(self) -> None:
+        self._own_lists("methods", "source_ips")
 
 
 class SettingError(ValueError):
@@ -235,11 +200,12 @@ def _dict_of(values: Callable[[Any, Loc], Any]) -> Callable[[Any, Loc], dict[str
 class _Field(NamedTuple):
     name: str
     check: Callable[[Any, Loc], Any]
-    default: Any  # _REQUIRED, a value, or (for a list) a callable that makes a fresh one
+    default: Any  # _REQUIRED, _CLASS_DEFAULT, a value, or (for a list) a callable that makes a fresh one
     alias: str | None = None
 
 
 _REQUIRED = object()
+_CLASS_DEFAULT = object()  # not given: left out, for the class built from the values to default it
 
 
 def _fields(
@@ -258,7 +224,7 @@ def _fields(
             values[each.name] = each.check(table[key], (*loc, key))
         elif each.default is _REQUIRED:
             raise SettingError((*loc, key), "Field required")
-        else:
+        elif each.default is not _CLASS_DEFAULT:
             values[each.name] = each.default() if callable(each.default) else each.default
     if len(taken) < len(table):
         for key in table:
@@ -267,27 +233,28 @@ def _fields(
     return values
 
 
+# An entry's settings: those not given take the class's own defaults (`_CLASS_DEFAULT`).
 _SUPPRESSION = (
     _Field("rule", _string, _REQUIRED),
-    _Field("paths", _string_list, lambda: ["*"]),
-    _Field("reason", _string, ""),
+    _Field("paths", _string_list, _CLASS_DEFAULT),
+    _Field("reason", _string, _CLASS_DEFAULT),
 )
 
 _PRESIGN = (
     _Field("signer", _string, _REQUIRED),
     _Field("bucket", _string, _REQUIRED),
-    _Field("key", _string, "*"),
-    _Field("methods", _string_list, lambda: ["GET"]),
-    _Field("expires", _string_or_int, "3600"),
-    _Field("source_ips", _string_list, list, alias="source-ips"),
-    _Field("vpce", _optional_string, None),
-    _Field("version_id", _bool, False, alias="version-id"),
-    _Field("acl", _optional_string, None),
-    _Field("sse", _optional_string, None),
-    _Field("credentials", _optional_string, None),
-    _Field("bucket_account", _optional_string, None, alias="bucket-account"),
-    _Field("region", _optional_string, None),
-    _Field("module", _path, None),
+    _Field("key", _string, _CLASS_DEFAULT),
+    _Field("methods", _string_list, _CLASS_DEFAULT),
+    _Field("expires", _string_or_int, _CLASS_DEFAULT),
+    _Field("source_ips", _string_list, _CLASS_DEFAULT, alias="source-ips"),
+    _Field("vpce", _optional_string, _CLASS_DEFAULT),
+    _Field("version_id", _bool, _CLASS_DEFAULT, alias="version-id"),
+    _Field("acl", _optional_string, _CLASS_DEFAULT),
+    _Field("sse", _optional_string, _CLASS_DEFAULT),
+    _Field("credentials", _optional_string, _CLASS_DEFAULT),
+    _Field("bucket_account", _optional_string, _CLASS_DEFAULT, alias="bucket-account"),
+    _Field("region", _optional_string, _CLASS_DEFAULT),
+    _Field("module", _path, _CLASS_DEFAULT),
 )
 
 
