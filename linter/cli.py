@@ -669,6 +669,14 @@ MAX_REQUEST_CHARS = 16 * 1024 * 1024  # one request holds a few policies of a fe
 def simulate(
     request: Annotated[str, typer.Argument(help="SimulateCustomPolicy-style request JSON file, or - for stdin.")],
     jsonl: Annotated[bool, typer.Option(help="One request per line in, one response per line out.")] = False,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="--jsonl: processes answering a batch of more than 256 lines (0: one per processor, at most 8; "
+            "1: this one alone). The responses keep the order of the requests.",
+        ),
+    ] = 0,
     output: OutputOption = None,
 ) -> None:
     """Decide requests offline the way AWS's policy simulator does (allowed / explicitDeny / implicitDeny)."""
@@ -681,7 +689,7 @@ def simulate(
     )
 
     if jsonl:
-        raise typer.Exit(_simulate_stream(request, output, simulate_jsonl))
+        raise typer.Exit(_simulate_stream(request, output, lambda lines: simulate_jsonl(lines, jobs=jobs)))
     from linter.sources.confine import read_text  # lazy: each command imports only its own modules
 
     try:

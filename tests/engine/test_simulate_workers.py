@@ -1,0 +1,143 @@
+"""`simulate --jsonl` answered by worker processes: the same lines, in the same order, as one process writes them,
+whatever a chunk holds (answers, error lines, blank lines, an undecodable line that ends the batch)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from linter import workers
+from linter.cli import app
+from linter.engine import simulate
+from linter.engine.simulate import simulate_jsonl
+
+NOW = datetime(2030, 1, 2, tzinfo=UTC)
+pytestmark = pytest.mark.skipif(not workers.can_fork(), reason="workers are forked processes")
+
+
+def _line(number: int) -> str:
+    """A request with policies of its own, allowed or denied by the number; every 7th line is no request at all and
+    every 11th is blank."""
+    if number % 11 == 0:
+        return "   "
+    if number % 7 == 0:
+        return "{not json" if number % 2 else '{"ActionNames": []}'
+    bucket = f"bkt-{number}"
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": f"S{number}", "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"},
+            {"Effect": "Deny", "Action": "s3:*", "Resource": f"arn:aws:s3:::{bucket}/locked/*"},
+        ],
+    }
+    key = "locked/k" if number % 3 == 0 else "open/\u00e9"
+    return json.dumps(
+        {
+            "CallerArn": "arn:aws:iam::111111111111:user/u",
+            "ActionNames": ["s3:GetObject", "s3:PutObject"],
+            "ResourceArns": [f"arn:aws:s3:::{bucket}/{key}"],
+            "PolicyInputList": [json.dumps(policy)],
+        }
+    )
+
+
+LINES = [_line(number) for number in range(1, 40)]
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(simulate, "_CHUNK_LINES", 4)
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_workers_answer_as_one_process_does() -> None:
+    alone = list(simulate_jsonl(LINES, now=NOW))
+    assert list(simulate_jsonl(LINES, now=NOW, jobs=2)) == alone
+    assert list(simulate_jsonl(LINES, now=NOW, jobs=3)) == alone
+    decisions = [json.loads(line).get("EvaluationResults", [{}])[0].get("EvalDecision") for line in alone]
+    assert {"allowed", "explicitDeny", None} <= set(decisions)
+    errors = [json.loads(line)["Error"]["Line"] for line in alone if line.startswith('{"Error"')]
+    assert errors == [7, 14, 21, 28, 35]  # numbered as lines of the whole batch, blank lines counted
+
+
+@pytest.mark.usefixtures("small_chunks")
+@pytest.mark.parametrize("good", [0, 3, 4, 9])
+def test_an_undecodable_line_ends_the_batch_after_the_answers_before_it(good: int) -> None:
+    def source() -> Iterator[str]:
+        yield from LINES[:good]
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+
+    alone = list(simulate_jsonl(source(), now=NOW))
+    assert list(simulate_jsonl(source(), now=NOW, jobs=2)) == alone
+    assert alone[-1] == simulate._unreadable_line(good + 1)
+    assert len(alone) == 1 + sum(1 for line in LINES[:good] if line.strip())
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_batch_of_one_chunk_starts_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_pool(*args: object) -> Iterator[list[str]]:
+        raise AssertionError("a pool was started")
+
+    monkeypatch.setattr(simulate, "ordered_answers", no_pool)
+    assert list(simulate_jsonl(LINES[:4], now=NOW, jobs=2)) == list(simulate_jsonl(LINES[:4], now=NOW))
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_stream_closed_early_stops_its_workers() -> None:
+    stream = simulate_jsonl(iter(LINES * 20), now=NOW, jobs=2)
+    first = [next(stream) for _ in range(5)]
+    stream.close()
+    assert first == list(simulate_jsonl(LINES, now=NOW))[:5]
+
+
+def test_how_many_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers, "usable_processors", lambda: 64)
+    assert workers.worker_count(0) == workers.MAX_WORKERS
+    assert workers.worker_count(3) == 3
+    assert workers.worker_count(1) == 0  # one process: this one
+    monkeypatch.setattr(workers, "usable_processors", lambda: 1)
+    assert workers.worker_count(0) == 0
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert workers.worker_count(4) == 0  # no fork: answered in-process
+
+
+def _interrupt_handler(_: int) -> bool:
+    return signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+
+def test_workers_leave_ctrl_c_to_the_parent() -> None:
+    """Ctrl-C reaches the whole process group; a worker ignoring it prints no traceback, the parent ends the batch."""
+    assert list(workers.ordered_answers(range(3), _interrupt_handler, 2)) == [True, True, True]
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+
+
+def test_a_failing_chunk_raises_in_its_turn() -> None:
+    answers = workers.ordered_answers([1, 0, 2], _reciprocal, 2)
+    assert next(answers) == 1.0
+    with pytest.raises(ZeroDivisionError):
+        next(answers)
+
+
+def _reciprocal(number: int) -> float:
+    return 1 / number
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_cli_jobs_writes_the_same_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("batch.jsonl").write_text("\n".join(LINES) + "\n")
+    runner = CliRunner()
+    for jobs in ("1", "2", "0"):
+        result = runner.invoke(app, ["simulate", "--jsonl", "--jobs", jobs, "batch.jsonl", "-o", f"out-{jobs}.jsonl"])
+        assert result.exit_code == 2  # the batch holds error lines
+    assert Path("out-2.jsonl").read_text() == Path("out-1.jsonl").read_text() == Path("out-0.jsonl").read_text()
+    assert Path("out-1.jsonl").read_text().count("\n") == sum(1 for line in LINES if line.strip())
+    refused = runner.invoke(app, ["simulate", "--jsonl", "--jobs", "-1", "batch.jsonl"])
+    assert refused.exit_code == 2
