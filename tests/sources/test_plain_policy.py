@@ -30,7 +30,13 @@ _EFFECTS = st.sampled_from(["Allow", "Deny"])
 _KEY_NAMES = st.sampled_from(["aws:SourceIp", "aws:PrincipalTag/team", "a~b", "~1/", "s3:prefix", "é", "k k"])
 # Mostly what a plain document holds, sometimes what it cannot (a number, null, an object).
 _CONDITION_VALUES = st.one_of(
-    _STRINGS, _STRINGS, st.booleans(), st.booleans(), st.integers(), st.none(), st.floats(allow_nan=False)
+    _STRINGS,
+    _STRINGS,
+    st.booleans(),
+    st.booleans(),
+    st.integers(),
+    st.none(),
+    st.floats(allow_nan=False, allow_infinity=False),
 )
 _CONDITIONS = st.lists(
     st.tuples(
