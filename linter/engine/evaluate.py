@@ -171,6 +171,10 @@ class CompiledPolicySet:
         self._groups = tuple(group for group in every if group is not None)
         self._plans: dict[str, _Plan] = {}
         self._decisions: dict[Hashable, Decision] = {}
+        self._asked = False
+        # The first request (`key_of`'s arguments) and its decision, until a second request makes its key.
+        self._first: tuple[str | None, str | None, str, int, str, Context] = ("", None, "", 0, "", {})
+        self._first_decision: Decision | None = None
 
     def plan(self, action: str) -> _Plan:
         """What a decision about `action` (lower-cased) depends on."""
@@ -181,10 +185,41 @@ class CompiledPolicySet:
                 self._plans[action] = found
         return found
 
-    def remembered(self, key: Hashable) -> Decision | None:
-        return self._decisions.get(key)
+    def remembered(
+        self, principal: str | None, owner: str | None, action: str, need: int, resource: str, context: Context
+    ) -> tuple[Hashable | None, Decision | None]:
+        """The key the decision of a request is remembered under, and the decision remembered under it if any.
 
-    def remember(self, key: Hashable, decision: Decision) -> None:
+        The key (`action` lower-cased, `need` what the request needs of the resource policy) holds everything the
+        decision depends on: the caller (its ARN names it; without one it is the
+        owner's), and the context and resource ARN only as far as the statements that may concern the action read
+        them. None for the set's first request: a set asked once (a batch whose requests each bring their own
+        policies) gains nothing from keys, which cost a fifth of a decision, so the first one's key is made when a
+        second request comes."""
+        if not self._asked:
+            self._asked = True
+            self._first = (principal, owner, action, need, resource, context)
+            return None, None
+        if self._first_decision is not None:
+            first, self._first_decision = self._first_decision, None
+            self._decisions[self.remembered(*self._first)[0]] = first
+        plan = self.plan(action)
+        get = context.get
+        key = (
+            principal,
+            owner,
+            action,
+            (need, resource) if need == _KEY_POLICY_UNSEEN else need,  # the note names the key
+            tuple([get(name) for name in plan.keys]),
+            plan.signature(resource, context),
+        )
+        return key, self._decisions.get(key)
+
+    def remember(self, key: Hashable | None, decision: Decision) -> None:
+        """Remember a decision under its key (`remembered`): None for the first request's."""
+        if key is None:
+            self._first_decision = decision
+            return
         if len(self._decisions) >= _DECISIONS_PER_SET:
             self._decisions.clear()
         self._decisions[key] = decision
@@ -304,19 +339,7 @@ def decide(
         if _always_needs_resource_policy(lowered, resource)
         else _ORDINARY
     )
-    plan = compiled.plan(lowered)
-    # Everything the decision depends on: the caller (its ARN names it; without one it is the owner's), and the
-    # context and resource ARN only as far as the statements that may concern the action read them.
-    get = context.get
-    key = (
-        principal,
-        owner,
-        lowered,
-        (need, resource) if need == _KEY_POLICY_UNSEEN else need,  # the note names the key
-        tuple([get(name) for name in plan.keys]),
-        plan.signature(resource, context),
-    )
-    decision = compiled.remembered(key)
+    key, decision = compiled.remembered(principal, owner, lowered, need, resource, context)
     if decision is None:
         evaluation = _Evaluation(
             caller,

@@ -235,6 +235,18 @@ def test_the_same_question_gets_the_same_decision(engine: Engine) -> None:
     assert (one.decision, secret.decision) == ("allowed", "explicitDeny")
 
 
+def test_the_first_decision_is_remembered_when_another_question_comes(engine: Engine) -> None:
+    """A set's first decision is made without a key (a set asked once gains nothing from one); it is still the
+    decision the same question gets later, whatever was asked in between."""
+    identity = [engine.policy(allow(), allow("s3:GetObject", "arn:aws:s3:::bkt/secret/*", Effect="Deny"))]
+    policies = PolicySet(identity=identity)
+    first = evaluate(Request(ALICE, "s3:GetObject", "arn:aws:s3:::bkt/a"), policies, now=engine.now)
+    secret = evaluate(Request(ALICE, "s3:GetObject", "arn:aws:s3:::bkt/secret/x"), policies, now=engine.now)
+    again = evaluate(Request(ALICE, "s3:GetObject", "arn:aws:s3:::bkt/b"), policies, now=engine.now)
+    assert again is first and secret is not first
+    assert (first.decision, secret.decision) == ("allowed", "explicitDeny")
+
+
 def test_the_context_keys_statements_read_make_another_question(engine: Engine) -> None:
     tls = {"Bool": {"aws:SecureTransport": "true"}}
     until = {"DateLessThan": {"aws:CurrentTime": "2031-01-01T00:00:00Z"}}
