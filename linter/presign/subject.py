@@ -6,11 +6,12 @@ Every S3 and KMS decision of the pre-flight goes through `decide`, so the policy
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from functools import cache
-from importlib import resources
 from typing import NamedTuple
 
+from linter.awsdata import OWN_DATA
 from linter.engine.context import ContextInput, InvalidRequestError
 from linter.engine.evaluate import PolicySet, Request, evaluate
 from linter.engine.explain import Decision, DecisionText
@@ -48,7 +49,8 @@ def _managed_kind(arn: str) -> PolicyKind:
 @cache
 def managed_policies() -> dict[str, Policy]:
     """The AWS-managed policies known offline (linter/data/aws-managed-policies.json), by ARN."""
-    text = resources.files("linter.data").joinpath("aws-managed-policies.json").read_text()
+    with open(os.path.join(OWN_DATA, "aws-managed-policies.json"), encoding="utf-8") as data:
+        text = data.read()
     documents = json.loads(text)["policies"]
     return {
         arn: build_policy(parse(json.dumps(doc)), arn, file_locator(arn), _managed_kind(arn))
