@@ -4,6 +4,7 @@ from dataclasses import replace
 from enum import StrEnum
 from typing import Any
 
+from linter.digest import sha256
 from linter.model import Location, _instance_schema
 from linter.record import fast_record
 
@@ -80,14 +81,10 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """Identity of the finding for baselines and SARIF partialFingerprints."""
-        # Imported here: hashlib loads OpenSSL (~10M instructions, 2% of checking one policy), which a clean check,
-        # the usual pre-commit run, reports no fingerprint to need.
-        import hashlib
-
         anchor = self.loc.address or ""
         basis = "\x1f".join((self.rule_id, self.loc.file, anchor, self.loc.json_path, self.subject))
         # surrogatepass: JSON may spell a lone surrogate (`"\ud800"`), which strict UTF-8 cannot encode.
-        return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.loc.file, self.loc.line, self.loc.column, self.rule_id)

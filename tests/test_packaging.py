@@ -26,6 +26,8 @@ import linter
 REPO = Path(__file__).resolve().parent.parent
 PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 OWN_PACKAGES = ("linter", "rules")
+# Modules of the standard library of a later Python the package supports, not of the one running the tests.
+LATER_STDLIB = ("_sha2",)  # 3.12: CPython's own SHA-2 (linter/digest.py)
 REMEDY = "pipx install iam-preflight"
 DOTTED_NAME = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)+")
 
@@ -39,7 +41,7 @@ def _top(module: str) -> str:
 
 
 def _third_party(module: str) -> bool:
-    return _top(module) not in (*sys.stdlib_module_names, *OWN_PACKAGES, "__future__")
+    return _top(module) not in (*sys.stdlib_module_names, *LATER_STDLIB, *OWN_PACKAGES, "__future__")
 
 
 def _imported_modules(path: Path) -> Iterator[str]:

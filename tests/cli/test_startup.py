@@ -400,6 +400,21 @@ def test_the_console_script_skips_pydantics_plugin_search(tmp_path: Path) -> Non
     assert imported.isdisjoint({"email", "zipfile", "csv"})
 
 
+def test_a_cold_check_of_a_terraform_module_loads_neither_openssl_nor_importlib_resources(tmp_path: Path) -> None:
+    # hashlib's sha256 is OpenSSL's, and loading libcrypto costs ~11M instructions: the parse cache's content keys and
+    # the findings' fingerprints use CPython's own (`linter.digest`); only a cache entry read (its HMAC) loads it,
+    # as the warm run does. The pre-flight reads its managed policies by path (importlib.resources: tempfile...).
+    module = tmp_path / "module"
+    shutil.copytree(REPO / "examples" / "presign-sse-kms", module)  # findings, and a declared pre-signed URL
+    argv = ["check", str(module), "--format", "json", "--exit-zero"]
+    env = {"IAM_PREFLIGHT_CACHE_DIR": str(tmp_path / "cache")}
+    cold = _imported_modules(_console_script(argv), top_level=False, env=env)
+    warm = _imported_modules(_console_script(argv), top_level=False, env=env)
+    assert {"linter.digest", "linter.presign.subject"} <= cold
+    assert cold.isdisjoint({"_hashlib", "importlib.resources"})
+    assert "_hashlib" in warm
+
+
 def _plugin_loader_probe(setting: str | None) -> list[str]:
     code = (
         "import sys; from linter.launch import skip_pydantic_plugins; skip_pydantic_plugins();"

@@ -37,7 +37,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import gc
-import hashlib
 import json
 import mmap
 import os
@@ -51,6 +50,7 @@ from typing import Any, BinaryIO, NamedTuple, NoReturn
 
 import linter
 from linter.atomic import replace_entry
+from linter.digest import sha256
 from linter.sources.confine import TooLarge, inside, read_bytes, tree_root
 from linter.sources.terraform.cache_folder import _switched_off as _switched_off  # noqa: PLC0414
 from linter.sources.terraform.cache_folder import cache_dir, cache_secret, hcl2_version
@@ -79,7 +79,7 @@ class Parsed(NamedTuple):
 
 
 def _key(kind: str, data: bytes) -> str:
-    digest = hashlib.sha256(f"{linter.__version__}\0{IR_VERSION}\0{hcl2_version()}\0{kind}\0".encode())
+    digest = sha256(f"{linter.__version__}\0{IR_VERSION}\0{hcl2_version()}\0{kind}\0".encode())
     digest.update(data)
     return digest.hexdigest()
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import marshal
 import re
 import sys
@@ -43,6 +42,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from linter.digest import sha256
 from linter.sources.terraform.cache_folder import package_folder
 
 # python-hcl2's PostLexer (hcl2/postlexer.py): a newline before these is a line continuation, merged into them.
@@ -677,7 +677,7 @@ def load(candidates: list[tuple[Path, str]], tables: Path | None = None) -> Pars
         return None
     for path, options in candidates:
         # lark.Lark.__init__: the first line is sha256(grammar + options + Lark version + Python version).
-        expected = hashlib.sha256(f"{grammar}{options}{version}{sys.version_info[:2]}".encode()).hexdigest()
+        expected = sha256(f"{grammar}{options}{version}{sys.version_info[:2]}".encode()).hexdigest()
         try:
             with open(path, "rb") as handle:
                 if handle.readline().rstrip(b"\n") != expected.encode():
@@ -705,7 +705,7 @@ TABLES_FORMAT = 2  # bump when what `Parser.tables` writes changes
 def _tables_name(key: str) -> str:
     """The converted tables' file name: Lark's key of the cache they come from, this format, and Python's version
     (marshal's format is Python's own)."""
-    digest = hashlib.sha256(f"{key}\0{TABLES_FORMAT}\0{sys.version}".encode()).hexdigest()
+    digest = sha256(f"{key}\0{TABLES_FORMAT}\0{sys.version}".encode()).hexdigest()
     return f"hcl2-tables-{digest[:32]}.marshal"
 
 
