@@ -156,6 +156,20 @@ def empty_statements(repo: Path) -> list[str]:
     return ["check", "big.json"]
 
 
+def misspelt_names(repo: Path) -> list[str]:
+    """Names AWS does not know, each of which a rule could suggest the closest real one for (~0.5 ms a name): only
+    the findings listed may pay for it."""
+    names = 60_000
+    statement = {
+        "Effect": "Allow",
+        "Action": [f"svc{n}:Get{n}" for n in range(names)] + [f"s3:GetObjectX{n}" for n in range(names)],
+        "Resource": "*",
+        "Condition": {f"StringEquals{n}": {"aws:SourceVpc": "v"} for n in range(names // 3)},
+    }
+    _write(repo / "p.json", json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+    return ["check", "p.json"]
+
+
 def huge_integer(repo: Path) -> list[str]:
     digits = "9" * 5000
     _write(
@@ -224,6 +238,7 @@ CASES = [
     Case("file(/dev/zero)", file_dev_zero),
     Case("baseline = /dev/zero in config", baseline_dev_zero),
     Case("300,000 empty statements (2 MB)", empty_statements),
+    Case("120,000 unknown actions, 20,000 unknown operators", misspelt_names),
     Case("5,000-digit integer", huge_integer, expect="IPP001"),
     Case("symlink loop", symlink_loop, expect="IPP001"),
     Case("--write-baseline after a failed input", write_baseline_after_failure),

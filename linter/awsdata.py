@@ -17,6 +17,11 @@ from typing import Any, NamedTuple
 from linter.engine.matching import compile_any, glob_source
 from linter.lazy_re import lazy_compile
 
+# Caches keyed by strings from the inputs (service names, condition keys, actions) keep this many: a run over
+# thousands of policies, or one hostile policy of 100,000 distinct keys, must not keep every string it read; real
+# policies repeat a few hundred.
+INPUT_KEYED_CACHE = 4096
+
 
 class ResourceTypeRef(NamedTuple):
     name: str
@@ -243,7 +248,7 @@ class AwsData:
     def service_exists(self, service: str) -> bool:
         return service.lower() in self.services
 
-    @cache  # noqa: B019 - one AwsData per process; the cache is meant to live as long
+    @lru_cache(maxsize=INPUT_KEYED_CACHE)  # noqa: B019 - one AwsData per process, as long-lived
     def actions(self, service: str) -> dict[str, ActionInfo]:
         raw = _load("actions", f"{service.lower()}.json") or {}
         merged_away = _PAGES_MERGED_AWAY.get(service.lower(), {})
@@ -278,7 +283,7 @@ class AwsData:
         matcher = compile_any((glob_source(name),), ignore_case=True)
         return [info for info in self.actions(service).values() if matcher.fullmatch(info.name)]
 
-    @cache  # noqa: B019
+    @lru_cache(maxsize=INPUT_KEYED_CACHE)  # noqa: B019
     def resource_types(self, service: str) -> dict[str, ResourceType]:
         raw = _load("resourceTypes", f"{service.lower()}.json") or {}
         return {
@@ -289,13 +294,13 @@ class AwsData:
     def resource_type(self, service: str, name: str) -> ResourceType | None:
         return self.resource_types(service).get(name.lower())
 
-    @cache  # noqa: B019
+    @lru_cache(maxsize=INPUT_KEYED_CACHE)  # noqa: B019
     def arn_services(self, service: str) -> frozenset[str]:
         """ARN service segments a service's resources use: `ssm` also acts on `ec2` instances, `sts` on `iam` roles."""
         own = {service.lower(), *(rt.arn_service for rt in self.resource_types(service).values())}
         return frozenset(own.union(*(RENAMED_SERVICES.get(arn_service, ()) for arn_service in own)))
 
-    @cache  # noqa: B019
+    @lru_cache(maxsize=INPUT_KEYED_CACHE)  # noqa: B019
     def closest_service(self, service: str) -> str | None:
         """The real service prefix a misspelt one most likely means."""
         return _closest(service.lower(), self.services)
@@ -306,7 +311,7 @@ class AwsData:
         found = _closest(name.lower().replace("*", "").replace("?", ""), actions)
         return actions[found].full_name if found else None
 
-    @cache  # noqa: B019
+    @lru_cache(maxsize=INPUT_KEYED_CACHE)  # noqa: B019
     def _service_condition_keys(self, service: str) -> dict[str, ConditionKeyInfo]:
         raw = _load("conditionKeys", f"{service.lower()}.json") or {}
         return {key: ConditionKeyInfo(entry["key"], entry.get("type", "String"), service) for key, entry in raw.items()}
@@ -316,7 +321,7 @@ class AwsData:
         result: dict[str, dict[str, str]] = _load("conditionPatterns.json") or {}
         return result
 
-    @cache  # noqa: B019
+    @lru_cache(maxsize=INPUT_KEYED_CACHE)  # noqa: B019
     def _patterns(self, service: str) -> list[tuple[re.Pattern[str], str]]:
         """A service's key patterns, compiled when a key of that service is first looked up: a run reads a few
         services, and compiling all ~130 patterns costs ~0.01 s."""
@@ -336,7 +341,7 @@ class AwsData:
         raw = _load("unassociatedConditions.json") or {}
         return {prefix.lower(): services for prefix, services in raw.items()}
 
-    @cache  # noqa: B019
+    @lru_cache(maxsize=INPUT_KEYED_CACHE)  # noqa: B019
     def condition_key(self, key: str) -> ConditionKeyInfo | None:
         """The documented key a policy's key name refers to (tag-style keys resolve to their template)."""
         lowered = key.lower()
@@ -364,7 +369,7 @@ class AwsData:
                     return service_keys[lowered]
         return None
 
-    @cache  # noqa: B019
+    @lru_cache(maxsize=INPUT_KEYED_CACHE)  # noqa: B019
     def closest_condition_key(self, key: str) -> str | None:
         """The documented key (global, or of the key's own service) a misspelt key most likely means."""
         prefix = key.split(":", 1)[0].lower()
@@ -382,7 +387,7 @@ class AwsData:
                 keys.update(resource_type.condition_keys)
         return frozenset(documented_form(k) for k in keys)
 
-    @cache  # noqa: B019
+    @lru_cache(maxsize=INPUT_KEYED_CACHE)  # noqa: B019
     def keys_in_action_data(self, service: str) -> frozenset[str]:
         """Lower-cased keys of a service that its action data lists for at least one of its actions. A key the
         service documents but lists for none (`iottwinmaker:linkedServices`) is one the data cannot place."""

@@ -163,7 +163,8 @@ class CompiledCondition:
         self.condition = condition
         self.key = condition.key.value.lower()
         self.operator: Operator | None = None
-        self.static_doubt: str | None = None
+        # An OperatorError is worded only when a doubt is reported (its suggestion costs; see OperatorError).
+        self.static_doubt: str | OperatorError | None = None
         self._templates: tuple[Template, ...] = ()
         # Values that can match nothing known: a non-match against them is MAYBE, not NO.
         self._undecidable_values = [f"unresolved value {v.unresolved}" for v in condition.values if v.is_unknown]
@@ -173,7 +174,7 @@ class CompiledCondition:
         try:
             self.operator = parse_operator(condition.operator.value)
         except OperatorError as error:
-            self.static_doubt = str(error)
+            self.static_doubt = error
             return
         known = [v.value for v in condition.values if not v.is_unknown]
         self._compare = self._comparator(self.operator.base, known, substitute)
@@ -314,7 +315,7 @@ class CompiledCondition:
     def doubt(self, context: Context) -> str:
         """Why `evaluate` answered MAYBE for this context."""
         if self.static_doubt is not None:
-            return self.static_doubt
+            return str(self.static_doubt)
         if context.get(self.key) is UNKNOWN:
             return f"the request's {self.condition.key.value} is not known"
         reasons = list(self._undecidable_values)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from functools import cache, lru_cache
+from functools import lru_cache
 
-from linter.awsdata import AwsData
+from linter.awsdata import INPUT_KEYED_CACHE, AwsData
 from linter.engine.matching import Globs, compile_any, fold, glob_source
 from linter.engine.operators import Family, Operator, OperatorError, parse_operator
 from linter.engine.variables import plain
@@ -117,7 +117,7 @@ def _covered_by_glob(pattern: str, actions: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(action for action in actions if glob.fullmatch(action))
 
 
-@cache
+@lru_cache(maxsize=INPUT_KEYED_CACHE)
 def _by_name(actions: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     """The `actions` by their folded name (rules ask about a few fixed tuples of them)."""
     named: dict[str, tuple[str, ...]] = {}
@@ -206,7 +206,7 @@ def condition_is_unknown(condition: Condition) -> bool:
     return condition.operator.is_unknown or condition.key.is_unknown or any(v.is_unknown for v in condition.values)
 
 
-@cache
+@lru_cache(maxsize=INPUT_KEYED_CACHE)
 def _operator(text: str) -> Operator | None:
     try:
         return parse_operator(text)

@@ -54,4 +54,6 @@ class UnknownAction(Rule):
                 lookup = lookup_action(context.aws, text.value)
                 # An Action wildcard that matches nothing only narrows the statement: IPA012's, a warning.
                 if lookup.problem is not None and not (lookup.empty_wildcard and statement.action is not None):
-                    yield self.finding(text.loc, f"{statement.label}: {lookup.problem}", subject=text.value)
+                    yield self.finding(
+                        text.loc, f"{statement.label}: {lookup.problem.message(context.aws)}", subject=text.value
+                    )

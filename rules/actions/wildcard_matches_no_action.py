@@ -52,4 +52,6 @@ class WildcardMatchesNoAction(Rule):
                     continue
                 lookup = lookup_action(context.aws, text.value)
                 if lookup.empty_wildcard and lookup.problem is not None:
-                    yield self.finding(text.loc, f"{statement.label}: {lookup.problem}", subject=text.value)
+                    yield self.finding(
+                        text.loc, f"{statement.label}: {lookup.problem.message(context.aws)}", subject=text.value
+                    )

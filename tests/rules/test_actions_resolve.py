@@ -64,7 +64,7 @@ def test_lookup_action(value: str, problem: str | None) -> None:
     if problem is None:
         assert found is None
     else:
-        assert found is not None and problem in found
+        assert found is not None and problem in found.message(aws_data())
 
 
 def test_arn_templates_read_as_a_person_writes_them() -> None:
