@@ -244,32 +244,49 @@ def _decode(path: Path) -> str | Parsed:
     return text.removeprefix("\ufeff")
 
 
-# Parsed files of this process by content key: a module tree parsed in one batch up front (`prefetch`) is then read
-# module by module without decoding the cache entries again. The IR is small (about 10 KB per 100-line file).
-_memo: dict[str, Parsed] = {}
-# Inside `batch()`, parsed files by path (per thread): one load reads and hashes each file once, not once per
-# module level and module.
+# The files parsed in this process (here or by the parse-ahead helpers), by content key, each kept as its Parsed
+# pickled: ~4 KB a file of the benchmark corpus, against ~40 KB decoded. A file is decoded for each root module that
+# reads it (`batch`), so a load holds the decoded IR of one module tree at a time; a file read from the cache
+# folder is read from there again.
+_memo: dict[str, bytes] = {}
+# Inside `batch()`, the files decoded for the root module being loaded, by path (per thread), and those it read.
 _local = threading.local()
 
 
 @contextlib.contextmanager
 def batch() -> Iterator[None]:
-    """Within one load, a file is read once: its content is assumed not to change until the load ends.
+    """Within one load, a file is read once per root module: its content is assumed not to change meanwhile.
+
+    A batch within the load's (one root module of `load_modules`) lets go of the files decoded for it when it ends:
+    nothing the load reads later needs them decoded, and one that does (a child module several root modules call)
+    decodes its compact copy again (`_memo`), or reads the cache folder.
 
     The garbage collector is paused too: a load allocates many small objects (parse trees, IR, values) and the
     collections they trigger find little to free (2% fewer instructions for the 60-module benchmark corpus).
     """
-    if getattr(_local, "files", None) is not None:
-        yield
+    files = getattr(_local, "files", None)
+    if files is not None:
+        outer, _local.read = _local.read, set()
+        try:
+            yield
+        finally:
+            for read in _local.read:
+                files.pop(read, None)
+            _local.read = outer
+            if not gc.isenabled():
+                # Evaluating a module leaves reference cycles (closures over its scopes) that hold its decoded files:
+                # they would wait for the load to end. The pause kept every object of this module in the youngest
+                # generation, so collecting that one finds them, and costs what the load's first collection would.
+                gc.collect(0)
         return
-    _local.files = {}
+    _local.files, _local.read = {}, set()
     paused = gc.isenabled()
     if paused:
         gc.disable()
     try:
         yield
     finally:
-        _local.files = None
+        _local.files = _local.read = None
         # The load is done: the rest of the helpers' results (files it did not read). Their cache entries, which
         # they write once their results are handed over, are waited for at exit (`abandon_helpers`) or by the next
         # run: the last files handed over are those the load waited for, and the rules run meanwhile.
@@ -297,20 +314,41 @@ def parse_files(paths: Sequence[Path], kind: str = "tf") -> dict[Path, Parsed]:
             continue
         key = _key(source_kind(path, kind), text.encode("utf-8"))
         # The cache first: a helper handing over a file it found cached would only make this process wait for it.
-        cached = _memo.get(key) or _read(folder, key) or _parsed_ahead(path, key)
+        cached = _kept(key) or _read(folder, key) or _parsed_ahead(path, key)
         if cached is not None:
-            results[path] = _memo[key] = cached
+            results[path] = cached
         else:
             misses.append((path, key, text))
     jobs = [(text, source_kind(path, kind)) for path, _, text in misses]
     for (path, key, _), parsed in zip(misses, _parse_all(jobs), strict=True):
-        results[path] = _memo[key] = parsed
+        results[path] = parsed
+        _memo[key] = _compact(parsed)
         _write(folder, key, parsed)
     if known_files is not None:
         known_files.update(((path, kind), parsed) for path, parsed in results.items())
+        _local.read.update((path, kind) for path in results)
     else:  # not within a load: nothing is read after this call, the helpers' work is taken over now
         join_helpers()
     return results
+
+
+def _compact(parsed: Parsed) -> bytes:
+    import pickle  # lazy: a run whose files are all cached parses nothing
+
+    return pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _decoded(compact: bytes) -> Parsed:
+    import pickle  # lazy: as in `_compact`
+
+    parsed: Parsed = pickle.loads(compact)
+    return parsed
+
+
+def _kept(key: str) -> Parsed | None:
+    """The file of this content key as parsed in this process (`_memo`), decoded; None if it was not."""
+    compact = _memo.get(key)
+    return None if compact is None else _decoded(compact)
 
 
 def _usable_cpus() -> int:
@@ -461,16 +499,17 @@ def _helper(ahead: _Ahead, first: int, step: int, results: int) -> NoReturn:
 
         with os.fdopen(results, "wb") as stream:
 
-            def send(index: int, key: str | None, parsed: Parsed | None) -> None:
-                pickle.dump((index, key, parsed), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            def send(index: int, key: str | None, compact: bytes | None) -> None:
+                pickle.dump((index, key, compact), stream, protocol=pickle.HIGHEST_PROTOCOL)
                 stream.flush()  # the parent may be waiting for this very file
 
             found = _parse_claimed(ahead, range(first, len(ahead.paths), step), 1, write=False, send=send)
         # The cache entries only after the results are handed over: the parent, waiting for them on a cold cache,
-        # goes on evaluating while this process writes (~0.3 ms a file), and reaps it at exit.
+        # goes on evaluating while this process writes (~0.3 ms a file), and reaps it at exit. Kept compact until
+        # then: decoded, the results of a large tree would make this process as large as its IR.
         folder = cache_dir()
-        for key, parsed in found.items():
-            _write(folder, key, parsed)
+        for key, compact in found.items():
+            _write(folder, key, _decoded(compact))
         code = 0
     finally:
         os._exit(code)
@@ -481,35 +520,39 @@ def _parse_claimed(
     indexes: Iterable[int],
     mark: int,
     write: bool = True,
-    send: Callable[[int, str | None, Parsed | None], None] | None = None,
-) -> dict[str, Parsed]:
+    send: Callable[[int, str | None, bytes | None], None] | None = None,
+) -> dict[str, bytes]:
     """Claim and parse the files not claimed yet, in this order (the parent claims files it needs on the way).
-    Each result is written to the cache as it comes unless `write` is False (the caller writes them later), and
-    handed to `send` with its index and content key (None for one the loader reads itself: unreadable, cached)."""
+    Each result, compact as `_memo` keeps it, is written to the cache as it comes unless `write` is False (the
+    caller writes them later), and handed to `send` with its index and content key (None for one the loader reads
+    itself: unreadable, cached)."""
     folder = cache_dir()
-    found: dict[str, Parsed] = {}
+    found: dict[str, bytes] = {}
     for index in indexes:
         if ahead.claims[index]:
             continue
         ahead.claims[index] = mark
         text = _decode(ahead.paths[index])
-        parsed = None
+        compact = None
         key = None
         if not isinstance(text, Parsed):  # else unreadable: reported when the loader reads it
             kind = source_kind(ahead.paths[index])
             key = _key(kind, text.encode("utf-8"))
             if key not in found and not _parsed_already(key, folder):  # else the loader reads it from the cache
-                parsed = found[key] = parse_source(text, kind)
+                parsed = parse_source(text, kind)
+                compact = found[key] = _compact(parsed)
                 if write:
                     _write(folder, key, parsed)
         if send is not None:
-            send(index, key, parsed)
+            send(index, key, compact)
     return found
 
 
 class _Taking:
     """The results of a parse ahead as the parent takes them over: each helper's stream of (index, content key,
-    Parsed or None) records, in the order of its files, read as far as the file the load needs."""
+    compact Parsed or None) records, in the order of its files, read as far as the file the load needs. They go to
+    `_memo` as they are: decoded only when a module reads the file, so helpers that run far ahead of the load cost
+    ~4 KB a file here, not its decoded IR."""
 
     def __init__(self, ahead: _Ahead) -> None:
         self.ahead = ahead
@@ -525,15 +568,15 @@ class _Taking:
         if stream is None:
             return
         try:
-            index, key, parsed = pickle.load(stream)
+            index, key, compact = pickle.load(stream)
         except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
             # the helper is done, or failed: the files it did not hand over are parsed here when they are read
             self.streams[helper] = None
             stream.close()
             return
         self.received.add(index)
-        if key is not None and parsed is not None:
-            _memo[key] = parsed
+        if key is not None and compact is not None:
+            _memo[key] = compact
 
     def take_sent(self) -> None:
         """The records sent already, without waiting for any: the files parsed ahead then come from `_memo`, without
@@ -600,7 +643,7 @@ def _wait_for(path: Path, key: str) -> Parsed | None:
         return None  # not forked: nobody else parses it
     while index not in taking.received and taking.streams[helper] is not None:
         taking.take(helper)
-    return _memo.get(key)
+    return _kept(key)
 
 
 def join_helpers() -> None:

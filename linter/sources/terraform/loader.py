@@ -7,7 +7,7 @@ package's `load_module`, `load_modules` and `evaluate_module` import this module
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -88,8 +88,10 @@ def load_modules(
     folders: Sequence[Path],
     var_files: list[Path] | None = None,
     load_one: Callable[[Path, list[Path] | None], Loaded] = load_module,
-) -> list[Loaded]:
-    """`load_one` (`load_module`) for each folder, after parsing every file of all of them in one (parallel) batch.
+) -> Iterator[Loaded]:
+    """`load_one` (`load_module`) for each folder in turn, after parsing every file of all of them in one (parallel)
+    batch; each module is yielded as soon as it is loaded, so that the caller can check it and let it go before the
+    next one is loaded (each module's decoded files are let go of as it is loaded: `cache.batch`).
 
     A folder whose loading fails (a bug of ours) is an input error there; the others are still loaded."""
     with batch():
@@ -97,7 +99,8 @@ def load_modules(
         # while the helpers parse the later modules' files. Else all at once, in parallel if many are new.
         if not parsing_ahead():
             prefetch(folders)
-        return [guarded(partial(load_one, folder, var_files), display_path(folder)) for folder in folders]
+        for folder in folders:
+            yield guarded(partial(load_one, folder, var_files), display_path(folder))
 
 
 def prefetch(folders: Sequence[Path]) -> None:

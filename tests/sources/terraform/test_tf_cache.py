@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 import os
 import sys
 from dataclasses import asdict
@@ -87,11 +88,35 @@ def test_many_uncached_files_are_parsed_in_parallel_with_the_same_result(
     folders = [_module(tmp_path, f"m{i}") for i in range(8)]
     for index, folder in enumerate(folders):  # distinct content, so that nothing is cached yet
         (folder / "main.tf").write_text(MODULE.replace('"p"', f'"p{index}"'))
-    loaded = load_modules(folders)
+    loaded = list(load_modules(folders))
     assert pools == [cache.PARALLEL_CPUS]
     assert [[p.name for p in one.policies] for one in loaded] == [
         [f"aws_iam_policy.p{i}.policy"] for i in range(len(folders))
     ]
+
+
+def test_a_load_lets_go_of_a_module_s_decoded_files_once_it_is_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load holds the decoded IR of one module tree at a time: before the next module is loaded, nothing is left of
+    the first one's (the reference cycles of its evaluation included), only the compact copy another module that
+    reads the file would decode (`cache._memo`)."""
+    monkeypatch.setenv("IAM_PREFLIGHT_NO_CACHE", "1")
+    monkeypatch.setattr(cache, "_memo", {})
+    monkeypatch.chdir(tmp_path)
+    first, second = _module(tmp_path, "first"), _module(tmp_path, "second")
+    (first / "main.tf").write_text(MODULE.replace('"p"', '"first_only"'))
+    modules = load_modules([first, second])
+    loaded = next(modules)
+    assert [p.name for p in loaded.policies] == ["aws_iam_policy.first_only.policy"]
+    assert _decoded_blocks_labelled("first_only") == []
+    assert len(cache._memo) == 2
+    assert [p.name for one in modules for p in one.policies] == ["aws_iam_policy.p.policy"]
+
+
+def _decoded_blocks_labelled(label: str) -> list[object]:
+    labels = ["aws_iam_policy", label]
+    return [node for node in gc.get_objects() if isinstance(node, dict) and node.get("labels") == labels]
 
 
 def test_grammar_cache_goes_to_our_private_folder_when_site_packages_is_read_only(
@@ -187,7 +212,8 @@ def test_a_file_the_parent_claims_is_skipped_by_the_helpers(tmp_path: Path, monk
     found = cache._parse_claimed(ahead, range(3), 1, write=False, send=lambda *record: sent.append(record))
     assert [index for index, _, _ in sent] == [0, 2]
     assert {key for _, key, _ in sent} == set(found) and key not in found
-    assert [parsed for _, _, parsed in sent] == [cache.parse_source(paths[i].read_text(), "tf") for i in (0, 2)]
+    decoded = [cache._decoded(compact) for _, _, compact in sent if compact is not None]
+    assert decoded == [cache.parse_source(paths[i].read_text(), "tf") for i in (0, 2)]
     assert cache._parsed_ahead(paths[1], key) is None  # claimed by this process: never waited for
 
 
