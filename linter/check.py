@@ -3,9 +3,10 @@
 The CLI only parses flags and calls `run_check`; everything a check does is here so it can be tested and
 reused without a terminal. `run_check` is the pipeline, one stage after the other, each returning what it produced:
 `selected_rules`, `load_all`, `resolve_declared_urls`, `run_rules_per_input`, `each_finding_once`, `finish`. The
-stages name no rule: they ask the selected rules what they declare (`linter.rule.Rule`). A policy file needs
-nothing from the stages between loading and the rules, so `load_all` runs the rules on it as soon as it is loaded
-and drops its model (`RulesAsLoaded`); `run_rules_per_input` runs them on the rest (Terraform inventories).
+stages name no rule: they ask the selected rules what they declare (`linter.rule.Rule`). An input that needs
+nothing from the others in the stages between loading and the rules (a policy file; a Terraform module, unless a
+declared URL may join two of them) is checked by `load_all` as soon as it is loaded, and its model dropped
+(`RulesAsLoaded`); `run_rules_per_input` runs the rules on the rest.
 """
 
 from __future__ import annotations
@@ -276,10 +277,12 @@ def run_rules_per_input(
     return found, errors
 
 
-def _checked(ruleset: RuleSet, one: Loaded, context: RuleContext, contain: bool) -> CheckedInput:
+def _checked(
+    ruleset: RuleSet, one: Loaded, context: RuleContext, contain: bool, declared_errors: list[InputError] | None = None
+) -> CheckedInput:
     errors: list[InputError] = []
     found = ruleset.findings(one.policies, _present(one.inventory), context, errors if contain else None)
-    return CheckedInput(found, errors, len(one.policies))
+    return CheckedInput(found, errors, len(one.policies), declared_errors or [])
 
 
 def _present(inventory: Inventory | None) -> list[Inventory]:
@@ -298,26 +301,44 @@ class CheckedInput(NamedTuple):
     found: list[Finding]
     errors: list[InputError]
     policies: int  # how many policies the input held (its model may be gone: `RulesAsLoaded`)
+    # The errors of the pre-signed URLs its folder declares, resolved with it as it was loaded (`RulesAsLoaded`).
+    declared_errors: list[InputError]
 
 
 class RulesAsLoaded:
-    """The rules of a run, over each input that needs nothing from the others as soon as it is loaded, whose model
-    is then dropped: memory grows with the largest input, not with the whole run (every parsed policy used to be
-    kept until the rules ran). An input with an inventory (Terraform) waits for
-    the stage that resolves the declared pre-signed URLs against the inventories; a policy needs none of that, since
-    the rules that read those URLs check inventories only (`linter.rule.Rule`)."""
+    """The rules of a run, over each input as soon as it is loaded, whose model is then dropped: memory grows with the
+    largest input, not with the whole run (every parsed policy, and every module's policies and inventory, used to be
+    kept until the rules ran).
 
-    def __init__(self, rules: Sequence[type[Rule]], context: RuleContext) -> None:
+    A policy needs nothing from the other inputs: the rules that read the declared pre-signed URLs check inventories
+    only (`linter.rule.Rule`). A Terraform module (an inventory) is checked as it is loaded when `config` is given:
+    the URLs it declares are then those of its own folder's config, resolved against its inventory alone, as
+    `resolve_declared_urls` would. Without `config` it waits for that stage, which resolves the declared URLs against
+    every inventory: the run's config may declare a URL whose signer and bucket are in two inputs, and a stage
+    between resolving the URLs and the rules (`check --simulate`) sees them all."""
+
+    def __init__(self, rules: Sequence[type[Rule]], context: RuleContext, config: Config | None = None) -> None:
+        self.rules = rules
         self.ruleset = RuleSet(rules)
         self.context = context
         self.contain = _contain_failures()
+        self.config = config
 
     def check(self, loaded: Loaded) -> CheckedInput | None:
-        """What the rules find in `loaded`, its policies dropped; None when it has to wait (an inventory)."""
-        if loaded.inventory is not None:
+        """What the rules find in `loaded`, its model dropped; None when it has to wait (an inventory)."""
+        inventory = loaded.inventory
+        if inventory is None:
+            done = _checked(self.ruleset, loaded, self.context, self.contain)
+        elif self.config is None:
             return None
-        done = _checked(self.ruleset, loaded, self.context, self.contain)
-        loaded.policies = []
+        else:
+            declared, declared_errors = _declared_urls([inventory], self.rules, self.config)
+            self.context.presign = declared
+            done = _checked(self.ruleset, loaded, self.context, self.contain, declared_errors)
+            self.context.presign = []
+            for presign_check in declared:  # no rule asks for its verdict again, which holds the inventory
+                self.context.shared.pop(presign_check, None)
+        loaded.policies, loaded.inventory = [], None
         return done
 
 
@@ -441,29 +462,36 @@ def _inline_suppression(finding: Finding, suppressions: list[InlineSuppression])
     return None
 
 
-def _drop_covered(loads: list[Loaded]) -> list[Loaded]:
-    """An input whose files another input already read is dropped: a child module called by a root module that is
-    also checked, or the configuration beside a plan file that was joined to it. Checking both would report every
-    finding twice."""
-    file_sets = [set(loaded.files) for loaded in loads]
-    readers: dict[str, list[int]] = {}
-    for index, files in enumerate(file_sets):
-        for name in files:
-            readers.setdefault(name, []).append(index)
+class Coverage:
+    """The files each input of a run read, in the order they were loaded, to tell the inputs another input covers:
+    a child module called by a root module that is also checked, or the configuration beside a plan file that was
+    joined to it. Checking both would report every finding twice, so a covered input is dropped."""
 
-    def covered(index: int) -> bool:
-        files = file_sets[index]
+    def __init__(self) -> None:
+        self.file_sets: list[set[str]] = []
+        self.readers: dict[str, list[int]] = {}  # the inputs that read each file
+
+    def add(self, loaded: Loaded) -> int:
+        """Records the files of the next input; returns its index."""
+        index = len(self.file_sets)
+        self.file_sets.append(set(loaded.files))
+        for name in self.file_sets[index]:
+            self.readers.setdefault(name, []).append(index)
+        return index
+
+    def covered(self, index: int) -> bool:
+        """Whether an input added so far read every file this one read and more, or the same files before it. Asked
+        as an input is added, the answer is already final: the inputs added later can only cover it further."""
+        files = self.file_sets[index]
         if not files:
             return False
         # Only inputs that read one of this input's files can cover it.
-        candidates = readers[next(iter(files))]
+        candidates = self.readers[next(iter(files))]
         return any(
-            files < file_sets[other] or (files == file_sets[other] and other < index)
+            files < self.file_sets[other] or (files == self.file_sets[other] and other < index)
             for other in candidates
             if other != index
         )
-
-    return [loaded for index, loaded in enumerate(loads) if not covered(index)]
 
 
 class LoadedInputs(NamedTuple):
@@ -526,14 +554,19 @@ def _load_all(
         else:
             errors.append(InputError(message=why, loc=Location(file=display_path(path))))
     loads: list[Loaded] = []
+    coverage = Coverage()
     # What the rules found in the inputs checked as they were loaded, by `id` of the input (all kept in `loads`).
-    # Checked whether or not another input covers it (`_drop_covered`, below): a policy file is covered only by a plan
-    # or module that read it, which is rare, and its findings are then dropped with it.
+    # An input that one loaded before it covers is neither checked nor kept (a child module a root module checked
+    # too calls, walked after it). One covered by an input loaded after it is known only at the end: it is checked,
+    # and its findings are dropped with it (a module an example further down the tree calls; a policy file a module
+    # reads).
     checked: dict[int, CheckedInput | None] = {}
 
     def keep(loaded: Loaded) -> None:
         loads.append(loaded)
-        if as_loaded is not None:
+        if coverage.covered(coverage.add(loaded)):
+            loaded.policies, loaded.inventory = [], None
+        elif as_loaded is not None:
             checked[id(loaded)] = as_loaded.check(loaded)
 
     for path in inputs.json_files:
@@ -556,13 +589,15 @@ def _load_all(
         modules = load_modules(inputs.modules, [Path(v) for v in options.var_files])
         for folder, loaded in zip(inputs.modules, modules, strict=True):
             loaded.root = display_path(folder)
-            loads.append(loaded)
+            keep(loaded)
     everything = LoadedInputs([], [], [], [], skipped, [])
     # A module several root modules call is read for each: its input errors and suppression comments are each one,
     # as its findings are (`each_finding_once`).
     unique_errors = dict.fromkeys(errors)
     suppressions: dict[InlineSuppression, None] = {}
-    for loaded in _drop_covered(loads):
+    for index, loaded in enumerate(loads):
+        if coverage.covered(index):
+            continue
         unique_errors.update(dict.fromkeys(loaded.errors))
         everything.files_checked.extend(f for f in loaded.files if f not in everything.files_checked)
         everything.inputs.append(loaded)
@@ -592,15 +627,29 @@ def resolve_declared_urls(
     """The stage between loading and the rules: the pre-signed URLs the config declares, each resolved to the
     signer and bucket an inventory defines, and the errors of the declarations that resolve to nothing.
 
+    Those of the modules checked as they were loaded were resolved then (`RulesAsLoaded`): their errors come first,
+    as those modules come before the inventories still held (loaded elsewhere: `--from-aws`)."""
+    resolved_as_loaded = [error for done in loaded.checked if done is not None for error in done.declared_errors]
+    checks, errors = _declared_urls(loaded.inventories, rules, config)
+    return checks, [*resolved_as_loaded, *errors]
+
+
+def _declared_urls(
+    inventories: Sequence[Inventory], rules: Sequence[type[Rule]], config: Config
+) -> tuple[list[PresignCheck], list[InputError]]:
+    """The declared URLs resolved against these inventories (`presign.declared.all_declared_checks`).
+
     Only a selected rule that reads the verdicts needs them; and declarations are checked against what Terraform
     defines, so with neither a declaration nor an inventory (a run over policy JSON) there is nothing to resolve."""
-    if not (config.presign or loaded.inventories) or not any(
-        READS_DECLARED_URLS in ref.checks for ref in rule_refs(rules)
-    ):
+    if not (config.presign or inventories) or not _reads_declared_urls(rules):
         return [], []
     from linter.presign.declared import all_declared_checks  # lazy: ~40M instructions a one-policy run never needs
 
-    return all_declared_checks(config, loaded.inventories)
+    return all_declared_checks(config, inventories)
+
+
+def _reads_declared_urls(rules: Sequence[type[Rule]]) -> bool:
+    return any(READS_DECLARED_URLS in ref.checks for ref in rule_refs(rules))
 
 
 # The root modules a finding names as its callers (related locations), at most: a module with twenty examples would
@@ -748,7 +797,10 @@ def run_check(
     options = options or CheckOptions()
     rules = selected_rules(config, options)
     context = RuleContext(aws=aws_data())
-    loaded = load_all(paths, config, options, RulesAsLoaded(rules, context))
+    # Each module is checked as it is loaded, unless a URL the run's config declares may join two modules'
+    # inventories, or `--simulate` asks AWS about every declared URL before the rules run.
+    modules_alone = confirm_urls is None and not (config.presign and _reads_declared_urls(rules))
+    loaded = load_all(paths, config, options, RulesAsLoaded(rules, context, config if modules_alone else None))
     declared, declared_errors = resolve_declared_urls(loaded, rules, config)
     context.presign = declared
     if confirm_urls is not None and not (loaded.errors or declared_errors):

@@ -48,8 +48,8 @@ class RuleDefinitionError(TypeError):
 class RuleContext:
     """What a rule may consult besides the policy: the AWS action database, the declared pre-signed URL checks
     (already resolved to an inventory's signer and bucket; for `check_inventory`: a policy without an inventory is
-    checked as soon as it is loaded, before they are resolved), and a per-run cache rules may share results
-    through."""
+    checked as soon as it is loaded, before they are resolved, and a module checked as it is loaded sees those of
+    its own inventory), and a per-run cache rules may share results through."""
 
     aws: AwsData
     presign: list[PresignCheck] = field(default_factory=list)
