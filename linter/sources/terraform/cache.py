@@ -44,6 +44,7 @@ import signal
 import stat
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, NoReturn
@@ -244,11 +245,66 @@ def _decode(path: Path) -> str | Parsed:
     return text.removeprefix("\ufeff")
 
 
-# The files parsed in this process (here or by the parse-ahead helpers), by content key, each kept as its Parsed
-# pickled: ~4 KB a file of the benchmark corpus, against ~40 KB decoded. A file is decoded for each root module that
-# reads it (`batch`), so a load holds the decoded IR of one module tree at a time; a file read from the cache
-# folder is read from there again.
-_memo: dict[str, bytes] = {}
+class ParsedFiles:
+    """The files parsed or read from the cache folder in this process (here or by the parse-ahead helpers), by
+    content key.
+
+    Each parsed here is kept compact (its Parsed pickled: ~4 KB a file of the benchmark corpus, against ~40 KB
+    decoded), and the `DECODED_KEPT` read last are kept decoded too: the root modules of a repository read the same
+    files again (a child module its examples call; terraform-aws-lambda reads 130 files again), and decoding each
+    again cost up to a fifth of a check. A load thus holds the decoded IR of one module tree and of at most
+    DECODED_KEPT more files, however many modules it reads."""
+
+    DECODED_KEPT = 256
+
+    def __init__(self) -> None:
+        self._compact: dict[str, bytes] = {}
+        self._decoded: OrderedDict[str, Parsed] = OrderedDict()
+        self._lock = threading.Lock()  # the loader's threads share it
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._compact or key in self._decoded
+
+    def __len__(self) -> int:
+        return len(self._compact.keys() | self._decoded.keys())
+
+    def add(self, key: str, parsed: Parsed) -> None:
+        """A file parsed in this process."""
+        self._compact[key] = _compact(parsed)
+        self.keep_decoded(key, parsed)
+
+    def add_compact(self, key: str, compact: bytes) -> None:
+        """A file parsed by a helper, as it hands it over (decoded only when read)."""
+        self._compact[key] = compact
+
+    def keep_decoded(self, key: str, parsed: Parsed) -> None:
+        with self._lock:
+            self._decoded[key] = parsed
+            self._decoded.move_to_end(key)
+            if len(self._decoded) > self.DECODED_KEPT:
+                self._decoded.popitem(last=False)
+
+    def get(self, key: str) -> Parsed | None:
+        """The file decoded, or None when this process has not parsed or read it (or read it and let it go)."""
+        with self._lock:
+            found = self._decoded.get(key)
+            if found is not None:
+                self._decoded.move_to_end(key)
+                return found
+        compact = self._compact.get(key)
+        if compact is None:
+            return None
+        parsed = _decoded(compact)
+        self.keep_decoded(key, parsed)
+        return parsed
+
+    def clear(self) -> None:
+        self._compact.clear()
+        with self._lock:
+            self._decoded.clear()
+
+
+_memo = ParsedFiles()
 # Inside `batch()`, the files decoded for the root module being loaded, by path (per thread), and those it read.
 _local = threading.local()
 
@@ -257,9 +313,9 @@ _local = threading.local()
 def batch() -> Iterator[None]:
     """Within one load, a file is read once per root module: its content is assumed not to change meanwhile.
 
-    A batch within the load's (one root module of `load_modules`) lets go of the files decoded for it when it ends:
-    nothing the load reads later needs them decoded, and one that does (a child module several root modules call)
-    decodes its compact copy again (`_memo`), or reads the cache folder.
+    A batch within the load's (one root module of `load_modules`) lets go of the files decoded for it when it ends,
+    but for the last read, which `_memo` keeps decoded for the next root modules (a child module several call); one
+    read again later is decoded again from its compact copy, or read from the cache folder again.
 
     The garbage collector is paused too: a load allocates many small objects (parse trees, IR, values) and the
     collections they trigger find little to free (2% fewer instructions for the 60-module benchmark corpus).
@@ -314,7 +370,13 @@ def parse_files(paths: Sequence[Path], kind: str = "tf") -> dict[Path, Parsed]:
             continue
         key = _key(source_kind(path, kind), text.encode("utf-8"))
         # The cache first: a helper handing over a file it found cached would only make this process wait for it.
-        cached = _kept(key) or _read(folder, key) or _parsed_ahead(path, key)
+        cached = _memo.get(key)
+        if cached is None:
+            cached = _read(folder, key)
+            if cached is not None:
+                _memo.keep_decoded(key, cached)  # while among the last read; then read from the folder again
+        if cached is None:
+            cached = _parsed_ahead(path, key)
         if cached is not None:
             results[path] = cached
         else:
@@ -322,7 +384,7 @@ def parse_files(paths: Sequence[Path], kind: str = "tf") -> dict[Path, Parsed]:
     jobs = [(text, source_kind(path, kind)) for path, _, text in misses]
     for (path, key, _), parsed in zip(misses, _parse_all(jobs), strict=True):
         results[path] = parsed
-        _memo[key] = _compact(parsed)
+        _memo.add(key, parsed)
         _write(folder, key, parsed)
     if known_files is not None:
         known_files.update(((path, kind), parsed) for path, parsed in results.items())
@@ -343,12 +405,6 @@ def _decoded(compact: bytes) -> Parsed:
 
     parsed: Parsed = pickle.loads(compact)
     return parsed
-
-
-def _kept(key: str) -> Parsed | None:
-    """The file of this content key as parsed in this process (`_memo`), decoded; None if it was not."""
-    compact = _memo.get(key)
-    return None if compact is None else _decoded(compact)
 
 
 def _usable_cpus() -> int:
@@ -576,7 +632,7 @@ class _Taking:
             return
         self.received.add(index)
         if key is not None and compact is not None:
-            _memo[key] = compact
+            _memo.add_compact(key, compact)
 
     def take_sent(self) -> None:
         """The records sent already, without waiting for any: the files parsed ahead then come from `_memo`, without
@@ -643,7 +699,7 @@ def _wait_for(path: Path, key: str) -> Parsed | None:
         return None  # not forked: nobody else parses it
     while index not in taking.received and taking.streams[helper] is not None:
         taking.take(helper)
-    return _kept(key)
+    return _memo.get(key)
 
 
 def join_helpers() -> None:
@@ -664,7 +720,8 @@ def _take_over() -> None:
 def _take_rest(ahead: _Ahead) -> None:
     taking = _taking[0] if _taking else _Taking(ahead)
     if _worth_helping(ahead):
-        _memo.update(_parse_claimed(ahead, reversed(range(len(ahead.paths))), 2))
+        for key, compact in _parse_claimed(ahead, reversed(range(len(ahead.paths))), 2).items():
+            _memo.add_compact(key, compact)
     for number in range(len(ahead.helpers)):
         while taking.streams[number] is not None:
             taking.take(number)

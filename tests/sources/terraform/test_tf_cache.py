@@ -98,11 +98,12 @@ def test_many_uncached_files_are_parsed_in_parallel_with_the_same_result(
 def test_a_load_lets_go_of_a_module_s_decoded_files_once_it_is_loaded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A load holds the decoded IR of one module tree at a time: before the next module is loaded, nothing is left of
-    the first one's (the reference cycles of its evaluation included), only the compact copy another module that
-    reads the file would decode (`cache._memo`)."""
+    """A load holds the decoded IR of one module tree at a time, and of the files read last (`DECODED_KEPT`, none
+    here): before the next module is loaded, nothing is left of the first one's (the reference cycles of its
+    evaluation included), only the compact copy another module that reads the file would decode (`cache._memo`)."""
     monkeypatch.setenv("IAM_PREFLIGHT_NO_CACHE", "1")
-    monkeypatch.setattr(cache, "_memo", {})
+    monkeypatch.setattr(cache, "_memo", cache.ParsedFiles())
+    monkeypatch.setattr(cache.ParsedFiles, "DECODED_KEPT", 0)
     monkeypatch.chdir(tmp_path)
     first, second = _module(tmp_path, "first"), _module(tmp_path, "second")
     (first / "main.tf").write_text(MODULE.replace('"p"', '"first_only"'))
@@ -160,7 +161,7 @@ def _modules_to_parse(tmp_path: Path, count: int) -> list[Path]:
 
 def test_files_parsed_ahead_are_handed_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IAM_PREFLIGHT_NO_CACHE", "1")  # the results can only come through the helpers' pipes
-    monkeypatch.setattr(cache, "_memo", {})
+    monkeypatch.setattr(cache, "_memo", cache.ParsedFiles())
     paths = _modules_to_parse(tmp_path, 12)
     cache.parse_ahead([str(tmp_path / "tree")])
     helpers = [helper.pid for ahead in cache._pending for helper in ahead.helpers]
@@ -178,7 +179,7 @@ def test_a_load_takes_files_over_one_by_one(tmp_path: Path, monkeypatch: pytest.
     """Within a load, a module's files are handed over as the helpers parse them: the first module is evaluated
     while the helpers may still parse the others; the rest is taken over when the load ends."""
     monkeypatch.setenv("IAM_PREFLIGHT_NO_CACHE", "1")  # the results can only come through the helpers' pipes
-    monkeypatch.setattr(cache, "_memo", {})
+    monkeypatch.setattr(cache, "_memo", cache.ParsedFiles())
     paths = _modules_to_parse(tmp_path, 12)
     cache.parse_ahead([str(tmp_path / "tree")])
     helpers = [helper.pid for ahead in cache._pending for helper in ahead.helpers]
@@ -200,7 +201,7 @@ def test_a_file_the_parent_claims_is_skipped_by_the_helpers(tmp_path: Path, monk
     import mmap
 
     monkeypatch.setenv("IAM_PREFLIGHT_NO_CACHE", "1")
-    monkeypatch.setattr(cache, "_memo", {})  # files parsed before would be skipped too
+    monkeypatch.setattr(cache, "_memo", cache.ParsedFiles())  # files parsed before would be skipped too
     paths = _modules_to_parse(tmp_path, 3)
     ahead = cache._Ahead(paths, mmap.mmap(-1, len(paths)), [])
     monkeypatch.setattr(cache, "_pending", [ahead])
@@ -252,10 +253,10 @@ def test_helpers_of_a_run_that_reads_no_tf_file_are_stopped(tmp_path: Path, monk
 @pytest.mark.skipif(sys.platform != "linux", reason="parse helpers are forked on Linux only")
 def test_a_small_tree_parsed_before_forks_no_helper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IAM_PREFLIGHT_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(cache, "_memo", {})
+    monkeypatch.setattr(cache, "_memo", cache.ParsedFiles())
     paths = _modules_to_parse(tmp_path, 3)
     cache.parse_files(paths)  # a first run fills the cache
-    monkeypatch.setattr(cache, "_memo", {})  # a new process: only the cache folder remembers
+    monkeypatch.setattr(cache, "_memo", cache.ParsedFiles())  # a new process: only the cache folder remembers
     monkeypatch.setattr(cache, "_looked", set())
 
     cache.parse_ahead([str(tmp_path / "tree")])
@@ -269,3 +270,22 @@ def test_a_small_tree_parsed_before_forks_no_helper(tmp_path: Path, monkeypatch:
     assert len(cache._pending) == 1 and cache._pending[0].helpers  # one file changed: helpers parse ahead
     parsed = cache.parse_files(paths)
     assert parsed[paths[1]] == cache.parse_source(paths[1].read_text(), "tf")
+
+
+def test_the_files_read_last_are_kept_decoded_the_rest_compact(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Root modules that read the same child module get the same decoded IR while it is among the last read; after
+    that a file parsed in this process is decoded again from its compact copy, and one read from the cache folder is
+    not kept (the folder is read again)."""
+    monkeypatch.setattr(cache.ParsedFiles, "DECODED_KEPT", 2)
+    files = cache.ParsedFiles()
+    parsed = {name: cache.Parsed(ir={"resource": [name]}) for name in ("a", "b", "c")}
+    files.add("a", parsed["a"])
+    files.add("b", parsed["b"])
+    files.keep_decoded("from-folder", cache.Parsed(ir={"resource": ["f"]}))  # lets go of a, read first
+    assert files.get("b") is parsed["b"]
+    again = files.get("a")
+    assert again == parsed["a"] and again is not parsed["a"]  # decoded from its compact copy
+    assert files.get("from-folder") is None and "from-folder" not in files  # let go of for a: the folder has it
+    files.add_compact("c", cache._compact(parsed["c"]))  # handed over by a helper: decoded when read
+    assert files.get("c") == parsed["c"] and files.get("c") is files.get("c")
+    assert len(files) == 3
