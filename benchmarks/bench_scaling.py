@@ -8,9 +8,10 @@ Series (each size a fresh process, `--runs` times, median; sizes whose first run
 - policies: `check DIR --format json` on 1, 10, 100, 1,000, 10,000 policy files of bench_cli.py (`policy(i)`).
 - terraform: `check DIR --format json` on 1, 10, 100, 1,000 modules of bench_terraform.build_corpus, cold (an empty
   IAM_PREFLIGHT_CACHE_DIR each run).
-- requests: `simulate --jsonl FILE -o /dev/null` on 1,000, 10,000, 100,000, 1,000,000 lines of bench_engine.py's
-  typical batch (`request_line(i)`: the same three policies, callers, keys and source IPs varying). The 1,000,000
-  lines make a 2 GB file and take about a minute; `--max-requests 100000` leaves them out.
+- requests: `simulate --jsonl FILE -o /dev/null` (its default workers, one per processor, as a user's run has them)
+  on 1,000, 10,000, 100,000, 1,000,000 lines of bench_engine.py's typical batch (`request_line(i)`: the same three
+  policies, callers, keys and source IPs varying). The 1,000,000 lines make a 2 GB file and take about a minute;
+  `--max-requests 100000` leaves them out.
 - distinct: the same on 100, 1,000, 10,000 requests each with its own policies (bench_peers.distinct_request, row a
   of bench_peers.py), the case where the model is built for every line.
 Inputs are written to files by streaming (never all in memory), the requests by a child process: this process stays
