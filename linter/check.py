@@ -574,8 +574,8 @@ def _load_all(
         kind = options.kind or config.kind_for(str(path))
         loaded = guarded(partial(load_json_file, str(path), display, kind), display)
         if loaded.not_policy is not None:
-            if path in inputs.explicit and not options.skip_non_policy:
-                errors.append(InputError(message=loaded.not_policy, loc=Location(file=display)))
+            if path in inputs.explicit and not (options.skip_non_policy and loaded.skipped_when_named):
+                errors.extend(_not_a_policy(loaded, display))
             else:
                 skipped.append((display, loaded.not_policy))
             continue
@@ -608,6 +608,12 @@ def _load_all(
     return everything
 
 
+def _not_a_policy(loaded: Loaded, display: str) -> list[InputError]:
+    """The input errors of a file named on the command line that is no policy: why it could not be read (invalid
+    JSON, at its line and column), else why it is no policy."""
+    return loaded.errors or [InputError(message=loaded.not_policy or "not an IAM policy", loc=Location(file=display))]
+
+
 def _load_stdin(stdin: StdinInput, config: Config, options: CheckOptions, errors: list[InputError]) -> Loaded:
     """The one policy of `check -`: a policy, an AWS CLI output or a plan, as a file of that name would be read (its
     kind from --kind or the config's `kinds` by `--stdin-filename`); JSON that is no policy is an input error."""
@@ -615,7 +621,7 @@ def _load_stdin(stdin: StdinInput, config: Config, options: CheckOptions, errors
     kind = options.kind or (config.kind_for(stdin.filename) if stdin.filename else None)
     loaded = guarded(partial(load_json_bytes, stdin.data, STDIN, display, kind), display)
     if loaded.not_policy is not None:
-        errors.append(InputError(message=loaded.not_policy, loc=Location(file=display)))
+        errors.extend(_not_a_policy(loaded, display))
         return Loaded()
     loaded.root = display
     return loaded

@@ -93,11 +93,13 @@ class InlineSuppression(NamedTuple):
 
 @record
 class Loaded:
-    """What one input (file or Terraform module) produced. `not_policy` is set for valid JSON that is no policy."""
+    """What one input (file or Terraform module) produced. `not_policy` says why a file is no policy (JSON without a
+    Statement, a template, JSON with comments, an empty file): a directory walk skips it."""
 
     policies: list[Policy] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     not_policy: str | None = None
+    skipped_when_named: bool = True  # whether `--skip-non-policy` skips a file named on the command line, no policy
     inventory: Inventory | None = None
     suppressions: list[InlineSuppression] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # display paths of every file read (a module has several)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from linter.lazy_re import lazy_compile
 from linter.model import InputError, Location, PolicyKind
 from linter.sources import Loaded
 from linter.sources.confine import TooLarge, read_bytes
@@ -14,8 +15,46 @@ from linter.sources.policy_document import build_policy, file_locator, looks_lik
 MAX_BYTES = 5 * 1024 * 1024  # IAM's largest policy is 20 KB (SCPs 5 KB); 5 MB is clearly not a policy
 
 
-def _error(display: str, message: str, line: int = 1, column: int = 1) -> Loaded:
-    return Loaded(errors=[InputError(message=message, loc=Location(file=display, line=line, column=column))])
+def _error(
+    display: str, message: str, line: int = 1, column: int = 1, not_policy: str | None = None, named: bool = True
+) -> Loaded:
+    """An input error; with `not_policy`, also why the file is no policy at all, so that a directory walk skips it
+    instead, and `--skip-non-policy` too unless `named` is False (a file named on the command line alone is still the
+    error)."""
+    error = InputError(message=message, loc=Location(file=display, line=line, column=column))
+    return Loaded(errors=[error], not_policy=not_policy, skipped_when_named=named)
+
+
+# A Terraform template's placeholder (`templatefile`, `${name}`) or directive (`%{ for ... }`) in a value. IAM's own
+# policy variables always hold a colon (`${aws:username}`, `${s3:prefix}`) or are `${*}`, `${?}`, `${$}`, and `$${`
+# is a template's escape of one: a `${name}` without a colon is never IAM's.
+_TEMPLATE_PLACEHOLDER = lazy_compile(r"(?<!\$)\$\{\s*[A-Za-z_][A-Za-z0-9_.-]*\s*\}|(?<!%)%\{")
+_TEMPLATE = "a template: {} is a placeholder (Terraform templatefile), checked where a module renders it"
+_NO_STATEMENT = 'not JSON and without a "Statement" element, not an IAM policy'
+# Invalid JSON naming a policy element is a policy someone broke (a truncated file, YAML): an error, never skipped.
+_IAM_ELEMENT = lazy_compile(r"\b(Statement|Effect|Action|NotAction|Resource|Principal|Version)\b")
+
+
+def _template_placeholder(text: str) -> str | None:
+    """The first template placeholder of a policy template: a text with a "Statement" and a placeholder (the usual
+    policy has no "${" or "%{"; other JSON with placeholders, editor settings say, is no policy for its own reason)."""
+    if ("${" not in text and "%{" not in text) or '"Statement"' not in text:
+        return None
+    found = _TEMPLATE_PLACEHOLDER.search(text)
+    return None if found is None else found.group(0)
+
+
+def _unparsable(display: str, text: str, error: JsonSyntaxError) -> Loaded:
+    """Invalid JSON: an input error, and no policy at all when it is a template or names no policy element (JSON with
+    comments: `.vscode/*.json`, `devcontainer.json`, `tsconfig.json`)."""
+    placeholder = _template_placeholder(text)
+    if placeholder is not None:
+        reason = _TEMPLATE.format(repr(placeholder))
+    elif _IAM_ELEMENT.search(text) is None:
+        reason = _NO_STATEMENT
+    else:
+        reason = None
+    return _error(display, f"invalid JSON: {error.message}", error.line, error.column, not_policy=reason)
 
 
 def load_json_file(path: str, display: str, kind: PolicyKind | None = None) -> Loaded:
@@ -44,7 +83,15 @@ def load_json_bytes(data: bytes, path: str, display: str, kind: PolicyKind | Non
     except UnicodeDecodeError as error:
         return _error(display, f"not UTF-8 text (byte {error.start})")
     if not text.strip():
-        return _error(display, "empty file: expected an IAM policy document")
+        # A directory walk skips it; named, even to a hook (`--skip-non-policy`), it may be a policy someone emptied.
+        return _error(display, "empty file: expected an IAM policy document", not_policy="an empty file", named=False)
+    placeholder = _template_placeholder(text)
+    if placeholder is not None:
+        try:
+            parse_lazily(text)
+        except JsonSyntaxError as error:
+            return _unparsable(display, text, error)
+        return Loaded(not_policy=_TEMPLATE.format(repr(placeholder)))
     # The usual policy file, modelled without a positioned tree (the same model); a plan, CLI output, anything else
     # plain_policy declines, is read below.
     policy = plain_policy(text, display, kind)
@@ -53,7 +100,7 @@ def load_json_bytes(data: bytes, path: str, display: str, kind: PolicyKind | Non
     try:
         root = parse_lazily(text)
     except JsonSyntaxError as error:
-        return _error(display, f"invalid JSON: {error.message}", error.line, error.column)
+        return _unparsable(display, text, error)
     if looks_like_plan(root):
         from linter.sources.terraform.plan import load_plan  # lazy: the Terraform evaluator, only for a plan file
 

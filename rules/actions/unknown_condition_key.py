@@ -5,6 +5,13 @@ from linter.model import Policy
 from linter.rule import Rule, RuleContext
 from rules._shared.actions import data_note, is_provider_claim, key_prefix
 
+# Global keys AWS evaluates but does not document (the console's policy editor flags them too): a condition on one does
+# what it says, so reporting it as an error would be a false alarm. Lower-cased, as keys compare.
+# - aws:PrincipalOrgMasterAccountId: AWS's own managed policy AWSSSOServiceRolePolicy conditions on it.
+# - aws:ARN: the ARN of the resource acted on, as in the widely used "an instance may terminate only itself" policy
+#   (`"StringEquals": {"aws:ARN": "${ec2:SourceInstanceARN}"}`, e.g. terraform-aws-github-runner's runners).
+UNDOCUMENTED_GLOBAL_KEYS = frozenset(("aws:principalorgmasteraccountid", "aws:arn"))
+
 
 class UnknownConditionKey(Rule):
     """Reports condition keys that no AWS service defines.
@@ -13,7 +20,8 @@ class UnknownConditionKey(Rule):
     Looks every condition key up: global `aws:` keys (including `aws:PrincipalTag/...`-style tag keys), the keys
     each service documents in the service authorization data (with their `${TagKey}`-style patterns) and the
     documented identity-provider keys (`saml:`, `accounts.google.com:`, ...). Keys named after an arbitrary OIDC
-    issuer (`token.actions.githubusercontent.com:sub`, `oidc.eks...:aud`) are not judged: any issuer can be one.
+    issuer (`token.actions.githubusercontent.com:sub`, `oidc.eks...:aud`) are not judged: any issuer can be one, nor
+    are the few global keys AWS evaluates without documenting them (`aws:ARN`, `aws:PrincipalOrgMasterAccountId`).
 
     ## Why it matters
     IAM accepts any key name. A key that is never in the request context makes the condition false (true for
@@ -49,7 +57,12 @@ class UnknownConditionKey(Rule):
         for statement in policy.statements:
             for condition in statement.conditions:
                 key = condition.key
-                if key.is_unknown or aws.condition_key(key.value) is not None or is_provider_claim(aws, key.value):
+                if (
+                    key.is_unknown
+                    or aws.condition_key(key.value) is not None
+                    or key.value.lower() in UNDOCUMENTED_GLOBAL_KEYS
+                    or is_provider_claim(aws, key.value)
+                ):
                     continue
                 prefix = key_prefix(key.value)
                 if ":" not in key.value:
