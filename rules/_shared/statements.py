@@ -306,6 +306,18 @@ def account_of(principal: str) -> str | None:
     return (match.group(1) or match.group(2)) if match else None
 
 
+# An account's root whose account Terraform knows only at apply (`arn:${partition}:iam::${var.account_id}:root`, as
+# evaluated with its unknown parts left as written): whatever the value, a valid principal of that shape is the root.
+_UNKNOWN_ACCOUNT_ROOT = lazy_compile(r"arn:(?:aws[a-z-]*|\$\{[^{}]+\}):iam::\$\{[^{}]+\}:root", re.IGNORECASE)
+
+
+def is_account_root(text: Text) -> bool:
+    """The principal is a whole account (`arn:aws:iam::ID:root`, a bare ID), its account known or not."""
+    if text.is_unknown:
+        return _UNKNOWN_ACCOUNT_ROOT.fullmatch(text.value) is not None
+    return account_of(text.value) is not None
+
+
 def is_delegation(statement: Statement) -> bool:
     """Every principal is a whole account: the statement delegates to that account's IAM and grants nothing itself.
 
@@ -315,9 +327,7 @@ def is_delegation(statement: Statement) -> bool:
     principals = statement.principal
     if principals is None or not principals.refs:
         return False
-    return all(
-        ref.type == "AWS" and not ref.value.is_unknown and account_of(ref.value.value) for ref in principals.refs
-    )
+    return all(ref.type == "AWS" and is_account_root(ref.value) for ref in principals.refs)
 
 
 # --- messages -------------------------------------------------------------------------------------------------
