@@ -29,7 +29,9 @@ _OPERATORS_FOR = {
 
 
 def _all_arns(values: Sequence[Text]) -> bool:
-    return bool(values) and all(v.value.startswith("arn:") and not v.is_unknown for v in values)
+    """Every value is an ARN, or may be one: Terraform's `arn:aws:logs:${var.region}:...` is one whatever its unknown
+    parts, and a value known only at apply may be one."""
+    return bool(values) and all(v.value.startswith("arn:") or v.is_unknown for v in values)
 
 
 class OperatorKeyTypeMismatch(Rule):
@@ -38,7 +40,7 @@ class OperatorKeyTypeMismatch(Rule):
     ## What it does
     Compares the operator's family with the key's documented type: String operators for String and ARN keys,
     `Arn...` for ARN keys (and for String keys whose values are all ARNs, such as
-    `kms:EncryptionContext:aws:logs:arn`), `Numeric...`, `Date...`, `Bool` and `IpAddress` for keys of those types
+    `kms:EncryptionContext:aws:logs:arn`, Terraform's with parts known only at apply included), `Numeric...`, `Date...`, `Bool` and `IpAddress` for keys of those types
     (`aws:EpochTime` takes Numeric operators too). `Null` and `BinaryEquals` fit every key. Keys the data does not
     describe are skipped.
 
