@@ -40,9 +40,9 @@ class OperatorKeyTypeMismatch(Rule):
     ## What it does
     Compares the operator's family with the key's documented type: String operators for String and ARN keys,
     `Arn...` for ARN keys (and for String keys whose values are all ARNs, such as
-    `kms:EncryptionContext:aws:logs:arn`, Terraform's with parts known only at apply included), `Numeric...`, `Date...`, `Bool` and `IpAddress` for keys of those types
-    (`aws:EpochTime` takes Numeric operators too). `Null` and `BinaryEquals` fit every key. Keys the data does not
-    describe are skipped.
+    `kms:EncryptionContext:aws:logs:arn`, Terraform's with parts known only at apply included), `Numeric...`,
+    `Date...`, `Bool` and `IpAddress` for keys of those types (`aws:EpochTime` takes Numeric operators too). `Null`
+    and `BinaryEquals` fit every key. Keys the data does not describe are skipped.
 
     ## Why it matters
     The IAM documentation tells you to use the operator of the key's type. A String operator compares text
