@@ -5,6 +5,11 @@ from linter.model import Policy
 from linter.rule import Rule, RuleContext
 from rules._shared.actions import lookup_action
 
+# Action names the service authorization data does not list but AWS writes into its own default policies, which the
+# service accepts: reporting them would flag every resource created with its default policy. Lower-cased.
+# - sns:Receive: the default access policy SNS gives every new topic (`__default_statement_ID`) lists `SNS:Receive`.
+WRITTEN_BY_AWS_DEFAULTS = frozenset(("sns:receive",))
+
 
 class UnknownAction(Rule):
     """Reports Action and NotAction entries that name no action AWS knows.
@@ -13,7 +18,8 @@ class UnknownAction(Rule):
     Looks every `Action` and `NotAction` entry up in the AWS service authorization data: the service prefix must
     exist, a plain name must be one of its actions and a `NotAction` wildcard pattern must match at least one (an
     `Action` wildcard that matches none is IPA012's, a warning). The message suggests the closest real name and
-    says which version of the data was consulted.
+    says which version of the data was consulted. Names AWS writes into its own default policies without listing
+    them (`SNS:Receive`, in every new topic's default access policy) are not reported.
 
     ## Why it matters
     IAM accepts a policy with a misspelt action and silently grants (or denies) nothing for it: `s3:GetObjects` in an
@@ -49,7 +55,7 @@ class UnknownAction(Rule):
     def check_policy(self, policy: Policy, context: RuleContext) -> Iterator[Finding]:
         for statement in policy.statements:
             for text in statement.actions_or_not():
-                if text.is_unknown:
+                if text.is_unknown or text.value.lower() in WRITTEN_BY_AWS_DEFAULTS:
                     continue
                 lookup = lookup_action(context.aws, text.value)
                 # An Action wildcard that matches nothing only narrows the statement: IPA012's, a warning.
