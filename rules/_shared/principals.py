@@ -16,6 +16,7 @@ PRINCIPAL_PINNING_KEYS = frozenset(
         "aws:principalorgpaths",
         "aws:principalaccount",
         "aws:principalarn",
+        "aws:principalisawsservice",
         "aws:principalservicename",
         "aws:sourcevpc",
         "aws:sourcevpce",
@@ -67,6 +68,9 @@ def pins_principal(condition: Condition, operator: Operator) -> bool:
         return operator.family is Family.IP and all(_narrow_network(v.value) for v in condition.values)
     if name == "aws:principalarn":
         return all(_fixed_principal_arn(v.value) for v in condition.values)
+    if name == "aws:principalisawsservice":
+        # AWS's service principals only (the data perimeter's endpoint and resource policies): no anonymous caller.
+        return operator.family is Family.BOOL and all(v.value.lower() == "true" for v in condition.values)
     return not any(is_wildcard_only(v.value) for v in condition.values)
 
 

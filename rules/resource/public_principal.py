@@ -13,9 +13,10 @@ class PublicPrincipal(Rule):
     ## What it does
     Finds `Allow` statements in resource, key and trust policies whose principal is `"*"` or `{"AWS": "*"}` and
     that have no positive condition pinning the caller: `aws:PrincipalOrgID`, `aws:PrincipalOrgPaths`,
-    `aws:PrincipalAccount`, `aws:PrincipalArn` (with a fixed account), `aws:SourceVpc`, `aws:SourceVpce`,
-    `aws:SourceIp` (a /8 or narrower range), `aws:SourceArn`, `aws:SourceAccount`, `aws:SourceOrgID`,
-    `aws:SourceOwner`, `aws:userid`, `aws:username`, `kms:CallerAccount` or `s3:DataAccessPointAccount`.
+    `aws:PrincipalAccount`, `aws:PrincipalArn` (with a fixed account), `aws:PrincipalIsAWSService` (`true`: AWS's
+    service principals only), `aws:SourceVpc`, `aws:SourceVpce`, `aws:SourceIp` (a /8 or narrower range),
+    `aws:SourceArn`, `aws:SourceAccount`, `aws:SourceOrgID`, `aws:SourceOwner`, `aws:userid`, `aws:username`,
+    `kms:CallerAccount` or `s3:DataAccessPointAccount`.
 
     Negated operators (`StringNotEquals`, `NotIpAddress`), `...IfExists` and `ForAllValues:` are all true when the
     key is missing — and anonymous requests carry no principal keys — so alone they restrict nothing in an Allow.
