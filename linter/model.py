@@ -6,6 +6,7 @@ element, whatever the input format was.
 """
 
 # No `from __future__ import annotations` in this module: `_built` reads the dataclasses' field types.
+from collections.abc import Callable
 from dataclasses import asdict, field, replace
 from enum import StrEnum
 from importlib import import_module
@@ -297,6 +298,41 @@ class Policy(_Node):
     def supports_variables(self) -> bool:
         """Policy variables are substituted only under Version 2012-10-17; otherwise they are literal text."""
         return self.version_value == "2012-10-17"
+
+
+def with_texts(policy: Policy, change: Callable[[Text], Text]) -> Policy:
+    """The policy with `change` applied to every Text it holds (Version, Id and every statement element)."""
+
+    def one(text: Text | None) -> Text | None:
+        return None if text is None else change(text)
+
+    def each(texts: list[Text] | None) -> list[Text] | None:
+        return None if texts is None else [change(text) for text in texts]
+
+    def principals(element: Principals | None) -> Principals | None:
+        if element is None:
+            return None
+        return replace(element, refs=[replace(ref, value=change(ref.value)) for ref in element.refs])
+
+    statements = [
+        replace(
+            statement,
+            sid=one(statement.sid),
+            effect=one(statement.effect),
+            action=each(statement.action),
+            not_action=each(statement.not_action),
+            resource=each(statement.resource),
+            not_resource=each(statement.not_resource),
+            principal=principals(statement.principal),
+            not_principal=principals(statement.not_principal),
+            conditions=[
+                replace(c, operator=change(c.operator), key=change(c.key), values=[change(v) for v in c.values])
+                for c in statement.conditions
+            ],
+        )
+        for statement in policy.statements
+    ]
+    return replace(policy, version=one(policy.version), id=one(policy.id), statements=statements)
 
 
 @record(frozen=True, slots=True, kw_only=True)

@@ -3,10 +3,11 @@ file:line:col."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from linter.lazy_re import lazy_compile
-from linter.model import InputError, Location, PolicyKind
+from linter.model import InputError, Location, PolicyKind, Text, with_texts
 from linter.sources import Loaded
 from linter.sources.confine import TooLarge, read_bytes
 from linter.sources.jsonpos import JNode, JObject, JsonSyntaxError, parse, parse_lazily
@@ -29,7 +30,7 @@ def _error(
 # policy variables always hold a colon (`${aws:username}`, `${s3:prefix}`) or are `${*}`, `${?}`, `${$}`, and `$${`
 # is a template's escape of one: a `${name}` without a colon is never IAM's.
 _TEMPLATE_PLACEHOLDER = lazy_compile(r"(?<!\$)\$\{\s*[A-Za-z_][A-Za-z0-9_.-]*\s*\}|(?<!%)%\{")
-_TEMPLATE = "a template: {} is a placeholder (Terraform templatefile), checked where a module renders it"
+_TEMPLATE = "a template: {} stands where JSON needs a value (Terraform templatefile), checked where a module renders it"
 _NO_STATEMENT = 'not JSON and without a "Statement" element, not an IAM policy'
 # Invalid JSON naming a policy element is a policy someone broke (a truncated file, YAML): an error, never skipped.
 _IAM_ELEMENT = lazy_compile(r"\b(Statement|Effect|Action|NotAction|Resource|Principal|Version)\b")
@@ -38,10 +39,34 @@ _IAM_ELEMENT = lazy_compile(r"\b(Statement|Effect|Action|NotAction|Resource|Prin
 def _template_placeholder(text: str) -> str | None:
     """The first template placeholder of a policy template: a text with a "Statement" and a placeholder (the usual
     policy has no "${" or "%{"; other JSON with placeholders, editor settings say, is no policy for its own reason)."""
-    if ("${" not in text and "%{" not in text) or '"Statement"' not in text:
+    return _template_placeholder_in(text) if '"Statement"' in text else None
+
+
+def _template_placeholder_in(value: str) -> str | None:
+    if "${" not in value and "%{" not in value:
         return None
-    found = _TEMPLATE_PLACEHOLDER.search(text)
+    found = _TEMPLATE_PLACEHOLDER.search(value)
     return None if found is None else found.group(0)
+
+
+def _template(text: str, display: str, kind: PolicyKind | None) -> Loaded | None:
+    """A policy template: checked as written with each value that holds a placeholder unknown (`${Account}` stands for
+    an account id to come: never an error, as a Terraform value known only at apply), or, when a placeholder stands
+    outside a string (`"Resource": ${arns}`), no JSON and skipped by a walk. None for JSON that is no policy document
+    (a plan, CLI output): read as any other file."""
+    try:
+        root = parse_lazily(text)
+    except JsonSyntaxError as error:
+        return _unparsable(display, text, error)
+    if not looks_like_policy(root):
+        return None
+    policy = build_policy(root, display, file_locator(display), kind)
+    return Loaded(policies=[with_texts(policy, _placeholders_unknown)], files=[display])
+
+
+def _placeholders_unknown(text: Text) -> Text:
+    found = _template_placeholder_in(text.value)
+    return text if found is None or text.unresolved is not None else replace(text, unresolved=found)
 
 
 def _unparsable(display: str, text: str, error: JsonSyntaxError) -> Loaded:
@@ -85,13 +110,9 @@ def load_json_bytes(data: bytes, path: str, display: str, kind: PolicyKind | Non
     if not text.strip():
         # A directory walk skips it; named, even to a hook (`--skip-non-policy`), it may be a policy someone emptied.
         return _error(display, "empty file: expected an IAM policy document", not_policy="an empty file", named=False)
-    placeholder = _template_placeholder(text)
-    if placeholder is not None:
-        try:
-            parse_lazily(text)
-        except JsonSyntaxError as error:
-            return _unparsable(display, text, error)
-        return Loaded(not_policy=_TEMPLATE.format(repr(placeholder)))
+    template = _template(text, display, kind) if _template_placeholder(text) is not None else None
+    if template is not None:
+        return template
     # The usual policy file, modelled without a positioned tree (the same model); a plan, CLI output, anything else
     # plain_policy declines, is read below.
     policy = plain_policy(text, display, kind)

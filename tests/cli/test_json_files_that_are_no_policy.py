@@ -1,7 +1,8 @@
 """JSON files a repository holds beside its policies: editor settings with comments, empty files and policy templates
-(Terraform `templatefile`) are no policy as written. A directory walk and `--skip-non-policy` skip them with the
-reason; named on the command line alone they are the input error they always were (exit 2). Policies with IAM's own
-variables, and broken policies, are still checked."""
+whose placeholders stand outside strings (Terraform `templatefile`) are no policy as written. A directory walk and
+`--skip-non-policy` skip them with the reason; named on the command line alone they are the input error they always
+were (exit 2). A template that is JSON is checked with its placeholders unknown; policies with IAM's own variables,
+and broken policies, are checked as ever."""
 
 from __future__ import annotations
 
@@ -35,7 +36,10 @@ NO_STATEMENT = 'not JSON and without a "Statement" element, not an IAM policy'
 
 
 def _template(placeholder: str) -> str:
-    return f"a template: '{placeholder}' is a placeholder (Terraform templatefile), checked where a module renders it"
+    return (
+        f"a template: '{placeholder}' stands where JSON needs a value (Terraform templatefile), checked where a module"
+        " renders it"
+    )
 
 
 def _report(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
@@ -62,27 +66,42 @@ def test_a_walk_skips_what_is_no_policy_and_checks_the_rest(in_tmp: Path, capsys
     assert [(f["rule_id"], f["location"]["file"]) for f in report["findings"]] == [("IPP001", "admin.json")]
     assert [(entry["file"], entry["reason"]) for entry in report["skipped"]] == [
         (".devcontainer/devcontainer.json", NO_STATEMENT),
-        ("policies/decrypt.json", _template("${kms_key_arn}")),
         ("policies/send.json", _template("${queue_arns}")),
         ("response.json", "an empty file"),
     ]
+    assert report["summary"]["files_checked"] == 4  # admin.json, policies/decrypt.json, main.tf and what it renders
 
 
 def test_named_alone_they_are_input_errors_unless_skipped(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _repository(in_tmp)
-    names = [".devcontainer/devcontainer.json", "policies/send.json", "policies/decrypt.json", "response.json"]
+    names = [".devcontainer/devcontainer.json", "policies/send.json", "response.json"]
     code, report = _report(names, capsys)
     assert code == 2
     assert [(e["location"]["file"], e["location"]["line"], e["message"]) for e in report["errors"]] == [
         (".devcontainer/devcontainer.json", 2, "invalid JSON: expected a quoted key, found '/'"),
-        ("policies/decrypt.json", 1, _template("${kms_key_arn}")),
         ("policies/send.json", 2, "invalid JSON: unexpected character '$': expected a value"),
         ("response.json", 1, "empty file: expected an IAM policy document"),
     ]
     code, report = _report(["--skip-non-policy", *names, "admin.json"], capsys)
     assert code == 2  # a hook still reports an empty file: it may be a policy someone emptied
     assert [e["location"]["file"] for e in report["errors"]] == ["response.json"]
-    assert [entry["file"] for entry in report["skipped"]] == sorted(names[:3])
+    assert [entry["file"] for entry in report["skipped"]] == sorted(names[:2])
+
+
+def test_a_template_that_is_json_is_checked_with_its_placeholders_unknown(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "${kms_key_arn}"},  # unknown: no IPA003
+            {"Effect": "Allow", "Action": "s3:GetObjects", "Resource": "arn:aws:s3:::${bucket}/*"},  # IPA001 still
+        ],
+    }
+    (in_tmp / "decrypt.json").write_text(json.dumps(template, indent=2))
+    code, report = _report(["decrypt.json"], capsys)
+    assert code == 1
+    assert [(f["rule_id"], f["location"]["line"]) for f in report["findings"]] == [("IPA001", 11)]
 
 
 @pytest.mark.parametrize(
