@@ -170,6 +170,14 @@ def misspelt_names(repo: Path) -> list[str]:
     return ["check", "p.json"]
 
 
+def many_resources(repo: Path) -> list[str]:
+    """20,000 ARNs against the resource types of eight whole services: each pair would be judged (3.4 million)."""
+    actions = ["s3:Get*", "ec2:*", "iam:*", "dynamodb:*", "lambda:*", "sqs:*", "sns:*", "kms:*"]
+    statement = {"Effect": "Allow", "Action": actions, "Resource": [f"arn:aws:s3:::b{n}/k{n}" for n in range(20_000)]}
+    _write(repo / "p.json", json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+    return ["check", "p.json"]
+
+
 def huge_integer(repo: Path) -> list[str]:
     digits = "9" * 5000
     _write(
@@ -239,6 +247,7 @@ CASES = [
     Case("baseline = /dev/zero in config", baseline_dev_zero),
     Case("300,000 empty statements (2 MB)", empty_statements),
     Case("120,000 unknown actions, 20,000 unknown operators", misspelt_names),
+    Case("20,000 ARNs x 8 whole services", many_resources),
     Case("5,000-digit integer", huge_integer, expect="IPP001"),
     Case("symlink loop", symlink_loop, expect="IPP001"),
     Case("--write-baseline after a failed input", write_baseline_after_failure),
