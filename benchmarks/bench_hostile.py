@@ -226,6 +226,36 @@ def huge_expires(repo: Path) -> list[str]:
     return ["explain-url", url]
 
 
+def signers_beside_buckets(repo: Path) -> list[str]:
+    """600 users beside 600 buckets, each user granted its own bucket: 360,000 (signer, bucket) pairs to look at."""
+    blocks = []
+    for n in range(600):
+        statement = f'{{ Effect = "Allow", Action = ["s3:GetObject"], Resource = "arn:aws:s3:::b{n}/*" }}'
+        blocks.append(
+            f'resource "aws_iam_user" "u{n}" {{\n  name = "u{n}"\n}}\n'
+            f'resource "aws_iam_user_policy" "u{n}" {{\n  user = aws_iam_user.u{n}.name\n'
+            f'  policy = jsonencode({{ Version = "2012-10-17", Statement = [{statement}] }})\n}}\n'
+            f'resource "aws_s3_bucket" "b{n}" {{\n  bucket = "b{n}"\n}}\n'
+        )
+    _write(repo / "main.tf", "".join(blocks))
+    return ["check", "."]
+
+
+def signers_listing_every_bucket(repo: Path) -> list[str]:
+    """200 users who may each list every bucket and read none, beside 200 buckets: 40,000 pairs, each a finding."""
+    blocks = []
+    for n in range(200):
+        statement = '{ Effect = "Allow", Action = ["s3:ListBucket"], Resource = "*" }'
+        blocks.append(
+            f'resource "aws_iam_user" "u{n}" {{\n  name = "u{n}"\n}}\n'
+            f'resource "aws_iam_user_policy" "u{n}" {{\n  user = aws_iam_user.u{n}.name\n'
+            f'  policy = jsonencode({{ Version = "2012-10-17", Statement = [{statement}] }})\n}}\n'
+            f'resource "aws_s3_bucket" "b{n}" {{\n  bucket = "b{n}"\n}}\n'
+        )
+    _write(repo / "main.tf", "".join(blocks))
+    return ["check", "."]
+
+
 def module_cycle(repo: Path) -> list[str]:
     _write(repo / "a" / "main.tf", 'module "b" {\n  source = "../b"\n}\n')
     _write(repo / "b" / "main.tf", 'module "a" {\n  source = "../a"\n}\n')
@@ -254,6 +284,8 @@ CASES = [
     Case("planted cache entry", planted_cache_entry, expect="IPP001"),
     Case("closed stdout", closed_stdout, close_stdout=True),
     Case("X-Amz-Expires=10^23", huge_expires),
+    Case("600 users beside 600 buckets", signers_beside_buckets),
+    Case("200 users listing 200 buckets", signers_listing_every_bucket),
     Case("modules calling each other", module_cycle),
 ]
 

@@ -110,22 +110,33 @@ def _other_account_identity(signer: PrincipalResource) -> Policy:
     return policy_at(document, name, signer.loc, PolicyKind.IDENTITY)
 
 
-def subject_for(
-    inventory: Inventory, signer: PrincipalResource, bucket: Bucket, access_point: AccessPoint | None = None
-) -> Subject:
-    identity: list[Policy] = []
-    via: dict[str, str] = {}
-    unknown: list[AttachedPolicy] = []
+class SignerIdentity(NamedTuple):
+    """A signer's identity policies, whatever the bucket: those known, by what attaches each, and those unknown."""
+
+    policies: list[Policy]
+    via: dict[str, str]
+    unknown: list[AttachedPolicy]
+
+
+def identity_of(signer: PrincipalResource) -> SignerIdentity:
+    identity = SignerIdentity([], {}, [])
     for attached in signer.policies:
         policy = _known(attached)
         if policy is None:
-            unknown.append(attached)
+            identity.unknown.append(attached)
         else:
-            identity.append(policy)
-            via[policy.name] = attached.via
-    boundary = _known(signer.boundary) if signer.boundary else None
+            identity.policies.append(policy)
+            identity.via[policy.name] = attached.via
     if not signer.defined:
-        identity = [_other_account_identity(signer)]
+        identity.policies[:] = [_other_account_identity(signer)]
+    return identity
+
+
+def subject_for(
+    inventory: Inventory, signer: PrincipalResource, bucket: Bucket, access_point: AccessPoint | None = None
+) -> Subject:
+    identity, via, unknown = identity_of(signer)
+    boundary = _known(signer.boundary) if signer.boundary else None
     # SCPs defined here govern this organization's principals, not another account's signer; RCPs guard the bucket.
     scps = [op.policy for op in inventory.organization_policies if op.policy.kind is PolicyKind.SCP and signer.defined]
     rcps = [op.policy for op in inventory.organization_policies if op.policy.kind is PolicyKind.RCP]
