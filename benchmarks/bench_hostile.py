@@ -198,7 +198,7 @@ def symlink_loop(repo: Path) -> list[str]:
 
 def write_baseline_after_failure(repo: Path) -> list[str]:
     _write(repo / "ok.json", json.dumps(WIDE_OPEN))
-    _write(repo / "broken.json", "{")
+    _write(repo / "broken.json", '{"Version": "2012-10-17", "Statement": [')  # a policy cut short
     _write(repo / "baseline.json", '{"version": 1, "findings": []}\n')
     return ["check", ".", "--write-baseline", "baseline.json"]
 

@@ -70,16 +70,16 @@ def _placeholders_unknown(text: Text) -> Text:
 
 
 def _unparsable(display: str, text: str, error: JsonSyntaxError) -> Loaded:
-    """Invalid JSON: an input error, and no policy at all when it is a template or names no policy element (JSON with
-    comments: `.vscode/*.json`, `devcontainer.json`, `tsconfig.json`)."""
+    """Invalid JSON: an input error; no policy at all when it is a template, and for a folder walk when it names no
+    policy element (JSON with comments: `.vscode/*.json`, `devcontainer.json`, `tsconfig.json`)."""
+    message = f"invalid JSON: {error.message}"
     placeholder = _template_placeholder(text)
     if placeholder is not None:
-        reason = _TEMPLATE.format(repr(placeholder))
-    elif _IAM_ELEMENT.search(text) is None:
-        reason = _NO_STATEMENT
-    else:
-        reason = None
-    return _error(display, f"invalid JSON: {error.message}", error.line, error.column, not_policy=reason)
+        return _error(display, message, error.line, error.column, not_policy=_TEMPLATE.format(repr(placeholder)))
+    if _IAM_ELEMENT.search(text) is None:
+        # A walk skips it; named, even to a hook (`--skip-non-policy`), it may be a policy someone broke.
+        return _error(display, message, error.line, error.column, not_policy=_NO_STATEMENT, named=False)
+    return _error(display, message, error.line, error.column)
 
 
 def load_json_file(path: str, display: str, kind: PolicyKind | None = None) -> Loaded:
