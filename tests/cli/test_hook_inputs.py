@@ -99,6 +99,7 @@ def test_skip_non_policy_still_checks_the_policies_beside_them(
         ('{"Version": "2012-10-17", "Statement": [', "invalid JSON: unexpected end of input: expected a value"),
         ("", "empty file: expected an IAM policy document"),
         ("Version: 2012-10-17\n", "invalid JSON: unexpected character 'V': expected a value"),
+        ("{", "invalid JSON: unexpected end of input: expected '}'"),  # no policy element, yet named
     ],
 )
 def test_skip_non_policy_never_hides_a_file_that_is_not_json(
