@@ -55,11 +55,15 @@ class UnknownAction(Rule):
     def check_policy(self, policy: Policy, context: RuleContext) -> Iterator[Finding]:
         for statement in policy.statements:
             for text in statement.actions_or_not():
-                if text.is_unknown or text.value.lower() in WRITTEN_BY_AWS_DEFAULTS:
+                if text.is_unknown:
                     continue
                 lookup = lookup_action(context.aws, text.value)
                 # An Action wildcard that matches nothing only narrows the statement: IPA012's, a warning.
-                if lookup.problem is not None and not (lookup.empty_wildcard and statement.action is not None):
+                if (
+                    lookup.problem is not None
+                    and not (lookup.empty_wildcard and statement.action is not None)
+                    and text.value.lower() not in WRITTEN_BY_AWS_DEFAULTS
+                ):
                     yield self.finding(
                         text.loc, f"{statement.label}: {lookup.problem.message(context.aws)}", subject=text.value
                     )
