@@ -226,34 +226,30 @@ def huge_expires(repo: Path) -> list[str]:
     return ["explain-url", url]
 
 
-def signers_beside_buckets(repo: Path) -> list[str]:
-    """600 users beside 600 buckets, each user granted its own bucket: 360,000 (signer, bucket) pairs to look at."""
-    blocks = []
-    for n in range(600):
-        statement = f'{{ Effect = "Allow", Action = ["s3:GetObject"], Resource = "arn:aws:s3:::b{n}/*" }}'
-        blocks.append(
-            f'resource "aws_iam_user" "u{n}" {{\n  name = "u{n}"\n}}\n'
-            f'resource "aws_iam_user_policy" "u{n}" {{\n  user = aws_iam_user.u{n}.name\n'
-            f'  policy = jsonencode({{ Version = "2012-10-17", Statement = [{statement}] }})\n}}\n'
-            f'resource "aws_s3_bucket" "b{n}" {{\n  bucket = "b{n}"\n}}\n'
-        )
+def _users_beside_buckets(repo: Path, count: int, statement: Callable[[int], str]) -> list[str]:
+    """`count` IAM users, user n with one inline statement (`statement(n)`, HCL), beside `count` buckets."""
+    blocks = [
+        f'resource "aws_iam_user" "u{n}" {{\n  name = "u{n}"\n}}\n'
+        f'resource "aws_iam_user_policy" "u{n}" {{\n  user = aws_iam_user.u{n}.name\n'
+        f'  policy = jsonencode({{ Version = "2012-10-17", Statement = [{statement(n)}] }})\n}}\n'
+        f'resource "aws_s3_bucket" "b{n}" {{\n  bucket = "b{n}"\n}}\n'
+        for n in range(count)
+    ]
     _write(repo / "main.tf", "".join(blocks))
     return ["check", "."]
+
+
+def signers_beside_buckets(repo: Path) -> list[str]:
+    """600 users beside 600 buckets, each user granted its own bucket: 360,000 (signer, bucket) pairs to look at."""
+    return _users_beside_buckets(
+        repo, 600, lambda n: f'{{ Effect = "Allow", Action = ["s3:GetObject"], Resource = "arn:aws:s3:::b{n}/*" }}'
+    )
 
 
 def signers_listing_every_bucket(repo: Path) -> list[str]:
     """200 users who may each list every bucket and read none, beside 200 buckets: 40,000 pairs, each a finding."""
-    blocks = []
-    for n in range(200):
-        statement = '{ Effect = "Allow", Action = ["s3:ListBucket"], Resource = "*" }'
-        blocks.append(
-            f'resource "aws_iam_user" "u{n}" {{\n  name = "u{n}"\n}}\n'
-            f'resource "aws_iam_user_policy" "u{n}" {{\n  user = aws_iam_user.u{n}.name\n'
-            f'  policy = jsonencode({{ Version = "2012-10-17", Statement = [{statement}] }})\n}}\n'
-            f'resource "aws_s3_bucket" "b{n}" {{\n  bucket = "b{n}"\n}}\n'
-        )
-    _write(repo / "main.tf", "".join(blocks))
-    return ["check", "."]
+    listing = '{ Effect = "Allow", Action = ["s3:ListBucket"], Resource = "*" }'
+    return _users_beside_buckets(repo, 200, lambda n: listing)
 
 
 def module_cycle(repo: Path) -> list[str]:
