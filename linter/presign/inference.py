@@ -18,7 +18,7 @@ from linter.model import Bucket, Inventory, PrincipalResource
 from linter.presign import wording
 from linter.presign.causes import denial_kind
 from linter.presign.problem import Problem
-from linter.presign.readings import WrittenIds, read_as, readings
+from linter.presign.readings import read_as, readings
 from linter.presign.request import UrlContext
 from linter.presign.subject import Subject, access_point_restricts, decide, identity_of, subject_for
 
@@ -40,7 +40,6 @@ class UnusableSigner(NamedTuple):
 
 def unusable_signers(inventory: Inventory, declared: set[tuple[str, str]]) -> Iterator[UnusableSigner]:
     """(signer, bucket) pairs whose URLs would all fail; pairs in `declared` (by address) are left to their check."""
-    written: WrittenIds | None = None
     examined = 0
     for signer in inventory.principals:
         if signer.type == "group":
@@ -58,10 +57,9 @@ def unusable_signers(inventory: Inventory, declared: set[tuple[str, str]]) -> It
             if found is None:
                 continue
             # Only certain: an account id or region written in a policy may be this configuration's own.
-            written = written or WrittenIds.of(inventory)
             if not any(
                 _unusable(*read_as(reading, inventory, signer, bucket)[:3]) is None
-                for reading in readings(inventory, signer, bucket, None, written)
+                for reading in readings(inventory, signer, bucket, None)
             ):
                 yield found
 

@@ -155,3 +155,34 @@ def test_inference_examines_at_most_its_budget_of_pairs(tmp_path: Path, monkeypa
     _listing_everything(tmp_path / "m", 6)
     monkeypatch.setattr(inference, "PAIRS_EXAMINED", 10)
     assert len(_found(tmp_path / "m")) == 10
+
+
+def test_declared_urls_read_the_inventory_for_written_ids_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every declared URL is decided under each reading of the ids its module's policies write; the module's text is
+    read for them once, not once per URL (2,000 declarations took 9 s)."""
+    from linter.cli import main
+    from linter.presign import readings
+
+    folder = tmp_path / "m"
+    _listing_everything(folder, 4)
+    declarations = [
+        f'[[presign]]\nsigner = "aws_iam_user.u{n % 4}"\nbucket = "aws_s3_bucket.b{n % 3}"\nkey = "k{n}/*"\n'
+        for n in range(12)
+    ]
+    (folder / ".iam-preflight.toml").write_text("\n".join(declarations))
+    texts: list[object] = []
+    json_text = readings._json_text
+
+    def counted(found: object) -> str:
+        texts.append(found)
+        return json_text(found)
+
+    monkeypatch.setattr(readings, "_json_text", counted)
+    monkeypatch.setattr(readings, "_LAST_READ", [])
+    monkeypatch.chdir(folder)
+    assert main(["check", ".", "--format", "json", "--no-cache"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert sum(1 for f in report["findings"] if f["rule_id"] == "IPS001") == 12
+    assert len(texts) == 1
