@@ -252,6 +252,19 @@ def signers_listing_every_bucket(repo: Path) -> list[str]:
     return _users_beside_buckets(repo, 200, lambda n: listing)
 
 
+def many_declared_urls(repo: Path) -> list[str]:
+    """2,000 pre-signed URLs declared in the repository's config for one module of 50 users and 50 buckets."""
+    args = _users_beside_buckets(
+        repo, 50, lambda n: f'{{ Effect = "Allow", Action = ["s3:GetObject"], Resource = "arn:aws:s3:::b{n}/*" }}'
+    )
+    declared = (
+        f'[[presign]]\nsigner = "aws_iam_user.u{n % 50}"\nbucket = "aws_s3_bucket.b{n * 7 % 50}"\nkey = "k{n}/*"\n'
+        for n in range(2000)
+    )
+    _write(repo / ".iam-preflight.toml", "\n".join(declared))
+    return args
+
+
 def module_cycle(repo: Path) -> list[str]:
     _write(repo / "a" / "main.tf", 'module "b" {\n  source = "../b"\n}\n')
     _write(repo / "b" / "main.tf", 'module "a" {\n  source = "../a"\n}\n')
@@ -282,6 +295,7 @@ CASES = [
     Case("X-Amz-Expires=10^23", huge_expires),
     Case("600 users beside 600 buckets", signers_beside_buckets),
     Case("200 users listing 200 buckets", signers_listing_every_bucket),
+    Case("2,000 declared URLs", many_declared_urls),
     Case("modules calling each other", module_cycle),
 ]
 
