@@ -8,6 +8,7 @@ anything is uncertain, since no one declared this URL.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -23,9 +24,10 @@ from linter.presign.request import UrlContext
 from linter.presign.subject import Subject, access_point_restricts, decide, identity_of, subject_for
 
 REACH_ACTIONS = ("s3:ListBucket", "s3:DeleteObject", "s3:GetObjectAttributes", "s3:PutObjectTagging")
-# (signer, bucket) pairs some statement may let reach each other, examined per inventory at most: each costs a few
-# engine decisions (~0.2 ms), and a module where hundreds of signers may each list hundreds of buckets would take
-# minutes. Inference stays quiet past it, as it does whenever it is not sure.
+# (signer, bucket) pairs some statement may let reach each other, examined per inventory at most, each access point
+# of the bucket counting as one more: each costs a few engine decisions (~0.2 ms), and a module where hundreds of
+# signers may each list hundreds of buckets would take minutes. Inference stays quiet past it, as whenever it is not
+# sure.
 PAIRS_EXAMINED = 20_000
 _REACH_ACTIONS_LOWER = tuple(action.lower() for action in REACH_ACTIONS)
 SAMPLE_KEY = "example.txt"
@@ -41,6 +43,7 @@ class UnusableSigner(NamedTuple):
 def unusable_signers(inventory: Inventory, declared: set[tuple[str, str]]) -> Iterator[UnusableSigner]:
     """(signer, bucket) pairs whose URLs would all fail; pairs in `declared` (by address) are left to their check."""
     examined = 0
+    points = Counter(point.bucket.value for point in inventory.access_points if not point.bucket.is_unknown)
     for signer in inventory.principals:
         if signer.type == "group":
             continue
@@ -50,7 +53,10 @@ def unusable_signers(inventory: Inventory, declared: set[tuple[str, str]]) -> It
                 continue
             if grants is not None and bucket.policy is None and not any(_may_reach(g, bucket) for g in grants):
                 continue  # nothing can let the signer reach this bucket: `_unusable` would find no reaching action
-            examined += 1
+            # A pair is asked about again through each of the bucket's access points (`_may_use_an_access_point`).
+            examined += (
+                1 + points[bucket.address] + (points[bucket.name.value] if bucket.name.value != bucket.address else 0)
+            )
             if examined > PAIRS_EXAMINED:
                 return
             found = _unusable(inventory, signer, bucket)

@@ -16,8 +16,8 @@ class SignerCannotRead(Rule):
     ## What it does
     Without any declaration, finds users and roles that may list a bucket or act on some of its objects, yet may
     neither s3:GetObject nor s3:PutObject there, and says what every URL they sign for that bucket would return.
-    A module is examined for its first 20,000 (signer, bucket) pairs that some statement may join; past them, as
-    whenever it is not sure, the rule stays quiet.
+    A module is examined for its first 20,000 (signer, bucket) pairs that some statement may join, each access
+    point of the bucket counting as one more; past them, as whenever it is not sure, the rule stays quiet.
 
     ## Why it matters
     This is AWS's own console demo: "user two" may list the bucket and see its contents but not open an object. It

@@ -186,3 +186,20 @@ def test_declared_urls_read_the_inventory_for_written_ids_once(
     report = json.loads(capsys.readouterr().out)
     assert sum(1 for f in report["findings"] if f["rule_id"] == "IPS001") == 12
     assert len(texts) == 1
+
+
+def test_each_access_point_of_a_bucket_counts_against_the_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pair is asked about again through each access point of its bucket: those questions count too."""
+    folder = tmp_path / "m"
+    _listing_everything(folder, 2)
+    points = "".join(
+        f'resource "aws_s3_access_point" "a{b}_{n}" {{\n  bucket = aws_s3_bucket.b{b}.id\n  name   = "ap{b}-{n}"\n}}\n'
+        for b in range(2)
+        for n in range(3)
+    )
+    (folder / "points.tf").write_text(points)
+    assert len(_found(folder)) == 4
+    monkeypatch.setattr(inference, "PAIRS_EXAMINED", 4)
+    assert len(_found(folder)) == 1  # the first pair and its bucket's three access points
