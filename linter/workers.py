@@ -3,8 +3,8 @@
 A batch command (`simulate --jsonl`) cuts its input into chunks; `ordered_answers` has each chunk answered in a
 worker process and yields the answers in the chunks' order, as one process would have. Workers are forked from the
 running process, so they start with every module it has imported and cost a few milliseconds, not a fresh
-interpreter's start-up; where fork is not available (Windows; macOS, where forking a process that may have used the
-system's frameworks is unsafe) there are no workers and the caller answers in-process. Only a few chunks are in
+interpreter's start-up; where forking is not safe (`can_fork`: another platform, or threads running) there are no
+workers and the caller answers in-process. Only a few chunks are in
 flight at a time, so a batch larger than memory streams through as it does in one process.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, TypeVar
@@ -44,7 +45,9 @@ def usable_processors() -> int:
 
 
 def can_fork() -> bool:
-    return sys.platform.startswith("linux") or sys.platform.startswith("freebsd")
+    """Whether this process may fork helpers: on Linux (elsewhere fork is not the default or not safe), and only
+    while it runs one thread (a child forked beside others may inherit a lock one of them held)."""
+    return sys.platform == "linux" and threading.active_count() == 1
 
 
 def worker_count(asked: int) -> int:

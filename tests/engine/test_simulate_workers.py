@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -53,14 +54,26 @@ LINES = [_line(number) for number in range(1, 40)]
 
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of 4 lines; and forking allowed although a pool an earlier test closed early may still have its thread
+    (the stream would answer in-process, and these tests would pass without workers)."""
     monkeypatch.setattr(simulate, "_CHUNK_LINES", 4)
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
 
 
 @pytest.mark.usefixtures("small_chunks")
-def test_workers_answer_as_one_process_does() -> None:
+def test_workers_answer_as_one_process_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    pools: list[int] = []
+    ordered_answers = simulate.ordered_answers
+
+    def counted(chunks: Any, answer: Any, count: int) -> Iterator[list[str]]:
+        pools.append(count)
+        return ordered_answers(chunks, answer, count)
+
+    monkeypatch.setattr(simulate, "ordered_answers", counted)
     alone = list(simulate_jsonl(LINES, now=NOW))
     assert list(simulate_jsonl(LINES, now=NOW, jobs=2)) == alone
     assert list(simulate_jsonl(LINES, now=NOW, jobs=3)) == alone
+    assert pools == [2, 3]  # answered by workers indeed
     decisions = [json.loads(line).get("EvaluationResults", [{}])[0].get("EvalDecision") for line in alone]
     assert {"allowed", "explicitDeny", None} <= set(decisions)
     errors = [json.loads(line)["Error"]["Line"] for line in alone if line.startswith('{"Error"')]
@@ -98,6 +111,7 @@ def test_a_stream_closed_early_stops_its_workers() -> None:
 
 
 def test_how_many_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)  # a pool's thread a test before left behind
     monkeypatch.setattr(workers, "usable_processors", lambda: 64)
     assert workers.worker_count(0) == workers.MAX_WORKERS
     assert workers.worker_count(3) == 3
@@ -106,6 +120,10 @@ def test_how_many_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     assert workers.worker_count(0) == 0
     monkeypatch.setattr(sys, "platform", "darwin")
     assert workers.worker_count(4) == 0  # no fork: answered in-process
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert workers.worker_count(4) == 4
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 2)
+    assert workers.worker_count(4) == 0  # a thread beside this one: a fork could inherit a lock it holds
 
 
 def _interrupt_handler(_: int) -> bool:

@@ -59,6 +59,7 @@ from linter.sources.terraform.cache_folder import key_file as key_file  # noqa: 
 from linter.sources.terraform.cache_folder import switch_off as switch_off  # noqa: PLC0414
 from linter.sources.terraform.files import PARSED_AHEAD_SUFFIXES, module_files, walk_modules
 from linter.sources.terraform.files import TERRAFORM_SUFFIXES as TERRAFORM_SUFFIXES  # noqa: PLC0414
+from linter.workers import can_fork, usable_processors
 
 IR_VERSION = 2  # bump when the IR's shape changes (ir.py); 2: readable field names
 PARALLEL_LINES = 2000  # uncached lines below which worker start-up and result transfer cost more than they save
@@ -407,16 +408,9 @@ def _decoded(compact: bytes) -> Parsed:
     return parsed
 
 
-def _usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
 def _parse_all(jobs: list[tuple[str, str]]) -> list[Parsed]:
     lines = sum(text.count("\n") + 1 for text, _ in jobs)
-    workers = min(_usable_cpus(), 8) if lines >= PARALLEL_LINES else 1
+    workers = min(usable_processors(), 8) if lines >= PARALLEL_LINES else 1
     if workers < PARALLEL_CPUS:
         return [_parse_job(job) for job in jobs]
     from concurrent.futures import ProcessPoolExecutor
@@ -480,7 +474,7 @@ def parse_ahead(targets: Iterable[str]) -> None:
     list is a guess made before the config is read: a file the run then excludes costs a helper's time, never a
     finding. Files the guess misses (a module called from outside the arguments) are parsed when they are read.
     """
-    if _pending or sys.platform != "linux" or threading.active_count() != 1:
+    if _pending or not can_fork():
         return
     reap_writers()  # an earlier run's helpers (a program that runs several checks): entries written, no zombies
 
@@ -499,7 +493,7 @@ def parse_ahead(targets: Iterable[str]) -> None:
     _looked.update(paths)
     if not paths or (len(paths) <= LOOK_BEFORE_FORKING and all(_parsed_before(p) for p in paths)):
         return  # nothing to parse (a pre-commit run over unchanged files): a helper would only cost the fork
-    count = max(1, min(_usable_cpus() - 1, 8, len(paths)))
+    count = max(1, min(usable_processors() - 1, 8, len(paths)))
     ahead = _Ahead(paths, mmap.mmap(-1, len(paths)), [], count)
     for index in range(count):
         read, write = os.pipe()

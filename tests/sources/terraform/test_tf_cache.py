@@ -76,7 +76,7 @@ def test_many_uncached_files_are_parsed_in_parallel_with_the_same_result(
 ) -> None:
     monkeypatch.setenv("IAM_PREFLIGHT_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(cache, "PARALLEL_LINES", 10)
-    monkeypatch.setattr(cache, "_usable_cpus", lambda: cache.PARALLEL_CPUS)
+    monkeypatch.setattr(cache, "usable_processors", lambda: cache.PARALLEL_CPUS)
     pools = []
 
     class Pool(concurrent.futures.ProcessPoolExecutor):
