@@ -77,5 +77,5 @@ class KeyRootDelegation(Rule):
                     f"{statement.label} delegates this key to {who}'s IAM policies: any principal "
                     "there whose identity policies allow a kms: action on the key may perform it. This is the "
                     "default key policy statement; grant key use in those identity policies.",
-                    subject=f"delegate {account or ref.value.value}",
+                    subject=f"delegate {account}",
                 )
