@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,11 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     yield
+    # `--no-cache` switches the cache off for the rest of the process (one command per process); a test running a
+    # command in-process must not leave it off for the tests after it.
+    folder_module = sys.modules.get("linter.sources.terraform.cache_folder")
+    if folder_module is not None:
+        folder_module._switched_off.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -29,7 +29,8 @@ def _error(
 # A Terraform template's placeholder (`templatefile`, `${name}`) or directive (`%{ for ... }`) in a value. IAM's own
 # policy variables always hold a colon (`${aws:username}`, `${s3:prefix}`) or are `${*}`, `${?}`, `${$}`, and `$${`
 # is a template's escape of one: a `${name}` without a colon is never IAM's.
-_TEMPLATE_PLACEHOLDER = lazy_compile(r"(?<!\$)\$\{\s*[A-Za-z_][A-Za-z0-9_.-]*\s*\}|(?<!%)%\{")
+# Bounded, as it is shown in the skip reason and kept as the unknown value's source: a name of 1 MB is no placeholder.
+_TEMPLATE_PLACEHOLDER = lazy_compile(r"(?<!\$)\$\{[ \t]{0,8}[A-Za-z_][A-Za-z0-9_.-]{0,127}[ \t]{0,8}\}|(?<!%)%\{")
 _TEMPLATE = "a template: {} stands where JSON needs a value (Terraform templatefile), checked where a module renders it"
 _NO_STATEMENT = 'not JSON and without a "Statement" element, not an IAM policy'
 # Invalid JSON naming a policy element is a policy someone broke (a truncated file, YAML): an error, never skipped.

@@ -133,3 +133,14 @@ def test_policies_are_still_policies(
     else:
         assert code == 2
         assert [e["message"].split(":")[0] for e in report["errors"]] == [message]
+
+
+def test_a_placeholder_is_a_name_of_bounded_length() -> None:
+    """The placeholder is shown in the skip reason and kept as the unknown value's source: a name of any length (a
+    hostile file's megabyte) is no placeholder."""
+    from linter.sources.json_file import _template_placeholder_in
+
+    assert _template_placeholder_in("arn:aws:s3:::${ bucket_name }/*") == "${ bucket_name }"
+    assert _template_placeholder_in("${" + "a" * 128 + "}") == "${" + "a" * 128 + "}"
+    assert _template_placeholder_in("${" + "a" * 129 + "}") is None
+    assert _template_placeholder_in("${aws:username}/$${kept}") is None  # IAM's variable; a template's escape
