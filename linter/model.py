@@ -296,8 +296,12 @@ class Policy(_Node):
 
     @property
     def supports_variables(self) -> bool:
-        """Policy variables are substituted only under Version 2012-10-17; otherwise they are literal text."""
-        return self.version_value == "2012-10-17"
+        return substitutes_variables(self.version_value)
+
+
+def substitutes_variables(version: str | None) -> bool:
+    """Policy variables are substituted only under Version 2012-10-17; otherwise they are literal text."""
+    return version == "2012-10-17"
 
 
 def with_texts(policy: Policy, change: Callable[[Text], Text]) -> Policy:

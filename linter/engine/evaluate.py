@@ -42,12 +42,11 @@ from linter.engine.context import (
 )
 from linter.engine.explain import Decision, DecisionText, MatchedStatement
 from linter.engine.matching import Globs, ResourceMatcher
-from linter.engine.policies import CompiledStatement, Role, compile_policy
+from linter.engine.policies import CompiledStatement, PolicyInput, Role, compile_policy
 from linter.engine.principals import Grant, grant_of, names_caller, not_principal_applies
 from linter.engine.public_access import is_public
 from linter.engine.tri import MAYBE, NO, YES, Tri
 from linter.lazy_re import lazy_compile
-from linter.model import Policy
 from linter.record import fast_record
 
 
@@ -63,12 +62,12 @@ class Request(NamedTuple):
 
 @fast_record(frozen=True, eq=False)
 class PolicySet:
-    identity: Sequence[Policy] = ()  # the user's own and its groups', or the role's
-    resource: Policy | None = None
-    boundary: Policy | None = None
-    session: Policy | None = None
-    scps: Sequence[Sequence[Policy]] = ()  # one list per level, organization root first, principal's account last
-    rcps: Sequence[Sequence[Policy]] = ()  # likewise, down to the resource's account
+    identity: Sequence[PolicyInput] = ()  # the user's own and its groups', or the role's
+    resource: PolicyInput | None = None
+    boundary: PolicyInput | None = None
+    session: PolicyInput | None = None
+    scps: Sequence[Sequence[PolicyInput]] = ()  # one list per level, organization root first, principal's account last
+    rcps: Sequence[Sequence[PolicyInput]] = ()  # likewise, down to the resource's account
     principal_is_management_account: bool = False
     resource_owner_is_management_account: bool = False
     restrict_public_buckets: bool = False  # S3 Block Public Access on the bucket or its account
@@ -84,7 +83,7 @@ class _Group:
 
     __slots__ = ("_by_action", "label", "policies", "role")
 
-    def __init__(self, label: str, role: Role, policies: Sequence[Policy]) -> None:
+    def __init__(self, label: str, role: Role, policies: Sequence[PolicyInput]) -> None:
         self.label = label
         self.role = role
         self.policies = tuple([compile_policy(p) for p in policies])

@@ -518,8 +518,19 @@ class ActionMatcher:
 
     def __init__(self, texts: Sequence[Text]) -> None:
         known = tuple([t.value for t in texts if t.unresolved is None])
+        unresolved = () if len(known) == len(texts) else tuple(t.unresolved or "" for t in texts if t.is_unknown)
+        self._setup(known, unresolved)
+
+    @classmethod
+    def known(cls, patterns: tuple[str, ...]) -> ActionMatcher:
+        """The matcher of known patterns, given as strings."""
+        matcher = cls.__new__(cls)
+        matcher._setup(patterns, ())
+        return matcher
+
+    def _setup(self, known: tuple[str, ...], unresolved: tuple[str, ...]) -> None:
         self._patterns = _action_patterns(known) if known else None
-        self.unresolved = () if len(known) == len(texts) else tuple(t.unresolved or "" for t in texts if t.is_unknown)
+        self.unresolved = unresolved
         self._cache: dict[str, Tri] = {}
 
     def match(self, action: str) -> Tri:
@@ -553,14 +564,21 @@ class ResourceMatcher:
     )
 
     def __init__(self, texts: Sequence[Text], substitute: bool) -> None:
+        known = [text.value for text in texts if text.unresolved is None]
+        self._setup(known, [text.unresolved for text in texts if text.unresolved is not None], substitute)
+
+    @classmethod
+    def known(cls, values: Sequence[str], substitute: bool) -> ResourceMatcher:
+        """The matcher of known values, given as strings."""
+        matcher = cls.__new__(cls)
+        matcher._setup(values, [], substitute)
+        return matcher
+
+    def _setup(self, values: Sequence[str], unresolved: list[str], substitute: bool) -> None:
         static: list[str] = []
         templates: list[Template] = []
-        unresolved: list[str] = []
-        for text in texts:
-            if text.unresolved is not None:
-                unresolved.append(text.unresolved)
-                continue
-            parsed = parse(text.value, substitute)
+        for value in values:
+            parsed = parse(value, substitute)
             if isinstance(parsed, Template):
                 templates.append(parsed)
             else:

@@ -18,9 +18,14 @@ from linter.engine.conditions import CompiledCondition
 from linter.engine.context import UNKNOWN, Context
 from linter.engine.explain import MatchedStatement
 from linter.engine.matching import ActionMatcher, ResourceMatcher
-from linter.engine.principals import EntryKind, InvalidPrincipalError, PrincipalEntry, parse_entry
+from linter.engine.principals import EntryKind, InvalidPrincipalError, PrincipalEntry, parse_entry, parse_principal
 from linter.engine.tri import MAYBE, NO, YES, Tri, negate
 from linter.model import Policy, Statement
+from linter.sources.policy_document import PlainDocument
+
+# What the engine decides from: a policy's model, or a usual policy text read and checked, whose model is built only
+# for what a decision reports (`simulate`).
+PolicyInput = Policy | PlainDocument
 
 
 class InvalidPolicyError(ValueError):
@@ -44,6 +49,7 @@ class Role(StrEnum):
 
 class CompiledStatement:
     __slots__ = (
+        "_document",
         "_matched",
         "actions",
         "allow",
@@ -52,6 +58,7 @@ class CompiledStatement:
         "deny",
         "doubts_of_its_own",
         "has_resource",
+        "index",
         "not_action",
         "not_principal",
         "not_resource",
@@ -63,18 +70,18 @@ class CompiledStatement:
         "substitute",
     )
     # Built the first time a request reaches the statement (`__getattr__`): a batch whose requests each bring their own
-    # policies asks about one or two statements of each, and matchers cost more to build than to run once.
+    # policies asks about one or two statements of each, and matchers cost more to build than to run once. A statement
+    # compiled from a `PlainDocument` builds its model (`statement`) only when asked for too.
     resources: ResourceMatcher | None
     conditions: tuple[CompiledCondition, ...]
+    statement: Statement
 
     def __init__(self, policy: Policy, statement: Statement, substitute: bool | None = None) -> None:
         """`substitute`: whether the policy substitutes variables, when the caller has read it already."""
-        self.policy = policy
+        self._begin(policy, statement.index, policy.supports_variables if substitute is None else substitute)
         self.statement = statement
-        self.problems: list[str] = []
-        problems = self.problems
+        self._document: PlainDocument | None = None
         # Doubts about the statement as a whole cap every answer it gives at MAYBE.
-        self.doubts_of_its_own: list[str] = []
         effect = statement.effect
         if effect is None:
             self.allow = self.deny = False
@@ -83,27 +90,26 @@ class CompiledStatement:
             self.doubts_of_its_own.append(f"unresolved Effect {effect.unresolved}")
             self.allow = self.deny = True
         else:
-            self.allow = effect.value == "Allow"
-            self.deny = effect.value == "Deny"
-            if not (self.allow or self.deny):
-                problems.append(f"Effect must be 'Allow' or 'Deny', not {effect.value!r}")
+            self._effect(effect.value)
         version = policy.version
         if version is not None and version.unresolved is not None and _mentions_variables(statement):
             self.doubts_of_its_own.append(f"unresolved Version {version.unresolved} decides what '${{' means")
         self.certainty = MAYBE if self.doubts_of_its_own else YES
-        self.substitute = policy.supports_variables if substitute is None else substitute
         action = statement.action
         self.not_action = action is None
         if action is None and statement.not_action is None:
-            problems.append("a statement needs Action or NotAction")
+            self.problems.append("a statement needs Action or NotAction")
         self.actions = ActionMatcher(action if action is not None else (statement.not_action or []))
         resource, not_resource = statement.resource, statement.not_resource
         self.not_resource = resource is None and not_resource is not None
         self.has_resource = resource is not None or not_resource is not None
-        for text in resource if resource is not None else (not_resource or ()):
-            value = text.value
-            if value != "*" and text.unresolved is None and not value.lower().startswith("arn:"):
-                problems.append(f"Resource {value!r} must be '*' or an ARN")
+        self._resource_problems(
+            [
+                text.value
+                for text in (resource if resource is not None else (not_resource or ()))
+                if text.unresolved is None and text.value != "*"
+            ]
+        )
         element = statement.principal or statement.not_principal
         self.not_principal = statement.not_principal is not None
         self.principals: tuple[PrincipalEntry, ...] | None = None
@@ -113,21 +119,87 @@ class CompiledStatement:
                 try:
                     entries.append(parse_entry(ref))
                 except InvalidPrincipalError as error:
-                    problems.append(str(error))
+                    self.problems.append(str(error))
             self.principals = tuple(entries)
+
+    @classmethod
+    def plain(cls, document: PlainDocument, index: int, substitute: bool) -> CompiledStatement:
+        """Statement `index` of a `PlainDocument`, compiled from its elements' values (as `__init__` compiles its
+        model: the values are known, and their shapes are those the model's builder takes)."""
+        self = cls.__new__(cls)
+        self._begin(document, index, substitute)
+        self._document = document
+        elements = document.elements[index]
+        self._effect(elements["Effect"])
+        self.certainty = YES
+        action = elements.get("Action")
+        self.not_action = action is None
+        patterns = action if action is not None else elements["NotAction"]
+        self.actions = ActionMatcher.known((patterns,) if type(patterns) is str else tuple(patterns))
+        resource = elements.get("Resource")
+        not_resource = elements.get("NotResource")
+        self.not_resource = resource is None and not_resource is not None
+        self.has_resource = resource is not None or not_resource is not None
+        values = resource if resource is not None else not_resource
+        if values is not None:
+            values = [values] if type(values) is str else values
+            self._resource_problems([value for value in values if value != "*"])
+        element = elements.get("Principal")
+        self.not_principal = element is None and "NotPrincipal" in elements
+        if element is None:
+            element = elements.get("NotPrincipal")
+        self.principals = None
+        if element is not None:
+            entries = []
+            for principal_type, texts in (("AWS", element),) if type(element) is str else element.items():
+                for text in (texts,) if type(texts) is str else texts:
+                    try:
+                        entries.append(parse_principal(principal_type, text))
+                    except InvalidPrincipalError as error:
+                        self.problems.append(str(error))
+            self.principals = tuple(entries)
+        return self
+
+    def _begin(self, policy: Policy | PlainDocument, index: int, substitute: bool) -> None:
+        self.policy = policy
+        self.index = index
+        self.substitute = substitute
+        self.problems: list[str] = []
+        self.doubts_of_its_own: list[str] = []
         self._matched: dict[tuple[str, str], MatchedStatement] = {}
 
+    def _effect(self, value: str) -> None:
+        self.allow = value == "Allow"
+        self.deny = value == "Deny"
+        if not (self.allow or self.deny):
+            self.problems.append(f"Effect must be 'Allow' or 'Deny', not {value!r}")
+
+    def _resource_problems(self, values: list[str]) -> None:
+        """`values`: the known Resource or NotResource values other than `*`."""
+        for value in values:
+            if not value.lower().startswith("arn:"):
+                self.problems.append(f"Resource {value!r} must be '*' or an ARN")
+
     def __getattr__(self, name: str) -> object:
-        # Only `resources` and `conditions` are left unset by __init__; each comes here once. Neither matcher can
-        # fail to build: what AWS would refuse is in `problems` already.
-        statement = self.statement
+        # Only `resources`, `conditions` and a plain statement's `statement` are left unset by __init__; each comes
+        # here once. Neither matcher can fail to build: what AWS would refuse is in `problems` already.
+        document = self._document
+        if name == "statement" and document is not None:
+            self.statement = document.statement(self.index)
+            return self.statement
         if name == "resources":
-            self.resources = (
-                ResourceMatcher(statement.resources_or_not(), self.substitute) if self.has_resource else None
-            )
+            self.resources = None
+            if self.has_resource:
+                if document is not None:
+                    elements = document.elements[self.index]
+                    values = elements["Resource"] if "Resource" in elements else elements["NotResource"]
+                    self.resources = ResourceMatcher.known([values] if type(values) is str else values, self.substitute)
+                else:
+                    self.resources = ResourceMatcher(self.statement.resources_or_not(), self.substitute)
             return self.resources
         if name == "conditions":
-            self.conditions = tuple(CompiledCondition(c, self.substitute) for c in statement.conditions)
+            conditions = document.conditions(self.index) if document is not None else self.statement.conditions
+            self.conditions = tuple(CompiledCondition(c, self.substitute) for c in conditions)
             return self.conditions
         raise AttributeError(name)
 
@@ -176,14 +248,15 @@ class CompiledStatement:
         """How a decision cites this statement (built once per policy type and effect)."""
         found = self._matched.get((policy_type, effect))
         if found is None:
-            sid = self.statement.sid
+            document = self._document
+            if document is not None:  # its model is not needed
+                sid = document.elements[self.index].get("Sid") or None
+                loc = document.location(self.index)
+            else:
+                sid = self.statement.sid.value if self.statement.sid is not None and self.statement.sid.value else None
+                loc = self.statement.loc
             found = self._matched[(policy_type, effect)] = MatchedStatement(
-                policy=self.policy.name,
-                policy_type=policy_type,
-                index=self.statement.index,
-                sid=sid.value if sid is not None and sid.value else None,
-                effect=effect,
-                loc=self.statement.loc,
+                policy=self.policy.name, policy_type=policy_type, index=self.index, sid=sid, effect=effect, loc=loc
             )
         return found
 
@@ -226,17 +299,22 @@ _ROLE_CHECKS: tuple[_Check, ...] = (_principal_fits_role, _resource_fits_role)
 class CompiledPolicy:
     __slots__ = ("_checked", "policy", "statements")
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy | PlainDocument) -> None:
         self.policy = policy
         substitute = policy.supports_variables
-        self.statements = tuple([CompiledStatement(policy, s, substitute) for s in policy.statements])
+        if isinstance(policy, PlainDocument):
+            self.statements = tuple(
+                [CompiledStatement.plain(policy, i, substitute) for i in range(len(policy.elements))]
+            )
+        else:
+            self.statements = tuple([CompiledStatement(policy, s, substitute) for s in policy.statements])
         self._checked: set[Role] = set()
 
     def check(self, role: Role) -> None:
         """Raise InvalidPolicyError when AWS would reject this policy in this role."""
         if role in self._checked:
             return
-        for issue in self.policy.issues:
+        for issue in self.policy.issues:  # a PlainDocument has none: the schema certainly accepts it
             if issue.code == "schema":
                 raise InvalidPolicyError(f"{issue.loc.short()}: {issue.message}")
         for statement in self.statements:
@@ -259,8 +337,8 @@ _CACHE: OrderedDict[int, CompiledPolicy] = OrderedDict()
 _CACHE_LIMIT = 2048
 
 
-def compile_policy(policy: Policy) -> CompiledPolicy:
-    """The compiled form of `policy`, built once per Policy object."""
+def compile_policy(policy: Policy | PlainDocument) -> CompiledPolicy:
+    """The compiled form of `policy`, built once per Policy (or PlainDocument) object."""
     found = _CACHE.get(id(policy))
     if found is not None and found.policy is policy:
         return found

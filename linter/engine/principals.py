@@ -60,11 +60,15 @@ def parse_entry(ref: PrincipalRef) -> PrincipalEntry:
     """One Principal value; raises InvalidPrincipalError for values AWS rejects."""
     if ref.value.is_unknown:
         return PrincipalEntry(EntryKind.UNRESOLVED)
-    text = ref.value.value
-    if ref.type in ("Service", "Federated", "CanonicalUser"):
+    return parse_principal(ref.type, ref.value.value)
+
+
+def parse_principal(principal_type: str, text: str) -> PrincipalEntry:
+    """`parse_entry` of a known value `text` of type `principal_type` ("AWS", "Service", ...)."""
+    if principal_type in ("Service", "Federated", "CanonicalUser"):
         return PrincipalEntry(EntryKind.OTHER)
-    if ref.type != "AWS":
-        raise InvalidPrincipalError(f"unknown principal type {ref.type!r}")
+    if principal_type != "AWS":
+        raise InvalidPrincipalError(f"unknown principal type {principal_type!r}")
     if text == "*":
         return PrincipalEntry(EntryKind.EVERYONE)
     if "*" in text or "?" in text:

@@ -39,10 +39,10 @@ from linter.engine.conditions import decode_binary, parse_bool, parse_date, pars
 from linter.engine.context import ContextInput, InvalidRequestError
 from linter.engine.evaluate import PolicySet, decide
 from linter.engine.explain import Decision, MatchedStatement
-from linter.engine.policies import InvalidPolicyError
-from linter.model import Policy, PolicyKind
+from linter.engine.policies import InvalidPolicyError, PolicyInput
+from linter.model import PolicyKind
 from linter.sources import jsonpos
-from linter.sources.policy_document import read_policy
+from linter.sources.policy_document import read_document
 from linter.workers import ordered_answers, worker_count
 
 
@@ -169,20 +169,22 @@ def _policy_inputs(request: dict[str, Any]) -> _PolicyInputs:
 
 
 @lru_cache(maxsize=2048)
-def _parse_policy(text: str, name: str, kind: PolicyKind) -> Policy:
+def _parse_policy(text: str, name: str, kind: PolicyKind) -> PolicyInput:
     try:
-        return read_policy(text, name, kind)
+        return read_document(text, name, kind)
     except jsonpos.JsonSyntaxError as error:
         raise SimulateRequestError(
             f"MalformedPolicyDocument: {name}: line {error.line}, column {error.column}: {error.message}"
         ) from None
 
 
-def _named(texts: tuple[str, ...], field: str, kind: PolicyKind) -> list[Policy]:
+def _named(texts: tuple[str, ...], field: str, kind: PolicyKind) -> list[PolicyInput]:
     return [_parse_policy(text, f"{field}.{i}", kind) for i, text in enumerate(texts, 1)]
 
 
-def _levels_of(levels: tuple[tuple[str, ...], ...], fields: tuple[str, str], kind: PolicyKind) -> list[list[Policy]]:
+def _levels_of(
+    levels: tuple[tuple[str, ...], ...], fields: tuple[str, str], kind: PolicyKind
+) -> list[list[PolicyInput]]:
     outer, inner = fields
     return [_named(texts, f"{outer}.{number}.{inner}", kind) for number, texts in enumerate(levels, 1)]
 

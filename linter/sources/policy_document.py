@@ -25,6 +25,7 @@ from linter.model import (
     Principals,
     Statement,
     Text,
+    substitutes_variables,
 )
 from linter.sources.jsonpos import (
     JArray,
@@ -533,11 +534,25 @@ def read_policy(text: str, name: str, kind: PolicyKind | None = None, address: s
     )
 
 
+def read_document(text: str, name: str, kind: PolicyKind | None = None) -> Policy | PlainDocument:
+    """`read_policy`, but the usual document is left unmodelled (`PlainDocument`): for a caller that decides from its
+    values and builds the model of what it reports only."""
+    return plain_document(text, name, kind) or build_policy(parse_lazily(text), name, file_locator(name), kind)
+
+
 def plain_policy(text: str, name: str, kind: PolicyKind | None = None, address: str | None = None) -> Policy | None:
     """The model `build_policy` makes of `text` when it is the usual policy, else None: JSON that `plainly_valid`
     accepts, with no repeated key, no number and no backslash escape (so that its size is its characters without white
     space). The model is built from the values `json` reads, ~4 times quicker than from positioned nodes, and each
     location finds its position from its JSON pointer when first asked (`jsonpos.PointerSpans`)."""
+    document = plain_document(text, name, kind, address)
+    return None if document is None else document.policy()
+
+
+def plain_document(
+    text: str, name: str, kind: PolicyKind | None = None, address: str | None = None
+) -> PlainDocument | None:
+    """`text` read and checked as `plain_policy` takes it, before any model is built; None when it does not."""
     if text.startswith("\ufeff"):
         text = text[1:]
     if len(text) > _PLAIN_TEXT_LIMIT or "\\" in text:
@@ -549,14 +564,146 @@ def plain_policy(text: str, name: str, kind: PolicyKind | None = None, address: 
     if type(root) is not Pairs:
         return None
     try:
-        return _PlainBuilder(name, PointerSpans(text), address).policy(root, text, kind)
+        return PlainDocument(root, text, name, kind, address)
     except _NotPlain:
         return None
 
 
+class PlainDocument:
+    """A policy text `plain_policy` takes, its statements checked as the model is built of them, and no model built
+    yet: `elements` holds each statement's elements as `json` read them (below), for a caller that decides from the
+    values alone (`engine.policies`), and the model of one statement (`statement`) or of the whole policy (`policy`)
+    is built when first asked for, the same as `plain_policy` builds.
+
+    Each statement's elements, by JSON key: Sid and Effect a string; Action, NotAction, Resource and NotResource a
+    string or a list of strings; Principal and NotPrincipal "*" or a dict of principal types, each a string or a list
+    of strings; Condition a dict of operators, each a dict of keys, each a string, a boolean or a list of them."""
+
+    __slots__ = (
+        "_builder",
+        "_policy",
+        "elements",
+        "kind",
+        "name",
+        "policy_id",
+        "statement_is_object",
+        "text",
+        "version",
+    )
+
+    def __init__(
+        self, root: list[tuple[str, object]], text: str, name: str, kind: PolicyKind | None, address: str | None
+    ) -> None:
+        top = _unique(root)
+        if not top.keys() <= _TOP_KEYS or "Statement" not in top:
+            raise _NotPlain
+        self.version = _string(top["Version"]) if "Version" in top else None
+        self.policy_id = _string(top["Id"]) if "Id" in top else None
+        raw = top["Statement"]
+        self.elements: tuple[dict[str, Any], ...]
+        if type(raw) is Pairs:
+            self.elements = (_checked_statement(raw),)
+        elif type(raw) is list:
+            self.elements = tuple([_checked_statement(item) for item in raw])
+        else:
+            raise _NotPlain
+        self.statement_is_object = type(raw) is Pairs
+        self.text = text
+        self.name = name
+        self.kind = kind
+        self._builder = _PlainBuilder(name, PointerSpans(text), address)
+        self._policy: Policy | None = None
+
+    issues: tuple[()] = ()  # what `Policy.issues` would hold: the schema certainly accepts the document
+
+    @property
+    def supports_variables(self) -> bool:
+        """As `Policy.supports_variables`."""
+        return substitutes_variables(self.version)
+
+    def conditions(self, index: int) -> list[Condition]:
+        """The model of statement `index`'s Condition, built anew: equal to the statement's `conditions`."""
+        elements = self.elements[index]
+        if "Condition" not in elements:
+            return []
+        return self._builder.conditions(elements["Condition"], f"{self.pointer(index)}/Condition")
+
+    def pointer(self, index: int) -> str:
+        """The JSON pointer of statement `index`."""
+        return "/Statement" if self.statement_is_object else f"/Statement/{index}"
+
+    def location(self, index: int) -> Location:
+        """Statement `index`'s location, as its model has it."""
+        return self._builder.at(self.pointer(index))
+
+    def statement(self, index: int) -> Statement:
+        """The model of statement `index`, built anew: equal to the policy's."""
+        return self._builder.statement(self.elements[index], index, self.pointer(index))
+
+    def policy(self) -> Policy:
+        """The model `plain_policy` makes of the text, built once."""
+        if self._policy is None:
+            self._policy = self._builder.policy(self)
+        return self._policy
+
+
+def _checked_statement(raw: object) -> dict[str, object]:
+    """A statement's elements as `PlainDocument.elements` holds them; raises _NotPlain for a statement that
+    `plainly_valid` would not vouch for, or that `build_policy` would read otherwise (a repeated key)."""
+    if type(raw) is not Pairs:
+        raise _NotPlain
+    elements = _unique(raw)
+    if (
+        not elements.keys() <= _PLAIN_STATEMENT_KEYS
+        or "Effect" not in elements
+        or ("Action" in elements) == ("NotAction" in elements)
+        or ("Resource" in elements and "NotResource" in elements)
+        or ("Principal" in elements and "NotPrincipal" in elements)
+    ):
+        raise _NotPlain
+    for key, value in elements.items():
+        if key in _TEXT_ELEMENTS:
+            _string(value)
+        elif key in _LIST_ELEMENTS:
+            _strings(value)
+        elif key in _PRINCIPAL_ELEMENTS:
+            elements[key] = _checked_principals(value)
+        else:
+            elements[key] = _checked_conditions(value)
+    return elements
+
+
+def _checked_principals(value: object) -> object:
+    if value == "*" and type(value) is str:
+        return value
+    if type(value) is not Pairs:
+        raise _NotPlain
+    members = _unique(value)
+    if not members.keys() <= _PRINCIPAL_TYPES:
+        raise _NotPlain
+    for texts in members.values():
+        _strings(texts)
+    return members
+
+
+def _checked_conditions(value: object) -> dict[str, dict[str, object]]:
+    if type(value) is not Pairs:
+        raise _NotPlain
+    conditions = {}
+    for operator_name, keys in _unique(value).items():
+        if type(keys) is not Pairs:
+            raise _NotPlain
+        members = conditions[operator_name] = _unique(keys)
+        for raw in members.values():
+            for item in raw if type(raw) is list else (raw,):
+                if type(item) is not str and item is not True and item is not False:
+                    raise _NotPlain  # null, or a number (whose text `json` drops)
+    return conditions
+
+
 class _PlainBuilder:
-    """`build_policy` for a document `plain_policy` takes, element by element as `_statement` and its helpers read
-    them; any value they would read differently, or that `plainly_valid` would not vouch for, raises _NotPlain."""
+    """`build_policy` for the checked elements of a `PlainDocument`, element by element as `_statement` and its
+    helpers read them."""
 
     __slots__ = ("address", "keys", "name", "spans")
 
@@ -572,51 +719,29 @@ class _PlainBuilder:
     def key_at(self, pointer: str) -> Location:
         return Location.at(self.name, self.keys, pointer, self.address)
 
-    def policy(self, root: list[tuple[str, object]], text: str, kind: PolicyKind | None) -> Policy:
-        elements = _unique(root)
-        if not elements.keys() <= _TOP_KEYS or "Statement" not in elements:
-            raise _NotPlain
-        version = policy_id = None
-        if "Version" in elements:
-            version = Text(_string(elements["Version"]), self.at("/Version"))
-        if "Id" in elements:
-            policy_id = Text(_string(elements["Id"]), self.at("/Id"))
-        raw = elements["Statement"]
-        if type(raw) is Pairs:
-            statements = [self.statement(raw, 0, "/Statement")]
-        elif type(raw) is list:
-            statements = [self.statement(item, index, f"/Statement/{index}") for index, item in enumerate(raw)]
-        else:
-            raise _NotPlain
+    def policy(self, document: PlainDocument) -> Policy:
+        statements = [
+            self.statement(elements, index, document.pointer(index)) for index, elements in enumerate(document.elements)
+        ]
+        version, policy_id = document.version, document.policy_id
         return Policy(
             name=self.name,
             loc=self.at(""),
-            kind=kind or infer_kind(statements),
-            kind_inferred=kind is None,
-            version=version,
-            id=policy_id,
+            kind=document.kind or infer_kind(statements),
+            kind_inferred=document.kind is None,
+            version=None if version is None else Text(version, self.at("/Version")),
+            id=None if policy_id is None else Text(policy_id, self.at("/Id")),
             statements=statements,
-            statement_is_object=type(raw) is Pairs,
+            statement_is_object=document.statement_is_object,
             issues=[],
-            size=_plain_size(text),
+            size=_plain_size(document.text),
         )
 
-    def statement(self, raw: object, index: int, pointer: str) -> Statement:
-        if type(raw) is not Pairs:
-            raise _NotPlain
-        elements = _unique(raw)
-        if (
-            not elements.keys() <= _PLAIN_STATEMENT_KEYS
-            or "Effect" not in elements
-            or ("Action" in elements) == ("NotAction" in elements)
-            or ("Resource" in elements and "NotResource" in elements)
-            or ("Principal" in elements and "NotPrincipal" in elements)
-        ):
-            raise _NotPlain
+    def statement(self, elements: dict[str, Any], index: int, pointer: str) -> Statement:
         fields: dict[str, Any] = {}
         for key, value in elements.items():
             if key in _TEXT_ELEMENTS:
-                fields[_TEXT_ELEMENTS[key]] = Text(_string(value), self.at(f"{pointer}/{key}"))
+                fields[_TEXT_ELEMENTS[key]] = Text(value, self.at(f"{pointer}/{key}"))
             elif key in _LIST_ELEMENTS:
                 fields[_LIST_ELEMENTS[key]] = self.texts(value, f"{pointer}/{key}")
             elif key in _PRINCIPAL_ELEMENTS:
@@ -625,39 +750,28 @@ class _PlainBuilder:
                 fields["conditions"] = self.conditions(value, f"{pointer}/Condition")
         return Statement(index=index, loc=self.at(pointer), **fields)
 
-    def texts(self, value: object, pointer: str) -> list[Text]:
+    def texts(self, value: str | list[str], pointer: str) -> list[Text]:
         if type(value) is str:
             return [Text(value, self.at(pointer))]
-        if type(value) is not list:
-            raise _NotPlain
-        return [Text(_string(item), self.at(f"{pointer}/{i}")) for i, item in enumerate(value)]
+        return [Text(item, self.at(f"{pointer}/{i}")) for i, item in enumerate(value)]
 
-    def principals(self, value: object, pointer: str) -> Principals:
+    def principals(self, value: str | dict[str, Any], pointer: str) -> Principals:
         loc = self.at(pointer)
-        if value == "*" and type(value) is str:
+        if isinstance(value, str):
             return Principals(loc=loc, star_form=True, refs=[PrincipalRef(type="AWS", value=Text("*", loc))])
-        if type(value) is not Pairs:
-            raise _NotPlain
-        members = _unique(value)
-        if not members.keys() <= _PRINCIPAL_TYPES:
-            raise _NotPlain
         refs = [
             PrincipalRef(type=kind, value=text)
-            for kind, texts in members.items()
+            for kind, texts in value.items()
             for text in self.texts(texts, f"{pointer}/{_escape(kind)}")
         ]
         return Principals(loc=loc, refs=refs)
 
-    def conditions(self, value: object, pointer: str) -> list[Condition]:
-        if type(value) is not Pairs:
-            raise _NotPlain
+    def conditions(self, value: dict[str, dict[str, Any]], pointer: str) -> list[Condition]:
         conditions = []
-        for operator_name, keys in _unique(value).items():
+        for operator_name, keys in value.items():
             operator_pointer = f"{pointer}/{_escape(operator_name)}"
             operator = Text(operator_name, self.key_at(operator_pointer))
-            if type(keys) is not Pairs:
-                raise _NotPlain
-            for key_name, raw in _unique(keys).items():
+            for key_name, raw in keys.items():
                 key_pointer = f"{operator_pointer}/{_escape(key_name)}"
                 key_loc = self.key_at(key_pointer)
                 if type(raw) is list:
@@ -681,13 +795,20 @@ def _string(value: object) -> str:
     return value
 
 
-def _condition_value(value: object, loc: Location) -> Text:
-    """`scalar_text` of a condition value `plainly_valid` accepts and that is no number (whose text `json` drops)."""
+def _strings(value: object) -> None:
+    """A string, or a list of strings."""
+    if type(value) is not str:
+        if type(value) is not list:
+            raise _NotPlain
+        for item in value:
+            _string(item)
+
+
+def _condition_value(value: str | bool, loc: Location) -> Text:
+    """`scalar_text` of a condition value `_checked_conditions` took: a string or a boolean."""
     if type(value) is str:
         return Text(value, loc)
-    if value is True or value is False:
-        return Text("true" if value else "false", loc, "boolean")
-    raise _NotPlain
+    return Text("true" if value else "false", loc, "boolean")
 
 
 def _plain_size(text: str) -> int:
