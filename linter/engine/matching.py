@@ -476,26 +476,47 @@ def glob_matches(pattern: str, value: str) -> bool:
 
 
 def arn_matches(pattern: str, value: str, final_star_crosses: bool = False) -> bool:
-    # As glob_matches: when the first five segments have no wildcard (`final_star_crosses` then changes nothing) they
-    # are a case-insensitive prefix, compared directly when ASCII (the regex folds some other characters to ASCII).
-    segments = pattern.split(":", _ARN_PREFIX_SEGMENTS)
-    if len(segments) > _ARN_PREFIX_SEGMENTS:
-        resource_part = segments[_ARN_PREFIX_SEGMENTS]
-        head = pattern[: len(pattern) - len(resource_part)]
-        simple = _prefix_glob(resource_part)
-        value_head = value[: len(head)]
-        if (
-            simple is not None
-            and head.isascii()
-            and value_head.isascii()
-            and "*" not in head
-            and "?" not in head
-            and value_head.lower() == head.lower()
-        ):
-            text, star = simple
-            rest = value[len(head) :]
-            return rest.startswith(text) if star else rest == text
+    # As glob_matches: a pattern `_direct_arn` reads is compared directly (`final_star_crosses` then changes nothing).
+    direct = _direct_arn(pattern)
+    if direct is not None:
+        found = _direct_match(direct, value)
+        if found is not None:
+            return found
     return bool(compile_any((arn_source(pattern, final_star_crosses),)).fullmatch(value))
+
+
+class _DirectArn(NamedTuple):
+    head: str  # the first five segments and their colons, lower-cased
+    text: str  # the resource part's literal text
+    star: bool  # whether a final `*` follows it
+
+
+def _direct_arn(pattern: str) -> _DirectArn | None:
+    """The usual ARN pattern, read for a direct comparison: ASCII first five segments without a wildcard (a
+    case-insensitive prefix, which no segment-final `*` can widen), and a resource part without one but perhaps a
+    final `*`. None for any other pattern."""
+    segments = pattern.split(":", _ARN_PREFIX_SEGMENTS)
+    if len(segments) <= _ARN_PREFIX_SEGMENTS:
+        return None
+    resource_part = segments[_ARN_PREFIX_SEGMENTS]
+    head = pattern[: len(pattern) - len(resource_part)]
+    if not head.isascii() or "*" in head or "?" in head:
+        return None
+    simple = _prefix_glob(resource_part)
+    return None if simple is None else _DirectArn(head.lower(), *simple)
+
+
+def _direct_match(pattern: _DirectArn, value: str) -> bool | None:
+    """Whether `value` matches a `_direct_arn` pattern; None when its head is not ASCII (the regex folds some other
+    characters to ASCII, so only the regex can tell)."""
+    head = pattern.head
+    value_head = value[: len(head)]
+    if not value_head.isascii():
+        return None
+    if value_head.lower() != head:
+        return False
+    rest = value[len(head) :]
+    return rest.startswith(pattern.text) if pattern.star else rest == pattern.text
 
 
 def _any_regex(sources: Iterable[Glob], ignore_case: bool = False) -> Globs | None:
@@ -554,7 +575,9 @@ class ResourceMatcher:
     """The Resource or NotResource list of one statement (before negation)."""
 
     __slots__ = (
+        "_direct",
         "_lenient",
+        "_static",
         "_strict",
         "context_keys",
         "matches_everything",
@@ -562,6 +585,10 @@ class ResourceMatcher:
         "templates",
         "unresolved",
     )
+    # Built when first needed (`__getattr__`): a statement whose patterns `_direct_arn` reads is matched without them
+    # until a batch asks its policy set a second question (`evaluate._Plan`) or a resource's head is not ASCII.
+    _strict: Globs | None
+    plain_pattern: Globs | None
 
     def __init__(self, texts: Sequence[Text], substitute: bool) -> None:
         known = [text.value for text in texts if text.unresolved is None]
@@ -586,8 +613,11 @@ class ResourceMatcher:
         # "*" matches any resource whatever the context: such an element never needs matching, and its patterns
         # are never asked (`match` answers YES first, so `doubt` is never called).
         self.matches_everything = "*" in static
-        self._strict = None if self.matches_everything else _any_regex(arn_source(p) for p in static)
-        # The lenient reading differs only for a pattern with a segment-final `*`.
+        self._static = () if self.matches_everything else tuple(static)
+        # The patterns, when every one is read for a direct comparison (the usual Resource).
+        direct = [_direct_arn(p) for p in self._static]
+        self._direct = tuple(d for d in direct if d is not None) if direct and None not in direct else None
+        # The lenient reading differs only for a pattern with a segment-final `*` (never a direct one).
         self._lenient = (
             None
             if self.matches_everything
@@ -595,19 +625,37 @@ class ResourceMatcher:
         )
         self.templates = tuple(templates)
         self.unresolved = tuple(unresolved)
-        # When the answer is YES or NO by one set of one-pass patterns, that set.
-        plain = self._lenient is None and not self.templates and not self.unresolved and not self.matches_everything
-        strict = self._strict
-        self.plain_pattern = strict if plain and strict is not None and strict.one_pass_only else None
         # The context keys the policy variables read (lower-cased).
         self.context_keys = (
             tuple(dict.fromkeys(v.key for t in self.templates for v in t.variables)) if templates else ()
         )
 
+    def __getattr__(self, name: str) -> Globs | None:
+        # `_strict` and `plain_pattern` are left unset by `_setup`; each comes here once.
+        if name == "_strict":
+            self._strict = _any_regex(arn_source(p) for p in self._static)
+            return self._strict
+        if name == "plain_pattern":
+            # When the answer is YES or NO by one set of one-pass patterns, that set.
+            plain = not (self._lenient or self.templates or self.unresolved or self.matches_everything)
+            strict = self._strict
+            self.plain_pattern = strict if plain and strict is not None and strict.one_pass_only else None
+            return self.plain_pattern
+        raise AttributeError(name)
+
     def match(self, resource: str, context: Context) -> Tri:
         if self.matches_everything:
             return YES
-        if self._strict is not None and self._strict.fullmatch(resource):
+        direct = self._direct
+        if direct is not None:
+            found: bool | None = False
+            for arn in direct:
+                found = _direct_match(arn, resource)
+                if found is not False:
+                    break
+            if found or (found is None and self._strict is not None and self._strict.fullmatch(resource)):
+                return YES
+        elif self._strict is not None and self._strict.fullmatch(resource):
             return YES
         best = MAYBE if self._lenient is not None and self._lenient.fullmatch(resource) else NO
         for template in self.templates:

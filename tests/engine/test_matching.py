@@ -256,6 +256,30 @@ def test_arn_matching_agrees_with_the_regex(segments: list[str], tail: str, valu
         assert bool(compile_any((arn_source(pattern, lenient),)).fullmatch(candidate)) is expected
 
 
+# Resource patterns as policies write them (no substitution markers), often the usual shape a Resource element
+# compares directly (a literal ARN head, a resource part with at most a final `*`).
+_WRITTEN = st.text(alphabet=st.sampled_from("aAsSkK:/*?\u017f\u212a\u0130\n"), max_size=10)
+_RESOURCE_PATTERNS = st.one_of(
+    st.builds(
+        lambda segments, tail: ":".join(segments) + tail, st.lists(_WRITTEN, min_size=1, max_size=7), PATTERN_TAIL
+    ),
+    st.builds(
+        lambda head, tail: head + tail, st.sampled_from(["arn:aws:s3:::", "ARN:aws:S3:::b/", "arn:a:s:::K"]), _WRITTEN
+    ),
+)
+
+
+@PROPERTY
+@given(st.lists(_RESOURCE_PATTERNS, min_size=1, max_size=3), _WRITTEN)
+def test_a_resource_element_answers_as_the_regex(patterns: list[str], value: str) -> None:
+    matcher = ResourceMatcher.known(patterns, substitute=False)
+    heads = ("arn:aws:s3:::", "ARN:AWS:S3:::", "arn:aw\u017f:s3:::", "arn:a:s:::\u212a", *patterns)
+    for candidate in (value, *(head + value for head in heads), *(p.replace("*", value) for p in patterns)):
+        strict = any(reference_arn(pattern, candidate) for pattern in patterns)
+        lenient = any(reference_arn(pattern, candidate, True) for pattern in patterns)
+        assert matcher.match(candidate, {}) is (YES if strict else MAYBE if lenient else NO)
+
+
 @PROPERTY
 @given(st.lists(st.sampled_from(["*a*", "a*", "*", "?", "a?a", "*:*", ":", "b"]), max_size=8), PLAIN, st.booleans())
 def test_many_stars_agree_with_the_regex(parts: list[str], value: str, lenient: bool) -> None:
