@@ -157,26 +157,55 @@ _REQUEST_PARSERS: dict[Family, Callable[[str], Any]] = {**_POLICY_PARSERS, Famil
 
 
 class CompiledCondition:
-    __slots__ = ("_compare", "_templates", "_undecidable_values", "condition", "key", "operator", "static_doubt")
+    __slots__ = (
+        "_compare",
+        "_templates",
+        "_undecidable_values",
+        "key",
+        "key_name",
+        "operator",
+        "operator_name",
+        "static_doubt",
+    )
 
     def __init__(self, condition: Condition, substitute: bool) -> None:
-        self.condition = condition
-        self.key = condition.key.value.lower()
+        self._setup(
+            condition.operator.value,
+            condition.key.value,
+            [v.value for v in condition.values if not v.is_unknown],
+            [v.unresolved for v in condition.values if v.unresolved is not None],
+            condition.operator.is_unknown or condition.key.is_unknown,
+            substitute,
+        )
+
+    @classmethod
+    def known(cls, operator: str, key: str, values: list[str], substitute: bool) -> CompiledCondition:
+        """The condition of a known operator, key and values, given as strings."""
+        compiled = cls.__new__(cls)
+        compiled._setup(operator, key, values, [], False, substitute)
+        return compiled
+
+    def _setup(
+        self, operator: str, key: str, known: list[str], unresolved: list[str], unknown_name: bool, substitute: bool
+    ) -> None:
+        """`unresolved`: the values not known; `unknown_name`: whether the operator or the key is not known."""
+        self.operator_name = operator
+        self.key_name = key  # as written, for messages
+        self.key = key.lower()
         self.operator: Operator | None = None
         # An OperatorError is worded only when a doubt is reported (its suggestion costs; see OperatorError).
         self.static_doubt: str | OperatorError | None = None
         self._templates: tuple[Template, ...] = ()
         # Values that can match nothing known: a non-match against them is MAYBE, not NO.
-        self._undecidable_values = [f"unresolved value {v.unresolved}" for v in condition.values if v.is_unknown]
-        if condition.operator.is_unknown or condition.key.is_unknown:
+        self._undecidable_values = [f"unresolved value {value}" for value in unresolved]
+        if unknown_name:
             self.static_doubt = "unresolved operator or key"
             return
         try:
-            self.operator = parse_operator(condition.operator.value)
+            self.operator = parse_operator(operator)
         except OperatorError as error:
             self.static_doubt = error
             return
-        known = [v.value for v in condition.values if not v.is_unknown]
         self._compare = self._comparator(self.operator.base, known, substitute)
 
     @property
@@ -188,7 +217,7 @@ class CompiledCondition:
 
     @property
     def text(self) -> str:
-        return f"{self.condition.operator.value} {self.condition.key.value}"
+        return f"{self.operator_name} {self.key_name}"
 
     def _comparator(self, base: BaseOperator, values: list[str], substitute: bool) -> Comparator:
         family, comparison = base.family, base.comparison
@@ -317,7 +346,7 @@ class CompiledCondition:
         if self.static_doubt is not None:
             return str(self.static_doubt)
         if context.get(self.key) is UNKNOWN:
-            return f"the request's {self.condition.key.value} is not known"
+            return f"the request's {self.key_name} is not known"
         reasons = list(self._undecidable_values)
         for template in self._templates:
             if template.resolve(context) is UNKNOWN:

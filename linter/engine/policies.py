@@ -198,8 +198,14 @@ class CompiledStatement:
                     self.resources = ResourceMatcher(self.statement.resources_or_not(), self.substitute)
             return self.resources
         if name == "conditions":
-            conditions = document.conditions(self.index) if document is not None else self.statement.conditions
-            self.conditions = tuple(CompiledCondition(c, self.substitute) for c in conditions)
+            substitute = self.substitute
+            if document is not None:
+                self.conditions = tuple(
+                    CompiledCondition.known(operator, key, values, substitute)
+                    for operator, key, values in document.condition_values(self.index)
+                )
+            else:
+                self.conditions = tuple(CompiledCondition(c, substitute) for c in self.statement.conditions)
             return self.conditions
         raise AttributeError(name)
 
@@ -219,7 +225,7 @@ class CompiledStatement:
             for condition in conditions:
                 value = context.get(condition.key)
                 if value is None or value is UNKNOWN:
-                    missing.add(condition.condition.key.value)
+                    missing.add(condition.key_name)
             for condition in conditions:
                 holds = condition.evaluate(context)
                 if holds is NO:

@@ -621,6 +621,13 @@ class PlainDocument:
         """As `Policy.supports_variables`."""
         return substitutes_variables(self.version)
 
+    def condition_values(self, index: int) -> Iterator[tuple[str, str, list[str]]]:
+        """(operator, key, values) of each operator and key of statement `index`'s Condition, as its model holds
+        their values (`Text.value`: a boolean as JSON writes it)."""
+        for operator, keys in self.elements[index].get("Condition", {}).items():
+            for key, raw in keys.items():
+                yield operator, key, [_condition_text(item) for item in (raw if type(raw) is list else (raw,))]
+
     def conditions(self, index: int) -> list[Condition]:
         """The model of statement `index`'s Condition, built anew: equal to the statement's `conditions`."""
         elements = self.elements[index]
@@ -808,7 +815,14 @@ def _condition_value(value: str | bool, loc: Location) -> Text:
     """`scalar_text` of a condition value `_checked_conditions` took: a string or a boolean."""
     if type(value) is str:
         return Text(value, loc)
-    return Text("true" if value else "false", loc, "boolean")
+    return Text(_condition_text(value), loc, "boolean")
+
+
+def _condition_text(value: str | bool) -> str:
+    """A condition value as IAM reads it: a boolean as JSON writes it."""
+    if type(value) is str:
+        return value
+    return "true" if value else "false"
 
 
 def _plain_size(text: str) -> int:

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from policy_documents import documents
 
+from linter.engine.context import Context
 from linter.engine.policies import CompiledPolicy, CompiledStatement, InvalidPolicyError, Role
 from linter.engine.tri import YES
 from linter.model import PolicyKind
@@ -18,6 +19,10 @@ from linter.sources.policy_document import PlainDocument, plain_document, plain_
 
 PROPERTY = settings(max_examples=400, derandomize=True, deadline=None)
 ACTIONS = ("s3:getobject", "s3:putobject", "iam:passrole", "*", "a b", "")
+CONTEXTS: tuple[Context, ...] = (
+    {},
+    {"aws:principaltag/team": "S3:get*", "s3:prefix": "", "aws:securetransport": "false"},
+)
 RESOURCES = ("arn:aws:s3:::b/x", "arn:aws:s3:::b", "arn:aws:iam::111111111111:role/r", "*")
 
 
@@ -39,7 +44,16 @@ def _what_it_decides_from(statement: CompiledStatement) -> tuple[object, ...]:
         [statement.action_matches(action) for action in ACTIONS],
         None if resources is None else [resources.match(resource, {}) for resource in RESOURCES],
         None if resources is None else (resources.context_keys, resources.matches_everything),
-        [(condition.key, condition.condition, condition.context_keys) for condition in statement.conditions],
+        [
+            (
+                condition.key,
+                condition.key_name,
+                condition.text,
+                condition.context_keys,
+                [(condition.evaluate(context), condition.doubt(context)) for context in CONTEXTS],
+            )
+            for condition in statement.conditions
+        ],
         [statement.matched(label, effect) for label in ("identity", "resource") for effect in ("Allow", "Deny")],
         statement.where,
         statement.statement,
