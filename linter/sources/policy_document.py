@@ -628,13 +628,6 @@ class PlainDocument:
             for key, raw in keys.items():
                 yield operator, key, [_condition_text(item) for item in (raw if type(raw) is list else (raw,))]
 
-    def conditions(self, index: int) -> list[Condition]:
-        """The model of statement `index`'s Condition, built anew: equal to the statement's `conditions`."""
-        elements = self.elements[index]
-        if "Condition" not in elements:
-            return []
-        return self._builder.conditions(elements["Condition"], f"{self.pointer(index)}/Condition")
-
     def pointer(self, index: int) -> str:
         """The JSON pointer of statement `index`."""
         return "/Statement" if self.statement_is_object else f"/Statement/{index}"
