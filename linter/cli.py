@@ -105,7 +105,7 @@ NoCacheOption = Annotated[
 
 
 class _PlainValue(RuntimeParam):
-    """typer's coercion of a str, list[str], Path or Enum value, without the pydantic TypeAdapter it builds for it.
+    """typer's coercion of a str, list[str], Path, Enum or int value, without the pydantic TypeAdapter it builds for it.
 
     typer 0.29 coerces every parameter's value through a pydantic TypeAdapter, built on first use: importing pydantic
     for it and building the adapters of `check` cost ~300M instructions, over a third of checking one policy. These
@@ -116,7 +116,8 @@ class _PlainValue(RuntimeParam):
     for the methods the decorator generates, which nothing here uses.
     """
 
-    kind: str  # "str", "strs", "path", "choice", or "bool" (a flag's value is a bool or None: neither comes here)
+    # "str", "strs", "path", "choice", "int", or "bool" (a flag's value is a bool or None: neither comes here)
+    kind: str
 
     def __init__(self, parameter_info: Any, annotation: Any, kind: str) -> None:
         super().__init__(parameter_info, annotation)
@@ -129,6 +130,15 @@ class _PlainValue(RuntimeParam):
             return list(value)
         if self.kind == "path" and type(value) is str:
             return _plain_path(value, param, ctx)
+        if self.kind == "int":
+            # The usual spellings only (ASCII digits, or the default): any other, and a value out of range, goes to
+            # typer's adapter below, for its exact reading and message.
+            number = value if type(value) is int else None
+            if type(value) is str and value.isascii() and value.isdigit() and len(value) <= _PLAIN_DIGITS:
+                number = int(value)
+            low, high = self.parameter_info.min, self.parameter_info.max
+            if number is not None and (low is None or number >= low) and (high is None or number <= high):
+                return number
         if self.kind == "choice":
             try:
                 return coerce_cli_choice(
@@ -139,6 +149,10 @@ class _PlainValue(RuntimeParam):
                     _escape_control_characters(f"Value error, {error}"), ctx=ctx, param=param
                 ) from error
         return build_runtime_param(param.type_descriptor)._coerce_value(value, param=param, ctx=ctx)
+
+
+# The digits of an int option `_PlainValue` reads itself: far more than a count needs.
+_PLAIN_DIGITS = 18
 
 
 def _plain_path(value: str, param: Any, ctx: Any) -> Path:
@@ -162,6 +176,8 @@ def _plain_value_kind(descriptor: TypeDescriptor) -> str | None:
         return "str"
     if annotation is bool:
         return "bool"
+    if annotation is int and not info.clamp:
+        return "int"
     if annotation == list[str]:
         return "strs"
     if isinstance(annotation, type) and issubclass(annotation, Enum):

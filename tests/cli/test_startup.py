@@ -533,3 +533,13 @@ def test_checking_a_terraform_module_imports_no_pydantic(tmp_path: Path) -> None
     loaded = _loaded_after(f"from linter.cli import main; main(['check', {str(module)!r}, '--format', 'json'])")
     assert "linter.inventory" in loaded  # the run did build the inventory
     assert _pydantic(loaded) == []
+
+
+def test_simulating_a_batch_imports_no_pydantic(tmp_path: Path) -> None:
+    # typer would coerce `--jobs` (an int) through a pydantic adapter: ~0.1 s of a batch's start-up.
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text('{"ActionNames": ["s3:GetObject"], "PolicyInputList": []}\n')
+    argv = ["simulate", "--jsonl", str(batch), "--jobs", "1", "-o", str(tmp_path / "out.jsonl")]
+    imported = _imported_modules(f"from linter.cli import main; main({argv!r})", top_level=False)
+    assert "linter.engine.simulate" in imported  # the run did simulate
+    assert sorted(n for n in imported if n.split(".")[0] in ("pydantic", "pydantic_core", "typer._adapters")) == []

@@ -159,3 +159,49 @@ def test_cli_jobs_writes_the_same_file(tmp_path: Path, monkeypatch: pytest.Monke
     assert Path("out-1.jsonl").read_text().count("\n") == sum(1 for line in LINES if line.strip())
     refused = runner.invoke(app, ["simulate", "--jsonl", "--jobs", "-1", "batch.jsonl"])
     assert refused.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("given", "read"),
+    # The usual spellings are read by `cli._PlainValue`, the others by typer's adapter: the same values either way.
+    [
+        (None, 0),
+        ("2", 2),
+        ("007", 7),
+        ("8", 8),
+        (" 3", 3),
+        ("3.0", 3),
+        ("+2", 2),
+        ("1_0", 10),
+        ("9" * 20, int("9" * 20)),
+    ],
+)
+def test_cli_jobs_values(given: str | None, read: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[int] = []
+
+    def recorded(lines: object, *, jobs: int = 1, now: object = None) -> list[str]:
+        asked.append(jobs)
+        return []
+
+    monkeypatch.setattr("linter.engine.simulate.simulate_jsonl", recorded)
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("\n")
+    result = CliRunner().invoke(app, ["simulate", "--jsonl", str(batch), *(["--jobs", given] if given else [])])
+    assert (result.exit_code, asked) == (0, [read])
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("-1", "Input should be greater than or equal to 0"),
+        ("abc", "Input should be a valid integer, unable to parse string as an integer"),
+        ("0x1", "Input should be a valid integer, unable to parse string as an integer"),
+        ("\u0663", "Input should be a valid integer, unable to parse string as an integer"),  # an Arabic-Indic digit
+    ],
+)
+def test_cli_jobs_refuses_as_typer_does(given: str, message: str, tmp_path: Path) -> None:
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("\n")
+    result = CliRunner().invoke(app, ["simulate", "--jsonl", str(batch), "--jobs", given])
+    assert result.exit_code == 2
+    assert f"Invalid value for '--jobs': {message}" in result.output
