@@ -506,6 +506,17 @@ def _direct_arn(pattern: str) -> _DirectArn | None:
     return None if simple is None else _DirectArn(head.lower(), *simple)
 
 
+def _all_direct(patterns: Sequence[str]) -> tuple[_DirectArn, ...] | None:
+    """Each of `patterns` read by `_direct_arn`, when every one is (and there is one)."""
+    found = []
+    for pattern in patterns:
+        read = _direct_arn(pattern)
+        if read is None:
+            return None
+        found.append(read)
+    return tuple(found) or None
+
+
 def _direct_match(pattern: _DirectArn, value: str) -> bool | None:
     """Whether `value` matches a `_direct_arn` pattern; None when its head is not ASCII (the regex folds some other
     characters to ASCII, so only the regex can tell)."""
@@ -605,7 +616,7 @@ class ResourceMatcher:
         static: list[str] = []
         templates: list[Template] = []
         for value in values:
-            parsed = parse(value, substitute)
+            parsed = parse(value, substitute) if substitute and "${" in value else value
             if isinstance(parsed, Template):
                 templates.append(parsed)
             else:
@@ -615,12 +626,11 @@ class ResourceMatcher:
         self.matches_everything = "*" in static
         self._static = () if self.matches_everything else tuple(static)
         # The patterns, when every one is read for a direct comparison (the usual Resource).
-        direct = [_direct_arn(p) for p in self._static]
-        self._direct = tuple(d for d in direct if d is not None) if direct and None not in direct else None
-        # The lenient reading differs only for a pattern with a segment-final `*` (never a direct one).
+        self._direct = _all_direct(self._static)
+        # The lenient reading differs only for a pattern with a segment-final `*`, which a direct one never has.
         self._lenient = (
             None
-            if self.matches_everything
+            if self.matches_everything or self._direct is not None
             else _any_regex(arn_source(p, True) for p in static if _segment_final_star(p))
         )
         self.templates = tuple(templates)
