@@ -262,18 +262,22 @@ def test_a_stream_leaves_the_collector_as_it_found_it(monkeypatch: Any) -> None:
     freed = weakref.ref(cycle)
     del cycle
     assert gc.isenabled()
+    threshold = gc.get_threshold()
     stream = simulate_jsonl((_cycle_line(number) for number in range(9)), now=NOW)
     answers = [next(stream) for _ in range(3)]
     assert gc.get_freeze_count() > 0  # frozen after the second line
+    assert gc.get_threshold() == (simulate._YOUNG_THRESHOLD, *threshold[1:])  # young collections less often
     answers += list(stream)
     assert freed() is None  # the fourth line unfroze and collected everything
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == threshold
     assert [json.loads(a)["EvaluationResults"][0]["EvalDecision"] for a in answers] == ["allowed"] * 9
 
     early = simulate_jsonl((_cycle_line(number) for number in range(9)), now=NOW)
     next(early), next(early), next(early)
     early.close()
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == threshold
 
 
 def test_a_stream_leaves_a_paused_collector_alone() -> None:
