@@ -178,12 +178,11 @@ class CompiledCondition:
             substitute,
         )
 
-    @classmethod
-    def known(cls, operator: str, key: str, values: list[str], substitute: bool) -> CompiledCondition:
-        """The condition of a known operator, key and values, given as strings."""
-        compiled = cls.__new__(cls)
-        compiled._setup(operator, key, values, [], False, substitute)
-        return compiled
+    @staticmethod
+    def known(operator: str, key: str, values: tuple[str, ...], substitute: bool) -> CompiledCondition:
+        """The condition of a known operator, key and values, given as strings: one object for each, as the same
+        condition recurs from policy to policy (every bucket policy's TLS test). Nothing changes it once built."""
+        return _known_condition(operator, key, values, substitute)
 
     def _setup(
         self, operator: str, key: str, known: list[str], unresolved: list[str], unknown_name: bool, substitute: bool
@@ -354,6 +353,13 @@ class CompiledCondition:
         if self.operator is not None and self.operator.negated and self.operator.qualifier is not None:
             reasons.append(f"negated operator inside {self.operator.qualifier}: per-value or whole-set negation")
         return "; ".join(reasons) or "undecidable"
+
+
+@lru_cache(maxsize=4096)
+def _known_condition(operator: str, key: str, values: tuple[str, ...], substitute: bool) -> CompiledCondition:
+    compiled = CompiledCondition.__new__(CompiledCondition)
+    compiled._setup(operator, key, list(values), [], False, substitute)
+    return compiled
 
 
 def _when_absent(operator: Operator) -> Tri:

@@ -553,12 +553,11 @@ class ActionMatcher:
         unresolved = () if len(known) == len(texts) else tuple(t.unresolved or "" for t in texts if t.is_unknown)
         self._setup(known, unresolved)
 
-    @classmethod
-    def known(cls, patterns: tuple[str, ...]) -> ActionMatcher:
-        """The matcher of known patterns, given as strings."""
-        matcher = cls.__new__(cls)
-        matcher._setup(patterns, ())
-        return matcher
+    @staticmethod
+    def known(patterns: tuple[str, ...]) -> ActionMatcher:
+        """The matcher of known patterns, given as strings: one for each list, as the same Action lists recur from
+        policy to policy (its answers depend on the patterns alone)."""
+        return _known_actions(patterns)
 
     def _setup(self, known: tuple[str, ...], unresolved: tuple[str, ...]) -> None:
         self._patterns = _action_patterns(known) if known else None
@@ -580,6 +579,13 @@ class ActionMatcher:
 
     def doubt(self, action: str) -> str:
         return f"unresolved Action value {', '.join(self.unresolved)}"
+
+
+@lru_cache(maxsize=4096)
+def _known_actions(patterns: tuple[str, ...]) -> ActionMatcher:
+    matcher = ActionMatcher.__new__(ActionMatcher)
+    matcher._setup(patterns, ())
+    return matcher
 
 
 class ResourceMatcher:

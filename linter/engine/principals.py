@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import IntEnum, StrEnum
+from functools import lru_cache
 from typing import NamedTuple
 
 from linter.engine.context import Caller, CallerKind
@@ -63,6 +64,7 @@ def parse_entry(ref: PrincipalRef) -> PrincipalEntry:
     return parse_principal(ref.type, ref.value.value)
 
 
+@lru_cache(maxsize=4096)  # the same principals recur from policy to policy; an invalid one raises each time
 def parse_principal(principal_type: str, text: str) -> PrincipalEntry:
     """`parse_entry` of a known value `text` of type `principal_type` ("AWS", "Service", ...)."""
     if principal_type in ("Service", "Federated", "CanonicalUser"):

@@ -621,12 +621,12 @@ class PlainDocument:
         """As `Policy.supports_variables`."""
         return substitutes_variables(self.version)
 
-    def condition_values(self, index: int) -> Iterator[tuple[str, str, list[str]]]:
+    def condition_values(self, index: int) -> Iterator[tuple[str, str, tuple[str, ...]]]:
         """(operator, key, values) of each operator and key of statement `index`'s Condition, as its model holds
         their values (`Text.value`: a boolean as JSON writes it)."""
         for operator, keys in self.elements[index].get("Condition", {}).items():
             for key, raw in keys.items():
-                yield operator, key, [_condition_text(item) for item in (raw if type(raw) is list else (raw,))]
+                yield operator, key, tuple([_condition_text(item) for item in (raw if type(raw) is list else (raw,))])
 
     def pointer(self, index: int) -> str:
         """The JSON pointer of statement `index`."""

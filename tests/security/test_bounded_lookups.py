@@ -108,3 +108,44 @@ def test_resource_matching_work_is_bounded_per_policy(
     assert main(["check", "many.json", "--format", "json", "--select", "IPA002"]) in (0, 1)
     capsys.readouterr()
     assert 0 < len(judged) < resource_mismatch._PAIRS_JUDGED_PER_POLICY
+
+
+def test_simulate_caches_keyed_by_policy_strings_keep_at_most_their_bound() -> None:
+    # A batch's Action lists, conditions and principals are compiled once each, as they recur from policy to policy;
+    # a batch of thousands of distinct ones keeps no more than the bound.
+    from linter.engine import conditions, matching, principals
+    from linter.engine.simulate import simulate_jsonl
+
+    caches = {
+        "actions": matching._known_actions,
+        "conditions": conditions._known_condition,
+        "principals": principals.parse_principal,
+    }
+    for cache in caches.values():
+        cache.cache_clear()
+
+    def request(n: int) -> str:
+        statement = {
+            "Effect": "Allow",
+            "Action": [f"s3:GetObject{n}", "s3:GetObject"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalTag/team": f"team{n}"}},
+        }
+        grant = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::111111111111:user/u{n}"}, "Action": "s3:*"}
+        document = {"Version": "2012-10-17", "Statement": [statement]}
+        return json.dumps(
+            {
+                "CallerArn": "arn:aws:iam::111111111111:user/u",
+                "ActionNames": ["s3:GetObject"],
+                "ResourceArns": ["arn:aws:s3:::b/k"],
+                "PolicyInputList": [json.dumps(document)],
+                "ResourcePolicy": json.dumps({**document, "Statement": [{**grant, "Resource": "arn:aws:s3:::b/*"}]}),
+            }
+        )
+
+    answers = list(simulate_jsonl((request(n) for n in range(DISTINCT)), jobs=1))
+    assert len(answers) == DISTINCT and '"Error"' not in answers[-1]
+    sizes = {name: cache.cache_info() for name, cache in caches.items()}
+    assert {name: (info.maxsize, info.currsize) for name, info in sizes.items()} == dict.fromkeys(
+        sizes, (INPUT_KEYED_CACHE, INPUT_KEYED_CACHE)
+    )
