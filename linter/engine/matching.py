@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from linter.engine.context import UNKNOWN, Context
 from linter.engine.tri import MAYBE, NO, YES, Tri
@@ -485,6 +485,9 @@ def arn_matches(pattern: str, value: str, final_star_crosses: bool = False) -> b
     return bool(compile_any((arn_source(pattern, final_star_crosses),)).fullmatch(value))
 
 
+_new_tuple: Any = tuple.__new__  # a NamedTuple without its Python-level __new__ (one per Resource pattern)
+
+
 class _DirectArn(NamedTuple):
     head: str  # the first five segments and their colons, lower-cased
     text: str  # the resource part's literal text
@@ -503,7 +506,7 @@ def _direct_arn(pattern: str) -> _DirectArn | None:
     if not head.isascii() or "*" in head or "?" in head:
         return None
     simple = _prefix_glob(resource_part)
-    return None if simple is None else _DirectArn(head.lower(), *simple)
+    return None if simple is None else _new_tuple(_DirectArn, (head.lower(), *simple))
 
 
 def _all_direct(patterns: Sequence[str]) -> tuple[_DirectArn, ...] | None:
