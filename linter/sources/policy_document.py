@@ -652,9 +652,10 @@ def _checked_statement(raw: object) -> dict[str, object]:
     `plainly_valid` would not vouch for, or that `build_policy` would read otherwise (a repeated key)."""
     if type(raw) is not Pairs:
         raise _NotPlain
-    elements = _unique(raw)
+    elements = dict(raw)
     if (
-        not elements.keys() <= _PLAIN_STATEMENT_KEYS
+        len(elements) != len(raw)  # a repeated key
+        or not elements.keys() <= _PLAIN_STATEMENT_KEYS
         or "Effect" not in elements
         or ("Action" in elements) == ("NotAction" in elements)
         or ("Resource" in elements and "NotResource" in elements)
@@ -662,14 +663,14 @@ def _checked_statement(raw: object) -> dict[str, object]:
     ):
         raise _NotPlain
     for key, value in elements.items():
-        if key in _TEXT_ELEMENTS:
-            _string(value)
-        elif key in _LIST_ELEMENTS:
-            _strings(value)
-        elif key in _PRINCIPAL_ELEMENTS:
+        if key in _PRINCIPAL_ELEMENTS:
             elements[key] = _checked_principals(value)
-        else:
+        elif key == "Condition":
             elements[key] = _checked_conditions(value)
+        elif type(value) is not str:  # Sid and Effect must be strings, the other elements strings or lists of them
+            if key in _TEXT_ELEMENTS:
+                raise _NotPlain
+            _strings(value)
     return elements
 
 

@@ -77,6 +77,11 @@ def test_the_usual_policy_is_plain() -> None:
         '{"Statement": [{"Effect": "Allow", "Action": "*", "Condition": {"NumericLessThan": {"k": 1}}}]}',  # number
         '{"Statement": [{"Effect": "Allow", "Action": "\\u002a"}]}',  # an escape
         '{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": 3}]}',  # not plainly valid
+        '{"Statement": [{"Effect": "Allow", "Action": "*", "Principal": "arn:aws:iam::111111111111:root"}]}',
+        '{"Statement": [{"Effect": "Allow", "Action": "*", "Condition": "aws:SecureTransport"}]}',
+        '{"Statement": [{"Effect": "Allow", "Action": "*", "Condition": {"Bool": "true"}}]}',
+        '{"Statement": [{"Effect": "Allow", "Action": "*", "Principal": {"AWS": ["*", 1]}}]}',
+        '{"Statement": [{"Effect": ["Allow"], "Action": "*"}]}',
         '{"Version": "2012-10-17"}',  # no Statement
         "[]",
         '{"Statement": []} x',  # not JSON
