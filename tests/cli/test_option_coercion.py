@@ -33,6 +33,19 @@ VALUES: list[Any] = [
     [],
     ["a", 1],
     3,
+    0,
+    -5,
+    2.0,
+    "2",
+    "007",
+    "-1",
+    " 3",
+    "3.0",
+    "+2",
+    "0x1",
+    "\u0663",
+    "9" * 19,
+    "9" * 18,
     cli.OutputFormat.JSON,
     Path("p"),
 ]
@@ -64,7 +77,7 @@ def test_every_parameter_coerces_a_value_as_typers_adapter_does(value: Any) -> N
         assert _outcome(mine.coerce, value, param) == _outcome(
             build_runtime_param(param.type_descriptor).coerce, value, param
         ), param.name
-    assert kinds == {"str", "strs", "path", "choice", "bool"}  # every kind is compared
+    assert kinds == {"str", "strs", "path", "choice", "bool", "int"}  # every kind is compared
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
