@@ -75,6 +75,7 @@ class CompiledStatement:
     resources: ResourceMatcher | None
     conditions: tuple[CompiledCondition, ...]
     statement: Statement
+    doubts_of_its_own: tuple[str, ...]  # about the statement as a whole (unresolved Effect or Version)
 
     def __init__(self, policy: Policy, statement: Statement, substitute: bool | None = None) -> None:
         """`substitute`: whether the policy substitutes variables, when the caller has read it already."""
@@ -82,19 +83,21 @@ class CompiledStatement:
         self.statement = statement
         self._document: PlainDocument | None = None
         # Doubts about the statement as a whole cap every answer it gives at MAYBE.
+        doubts = []
         effect = statement.effect
         if effect is None:
             self.allow = self.deny = False
         elif effect.unresolved is not None:
             # An unresolved Effect may be either: the statement sits in both lists.
-            self.doubts_of_its_own.append(f"unresolved Effect {effect.unresolved}")
+            doubts.append(f"unresolved Effect {effect.unresolved}")
             self.allow = self.deny = True
         else:
             self._effect(effect.value)
         version = policy.version
         if version is not None and version.unresolved is not None and _mentions_variables(statement):
-            self.doubts_of_its_own.append(f"unresolved Version {version.unresolved} decides what '${{' means")
-        self.certainty = MAYBE if self.doubts_of_its_own else YES
+            doubts.append(f"unresolved Version {version.unresolved} decides what '${{' means")
+        self.doubts_of_its_own = tuple(doubts)
+        self.certainty = MAYBE if doubts else YES
         action = statement.action
         self.not_action = action is None
         if action is None and statement.not_action is None:
@@ -125,29 +128,40 @@ class CompiledStatement:
     @classmethod
     def plain(cls, document: PlainDocument, index: int, substitute: bool) -> CompiledStatement:
         """Statement `index` of a `PlainDocument`, compiled from its elements' values (as `__init__` compiles its
-        model: the values are known, and their shapes are those the model's builder takes)."""
-        self = cls.__new__(cls)
-        self._begin(document, index, substitute)
-        self._document = document
-        elements = document.elements[index]
-        self._effect(elements["Effect"])
+        model: the values are known, and their shapes are those the model's builder takes). The hot path of a batch
+        whose requests bring their own policies: written out rather than through `_begin` and `_effect`."""
+        self = _new(cls)
+        self.policy = self._document = document
+        self.index = index
+        self.substitute = substitute
+        self.doubts_of_its_own = ()
+        self._matched = {}
         self.certainty = YES
-        action = elements.get("Action")
+        elements = document.elements[index]
+        get = elements.get
+        problems: list[str] = []
+        effect = elements["Effect"]
+        self.allow = allow = effect == "Allow"
+        self.deny = deny = effect == "Deny"
+        if not (allow or deny):
+            problems.append(_effect_problem(effect))
+        action = get("Action")
         self.not_action = action is None
         patterns = action if action is not None else elements["NotAction"]
         self.actions = ActionMatcher.known((patterns,) if type(patterns) is str else tuple(patterns))
-        resource = elements.get("Resource")
-        not_resource = elements.get("NotResource")
-        self.not_resource = resource is None and not_resource is not None
-        self.has_resource = resource is not None or not_resource is not None
-        values = resource if resource is not None else not_resource
+        values = get("Resource")
+        self.not_resource = values is None and "NotResource" in elements
+        if values is None:
+            values = get("NotResource")
+        self.has_resource = values is not None
         if values is not None:
-            values = [values] if type(values) is str else values
-            self._resource_problems([value for value in values if value != "*"])
-        element = elements.get("Principal")
+            for value in (values,) if type(values) is str else values:
+                if value != "*" and not value.lower().startswith("arn:"):
+                    problems.append(_resource_problem(value))
+        element = get("Principal")
         self.not_principal = element is None and "NotPrincipal" in elements
         if element is None:
-            element = elements.get("NotPrincipal")
+            element = get("NotPrincipal")
         self.principals = None
         if element is not None:
             entries = []
@@ -156,8 +170,9 @@ class CompiledStatement:
                     try:
                         entries.append(parse_principal(principal_type, text))
                     except InvalidPrincipalError as error:
-                        self.problems.append(str(error))
+                        problems.append(str(error))
             self.principals = tuple(entries)
+        self.problems = problems
         return self
 
     def _begin(self, policy: Policy | PlainDocument, index: int, substitute: bool) -> None:
@@ -165,20 +180,19 @@ class CompiledStatement:
         self.index = index
         self.substitute = substitute
         self.problems: list[str] = []
-        self.doubts_of_its_own: list[str] = []
         self._matched: dict[tuple[str, str], MatchedStatement] = {}
 
     def _effect(self, value: str) -> None:
         self.allow = value == "Allow"
         self.deny = value == "Deny"
         if not (self.allow or self.deny):
-            self.problems.append(f"Effect must be 'Allow' or 'Deny', not {value!r}")
+            self.problems.append(_effect_problem(value))
 
     def _resource_problems(self, values: list[str]) -> None:
         """`values`: the known Resource or NotResource values other than `*`."""
         for value in values:
             if not value.lower().startswith("arn:"):
-                self.problems.append(f"Resource {value!r} must be '*' or an ARN")
+                self.problems.append(_resource_problem(value))
 
     def __getattr__(self, name: str) -> object:
         # Only `resources`, `conditions` and a plain statement's `statement` are left unset by __init__; each comes
@@ -269,6 +283,17 @@ class CompiledStatement:
     @property
     def where(self) -> str:
         return f"{self.statement.loc.short()} ({self.statement.label})"
+
+
+_new = object.__new__
+
+
+def _effect_problem(value: str) -> str:
+    return f"Effect must be 'Allow' or 'Deny', not {value!r}"
+
+
+def _resource_problem(value: str) -> str:
+    return f"Resource {value!r} must be '*' or an ARN"
 
 
 def _mentions_variables(statement: Statement) -> bool:
