@@ -1,7 +1,9 @@
 """Policies compiled for evaluation, and the checks AWS makes before it stores a policy.
 
 Each `Policy` object is compiled once (matchers, conditions, principals) and the compiled form is cached by object
-identity, so a caller that evaluates thousands of requests against the same policies pays for compilation once.
+identity, so a caller that evaluates thousands of requests against the same policies pays for compilation once. A
+`PlainDocument` (the usual policy text, read and checked but not modelled: `simulate`) is compiled from its values
+(`CompiledStatement.plain`) to the same compiled form, its model built only for what a decision reports.
 Whether a policy is valid depends on the part it plays (`Role`): a Principal is required in a resource policy and
 forbidden in an identity policy. Invalid policies raise `InvalidPolicyError`; AWS would refuse to store them, so there
 is no decision to make.

@@ -18,10 +18,11 @@ published example (start just inside the statement's '{', end just past its '}')
 PermissionsBoundaryDecisionDetail appear, as in AWS, only when SCPs or a boundary apply. Ours: "Explanation" and
 "Warnings".
 
-Batches are the hot path: each distinct policy text is parsed and compiled once, what a line repeats of the line before
-(policy fields, context entries) is not read again, and each distinct decision is encoded once; a response line is the
-request's action and resource around that text. Everything here is pure: no printing, no files. Input AWS would reject
-raises SimulateRequestError, with a one-line message.
+Batches are the hot path: each distinct policy text is parsed and compiled once, the usual one straight from the values
+`json` reads (`PlainDocument`: no model is built but for what a response reports), what a line repeats of the line
+before (policy fields, context entries) is not read again, and each distinct decision is encoded once; a response line
+is the request's action and resource around that text. Everything here is pure: no printing, no files. Input AWS would
+reject raises SimulateRequestError, with a one-line message.
 """
 
 from __future__ import annotations
