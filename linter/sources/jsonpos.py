@@ -115,6 +115,8 @@ _LITERALS: tuple[tuple[str, bool | None], ...] = (("true", True), ("false", Fals
 
 def line_starts_of(text: str) -> list[int]:
     """Offsets of line starts, to turn an offset into line/column by bisection."""
+    if "\n" not in text:  # one line, as a policy passed as a JSON string usually is: no regex to run
+        return [0]
     return [0] + [m.end() for m in re.finditer(r"\n", text)]
 
 
