@@ -133,12 +133,10 @@ def _listing_everything(folder: Path, count: int) -> None:
     (folder / "main.tf").write_text("".join(lines))
 
 
-def test_the_inventory_is_read_for_written_ids_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each finding is checked against the account ids and regions the policies write; the inventory's text is read
-    for them once, not once per pair (200 users beside 200 buckets took 8 minutes)."""
+def _inventory_texts_read(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The inventories whose text is read for the ids its policies write, from here on (none remembered before)."""
     from linter.presign import readings
 
-    _listing_everything(tmp_path / "m", 6)
     texts: list[object] = []
     json_text = readings._json_text
 
@@ -147,6 +145,15 @@ def test_the_inventory_is_read_for_written_ids_once(tmp_path: Path, monkeypatch:
         return json_text(found)
 
     monkeypatch.setattr(readings, "_json_text", counted)
+    monkeypatch.setattr(readings, "_LAST_READ", [])
+    return texts
+
+
+def test_the_inventory_is_read_for_written_ids_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each finding is checked against the account ids and regions the policies write; the inventory's text is read
+    for them once, not once per pair (200 users beside 200 buckets took 8 minutes)."""
+    _listing_everything(tmp_path / "m", 6)
+    texts = _inventory_texts_read(monkeypatch)
     assert len(_found(tmp_path / "m")) == 36
     assert len(texts) == 1
 
@@ -163,7 +170,6 @@ def test_declared_urls_read_the_inventory_for_written_ids_once(
     """Every declared URL is decided under each reading of the ids its module's policies write; the module's text is
     read for them once, not once per URL (2,000 declarations took 9 s)."""
     from linter.cli import main
-    from linter.presign import readings
 
     folder = tmp_path / "m"
     _listing_everything(folder, 4)
@@ -172,15 +178,7 @@ def test_declared_urls_read_the_inventory_for_written_ids_once(
         for n in range(12)
     ]
     (folder / ".iam-preflight.toml").write_text("\n".join(declarations))
-    texts: list[object] = []
-    json_text = readings._json_text
-
-    def counted(found: object) -> str:
-        texts.append(found)
-        return json_text(found)
-
-    monkeypatch.setattr(readings, "_json_text", counted)
-    monkeypatch.setattr(readings, "_LAST_READ", [])
+    texts = _inventory_texts_read(monkeypatch)
     monkeypatch.chdir(folder)
     assert main(["check", ".", "--format", "json", "--no-cache"]) == 1
     report = json.loads(capsys.readouterr().out)
