@@ -50,21 +50,6 @@ def _template_placeholder_in(value: str) -> str | None:
     return None if found is None else found.group(0)
 
 
-def _template(text: str, display: str, kind: PolicyKind | None) -> Loaded | None:
-    """A policy template: checked as written with each value that holds a placeholder unknown (`${Account}` stands for
-    an account id to come: never an error, as a Terraform value known only at apply), or, when a placeholder stands
-    outside a string (`"Resource": ${arns}`), no JSON and skipped by a walk. None for JSON that is no policy document
-    (a plan, CLI output): read as any other file."""
-    try:
-        root = parse_lazily(text)
-    except JsonSyntaxError as error:
-        return _unparsable(display, text, error)
-    if not looks_like_policy(root):
-        return None
-    policy = build_policy(root, display, file_locator(display), kind)
-    return Loaded(policies=[with_texts(policy, _placeholders_unknown)], files=[display])
-
-
 def _placeholders_unknown(text: Text) -> Text:
     found = _template_placeholder_in(text.value)
     return text if found is None or text.unresolved is not None else replace(text, unresolved=found)
@@ -111,18 +96,22 @@ def load_json_bytes(data: bytes, path: str, display: str, kind: PolicyKind | Non
     if not text.strip():
         # A directory walk skips it; named, even to a hook (`--skip-non-policy`), it may be a policy someone emptied.
         return _error(display, "empty file: expected an IAM policy document", not_policy="an empty file", named=False)
-    template = _template(text, display, kind) if _template_placeholder(text) is not None else None
-    if template is not None:
-        return template
-    # The usual policy file, modelled without a positioned tree (the same model); a plan, CLI output, anything else
-    # plain_policy declines, is read below.
-    policy = plain_policy(text, display, kind)
+    # The usual policy file, modelled without a positioned tree (the same model); a template, a plan, CLI output,
+    # anything else plain_policy declines, is read below, once.
+    template = _template_placeholder(text) is not None
+    policy = None if template else plain_policy(text, display, kind)
     if policy is not None:
         return Loaded(policies=[policy], files=[display])
     try:
         root = parse_lazily(text)
     except JsonSyntaxError as error:
         return _unparsable(display, text, error)
+    if template and looks_like_policy(root):
+        # A policy template: checked as written with each value that holds a placeholder unknown (`${Account}` stands
+        # for an account id to come: never an error, as a Terraform value known only at apply). One whose
+        # placeholder stands outside a string (`"Resource": ${arns}`) is no JSON: `_unparsable` above.
+        policy = build_policy(root, display, file_locator(display), kind)
+        return Loaded(policies=[with_texts(policy, _placeholders_unknown)], files=[display])
     if looks_like_plan(root):
         from linter.sources.terraform.plan import load_plan  # lazy: the Terraform evaluator, only for a plan file
 

@@ -144,3 +144,27 @@ def test_a_placeholder_is_a_name_of_bounded_length() -> None:
     assert _template_placeholder_in("${" + "a" * 128 + "}") == "${" + "a" * 128 + "}"
     assert _template_placeholder_in("${" + "a" * 129 + "}") is None
     assert _template_placeholder_in("${aws:username}/$${kept}") is None  # IAM's variable; a template's escape
+
+
+@pytest.mark.parametrize(
+    ("text", "policies"),
+    [
+        (QUOTED_TEMPLATE, 1),  # a template that is JSON: read once, checked
+        # JSON that names a Statement and holds a placeholder but is no policy document: read once, then told apart
+        (json.dumps({"Description": "${name}", "Resources": {"Statement": []}}), 0),
+    ],
+)
+def test_a_file_with_a_placeholder_is_parsed_once(text: str, policies: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from linter.sources import json_file, policy_document
+
+    parsed: list[str] = []
+    parse_lazily = json_file.parse_lazily
+
+    def counted(source: str) -> object:
+        parsed.append(source)
+        return parse_lazily(source)
+
+    monkeypatch.setattr(json_file, "parse_lazily", counted)
+    monkeypatch.setattr(policy_document, "decode", lambda _text: pytest.fail("read again to model it plainly"))
+    loaded = json_file.load_json_bytes(text.encode(), "t.json", "t.json")
+    assert (len(parsed), len(loaded.policies), loaded.errors) == (1, policies, [])
