@@ -3,9 +3,12 @@ whatever a chunk holds (answers, error lines, blank lines, an undecodable line t
 
 from __future__ import annotations
 
+import gc
 import json
+import os
 import signal
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -205,3 +208,67 @@ def test_cli_jobs_refuses_as_typer_does(given: str, message: str, tmp_path: Path
     result = CliRunner().invoke(app, ["simulate", "--jsonl", str(batch), "--jobs", given])
     assert result.exit_code == 2
     assert f"Invalid value for '--jobs': {message}" in result.output
+
+
+@pytest.fixture
+def forked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The pids of the workers a test forks."""
+    pids: list[int] = []
+    fork = os.fork
+
+    def recorded() -> int:
+        pid = fork()
+        if pid:
+            pids.append(pid)
+        return pid
+
+    monkeypatch.setattr(workers.os, "fork", recorded)
+    return pids
+
+
+def _assert_reaped(pids: list[int]) -> None:
+    """Each worker has ended and been waited for: no process left running, no zombie."""
+    assert pids
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+
+
+def _exit_on_zero(number: int) -> int:
+    if number == 0:
+        os._exit(3)  # a worker killed mid-chunk, as the OOM killer would
+    return number
+
+
+def test_a_worker_that_dies_raises_worker_died(forked: list[int]) -> None:
+    with pytest.raises(workers.WorkerDied, match="ended before answering"):
+        list(workers.ordered_answers([1, 0, 2, 3], _exit_on_zero, 2))
+    _assert_reaped(forked)
+
+
+def _reversed(text: str) -> str:
+    return text[::-1]
+
+
+def test_chunks_and_answers_larger_than_a_pipe_pass_both_ways(forked: list[int]) -> None:
+    """The parent writes a chunk while a worker writes an answer: neither may wait on the other (a pipe holds 64 KB)."""
+    chunks = [str(number) * 700_000 for number in range(9)]
+    assert list(workers.ordered_answers(chunks, _reversed, 2)) == [chunk[::-1] for chunk in chunks]
+    assert len(forked) == 2
+    _assert_reaped(forked)
+    assert gc.get_freeze_count() == 0  # what was frozen for the workers' sake is thawed
+
+
+def _reciprocal_or_wait(number: int) -> float:
+    if number > 1:
+        time.sleep(60)  # still answering when the stream is closed: killed, not waited for
+    return 1 / (number + 1)
+
+
+def test_a_stream_closed_early_leaves_no_process_behind(forked: list[int]) -> None:
+    answers = workers.ordered_answers(range(100), _reciprocal_or_wait, 2)
+    assert next(answers) == 1.0
+    started = time.monotonic()
+    answers.close()
+    assert time.monotonic() - started < 20  # not waited for a minute
+    _assert_reaped(forked)
