@@ -35,6 +35,7 @@ from linter.sources.jsonpos import (
     JScalar,
     JsonNumber,
     KeySpans,
+    MemberItemSpans,
     Pairs,
     PointerSpans,
     Span,
@@ -611,7 +612,10 @@ class PlainDocument:
         self.text = text
         self.name = name
         self.kind = kind
-        self._builder = _PlainBuilder(name, PointerSpans(text), address)
+        # A cited statement's position is found from what was read of the text: the members before Statement hold
+        # strings (Version, Id), and the text no backslash.
+        spans = MemberItemSpans(text, "Statement", list(top).index("Statement"), self.statement_is_object)
+        self._builder = _PlainBuilder(name, spans, address)
         self._policy: Policy | None = None
 
     issues: tuple[()] = ()  # what `Policy.issues` would hold: the schema certainly accepts the document

@@ -124,6 +124,22 @@ def documents(draw: st.DrawFn) -> str:
     if draw(st.integers(0, 8)) == 0:
         members.append(("Statement", draw(statements)))
 
+    return _written(draw, _Members(members))
+
+
+@st.composite
+def plain_documents(draw: st.DrawFn) -> str:
+    """Documents of one to five statements that `plain_policy` takes, Version and Id before or after Statement."""
+    members = [("Statement", draw(st.one_of(st.lists(_plain_statement(), min_size=1, max_size=5), _plain_statement())))]
+    for name, value in (("Version", "2012-10-17"), ("Id", draw(_WORDS))):
+        if draw(st.booleans()):
+            members.insert(draw(st.integers(0, len(members))), (name, value))
+    return _written(draw, _Members(members))
+
+
+def _written(draw: st.DrawFn, document: _Members) -> str:
+    """The document as JSON text, with varied white space, escapes and perhaps a byte order mark."""
+
     def write(value: object) -> str:
         space = draw(_SPACE)
         if isinstance(value, _Members):
@@ -133,5 +149,5 @@ def documents(draw: st.DrawFn) -> str:
             return f"{space}[{','.join(write(item) for item in value)}{draw(_SPACE)}]"
         return f"{space}{json.dumps(value, ensure_ascii=draw(st.integers(0, 4)) == 0)}"
 
-    text = write(_Members(members)) + draw(_SPACE)
+    text = write(document) + draw(_SPACE)
     return ("\ufeff" if draw(st.integers(0, 9)) == 0 else "") + text

@@ -5,15 +5,26 @@ from __future__ import annotations
 
 import json
 import pickle
+from random import Random
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from policy_documents import documents
+from policy_documents import documents, plain_documents
 
 from linter.model import Location, Policy, PolicyKind
-from linter.sources.jsonpos import JArray, JNode, JObject, JsonSyntaxError, KeySpans, PointerSpans, parse
-from linter.sources.policy_document import build_policy, file_locator, plain_policy, read_policy
+from linter.sources.jsonpos import (
+    JArray,
+    JNode,
+    JObject,
+    JsonSyntaxError,
+    KeySpans,
+    MemberItemSpans,
+    PointerSpans,
+    Span,
+    parse,
+)
+from linter.sources.policy_document import build_policy, file_locator, plain_document, plain_policy, read_policy
 
 PROPERTY = settings(max_examples=400, derandomize=True, deadline=None)
 
@@ -136,3 +147,44 @@ def test_spans_by_pointer_are_the_parsed_ones(text: str) -> None:
                 key_span.end_line,  # type: ignore[attr-defined]
                 key_span.end_column,  # type: ignore[attr-defined]
             )
+
+
+@PROPERTY
+@given(st.one_of(documents(), plain_documents(), plain_documents()), st.randoms(use_true_random=False))
+def test_a_plain_documents_statement_spans_are_the_pointers_ones(text: str, random: Random) -> None:
+    """`MemberItemSpans`, which finds a statement of a plain policy from what was read, in any order of asking."""
+    document = plain_document(text, "p.json")
+    if document is None:
+        return
+    pointers = [document.pointer(index) for index in range(len(document.elements))]
+    random.shuffle(pointers)
+    reference = PointerSpans(text.removeprefix("\ufeff"))
+    fast = MemberItemSpans(
+        text.removeprefix("\ufeff"),
+        "Statement",
+        list(json.loads(text.removeprefix("\ufeff"))).index("Statement"),
+        document.statement_is_object,
+    )
+    for pointer in pointers:
+        assert fast.span_of(pointer) == reference.span_of(pointer)
+    for index in range(len(document.elements)):
+        location = document.location(index)
+        span = reference.span_of(document.pointer(index))
+        assert (location.line, location.column, location.end_line, location.end_column) == (
+            span.line,
+            span.column,
+            span.end_line,
+            span.end_column,
+        )
+
+
+def test_member_item_spans_leave_other_pointers_to_pointer_spans() -> None:
+    text = (
+        '{"Id": "x:y", "Version": "2012-10-17",\n "Statement": [ {"Effect": "Deny", "Action": "*"} ,\n\t{"Sid": "{["}]}'
+    )
+    fast, reference = MemberItemSpans(text, "Statement", 2, False), PointerSpans(text)
+    for pointer in ("/Statement/1", "/Statement/0", "/Statement", "/Statement/1/Sid", "/Id", ""):
+        assert fast.span_of(pointer) == reference.span_of(pointer)
+    assert fast.span_of("/Statement/1") == Span(3, 2, 3, 15)
+    with pytest.raises(KeyError):
+        fast.span_of("/Statement/2")
