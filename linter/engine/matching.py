@@ -533,6 +533,26 @@ def _direct_match(pattern: _DirectArn, value: str) -> bool | None:
     return rest.startswith(pattern.text) if pattern.star else rest == pattern.text
 
 
+def direct_resource_match(values: Sequence[str], resource: str, substitute: bool) -> Tri | None:
+    """What `ResourceMatcher.known(values, substitute).match(resource, context)` answers, without building it, when
+    every value is `*` or read by `_direct_arn` and compared directly; None for any other (a policy variable, a
+    wildcard inside, a head that is not ASCII), which only the matcher can answer."""
+    if "*" in values:
+        return YES
+    for value in values:
+        if substitute and "${" in value:
+            return None
+        pattern = _direct_arn(value)
+        if pattern is None:
+            return None
+        matched = _direct_match(pattern, resource)
+        if matched is None:
+            return None
+        if matched:
+            return YES  # as the matcher's first direct pattern that matches
+    return NO
+
+
 def _any_regex(sources: Iterable[Glob], ignore_case: bool = False) -> Globs | None:
     unique = tuple(dict.fromkeys(sources))
     return compile_any(unique, ignore_case) if unique else None

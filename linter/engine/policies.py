@@ -19,7 +19,7 @@ from typing import Literal
 from linter.engine.conditions import CompiledCondition
 from linter.engine.context import UNKNOWN, Context
 from linter.engine.explain import MatchedStatement
-from linter.engine.matching import ActionMatcher, ResourceMatcher
+from linter.engine.matching import ActionMatcher, ResourceMatcher, direct_resource_match
 from linter.engine.principals import EntryKind, InvalidPrincipalError, PrincipalEntry, parse_entry, parse_principal
 from linter.engine.tri import MAYBE, NO, YES, Tri, negate
 from linter.model import Policy, Statement
@@ -59,6 +59,7 @@ class CompiledStatement:
         "conditions",
         "deny",
         "doubts_of_its_own",
+        "first_question",
         "has_resource",
         "index",
         "not_action",
@@ -139,6 +140,7 @@ class CompiledStatement:
         self.doubts_of_its_own = ()
         self._matched = {}
         self.certainty = YES
+        self.first_question = True
         elements = document.elements[index]
         get = elements.get
         problems: list[str] = []
@@ -178,6 +180,7 @@ class CompiledStatement:
         return self
 
     def _begin(self, policy: Policy | PlainDocument, index: int, substitute: bool) -> None:
+        self.first_question = False
         self.policy = policy
         self.index = index
         self.substitute = substitute
@@ -229,8 +232,13 @@ class CompiledStatement:
         """Whether the statement applies given how its Action/NotAction matched (`action`), its Resource and its
         Condition; Principal is the caller's business. Adds the condition keys the context lacks to `missing`."""
         found = action
-        if self.resources is not None:
-            matched = self.resources.match(resource, context)
+        if self.first_question:
+            self.first_question = False
+            matched = self._first_resource_match(resource, context)
+        else:
+            resources = self.resources
+            matched = None if resources is None else resources.match(resource, context)
+        if matched is not None:
             if self.not_resource:
                 matched = negate(matched)
             if matched is NO:
@@ -248,6 +256,19 @@ class CompiledStatement:
                     return NO
                 found = min(found, holds)
         return min(found, self.certainty)
+
+    def _first_resource_match(self, resource: str, context: Context) -> Tri | None:
+        """How a plain statement's Resource or NotResource (before negation) matches the first resource asked about,
+        None without one: usual patterns are compared directly (`direct_resource_match`), as the matcher would, and
+        the matcher is built only for the others, or when a second question comes."""
+        if not self.has_resource:
+            return None
+        elements = self._document.elements[self.index]  # type: ignore[union-attr]
+        values = elements["Resource"] if "Resource" in elements else elements["NotResource"]
+        found = direct_resource_match((values,) if type(values) is str else values, resource, self.substitute)
+        if found is None:
+            return self.resources.match(resource, context)  # type: ignore[union-attr]
+        return found
 
     def action_matches(self, action: str) -> Tri:
         """Action or NotAction against a lower-cased action name."""

@@ -18,6 +18,7 @@ from linter.engine.matching import (
     arn_matches,
     arn_source,
     compile_any,
+    direct_resource_match,
     glob_matches,
     glob_source,
 )
@@ -278,6 +279,36 @@ def test_a_resource_element_answers_as_the_regex(patterns: list[str], value: str
         strict = any(reference_arn(pattern, candidate) for pattern in patterns)
         lenient = any(reference_arn(pattern, candidate, True) for pattern in patterns)
         assert matcher.match(candidate, {}) is (YES if strict else MAYBE if lenient else NO)
+
+
+@PROPERTY
+@given(
+    st.lists(st.one_of(_RESOURCE_PATTERNS, st.sampled_from(["*", "arn:aws:s3:::b/${aws:username}/*"])), max_size=3),
+    _WRITTEN,
+    st.booleans(),
+)
+def test_a_first_question_compared_directly_answers_as_the_matcher(
+    patterns: list[str], value: str, substitute: bool
+) -> None:
+    """`direct_resource_match`, the first question to a plain statement: the matcher's answer, or None to build it."""
+    context = {"aws:username": "u"}
+    heads = ("arn:aws:s3:::", "ARN:AWS:S3:::b/", "arn:aw\u017f:s3:::", *patterns)
+    for candidate in (value, *(head + value for head in heads), *(p.replace("*", value) for p in patterns)):
+        direct = direct_resource_match(patterns, candidate, substitute)
+        if direct is not None:
+            assert direct is ResourceMatcher.known(patterns, substitute).match(candidate, context)
+
+
+def test_a_first_question_compared_directly_examples() -> None:
+    usual = ["arn:aws:s3:::b", "arn:aws:s3:::b/data/*"]
+    assert direct_resource_match(usual, "ARN:AWS:S3:::b/data/k", True) is YES
+    assert direct_resource_match(usual, "arn:aws:s3:::b/other/k", True) is NO
+    assert direct_resource_match([], "arn:aws:s3:::b", True) is NO
+    assert direct_resource_match(["arn:aws:s3:::b/x*y"], "arn:aws:s3:::b/xay", True) is None  # a wildcard inside
+    assert direct_resource_match(["arn:aws:s3:::b/${aws:username}"], "arn:aws:s3:::b/u", True) is None
+    assert direct_resource_match(["arn:aws:s3:::b/${aws:username}"], "arn:aws:s3:::b/${aws:username}", False) is YES
+    assert direct_resource_match(["arn:aws:s3:::b/*"], "arn:aw\u017f:s3:::b/k", True) is None  # the regex folds it
+    assert direct_resource_match(["arn:aws:s3:::b/k", "*"], "x", True) is YES
 
 
 @PROPERTY
