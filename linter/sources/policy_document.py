@@ -581,8 +581,10 @@ class PlainDocument:
     of strings; Condition a dict of operators, each a dict of keys, each a string, a boolean or a list of them."""
 
     __slots__ = (
-        "_builder",
+        "_address",
+        "_built",
         "_policy",
+        "_statement_place",
         "elements",
         "kind",
         "name",
@@ -612,13 +614,20 @@ class PlainDocument:
         self.text = text
         self.name = name
         self.kind = kind
-        # A cited statement's position is found from what was read of the text: the members before Statement hold
-        # strings (Version, Id), and the text no backslash.
-        spans = MemberItemSpans(text, "Statement", list(top).index("Statement"), self.statement_is_object)
-        self._builder = _PlainBuilder(name, spans, address)
+        self._statement_place = list(top).index("Statement")  # the members before it
+        self._address = address
+        self._built: _PlainBuilder | None = None  # most documents of a batch are decided without a position
         self._policy: Policy | None = None
 
     issues: tuple[()] = ()  # what `Policy.issues` would hold: the schema certainly accepts the document
+
+    def _builder(self) -> _PlainBuilder:
+        if self._built is None:
+            # A statement's position is found from what was read of the text: the members before Statement hold
+            # strings (Version, Id), and the text no backslash.
+            spans = MemberItemSpans(self.text, "Statement", self._statement_place, self.statement_is_object)
+            self._built = _PlainBuilder(self.name, spans, self._address)
+        return self._built
 
     @property
     def supports_variables(self) -> bool:
@@ -638,16 +647,16 @@ class PlainDocument:
 
     def location(self, index: int) -> Location:
         """Statement `index`'s location, as its model has it."""
-        return self._builder.at(self.pointer(index))
+        return self._builder().at(self.pointer(index))
 
     def statement(self, index: int) -> Statement:
         """The model of statement `index`, built anew: equal to the policy's."""
-        return self._builder.statement(self.elements[index], index, self.pointer(index))
+        return self._builder().statement(self.elements[index], index, self.pointer(index))
 
     def policy(self) -> Policy:
         """The model `plain_policy` makes of the text, built once."""
         if self._policy is None:
-            self._policy = self._builder.policy(self)
+            self._policy = self._builder().policy(self)
         return self._policy
 
 
