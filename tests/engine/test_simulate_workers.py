@@ -272,3 +272,11 @@ def test_a_stream_closed_early_leaves_no_process_behind(forked: list[int]) -> No
     answers.close()
     assert time.monotonic() - started < 20  # not waited for a minute
     _assert_reaped(forked)
+
+
+def test_a_chunk_ends_at_its_lines_or_its_characters(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(simulate, "_CHUNK_LINES", 4)
+    monkeypatch.setattr(simulate, "_CHUNK_CHARS", 10)
+    lines = ["a" * 4] * 7 + ["b"] * 6
+    chunks = [(chunk.first, len(chunk.lines)) for chunk in simulate._chunks(lines, NOW, [])]
+    assert chunks == [(1, 3), (4, 3), (7, 4), (11, 3)]  # 12 characters, 12, 4 + 3 lines (the line limit), the rest
