@@ -96,10 +96,12 @@ class _Group:
         found = self._by_action.get(action)
         if found is None:
             found = tuple(
-                (statement, matched)
-                for policy in self.policies
-                for statement in policy.statements
-                if (matched := statement.action_matches(action)) is not NO
+                [
+                    (statement, matched)
+                    for policy in self.policies
+                    for statement in policy.statements
+                    if (matched := statement.action_matches(action)) is not NO
+                ]
             )
             if len(self._by_action) < 4096:
                 self._by_action[action] = found
@@ -163,7 +165,10 @@ class CompiledPolicySet:
         self.boundary = _Group("boundary", Role.BOUNDARY, [source.boundary]) if source.boundary else None
         self.session = _Group("session", Role.SESSION, [source.session]) if source.session else None
         self.resource = _Group("resource", Role.RESOURCE, [source.resource]) if source.resource else None
-        self.resource_is_public = self.resource is not None and is_public(self.resource.policies[0])
+        # Read only under S3 Block Public Access (RestrictPublicBuckets): most sets never need it.
+        self.resource_is_public = (
+            self.restrict_public_buckets and self.resource is not None and is_public(self.resource.policies[0])
+        )
         self.scps = tuple(_Group(f"scp:level {i}", Role.SCP, level) for i, level in enumerate(source.scps))
         self.rcps = tuple(_Group(f"rcp:level {i}", Role.RCP, level) for i, level in enumerate(source.rcps))
         every = (self.identity, self.boundary, self.session, self.resource, *self.scps, *self.rcps)
@@ -425,7 +430,7 @@ class _Evaluation:
         rcps_apply = not policies.resource_owner_is_management_account
         self.rcps = [self._scan(group) for group in policies.rcps] if rcps_apply else []
         self.grants = self._scan(policies.resource) if policies.resource else _NOTHING
-        if policies.resource_is_public and policies.restrict_public_buckets and not self.same_account:
+        if policies.resource_is_public and not self.same_account:  # public, and RestrictPublicBuckets on
             if self.grants.sure or self.grants.maybe:
                 self.notes.append(
                     "RestrictPublicBuckets: the bucket policy is public, so its grants work only for the owner's "

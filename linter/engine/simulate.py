@@ -314,20 +314,23 @@ class _LastLine:
     - `fields` and `policies`: its policy fields, when they hold only strings (no flags, no policy objects: a flag of
       1 would equal True, a policy object with 1 one with 1.0), and the PolicySet they gave."""
 
-    __slots__ = ("entries", "fields", "policies")
+    __slots__ = ("entries", "fields", "policies", "reusable")
 
     def __init__(self) -> None:
         self.entries: list[tuple[object, str, ContextInput]] = []
         self.fields: tuple[object, ...] | None = None
         self.policies: PolicySet | None = None
+        self.reusable: bool | None = None  # whether `fields` hold only strings, read when a line repeats them
 
     def policy_set(self, request: dict[str, Any]) -> PolicySet:
         fields = tuple(map(request.get, _POLICY_FIELDS, _ABSENTS))
         if self.policies is not None and fields == self.fields:
-            return self.policies
+            if self.reusable is None:
+                self.reusable = _only_strings(fields)
+            if self.reusable:
+                return self.policies
         policies = _policy_set(_policy_inputs(request))
-        if _only_strings(fields):
-            self.fields, self.policies = fields, policies
+        self.fields, self.policies, self.reusable = fields, policies, None
         return policies
 
 
