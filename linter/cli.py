@@ -689,8 +689,8 @@ def simulate(
         int,
         typer.Option(
             min=0,
-            help="--jsonl: processes answering a batch of more than 256 lines (0: one per processor, at most 8; "
-            "1: this one alone). The responses keep the order of the requests.",
+            help="--jsonl: processes answering a batch of more than one chunk (256 lines or 128 KB; 0: one per "
+            "processor, at most 8; 1: this one alone). The responses keep the order of the requests.",
         ),
     ] = 0,
     output: OutputOption = None,
@@ -741,6 +741,7 @@ def _simulate_stream(request: str, output: Path | None, respond: Callable[[Itera
     from contextlib import ExitStack
 
     from linter.atomic import CannotWrite, open_for_writing  # lazy: `simulate --jsonl` alone streams to a file
+    from linter.workers import WorkerDied  # lazy: with the engine, which only `simulate` loads
 
     # `launch.run` pauses the collector for a short run; a stream has no end, and whatever its caches let go that
     # holds a reference cycle would never be freed (8,000 requests with their own policies peaked at 554 MB with it
@@ -774,6 +775,8 @@ def _simulate_stream(request: str, output: Path | None, respond: Callable[[Itera
                 _to_stdout("")  # flushed here, so a full disk is an error rather than lost at exit
     except CannotWrite as error:  # also when the finished file cannot replace the old one
         raise UsageProblem(f"{output}: cannot write output: {error.reason}") from None
+    except WorkerDied as error:  # no bug of ours: the machine took the process (out of memory, a kill)
+        raise UsageProblem(f"{error}: the batch is not complete (--jobs 1 answers it in this process)") from None
     return 2 if failed else 0
 
 

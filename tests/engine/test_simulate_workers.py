@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from linter import workers
-from linter.cli import app
+from linter.cli import app, main
 from linter.engine import simulate
 from linter.engine.simulate import simulate_jsonl
 
@@ -280,3 +280,22 @@ def test_a_chunk_ends_at_its_lines_or_its_characters(monkeypatch: pytest.MonkeyP
     lines = ["a" * 4] * 7 + ["b"] * 6
     chunks = [(chunk.first, len(chunk.lines)) for chunk in simulate._chunks(lines, NOW, [])]
     assert chunks == [(1, 3), (4, 3), (7, 4), (11, 3)]  # 12 characters, 12, 4 + 3 lines (the line limit), the rest
+
+
+def _killed(chunk: Any) -> list[str]:
+    os._exit(9)  # as the OOM killer ends a worker
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_cli_a_worker_that_dies_ends_the_batch_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(simulate, "_answer_chunk", _killed)
+    Path("batch.jsonl").write_text("\n".join(LINES) + "\n")
+    assert main(["simulate", "--jsonl", "batch.jsonl", "-o", "out.jsonl"]) == 2
+    assert capsys.readouterr().err == (
+        "iam-preflight: error: a worker process ended before answering its chunks (killed, or out of memory): the "
+        "batch is not complete (--jobs 1 answers it in this process)\n"
+    )
+    assert not Path("out.jsonl").exists()  # no partial report
