@@ -815,7 +815,8 @@ def _strings(value: object) -> None:
         if type(value) is not list:
             raise _NotPlain
         for item in value:
-            _string(item)
+            if type(item) is not str:
+                raise _NotPlain
 
 
 def _condition_value(value: str | bool, loc: Location) -> Text:
