@@ -12,7 +12,6 @@ is no decision to make.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
 from enum import StrEnum
 from typing import Literal
 
@@ -324,30 +323,22 @@ def _mentions_variables(statement: Statement) -> bool:
     return any("${" in text.value for text in values)
 
 
-_Check = Callable[[CompiledStatement, Role], str | None]
-
-
-def _principal_fits_role(statement: CompiledStatement, role: Role) -> str | None:
-    element = "NotPrincipal" if statement.not_principal else "Principal"
+def _role_problem(statement: CompiledStatement, role: Role, takes_principal: bool) -> str | None:
+    """Why AWS would reject the statement in a policy of this role: Principal or NotPrincipal first, then Resource."""
     if statement.principals is None:
-        return f"{role.value} policy statements need a Principal" if role.takes_principal else None
-    if not role.takes_principal:
+        if takes_principal:
+            return f"{role.value} policy statements need a Principal"
+    elif not takes_principal:
+        element = "NotPrincipal" if statement.not_principal else "Principal"
         return f"{element} is not allowed in {role.value} policies"
-    if role is Role.RCP and (
+    elif role is Role.RCP and (
         statement.not_principal or any(e.kind is not EntryKind.EVERYONE for e in statement.principals)
     ):
         return 'a resource control policy supports only "Principal": "*"'
-    return None
-
-
-def _resource_fits_role(statement: CompiledStatement, role: Role) -> str | None:
     # Resource policies may omit Resource (trust policies must); the statement then covers the policy's resource.
     if not statement.has_resource and role is not Role.RESOURCE:
         return "a statement needs Resource or NotResource"
     return None
-
-
-_ROLE_CHECKS: tuple[_Check, ...] = (_principal_fits_role, _resource_fits_role)
 
 
 class CompiledPolicy:
@@ -371,13 +362,11 @@ class CompiledPolicy:
         for issue in self.policy.issues:  # a PlainDocument has none: the schema certainly accepts it
             if issue.code == "schema":
                 raise InvalidPolicyError(f"{issue.loc.short()}: {issue.message}")
+        takes_principal = role.takes_principal  # read once: a property, and the roles are enum members
         for statement in self.statements:
-            # The statement's own problems come first; the role's checks run only until one finds one.
-            problem = statement.problems[0] if statement.problems else None
-            for role_check in _ROLE_CHECKS:
-                if problem is not None:
-                    break
-                problem = role_check(statement, role)
+            # The statement's own problems come first, then the role's.
+            problems = statement.problems
+            problem = problems[0] if problems else _role_problem(statement, role, takes_principal)
             if problem is not None:
                 raise InvalidPolicyError(f"{statement.where}: {problem}")
         self._checked.add(role)
