@@ -169,10 +169,10 @@ class CompiledPolicySet:
         self.resource_is_public = (
             self.restrict_public_buckets and self.resource is not None and is_public(self.resource.policies[0])
         )
-        self.scps = tuple(_Group(f"scp:level {i}", Role.SCP, level) for i, level in enumerate(source.scps))
-        self.rcps = tuple(_Group(f"rcp:level {i}", Role.RCP, level) for i, level in enumerate(source.rcps))
+        self.scps = tuple([_Group(f"scp:level {i}", Role.SCP, level) for i, level in enumerate(source.scps)])
+        self.rcps = tuple([_Group(f"rcp:level {i}", Role.RCP, level) for i, level in enumerate(source.rcps)])
         every = (self.identity, self.boundary, self.session, self.resource, *self.scps, *self.rcps)
-        self._groups = tuple(group for group in every if group is not None)
+        self._groups = tuple([group for group in every if group is not None])
         self._plans: dict[str, _Plan] = {}
         self._decisions: dict[Hashable, Decision] = {}
         self._asked = False
