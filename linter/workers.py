@@ -8,7 +8,7 @@ workers and the caller answers in-process. Only a few chunks are in flight at a 
 streams through as it does in one process.
 
 The pool is a pipe each way per worker and a `select.poll` loop in this process, not `concurrent.futures`: importing
-that and `multiprocessing` took 20-25 ms before the first chunk could start (a tenth of a 3,000-line batch's wall
+that and `multiprocessing` took 20-25 ms before the first chunk could start (3-4% of a 3,000-line batch's wall
 time), and its feeder and manager threads took turns with the parent for the GIL. The parent writes chunks and reads
 answers in one loop, never blocking on one pipe while a worker blocks on the other.
 """
@@ -16,7 +16,6 @@ answers in one loop, never blocking on one pipe while a worker blocks on the oth
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import sys
 import threading
@@ -158,17 +157,11 @@ class _Pool(Generic[Chunk, Answer]):
             _quietly(os.close, worker.results)
         for worker in self._workers:
             _quietly(os.waitpid, worker.pid, 0)
-        if self._workers:
-            gc.unfreeze()
         self._workers.clear()
 
     def _fork(self) -> _Worker:
         tasks_read, tasks_write = os.pipe()
         results_read, results_write = os.pipe()
-        # What this process made before the fork (modules, AWS data, caches) goes to the collector's permanent
-        # generation: a worker's collections then never traverse it, nor copy the pages it lies on by writing to its
-        # headers (3,000 requests with their own policies: a tenth less CPU). `close` thaws it.
-        gc.freeze()
         pid = os.fork()
         if pid == 0:  # the worker: it keeps its own two ends and none of the others'
             for other in self._workers:
