@@ -528,9 +528,11 @@ class MemberItemSpans(PointerSpans):
                 offset = text.index('"', text.index('"', text.index(":", offset) + 1) + 1) + 1
             offset = text.index('"', text.index('"', offset) + 1) + 1  # past `key`
             start = _skip_space(text, text.index(":", offset) + 1)
-            starts.append(start if self._one_item else _skip_space(text, start + 1))  # past the array's "["
-            if text[starts[0]] == "]":
-                raise KeyError(index)  # an empty array
+            if not self._one_item:
+                start = _skip_space(text, start + 1)  # past the array's "["
+                if text[start] == "]":
+                    raise KeyError(index)  # an empty array
+            starts.append(start)
         while len(starts) <= index:
             if self._one_item:
                 raise KeyError(index)

@@ -188,3 +188,7 @@ def test_member_item_spans_leave_other_pointers_to_pointer_spans() -> None:
     assert fast.span_of("/Statement/1") == Span(3, 2, 3, 15)
     with pytest.raises(KeyError):
         fast.span_of("/Statement/2")
+    empty = MemberItemSpans('{"Statement": [ ]}', "Statement", 0, False)
+    for _ in range(2):  # asked again, the same answer
+        with pytest.raises(KeyError):
+            empty.span_of("/Statement/0")
