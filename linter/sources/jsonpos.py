@@ -488,64 +488,34 @@ class PointerSpans:
 
 class MemberItemSpans(PointerSpans):
     """`PointerSpans` of a text with no backslash whose root object's members before `key` all hold strings, as a
-    plain policy's (Version, Id before Statement): the items of `key`'s value (an array, or an object taken as its one
-    item: `/key`) are found without the reader of `_Children`. Each `"` opens or closes a string, so `str.index` finds
-    the member, and the C scanner reads past each item before the one asked for. Any other pointer, and every key,
-    is found as `PointerSpans` finds it; a property test holds the spans equal."""
+    plain policy's (Version, Id before Statement): where `key`'s value starts is found with `str.index` (each `"`
+    opens or closes a string), not by reading the members before it, and the pointers under it go on from there as
+    `PointerSpans` reads them. A property test holds the spans equal."""
 
-    __slots__ = ("_before", "_ends", "_item_pointer", "_key_pointer", "_one_item", "_starts")
+    __slots__ = ("_before", "_key_pointer")
 
-    def __init__(self, text: str, key: str, before: int, one_item: bool) -> None:
+    def __init__(self, text: str, key: str, before: int) -> None:
         super().__init__(text)
         self._key_pointer = f"/{key}"
-        self._item_pointer = f"/{key}/"
         self._before = before  # the members before `key`
-        self._one_item = one_item  # `key`'s value is an object, its pointer `/key`
-        self._starts: list[int] = []  # where each item begun starts
-        self._ends: list[int] = []  # where each item read ends
 
     def span_of(self, pointer: str) -> Span:
-        if self._one_item:
-            if pointer != self._key_pointer:
-                return super().span_of(pointer)
-            index = 0
-        else:
-            segment = pointer[len(self._item_pointer) :]
-            if not (pointer.startswith(self._item_pointer) and segment.isascii() and segment.isdigit()):
-                return super().span_of(pointer)
-            index = int(segment)
-        start, end = self._item(index)
-        if self._line_starts is None:
-            self._line_starts = line_starts_of(self.text)
-        return Span(*line_and_column(self._line_starts, start), *line_and_column(self._line_starts, end))
+        if (
+            self._key_pointer not in self._children
+            and pointer.startswith(self._key_pointer)
+            and pointer[len(self._key_pointer) : len(self._key_pointer) + 1] == "/"
+        ):
+            self._children[self._key_pointer] = _Children(self.text, self._value_start())
+        return super().span_of(pointer)
 
-    def _item(self, index: int) -> tuple[int, int]:
-        text, starts = self.text, self._starts
-        if not starts:
-            offset = _skip_space(text, 0) + 1  # past the root's "{"
-            for _ in range(self._before):  # a key, then its string value
-                offset = text.index('"', text.index('"', offset) + 1) + 1
-                offset = text.index('"', text.index('"', text.index(":", offset) + 1) + 1) + 1
-            offset = text.index('"', text.index('"', offset) + 1) + 1  # past `key`
-            start = _skip_space(text, text.index(":", offset) + 1)
-            if not self._one_item:
-                start = _skip_space(text, start + 1)  # past the array's "["
-                if text[start] == "]":
-                    raise KeyError(index)  # an empty array
-            starts.append(start)
-        while len(starts) <= index:
-            if self._one_item:
-                raise KeyError(index)
-            offset = _skip_space(text, self._end(len(starts) - 1))
-            if text[offset] != ",":
-                raise KeyError(index)
-            starts.append(_skip_space(text, offset + 1))
-        return starts[index], self._end(index)
-
-    def _end(self, index: int) -> int:
-        if index == len(self._ends):  # the last item begun: it is read now
-            self._ends.append(_skip_value(self.text, self._starts[index])[1])
-        return self._ends[index]
+    def _value_start(self) -> int:
+        text = self.text
+        offset = _skip_space(text, 0) + 1  # past the root's "{"
+        for _ in range(self._before):  # a key, then its string value
+            offset = text.index('"', text.index('"', offset) + 1) + 1
+            offset = text.index('"', text.index('"', text.index(":", offset) + 1) + 1) + 1
+        offset = text.index('"', text.index('"', offset) + 1) + 1  # past `key`
+        return _skip_space(text, text.index(":", offset) + 1)
 
 
 class _Children:

@@ -625,7 +625,7 @@ class PlainDocument:
         if self._built is None:
             # A statement's position is found from what was read of the text: the members before Statement hold
             # strings (Version, Id), and the text no backslash.
-            spans = MemberItemSpans(self.text, "Statement", self._statement_place, self.statement_is_object)
+            spans = MemberItemSpans(self.text, "Statement", self._statement_place)
             self._built = _PlainBuilder(self.name, spans, self._address)
         return self._built
 

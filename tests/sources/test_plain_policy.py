@@ -152,18 +152,17 @@ def test_spans_by_pointer_are_the_parsed_ones(text: str) -> None:
 @PROPERTY
 @given(st.one_of(documents(), plain_documents(), plain_documents()), st.randoms(use_true_random=False))
 def test_a_plain_documents_statement_spans_are_the_pointers_ones(text: str, random: Random) -> None:
-    """`MemberItemSpans`, which finds a statement of a plain policy from what was read, in any order of asking."""
+    """`MemberItemSpans`, which finds where a plain policy's Statement starts from what was read: the statements and
+    their elements, in any order of asking."""
     document = plain_document(text, "p.json")
     if document is None:
         return
     pointers = [document.pointer(index) for index in range(len(document.elements))]
+    pointers += [f"{pointer}/Effect" for pointer in pointers]  # every plain statement has one
     random.shuffle(pointers)
     reference = PointerSpans(text.removeprefix("\ufeff"))
     fast = MemberItemSpans(
-        text.removeprefix("\ufeff"),
-        "Statement",
-        list(json.loads(text.removeprefix("\ufeff"))).index("Statement"),
-        document.statement_is_object,
+        text.removeprefix("\ufeff"), "Statement", list(json.loads(text.removeprefix("\ufeff"))).index("Statement")
     )
     for pointer in pointers:
         assert fast.span_of(pointer) == reference.span_of(pointer)
@@ -182,13 +181,14 @@ def test_member_item_spans_leave_other_pointers_to_pointer_spans() -> None:
     text = (
         '{"Id": "x:y", "Version": "2012-10-17",\n "Statement": [ {"Effect": "Deny", "Action": "*"} ,\n\t{"Sid": "{["}]}'
     )
-    fast, reference = MemberItemSpans(text, "Statement", 2, False), PointerSpans(text)
+    fast, reference = MemberItemSpans(text, "Statement", 2), PointerSpans(text)
     for pointer in ("/Statement/1", "/Statement/0", "/Statement", "/Statement/1/Sid", "/Id", ""):
         assert fast.span_of(pointer) == reference.span_of(pointer)
     assert fast.span_of("/Statement/1") == Span(3, 2, 3, 15)
-    with pytest.raises(KeyError):
-        fast.span_of("/Statement/2")
-    empty = MemberItemSpans('{"Statement": [ ]}', "Statement", 0, False)
+    for missing in ("/Statement/2", "/StatementX"):
+        with pytest.raises(KeyError):
+            fast.span_of(missing)
+    empty = MemberItemSpans('{"Statement": [ ]}', "Statement", 0)
     for _ in range(2):  # asked again, the same answer
         with pytest.raises(KeyError):
             empty.span_of("/Statement/0")
