@@ -209,9 +209,7 @@ class CompiledStatement:
             self.resources = None
             if self.has_resource:
                 if document is not None:
-                    elements = document.elements[self.index]
-                    values = elements["Resource"] if "Resource" in elements else elements["NotResource"]
-                    self.resources = ResourceMatcher.known([values] if type(values) is str else values, self.substitute)
+                    self.resources = ResourceMatcher.known(document.resource_values(self.index), self.substitute)
                 else:
                     self.resources = ResourceMatcher(self.statement.resources_or_not(), self.substitute)
             return self.resources
@@ -262,9 +260,8 @@ class CompiledStatement:
         the matcher is built only for the others, or when a second question comes."""
         if not self.has_resource:
             return None
-        elements = self._document.elements[self.index]  # type: ignore[union-attr]
-        values = elements["Resource"] if "Resource" in elements else elements["NotResource"]
-        found = direct_resource_match((values,) if type(values) is str else values, resource, self.substitute)
+        values = self._document.resource_values(self.index)  # type: ignore[union-attr]
+        found = direct_resource_match(values, resource, self.substitute)
         if found is None:
             return self.resources.match(resource, context)  # type: ignore[union-attr]
         return found

@@ -311,8 +311,9 @@ class _LastLine:
 
     - `entries`: its ContextEntries with what each gave. An entry reused is a valid one, and a dict equal to it has
       the same strings (a string equals only a string).
-    - `fields` and `policies`: its policy fields, when they hold only strings (no flags, no policy objects: a flag of
-      1 would equal True, a policy object with 1 one with 1.0), and the PolicySet they gave."""
+    - `fields` and `policies`: its policy fields and the PolicySet they gave, reused only when the fields hold only
+      strings (`reusable`, read when a line repeats them: no flags, no policy objects, for a flag of 1 would equal
+      True, a policy object with 1 one with 1.0)."""
 
     __slots__ = ("entries", "fields", "policies", "reusable")
 

@@ -641,6 +641,12 @@ class PlainDocument:
             for key, raw in keys.items():
                 yield operator, key, tuple([_condition_text(item) for item in (raw if type(raw) is list else (raw,))])
 
+    def resource_values(self, index: int) -> Sequence[str]:
+        """The values of statement `index`'s Resource or NotResource, which it has."""
+        elements = self.elements[index]
+        values = elements["Resource"] if "Resource" in elements else elements["NotResource"]
+        return (values,) if type(values) is str else values
+
     def pointer(self, index: int) -> str:
         """The JSON pointer of statement `index`."""
         return "/Statement" if self.statement_is_object else f"/Statement/{index}"
