@@ -7,6 +7,7 @@ from typing import Any
 from linter.digest import sha256
 from linter.model import Location, _instance_schema
 from linter.record import fast_record
+from linter.safe_text import MESSAGE_LIMIT, bounded
 
 
 class Severity(StrEnum):
@@ -40,6 +41,10 @@ class RelatedLocation:
     message: str
     loc: Location
 
+    def __post_init__(self) -> None:
+        if len(self.message) > MESSAGE_LIMIT:  # it quotes an input of that size (`bounded`)
+            object.__setattr__(self, "message", bounded(self.message))
+
     def model_copy(self, *, update: dict[str, Any] | None = None) -> "RelatedLocation":
         """A copy with some fields replaced, as the pydantic model this was offered (unvalidated, as there)."""
         return replace(self, **(update or {}))
@@ -69,6 +74,8 @@ class Finding:
             object.__setattr__(self, "severity", Severity(self.severity))
         if type(self.related) is not tuple:
             object.__setattr__(self, "related", tuple(self.related))
+        if len(self.message) > MESSAGE_LIMIT:  # it quotes an input of that size (`bounded`)
+            object.__setattr__(self, "message", bounded(self.message))
 
     def model_copy(self, *, update: dict[str, Any] | None = None) -> "Finding":
         """A copy with some fields replaced, as the pydantic model this was offered (unvalidated, as there)."""

@@ -14,6 +14,7 @@ from types import NoneType, UnionType
 from typing import TYPE_CHECKING, Any, cast, get_args, get_origin, get_type_hints
 
 from linter.record import fast_record, record
+from linter.safe_text import MESSAGE_LIMIT, bounded
 
 if TYPE_CHECKING:
     from linter.sources.jsonpos import KeySpans, PointerSpans, Span
@@ -345,6 +346,10 @@ class InputError:
 
     message: str
     loc: Location
+
+    def __post_init__(self) -> None:
+        if len(self.message) > MESSAGE_LIMIT:  # it quotes an input of that size (`bounded`)
+            object.__setattr__(self, "message", bounded(self.message))
 
     def render(self) -> str:
         return f"{self.loc.short()}: {self.message}"

@@ -80,5 +80,23 @@ def json_text(document: object) -> str:
     return _UNSAFE_IN_JSON.sub(_as_json_escape, json.dumps(document, indent=2, ensure_ascii=False))
 
 
+# A message quotes values from the inputs, and an input can hold a value of any length: an Effect of 140 KB, quoted
+# whole, made a report line of 140 KB (and a JSON report of 860 KB). Past `MESSAGE_LIMIT` characters a message keeps
+# its start and its end, where the rule's own words are, and says how much it left out. The longest message a rule
+# writes itself (a pre-flight verdict naming a few ARNs) is under 700 characters.
+MESSAGE_LIMIT = 2000
+_KEPT_START = 1200
+_KEPT_END = 600
+
+
+def bounded(message: str) -> str:
+    """`message`, or its start and end with the characters between them counted, when it is longer than
+    `MESSAGE_LIMIT`: no input decides how long a line of output is."""
+    if len(message) <= MESSAGE_LIMIT:
+        return message
+    left_out = len(message) - _KEPT_START - _KEPT_END
+    return f"{message[:_KEPT_START]} ...[{left_out:,} characters left out]... {message[-_KEPT_END:]}"
+
+
 def _as_json_escape(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"

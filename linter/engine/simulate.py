@@ -42,6 +42,7 @@ from linter.engine.evaluate import PolicySet, decide
 from linter.engine.explain import Decision, MatchedStatement
 from linter.engine.policies import InvalidPolicyError, PolicyInput
 from linter.model import PolicyKind
+from linter.safe_text import bounded
 from linter.sources import jsonpos
 from linter.sources.policy_document import read_document
 from linter.workers import ordered_answers, worker_count
@@ -530,7 +531,7 @@ def _loads(line: str) -> Any:
 
 
 def _error_line(number: int, message: str) -> str:
-    return _compact({"Error": {"Line": number, "Message": message}})
+    return _compact({"Error": {"Line": number, "Message": bounded(message)}})
 
 
 def _read_line(line: str) -> object:

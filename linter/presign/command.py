@@ -19,7 +19,7 @@ from linter.presign.request import Expectation
 from linter.registry import all_rules
 from linter.report import render as render_report
 from linter.rule import RuleContext
-from linter.safe_text import for_terminal, json_text
+from linter.safe_text import bounded, for_terminal, json_text
 
 if TYPE_CHECKING:  # types only: AWS is asked only with --simulate
     from linter.aws.client import ClientSettings
@@ -187,6 +187,12 @@ def exit_code(result: CheckResult, verdict: Verdict, fail_on: Severity = DEFAULT
 
 
 def headline(verdict: Verdict) -> str:
+    """The verdict's first line; bounded, as a finding's message is: the object's name may be an input's expression of
+    any length."""
+    return bounded(_headline(verdict))
+
+
+def _headline(verdict: Verdict) -> str:
     wanted = verdict.expectation
     methods = ", ".join(wanted.methods)
     what = f"{verdict.signer.address} → {verdict.object_label} ({methods}, {describe_duration(wanted.expires)})"
@@ -203,17 +209,23 @@ def verdict_json(verdict: Verdict) -> dict[str, object]:
     wanted = verdict.expectation
     return {
         "status": verdict.status.value,
-        "signer": verdict.signer.address,
-        "bucket": verdict.bucket.address,
-        "access_point": verdict.access_point.address if verdict.access_point else None,
-        "key": wanted.key,
+        # Names and messages from the inputs, bounded as a finding's message is (`bounded`).
+        "signer": bounded(verdict.signer.address),
+        "bucket": bounded(verdict.bucket.address),
+        "access_point": bounded(verdict.access_point.address) if verdict.access_point else None,
+        "key": bounded(wanted.key),
         "methods": list(wanted.methods),
         "expires_seconds": wanted.expires,
         "works_for_seconds": verdict.lifetime if verdict.status is Status.WORKS else 0,
         # A URL that works only from some networks says from which (the key is absent for any other verdict).
         **({"works_only_from": verdict.works_only_from} if verdict.works_only_from else {}),
         "problems": [
-            {"status": p.status.value, "message": p.message, "fix": p.fix, "location": p.loc.short() if p.loc else None}
+            {
+                "status": p.status.value,
+                "message": bounded(p.message),
+                "fix": None if p.fix is None else bounded(p.fix),
+                "location": p.loc.short() if p.loc else None,
+            }
             for p in verdict.problems
         ],
     }

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from linter.findings import Finding, Severity
 from linter.report.common import ordered_errors, ordered_findings, summary_line
-from linter.safe_text import escape_controls, workflow_command_data, workflow_command_property
+from linter.safe_text import bounded, escape_controls, workflow_command_data, workflow_command_property
 
 if TYPE_CHECKING:
     from linter.check import CheckResult
@@ -54,7 +54,7 @@ def _annotation(finding: Finding) -> str:
     if finding.loc.file.startswith(_NOT_A_FILE):
         lines.append(f"in {finding.loc.short()}")
     if finding.loc.address:
-        lines.append(f"at {finding.loc.address}")
+        lines.append(f"at {bounded(finding.loc.address)}")
     lines.extend(f"↳ {r.loc.short()} {r.message}" for r in finding.related)
     title = f"{finding.rule_id} {finding.rule_name}"
     return _command(COMMANDS[finding.severity], [*_position(finding.loc), ("title", title)], lines)

@@ -33,6 +33,7 @@ from linter.report.common import (
     ordered_findings,
     severity_counts,
 )
+from linter.safe_text import bounded
 
 if TYPE_CHECKING:
     from linter.check import CheckResult
@@ -49,8 +50,9 @@ def location_dict(loc: Location) -> dict[str, Any]:
         "column": loc.column,
         "end_line": loc.end_line,
         "end_column": loc.end_column,
-        "json_path": loc.json_path,
-        "address": loc.address,
+        # Both come from the inputs (a Terraform label, a policy's keys): shown bounded, as messages are.
+        "json_path": bounded(loc.json_path),
+        "address": None if loc.address is None else bounded(loc.address),
     }
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from linter.findings import Severity
 from linter.report.common import TOOL_NAME, ordered_errors, ordered_findings, rules_by_id
-from linter.safe_text import escape_controls, for_terminal
+from linter.safe_text import bounded, escape_controls, for_terminal
 
 if TYPE_CHECKING:
     from linter.check import CheckResult
@@ -40,15 +40,15 @@ def _element(parent: ET.Element, tag: str, text: str | None = None, **attributes
 
 def _place(finding: Finding) -> str:
     place = finding.loc.short()
-    return f"{place} ({finding.loc.address})" if finding.loc.address else place
+    return f"{place} ({bounded(finding.loc.address)})" if finding.loc.address else place
 
 
 def _failure_body(finding: Finding, rule: type[Rule] | None) -> str:
     lines = [f"Rule: {finding.rule_id} {finding.rule_name}", f"File: {escape_controls(finding.loc.short())}"]
     if finding.loc.address:
-        lines.append(f"Address: {escape_controls(finding.loc.address)}")
+        lines.append(f"Address: {escape_controls(bounded(finding.loc.address))}")
     if finding.loc.json_path:
-        lines.append(f"JSON path: {escape_controls(finding.loc.json_path)}")
+        lines.append(f"JSON path: {escape_controls(bounded(finding.loc.json_path))}")
     lines.append(f"Message: {escape_controls(finding.message)}")
     lines.extend(f"Related: {escape_controls(r.loc.short())} {escape_controls(r.message)}" for r in finding.related)
     if rule is not None:

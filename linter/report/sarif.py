@@ -30,6 +30,7 @@ from linter.report.common import (
     ordered_findings,
     rules_by_id,
 )
+from linter.safe_text import bounded
 
 if TYPE_CHECKING:
     from linter.check import CheckResult
@@ -82,7 +83,7 @@ def _location(loc: Location) -> dict[str, Any]:
         "physicalLocation": {"artifactLocation": artifact_location(loc.file), "region": _region(loc)}
     }
     if loc.address:
-        location["logicalLocations"] = [{"fullyQualifiedName": loc.address, "kind": "resource"}]
+        location["logicalLocations"] = [{"fullyQualifiedName": bounded(loc.address), "kind": "resource"}]
     return location
 
 
@@ -156,7 +157,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         ]
     result["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
     if finding.loc.json_path:
-        result["properties"] = {"jsonPath": finding.loc.json_path}
+        result["properties"] = {"jsonPath": bounded(finding.loc.json_path)}
     return result
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from linter.findings import Finding, Severity
 from linter.report.common import ordered_errors, ordered_findings, summary_line
-from linter.safe_text import escape_controls, for_terminal
+from linter.safe_text import bounded, escape_controls, for_terminal
 
 if TYPE_CHECKING:
     from linter.check import CheckResult
@@ -58,7 +58,7 @@ def _finding_lines(finding: Finding, position_width: int, rule_width: int, paint
     message = escape_controls(finding.message)
     lines = [f"  {position}  {label}  {rule_id}  {message}  {paint(f'[{finding.rule_name}]', DIM)}"]
     if finding.loc.address:
-        lines.append(f"    at {escape_controls(finding.loc.address)}")
+        lines.append(f"    at {escape_controls(bounded(finding.loc.address))}")
     for related in finding.related:
         lines.append(f"    ↳ {paint(escape_controls(related.loc.short()), DIM)} {escape_controls(related.message)}")
     return lines
