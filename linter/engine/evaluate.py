@@ -125,15 +125,16 @@ class _Plan:
         matchers: list[ResourceMatcher] = []  # the others
         for group in groups:
             for statement, _ in group.candidates(action):
-                resources = statement.resources
+                resources = statement.resource_matcher()
                 if resources is not None:
                     if resources.context_keys:
                         keys.update(dict.fromkeys(resources.context_keys))
-                    if resources.plain_pattern is not None:
-                        patterns[resources.plain_pattern] = None
+                    plain_pattern = resources.plain_pattern()
+                    if plain_pattern is not None:
+                        patterns[plain_pattern] = None
                     elif not resources.matches_everything:
                         matchers.append(resources)
-                for condition in statement.conditions:
+                for condition in statement.compiled_conditions():
                     keys[condition.key] = None
                     variables = condition.context_keys
                     if variables:

@@ -487,6 +487,11 @@ def arn_matches(pattern: str, value: str, final_star_crosses: bool = False) -> b
 
 _new_tuple: Any = tuple.__new__  # a NamedTuple without its Python-level __new__ (one per Resource pattern)
 
+# The value of a slot built when first read (`ResourceMatcher.strict`, `CompiledStatement.conditions`), until then.
+# A sentinel and an explicit reader, not `__getattr__`: a class that defines `__getattr__` has every attribute read
+# go through it (`slot_tp_getattr_hook`), which CPython does not specialise: twice the cost of a plain slot's.
+UNBUILT: Any = object()
+
 
 class _DirectArn(NamedTuple):
     head: str  # the first five segments and their colons, lower-cased
@@ -617,18 +622,14 @@ class ResourceMatcher:
     __slots__ = (
         "_direct",
         "_lenient",
+        "_plain",
         "_static",
         "_strict",
         "context_keys",
         "matches_everything",
-        "plain_pattern",
         "templates",
         "unresolved",
     )
-    # Built when first needed (`__getattr__`): a statement whose patterns `_direct_arn` reads is matched without them
-    # until a batch asks its policy set a second question (`evaluate._Plan`) or a resource's head is not ASCII.
-    _strict: Globs | None
-    plain_pattern: Globs | None
 
     def __init__(self, texts: Sequence[Text], substitute: bool) -> None:
         known = [text.value for text in texts if text.unresolved is None]
@@ -668,19 +669,27 @@ class ResourceMatcher:
         self.context_keys = (
             tuple(dict.fromkeys(v.key for t in self.templates for v in t.variables)) if templates else ()
         )
+        # Built when first needed (`strict`, `plain_pattern`): a statement whose patterns `_direct_arn` reads is
+        # matched without them until a batch asks its policy set a second question (`evaluate._Plan`) or a
+        # resource's head is not ASCII.
+        self._strict: Globs | None = UNBUILT
+        self._plain: Globs | None = UNBUILT
 
-    def __getattr__(self, name: str) -> Globs | None:
-        # `_strict` and `plain_pattern` are left unset by `_setup`; each comes here once.
-        if name == "_strict":
-            self._strict = _any_regex(arn_source(p) for p in self._static)
-            return self._strict
-        if name == "plain_pattern":
-            # When the answer is YES or NO by one set of one-pass patterns, that set.
+    def strict(self) -> Globs | None:
+        """The patterns as one set, read strictly (a segment-final `*` stays in its segment); None without any."""
+        found = self._strict
+        if found is UNBUILT:
+            found = self._strict = _any_regex(arn_source(p) for p in self._static)
+        return found
+
+    def plain_pattern(self) -> Globs | None:
+        """When the answer is YES or NO by one set of one-pass patterns, that set."""
+        found = self._plain
+        if found is UNBUILT:
             plain = not (self._lenient or self.templates or self.unresolved or self.matches_everything)
-            strict = self._strict
-            self.plain_pattern = strict if plain and strict is not None and strict.one_pass_only else None
-            return self.plain_pattern
-        raise AttributeError(name)
+            strict = self.strict()
+            found = self._plain = strict if plain and strict is not None and strict.one_pass_only else None
+        return found
 
     def match(self, resource: str, context: Context) -> Tri:
         if self.matches_everything:
@@ -692,10 +701,16 @@ class ResourceMatcher:
                 found = _direct_match(arn, resource)
                 if found is not False:
                     break
-            if found or (found is None and self._strict is not None and self._strict.fullmatch(resource)):
+            if found:
                 return YES
-        elif self._strict is not None and self._strict.fullmatch(resource):
-            return YES
+            if found is None:
+                strict = self.strict()
+                if strict is not None and strict.fullmatch(resource):
+                    return YES
+        else:
+            strict = self.strict()
+            if strict is not None and strict.fullmatch(resource):
+                return YES
         best = MAYBE if self._lenient is not None and self._lenient.fullmatch(resource) else NO
         for template in self.templates:
             pattern = template.resolve(context)

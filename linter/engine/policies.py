@@ -18,7 +18,7 @@ from typing import Literal
 from linter.engine.conditions import CompiledCondition
 from linter.engine.context import UNKNOWN, Context
 from linter.engine.explain import MatchedStatement
-from linter.engine.matching import ActionMatcher, ResourceMatcher, direct_resource_match
+from linter.engine.matching import UNBUILT, ActionMatcher, ResourceMatcher, direct_resource_match
 from linter.engine.principals import EntryKind, InvalidPrincipalError, PrincipalEntry, parse_entry, parse_principal
 from linter.engine.tri import MAYBE, NO, YES, Tri, negate
 from linter.model import Policy, Statement
@@ -50,12 +50,14 @@ class Role(StrEnum):
 
 class CompiledStatement:
     __slots__ = (
+        "_conditions",
         "_document",
         "_matched",
+        "_resources",
+        "_statement",
         "actions",
         "allow",
         "certainty",
-        "conditions",
         "deny",
         "doubts_of_its_own",
         "first_question",
@@ -67,22 +69,21 @@ class CompiledStatement:
         "policy",
         "principals",
         "problems",
-        "resources",
-        "statement",
         "substitute",
     )
-    # Built the first time a request reaches the statement (`__getattr__`): a batch whose requests each bring their own
-    # policies asks about one or two statements of each, and matchers cost more to build than to run once. A statement
-    # compiled from a `PlainDocument` builds its model (`statement`) only when asked for too.
-    resources: ResourceMatcher | None
-    conditions: tuple[CompiledCondition, ...]
-    statement: Statement
+    # Built the first time a request reaches the statement (`resource_matcher`, `compiled_conditions`; `UNBUILT` until
+    # then): a batch whose requests each bring their own policies asks about one or two statements of each, and
+    # matchers cost more to build than to run once. A statement compiled from a `PlainDocument` builds its model
+    # (`statement`) only when asked for too.
+    _resources: ResourceMatcher | None
+    _conditions: tuple[CompiledCondition, ...]
+    _statement: Statement
     doubts_of_its_own: tuple[str, ...]  # about the statement as a whole (unresolved Effect or Version)
 
     def __init__(self, policy: Policy, statement: Statement, substitute: bool | None = None) -> None:
         """`substitute`: whether the policy substitutes variables, when the caller has read it already."""
         self._begin(policy, statement.index, policy.supports_variables if substitute is None else substitute)
-        self.statement = statement
+        self._statement = statement
         self._document: PlainDocument | None = None
         # Doubts about the statement as a whole cap every answer it gives at MAYBE.
         doubts = []
@@ -136,6 +137,7 @@ class CompiledStatement:
         self.policy = self._document = document
         self.index = index
         self.substitute = substitute
+        self._resources = self._conditions = self._statement = UNBUILT
         self.doubts_of_its_own = ()
         self._matched = {}
         self.certainty = YES
@@ -183,6 +185,7 @@ class CompiledStatement:
         self.policy = policy
         self.index = index
         self.substitute = substitute
+        self._resources = self._conditions = UNBUILT
         self.problems: list[str] = []
         self._matched: dict[tuple[str, str], MatchedStatement] = {}
 
@@ -198,32 +201,45 @@ class CompiledStatement:
             if not value.lower().startswith("arn:"):
                 self.problems.append(_resource_problem(value))
 
-    def __getattr__(self, name: str) -> object:
-        # Only `resources`, `conditions` and a plain statement's `statement` are left unset by __init__; each comes
-        # here once. Neither matcher can fail to build: what AWS would refuse is in `problems` already.
-        document = self._document
-        if name == "statement" and document is not None:
-            self.statement = document.statement(self.index)
-            return self.statement
-        if name == "resources":
-            self.resources = None
+    # Neither matcher can fail to build: what AWS would refuse is in `problems` already.
+
+    @property
+    def statement(self) -> Statement:
+        """The statement's model (a plain statement's is built when first asked for)."""
+        found = self._statement
+        if found is UNBUILT:
+            found = self._statement = self._document.statement(self.index)  # type: ignore[union-attr]
+        return found
+
+    def resource_matcher(self) -> ResourceMatcher | None:
+        """The matcher of the statement's Resource or NotResource (before negation), None without one."""
+        found = self._resources
+        if found is UNBUILT:
+            found = None
             if self.has_resource:
+                document = self._document
                 if document is not None:
-                    self.resources = ResourceMatcher.known(document.resource_values(self.index), self.substitute)
+                    found = ResourceMatcher.known(document.resource_values(self.index), self.substitute)
                 else:
-                    self.resources = ResourceMatcher(self.statement.resources_or_not(), self.substitute)
-            return self.resources
-        if name == "conditions":
+                    found = ResourceMatcher(self.statement.resources_or_not(), self.substitute)
+            self._resources = found
+        return found
+
+    def compiled_conditions(self) -> tuple[CompiledCondition, ...]:
+        """The statement's Condition, an entry per operator and key."""
+        found = self._conditions
+        if found is UNBUILT:
             substitute = self.substitute
+            document = self._document
             if document is not None:
-                self.conditions = tuple(
+                found = tuple(
                     CompiledCondition.known(operator, key, values, substitute)
                     for operator, key, values in document.condition_values(self.index)
                 )
             else:
-                self.conditions = tuple(CompiledCondition(c, substitute) for c in self.statement.conditions)
-            return self.conditions
-        raise AttributeError(name)
+                found = tuple(CompiledCondition(c, substitute) for c in self.statement.conditions)
+            self._conditions = found
+        return found
 
     def applies(self, action: Tri, resource: str, context: Context, missing: set[str]) -> Tri:
         """Whether the statement applies given how its Action/NotAction matched (`action`), its Resource and its
@@ -233,7 +249,9 @@ class CompiledStatement:
             self.first_question = False
             matched = self._first_resource_match(resource, context)
         else:
-            resources = self.resources
+            resources = self._resources
+            if resources is UNBUILT:
+                resources = self.resource_matcher()
             matched = None if resources is None else resources.match(resource, context)
         if matched is not None:
             if self.not_resource:
@@ -241,7 +259,9 @@ class CompiledStatement:
             if matched is NO:
                 return NO
             found = min(found, matched)
-        conditions = self.conditions
+        conditions = self._conditions
+        if conditions is UNBUILT:
+            conditions = self.compiled_conditions()
         if conditions:
             for condition in conditions:
                 value = context.get(condition.key)
@@ -263,7 +283,7 @@ class CompiledStatement:
         values = self._document.resource_values(self.index)  # type: ignore[union-attr]
         found = direct_resource_match(values, resource, self.substitute)
         if found is None:
-            return self.resources.match(resource, context)  # type: ignore[union-attr]
+            return self.resource_matcher().match(resource, context)  # type: ignore[union-attr]
         return found
 
     def action_matches(self, action: str) -> Tri:
@@ -276,9 +296,10 @@ class CompiledStatement:
         reasons = list(self.doubts_of_its_own)
         if self.actions.match(action) is MAYBE:
             reasons.append(self.actions.doubt(action))
-        if self.resources is not None and self.resources.match(resource, context) is MAYBE:
-            reasons.append(self.resources.doubt(resource, context))
-        for condition in self.conditions:
+        resources = self.resource_matcher()
+        if resources is not None and resources.match(resource, context) is MAYBE:
+            reasons.append(resources.doubt(resource, context))
+        for condition in self.compiled_conditions():
             if condition.evaluate(context) is MAYBE:
                 reasons.append(f"condition {condition.text}: {condition.doubt(context)}")
         return reasons

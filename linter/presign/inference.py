@@ -91,7 +91,7 @@ def _reach_grants(signer: PrincipalResource) -> list[CompiledStatement] | None:
 def _may_reach(statement: CompiledStatement, bucket: Bucket) -> bool:
     """Whether the statement's Resource may cover the bucket or an object in it (conditions, policy variables and
     unresolved values read as may)."""
-    resources = statement.resources
+    resources = statement.resource_matcher()
     if resources is None or resources.context_keys:
         return True
     for resource in (bucket.arn, f"{bucket.arn}/{SAMPLE_KEY}"):

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from policy_documents import documents
 
 from linter.engine.context import Context
+from linter.engine.matching import UNBUILT
 from linter.engine.policies import CompiledPolicy, CompiledStatement, InvalidPolicyError, Role
 from linter.engine.tri import YES
 from linter.model import PolicyKind
@@ -27,7 +28,7 @@ RESOURCES = ("arn:aws:s3:::b/x", "arn:aws:s3:::b", "arn:aws:iam::111111111111:ro
 
 
 def _what_it_decides_from(statement: CompiledStatement) -> tuple[object, ...]:
-    resources = statement.resources
+    resources = statement.resource_matcher()
     return (
         statement.index,
         statement.allow,
@@ -52,7 +53,7 @@ def _what_it_decides_from(statement: CompiledStatement) -> tuple[object, ...]:
                 condition.context_keys,
                 [(condition.evaluate(context), condition.doubt(context)) for context in CONTEXTS],
             )
-            for condition in statement.conditions
+            for condition in statement.compiled_conditions()
         ],
         [statement.matched(label, effect) for label in ("identity", "resource") for effect in ("Allow", "Deny")],
         statement.where,
@@ -172,11 +173,7 @@ def test_read_document_leaves_the_usual_policy_unmodelled() -> None:
 
 
 def _has_model(statement: CompiledStatement) -> bool:
-    try:
-        object.__getattribute__(statement, "statement")
-    except AttributeError:
-        return False
-    return True
+    return statement._statement is not UNBUILT
 
 
 @pytest.mark.parametrize(
