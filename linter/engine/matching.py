@@ -487,9 +487,9 @@ def arn_matches(pattern: str, value: str, final_star_crosses: bool = False) -> b
 
 _new_tuple: Any = tuple.__new__  # a NamedTuple without its Python-level __new__ (one per Resource pattern)
 
-# The value of a slot built when first read (`ResourceMatcher.strict`, `CompiledStatement.conditions`), until then.
-# A sentinel and an explicit reader, not `__getattr__`: a class that defines `__getattr__` has every attribute read
-# go through it (`slot_tp_getattr_hook`), which CPython does not specialise: twice the cost of a plain slot's.
+# The value of a slot built when first read (`ResourceMatcher.strict`, `CompiledStatement.compiled_conditions`), until
+# then. A sentinel and an explicit reader, not `__getattr__`: a class that defines `__getattr__` has every attribute
+# read go through it (`slot_tp_getattr_hook`), which CPython 3.11 does not specialise: twice a plain slot read.
 UNBUILT: Any = object()
 
 

@@ -201,8 +201,6 @@ class CompiledStatement:
             if not value.lower().startswith("arn:"):
                 self.problems.append(_resource_problem(value))
 
-    # Neither matcher can fail to build: what AWS would refuse is in `problems` already.
-
     @property
     def statement(self) -> Statement:
         """The statement's model (a plain statement's is built when first asked for)."""
@@ -212,7 +210,8 @@ class CompiledStatement:
         return found
 
     def resource_matcher(self) -> ResourceMatcher | None:
-        """The matcher of the statement's Resource or NotResource (before negation), None without one."""
+        """The matcher of the statement's Resource or NotResource (before negation), None without one. Neither this
+        nor `compiled_conditions` can fail to build: what AWS would refuse is in `problems` already."""
         found = self._resources
         if found is UNBUILT:
             found = None
