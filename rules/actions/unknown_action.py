@@ -17,9 +17,10 @@ class UnknownAction(Rule):
     ## What it does
     Looks every `Action` and `NotAction` entry up in the AWS service authorization data: the service prefix must
     exist, a plain name must be one of its actions and a `NotAction` wildcard pattern must match at least one (an
-    `Action` wildcard that matches none is IPA012's, a warning). The message suggests the closest real name and
-    says which version of the data was consulted. Names AWS writes into its own default policies without listing
-    them (`SNS:Receive`, in every new topic's default access policy) are not reported.
+    `Action` wildcard that matches none is IPA012's, a warning; a service AWS has retired is IPA014's, a warning).
+    The message suggests the closest real name and says which version of the data was consulted. Names AWS writes
+    into its own default policies without listing them (`SNS:Receive`, in every new topic's default access policy)
+    are not reported.
 
     ## Why it matters
     IAM accepts a policy with a misspelt action and silently grants (or denies) nothing for it: `s3:GetObjects` in an
@@ -62,6 +63,7 @@ class UnknownAction(Rule):
                 if (
                     lookup.problem is not None
                     and not (lookup.empty_wildcard and statement.action is not None)
+                    and not lookup.problem.retired  # IPA014's, a warning
                     and text.value.lower() not in WRITTEN_BY_AWS_DEFAULTS
                 ):
                     yield self.finding(

