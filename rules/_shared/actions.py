@@ -19,7 +19,7 @@ from linter.awsdata import (
 from linter.engine.operators import Operator, OperatorError, parse_operator
 from linter.engine.variables import LITERAL_MARKERS, Template, parse
 from linter.lazy_re import lazy_compile
-from linter.model import Condition, Statement
+from linter.model import Condition, Policy, Statement, Text
 
 
 def data_note(aws: AwsData) -> str:
@@ -97,6 +97,31 @@ def lookup_action(aws: AwsData, value: str) -> ActionLookup:
     if found:
         return ActionLookup(actions=found)
     return ActionLookup(problem=ActionProblem(value, service, name), empty_wildcard="*" in name or "?" in name)
+
+
+class ActionFault(NamedTuple):
+    """A known Action or NotAction entry that names nothing AWS knows (`action_faults`)."""
+
+    statement: Statement
+    text: Text
+    lookup: ActionLookup
+    problem: ActionProblem
+
+    def message(self, aws: AwsData) -> str:
+        """The finding's message: the statement, then the problem."""
+        return f"{self.statement.label}: {self.problem.message(aws)}"
+
+
+def action_faults(aws: AwsData, policy: Policy, *, not_action: bool = True) -> Iterator[ActionFault]:
+    """The entries of the policy's Action (and, with `not_action`, NotAction) elements that name nothing AWS knows,
+    unresolved values left out: what IPA001, IPA012 and IPA014 each take their share of."""
+    for statement in policy.statements:
+        for text in statement.actions_or_not() if not_action else statement.action or ():
+            if text.is_unknown:
+                continue
+            lookup = lookup_action(aws, text.value)
+            if lookup.problem is not None:
+                yield ActionFault(statement, text, lookup, lookup.problem)
 
 
 def _did_you_mean(hint: str | None) -> str:

@@ -3,7 +3,7 @@ from collections.abc import Iterator
 from linter.findings import Finding, Severity
 from linter.model import Policy
 from linter.rule import Rule, RuleContext
-from rules._shared.actions import lookup_action
+from rules._shared.actions import action_faults
 
 
 class RetiredService(Rule):
@@ -46,12 +46,6 @@ class RetiredService(Rule):
     tags = ("actions", "aws-data")
 
     def check_policy(self, policy: Policy, context: RuleContext) -> Iterator[Finding]:
-        for statement in policy.statements:
-            for text in statement.actions_or_not():
-                if text.is_unknown:
-                    continue
-                problem = lookup_action(context.aws, text.value).problem
-                if problem is not None and problem.retired:
-                    yield self.finding(
-                        text.loc, f"{statement.label}: {problem.message(context.aws)}", subject=text.value
-                    )
+        for fault in action_faults(context.aws, policy):
+            if fault.problem.retired:
+                yield self.finding(fault.text.loc, fault.message(context.aws), subject=fault.text.value)

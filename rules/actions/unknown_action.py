@@ -3,7 +3,7 @@ from collections.abc import Iterator
 from linter.findings import Finding, Severity
 from linter.model import Policy
 from linter.rule import Rule, RuleContext
-from rules._shared.actions import lookup_action
+from rules._shared.actions import action_faults
 
 # Action names the service authorization data does not list but AWS writes into its own default policies, which the
 # service accepts: reporting them would flag every resource created with its default policy. Lower-cased.
@@ -54,18 +54,12 @@ class UnknownAction(Rule):
     tags = ("actions", "aws-data")
 
     def check_policy(self, policy: Policy, context: RuleContext) -> Iterator[Finding]:
-        for statement in policy.statements:
-            for text in statement.actions_or_not():
-                if text.is_unknown:
-                    continue
-                lookup = lookup_action(context.aws, text.value)
-                # An Action wildcard that matches nothing only narrows the statement: IPA012's, a warning.
-                if (
-                    lookup.problem is not None
-                    and not (lookup.empty_wildcard and statement.action is not None)
-                    and not lookup.problem.retired  # IPA014's, a warning
-                    and text.value.lower() not in WRITTEN_BY_AWS_DEFAULTS
-                ):
-                    yield self.finding(
-                        text.loc, f"{statement.label}: {lookup.problem.message(context.aws)}", subject=text.value
-                    )
+        for fault in action_faults(context.aws, policy):
+            # An Action wildcard that matches nothing only narrows the statement: IPA012's, a warning; a retired
+            # service's action is IPA014's, a warning too.
+            if (
+                not (fault.lookup.empty_wildcard and fault.statement.action is not None)
+                and not fault.problem.retired
+                and fault.text.value.lower() not in WRITTEN_BY_AWS_DEFAULTS
+            ):
+                yield self.finding(fault.text.loc, fault.message(context.aws), subject=fault.text.value)

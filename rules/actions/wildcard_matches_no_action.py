@@ -3,7 +3,7 @@ from collections.abc import Iterator
 from linter.findings import Finding, Severity
 from linter.model import Policy
 from linter.rule import Rule, RuleContext
-from rules._shared.actions import lookup_action
+from rules._shared.actions import action_faults
 
 
 class WildcardMatchesNoAction(Rule):
@@ -46,12 +46,6 @@ class WildcardMatchesNoAction(Rule):
     tags = ("actions", "aws-data")
 
     def check_policy(self, policy: Policy, context: RuleContext) -> Iterator[Finding]:
-        for statement in policy.statements:
-            for text in statement.action or ():
-                if text.is_unknown:
-                    continue
-                lookup = lookup_action(context.aws, text.value)
-                if lookup.empty_wildcard and lookup.problem is not None:
-                    yield self.finding(
-                        text.loc, f"{statement.label}: {lookup.problem.message(context.aws)}", subject=text.value
-                    )
+        for fault in action_faults(context.aws, policy, not_action=False):
+            if fault.lookup.empty_wildcard:
+                yield self.finding(fault.text.loc, fault.message(context.aws), subject=fault.text.value)
