@@ -80,6 +80,20 @@ def ties_to_source(condition: Condition, operator: Operator) -> bool:
     return name in SOURCE_KEYS or name.startswith(ENCRYPTION_CONTEXT_PREFIX)
 
 
+# Keys that pin an `AWS: *` grant to AWS's service principals: to every customer's requests through those services.
+SERVICE_PINNING_KEYS = frozenset({"aws:principalisawsservice", "aws:principalservicename"})
+
+
+def pins_to_services(condition: Condition, operator: Operator) -> bool:
+    """An `accept` for the conditions that keep an `AWS: *` grant to AWS's service principals."""
+    return key_name(condition) in SERVICE_PINNING_KEYS and pins_principal(condition, operator)
+
+
+def pins_otherwise(condition: Condition, operator: Operator) -> bool:
+    """An `accept` for the conditions that keep an `AWS: *` grant from being public in any other way."""
+    return key_name(condition) not in SERVICE_PINNING_KEYS and pins_principal(condition, operator)
+
+
 def refs_of_type(statement: Statement, principal_type: str) -> list[PrincipalRef]:
     """Known principal entries of one type (`AWS`, `Service`, `Federated`, `CanonicalUser`)."""
     if statement.principal is None:
