@@ -124,6 +124,15 @@ def action_faults(aws: AwsData, policy: Policy, *, not_action: bool = True) -> I
                 yield ActionFault(statement, text, lookup, lookup.problem)
 
 
+def names_no_action(aws: AwsData, statement: Statement) -> bool:
+    """Whether every entry of the statement's Action names nothing AWS knows (misspelt, a retired service's, a wildcard
+    that matches no action), so that it grants or denies nothing: IPA001, IPA012 and IPA014 report each entry, and a
+    rule about what the statement grants has nothing to say. False with NotAction or an unresolved entry."""
+    if not statement.action:
+        return False
+    return all(not text.is_unknown and lookup_action(aws, text.value).problem is not None for text in statement.action)
+
+
 def _did_you_mean(hint: str | None) -> str:
     return f" (did you mean {hint!r}?)" if hint else ""
 
