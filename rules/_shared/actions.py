@@ -99,6 +99,13 @@ def lookup_action(aws: AwsData, value: str) -> ActionLookup:
     return ActionLookup(problem=ActionProblem(value, service, name), empty_wildcard="*" in name or "?" in name)
 
 
+# Action names the service authorization data does not list but AWS writes into its own default policies, which the
+# service accepts: they name an action, and reporting them would flag every resource created with its default
+# policy. Lower-cased.
+# - sns:Receive: the default access policy SNS gives every new topic (`__default_statement_ID`) lists `SNS:Receive`.
+WRITTEN_BY_AWS_DEFAULTS = frozenset(("sns:receive",))
+
+
 class ActionFault(NamedTuple):
     """A known Action or NotAction entry that names nothing AWS knows (`action_faults`)."""
 
@@ -117,10 +124,8 @@ def action_faults(aws: AwsData, policy: Policy, *, not_action: bool = True) -> I
     unresolved values left out: what IPA001, IPA012 and IPA014 each take their share of."""
     for statement in policy.statements:
         for text in statement.actions_or_not() if not_action else statement.action or ():
-            if text.is_unknown:
-                continue
-            lookup = lookup_action(aws, text.value)
-            if lookup.problem is not None:
+            lookup = _faulty_lookup(aws, text)
+            if lookup is not None and lookup.problem is not None:
                 yield ActionFault(statement, text, lookup, lookup.problem)
 
 
@@ -130,7 +135,16 @@ def names_no_action(aws: AwsData, statement: Statement) -> bool:
     rule about what the statement grants has nothing to say. False with NotAction or an unresolved entry."""
     if not statement.action:
         return False
-    return all(not text.is_unknown and lookup_action(aws, text.value).problem is not None for text in statement.action)
+    return all(_faulty_lookup(aws, text) is not None for text in statement.action)
+
+
+def _faulty_lookup(aws: AwsData, text: Text) -> ActionLookup | None:
+    """The lookup of a known Action entry that names nothing AWS knows; None for any other entry (an unresolved one,
+    one AWS writes into its own default policies, one that names an action)."""
+    if text.is_unknown or text.value.lower() in WRITTEN_BY_AWS_DEFAULTS:
+        return None
+    lookup = lookup_action(aws, text.value)
+    return lookup if lookup.problem is not None else None
 
 
 def _did_you_mean(hint: str | None) -> str:

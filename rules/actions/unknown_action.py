@@ -5,11 +5,6 @@ from linter.model import Policy
 from linter.rule import Rule, RuleContext
 from rules._shared.actions import action_faults
 
-# Action names the service authorization data does not list but AWS writes into its own default policies, which the
-# service accepts: reporting them would flag every resource created with its default policy. Lower-cased.
-# - sns:Receive: the default access policy SNS gives every new topic (`__default_statement_ID`) lists `SNS:Receive`.
-WRITTEN_BY_AWS_DEFAULTS = frozenset(("sns:receive",))
-
 
 class UnknownAction(Rule):
     """Reports Action and NotAction entries that name no action AWS knows.
@@ -57,9 +52,5 @@ class UnknownAction(Rule):
         for fault in action_faults(context.aws, policy):
             # An Action wildcard that matches nothing only narrows the statement: IPA012's, a warning; a retired
             # service's action is IPA014's, a warning too.
-            if (
-                not (fault.lookup.empty_wildcard and fault.statement.action is not None)
-                and not fault.problem.retired
-                and fault.text.value.lower() not in WRITTEN_BY_AWS_DEFAULTS
-            ):
+            if not (fault.lookup.empty_wildcard and fault.statement.action is not None) and not fault.problem.retired:
                 yield self.finding(fault.text.loc, fault.message(context.aws), subject=fault.text.value)
