@@ -121,30 +121,15 @@ class ActionFault(NamedTuple):
 
 def action_faults(aws: AwsData, policy: Policy, *, not_action: bool = True) -> Iterator[ActionFault]:
     """The entries of the policy's Action (and, with `not_action`, NotAction) elements that name nothing AWS knows,
-    unresolved values left out: what IPA001, IPA012 and IPA014 each take their share of."""
+    unresolved values and `WRITTEN_BY_AWS_DEFAULTS` left out: what IPA001, IPA012 and IPA014 each take their share
+    of."""
     for statement in policy.statements:
         for text in statement.actions_or_not() if not_action else statement.action or ():
-            lookup = _faulty_lookup(aws, text)
-            if lookup is not None and lookup.problem is not None:
+            if text.is_unknown or text.value.lower() in WRITTEN_BY_AWS_DEFAULTS:
+                continue
+            lookup = lookup_action(aws, text.value)
+            if lookup.problem is not None:
                 yield ActionFault(statement, text, lookup, lookup.problem)
-
-
-def names_no_action(aws: AwsData, statement: Statement) -> bool:
-    """Whether every entry of the statement's Action names nothing AWS knows (misspelt, a retired service's, a wildcard
-    that matches no action), so that it grants or denies nothing: IPA001, IPA012 and IPA014 report each entry, and a
-    rule about what the statement grants has nothing to say. False with NotAction or an unresolved entry."""
-    if not statement.action:
-        return False
-    return all(_faulty_lookup(aws, text) is not None for text in statement.action)
-
-
-def _faulty_lookup(aws: AwsData, text: Text) -> ActionLookup | None:
-    """The lookup of a known Action entry that names nothing AWS knows; None for any other entry (an unresolved one,
-    one AWS writes into its own default policies, one that names an action)."""
-    if text.is_unknown or text.value.lower() in WRITTEN_BY_AWS_DEFAULTS:
-        return None
-    lookup = lookup_action(aws, text.value)
-    return lookup if lookup.problem is not None else None
 
 
 def _did_you_mean(hint: str | None) -> str:

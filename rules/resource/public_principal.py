@@ -3,7 +3,6 @@ from collections.abc import Iterator
 from linter.findings import Finding, Severity
 from linter.model import Policy, PolicyKind
 from linter.rule import Rule, RuleContext
-from rules._shared.actions import names_no_action
 from rules._shared.principals import unrestricted_public
 from rules._shared.statements import listing, resources_text
 
@@ -21,9 +20,7 @@ class PublicPrincipal(Rule):
 
     Negated operators (`StringNotEquals`, `NotIpAddress`), `...IfExists` and `ForAllValues:` are all true when the
     key is missing — and anonymous requests carry no principal keys — so alone they restrict nothing in an Allow.
-    `Deny` statements with `Principal: "*"` are the normal way to write guardrails and are never reported, nor is an
-    Allow whose every action names nothing AWS knows (`ecr-public:BatchGetImage`, which its service does not define),
-    which opens nothing: IPA001 reports those actions.
+    `Deny` statements with `Principal: "*"` are the normal way to write guardrails and are never reported.
 
     ## Why it matters
     `Principal: "*"` is every AWS account and every unauthenticated caller on the internet. A bucket policy like
@@ -60,8 +57,9 @@ class PublicPrincipal(Rule):
     def check_policy(self, policy: Policy, context: RuleContext) -> Iterator[Finding]:
         for statement in policy.statements:
             everyone = unrestricted_public(statement)
-            # Actions that do not exist open nothing: IPA001's (or IPA012's, IPA014's) to report, not a public grant.
-            if everyone is None or names_no_action(context.aws, statement):
+            # Reported even when no action is one the AWS data knows: the data may lag a new action, and a public
+            # grant must not go unreported on that guess (IPA001 says the actions are unknown).
+            if everyone is None:
                 continue
             actions = listing(t.value for t in statement.actions_or_not())
             if statement.action is None:
