@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+COMPILED_TREE := build/compiled
 
-.PHONY: demo test lint typecheck bench docs snapshots dist clean
+.PHONY: demo test lint typecheck bench docs snapshots dist compiled test-compiled dist-compiled clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,9 +39,16 @@ typecheck: $(STAMP)
 # first time, when parliament, checkov and iam-simulate install themselves into ~/.cache/iam-preflight-bench.
 # BENCH_ARGS=--quick for 2 rounds; BENCH_ARGS="--json bench.json" for the raw figures.
 BENCH_ARGS ?=
+# The compiled build when it can be built (`make compiled`: a C compiler), else the pure one alone.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_cli.py
-	$(BIN)/python benchmarks/bench_peers.py $(BENCH_ARGS)
+	mkdir -p build
+	if $(MAKE) --no-print-directory compiled > build/compiled.log 2>&1; then \
+		$(BIN)/python benchmarks/bench_peers.py --compiled $(COMPILED_TREE) $(BENCH_ARGS); \
+	else \
+		echo "the compiled build failed (build/compiled.log): measuring the pure-Python build alone" >&2; \
+		$(BIN)/python benchmarks/bench_peers.py $(BENCH_ARGS); \
+	fi
 
 # The rule index a check selects rules by (linter/rule_index.py; a test fails while it is stale) and the rules' docs.
 docs: $(STAMP)
@@ -59,6 +67,26 @@ dist: $(STAMP)
 	rm -rf dist build *.egg-info  # setuptools would add the files a stale SOURCES.txt lists
 	$(BIN)/python -m build --quiet --no-isolation --outdir dist .
 	$(BIN)/twine check --strict dist/*
+
+# The compiled build (setup.py): a copy of the tree in $(COMPILED_TREE) whose hot modules mypyc compiled in place, for
+# `make test-compiled` (the whole suite on them) and `make bench` (which measures both builds when this one exists).
+# Needs a C compiler; everything else here is pure Python.
+compiled: $(STAMP)
+	rm -rf $(COMPILED_TREE)
+	mkdir -p $(COMPILED_TREE)
+	tar --exclude=./$(VENV) --exclude=./build --exclude=./dist --exclude=./.git --exclude='*.egg-info' -cf - . \
+		| tar -xf - -C $(COMPILED_TREE)
+	# A work tree of its own, its files tracked, as the clone's are: a check names its inputs from the top of theirs.
+	cd $(COMPILED_TREE) && (git init --quiet . && git add --all) 2>/dev/null || true
+	cd $(COMPILED_TREE) && IAM_PREFLIGHT_COMPILE=1 $(abspath $(BIN))/python setup.py --quiet build_ext --inplace
+
+test-compiled: compiled
+	cd $(COMPILED_TREE) && IAM_PREFLIGHT_EXPECT_COMPILED=1 PYTHONPATH=$(abspath $(COMPILED_TREE)) \
+		$(abspath $(BIN))/python -m pytest
+
+# A wheel for this platform with the compiled modules, beside the pure one `make dist` builds (release wheels).
+dist-compiled: $(STAMP)
+	IAM_PREFLIGHT_COMPILE=1 $(BIN)/python -m build --quiet --wheel --no-isolation --outdir dist .
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

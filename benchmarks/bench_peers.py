@@ -26,6 +26,11 @@ Rows (iam-preflight's command first; "cold" means an empty IAM_PREFLIGHT_CACHE_D
   f. `check CORPUS` on the 60-module corpus of bench_terraform.build_corpus vs checkov the same way.
   For e and f, iam-preflight is also timed with a warm parse cache (shown, not in the ratio).
 
+`--compiled build/compiled` (what `make bench` passes when `make compiled` could build it: a C compiler is there)
+runs iam-preflight's compiled modules (setup.py), as its platform wheels ship them; row a then also times the
+pure-Python build, which a source install and the pre-commit hook run (shown, not in the ratio), and says if the two
+builds' answers differ.
+
 Peers install themselves, pinned, into `--peers-dir` (default ~/.cache/iam-preflight-bench): parliament and checkov
 each in a venv of its own (checkov's bc-python-hcl2 installs as `hcl2` and would shadow python-hcl2), the npm
 packages in one node_modules. The first run takes a few minutes (checkov); later runs find them there. A peer that
@@ -368,7 +373,9 @@ def parliament_summary(report: Path) -> str:
 
 
 class PeerBench:
-    def __init__(self, tool: str, peers: Peers, work: Path, runs: int, timeout: float, sample: float) -> None:
+    def __init__(
+        self, tool: str, peers: Peers, work: Path, runs: int, timeout: float, sample: float, code: Path | None = None
+    ) -> None:
         self.tool, self.peers, self.work, self.runs, self.timeout, self.sample = (
             tool,
             peers,
@@ -378,8 +385,10 @@ class PeerBench:
             sample,
         )
         # checkov's rows go through bench_vs_checkov's Bench (same commands, same environment, same warm-up).
-        self.terraform = Bench(tool, peers.checkov, work, timeout, sample, runs)
+        self.terraform = Bench(tool, peers.checkov, work, timeout, sample, runs, code)
         self.env = self.terraform.env
+        self.ours_env = self.terraform.ours_env  # the compiled tree first on PYTHONPATH, with --compiled
+        self.compiled = code is not None
         self.cwd = self.terraform.cwd
 
     def ours_check(self, target: Path, name: str) -> Callable[[float], Run]:
@@ -387,7 +396,7 @@ class PeerBench:
 
         def run(sample: float) -> Run:
             shutil.rmtree(cache, ignore_errors=True)  # cold: no parse cache
-            env = dict(self.env, IAM_PREFLIGHT_CACHE_DIR=str(cache))
+            env = dict(self.ours_env, IAM_PREFLIGHT_CACHE_DIR=str(cache))
             command = [self.tool, "check", str(target), "--format", "json"]
             return timed(command, env, self.cwd, self.work / f"{name}.out", self.timeout, sample, report_summary)
 
@@ -417,11 +426,13 @@ class PeerBench:
         row = Row("a", f"simulate --jsonl, {count:,} requests, each its own policies", 0.15, "iam-simulate")
         ours_out, theirs_out = self.work / "a-ours.out", self.work / "a-theirs.out"
 
-        def ours(sample: float) -> Run:
+        def ours(env: dict[str, str], out: Path) -> Callable[[float], Run]:
             command = [self.tool, "simulate", "--jsonl", str(requests)]
-            return timed(command, self.env, self.cwd, ours_out, self.timeout, sample, count_lines)
+            return lambda sample: timed(command, env, self.cwd, out, self.timeout, sample, count_lines)
 
-        tools = {"iam-preflight": ours}
+        tools = {"iam-preflight": ours(self.ours_env, ours_out)}
+        if self.compiled:  # the build pre-commit and a source install run: shown, not in the ratio
+            tools["iam-preflight pure"] = ours(self.env, self.work / "a-ours-pure.out")
         if self.peers.node and self.peers.node_modules:
             node, modules = self.peers.node, self.peers.node_modules
             command = [node, str(DRIVER), str(modules), str(requests)]
@@ -434,6 +445,8 @@ class PeerBench:
             agree, differ = agreement(mine, theirs)
             counts = ", ".join(f"{k} {v}" for k, v in sorted(Counter(mine).items()))
             row.note = f"decisions agree on {agree:,} of {max(len(mine), len(theirs)):,} requests ({counts})"
+            if self.compiled and (self.work / "a-ours-pure.out").read_bytes() != ours_out.read_bytes():
+                row.note += "; THE PURE AND COMPILED BUILDS ANSWERED DIFFERENTLY"
             if differ:
                 row.note += "; first differing lines: " + ", ".join(
                     f"{i + 1} ({mine[i] if i < len(mine) else '-'} / {theirs[i] if i < len(theirs) else '-'})"
@@ -641,6 +654,12 @@ def main() -> int:
     )
     parser.add_argument("--checkov", help="an installed checkov executable (default: install checkov into --peers-dir)")
     parser.add_argument("--iam-preflight", dest="tool", help="iam-preflight executable (default: next to python)")
+    parser.add_argument(
+        "--compiled",
+        type=Path,
+        help="a tree `make compiled` built (build/compiled): iam-preflight runs its compiled modules, and row a also"
+        " times the pure-Python build",
+    )
     parser.add_argument("--requests", type=int, default=3000, help="requests of row a")
     parser.add_argument("--policies", type=int, default=1000, help="small policies of row c")
     parser.add_argument("--modules", type=int, default=60, help="Terraform modules of row f")
@@ -654,11 +673,12 @@ def main() -> int:
     peers = install_peers(args.peers_dir.expanduser(), args.checkov)
     work = (args.keep or Path(tempfile.mkdtemp(prefix="bench-peers-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    bench = PeerBench(tool, peers, work, runs, args.timeout, sample)
+    code = args.compiled.resolve() if args.compiled else None
+    bench = PeerBench(tool, peers, work, runs, args.timeout, sample, code)
     try:
         rows = run_rows(args, bench, peers, work)
         info = machine()
-        ours_version = _run([tool, "--version"])
+        ours_version = _run([tool, "--version"]) + (" (compiled build)" if code else " (pure Python)")
         print(f"\n{info['date']}; {info['cpus']} CPUs ({info['cpu']}); python {info['python']}; {ours_version}")
         print(f"load average at the end: {info['load average']}")
         print("peers: " + (", ".join(f"{name} {version}" for name, version in peers.versions.items()) or "none"))

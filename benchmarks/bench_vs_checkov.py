@@ -99,16 +99,22 @@ class Bench:
     timeout: float
     sample: float
     runs: int
+    # A tree of iam-preflight to run instead of the installed packages (`make compiled`'s build/compiled): first on
+    # PYTHONPATH for iam-preflight's runs only, never for a peer's (both are Python programs).
+    code: Path | None = None
 
     def __post_init__(self) -> None:
         prefixes = ("IAM_PREFLIGHT_", "CKV_", "BC_", "PYTHONDONTWRITEBYTECODE")
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+        self.ours_env = dict(self.env)
+        if self.code is not None:
+            self.ours_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.code), self.env.get("PYTHONPATH")]))
         self.report = self.work / "report.json"
         self.cwd = self.work / "run"
         self.cwd.mkdir(exist_ok=True)
 
     def ours(self, target: Path, cache: Path, sample: float = 0) -> Run:
-        env = dict(self.env, IAM_PREFLIGHT_CACHE_DIR=str(cache))
+        env = dict(self.ours_env, IAM_PREFLIGHT_CACHE_DIR=str(cache))
         command = [self.tool, "check", str(target), "--format", "json"]
         return timed(command, env, self.cwd, self.report, self.timeout, sample, report_summary)
 
@@ -148,7 +154,7 @@ class Bench:
             return done.stdout.strip()
 
         lines = [f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')}"]
-        lines.append(version([self.tool, "--version"], self.env))
+        lines.append(version([self.tool, "--version"], self.ours_env))
         if self.checkov:
             checkov_version = version([self.checkov, "--version"], dict(self.env, **CHECKOV_ENV))
             lines.append(f"checkov {checkov_version} ({self.checkov})")

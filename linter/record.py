@@ -32,9 +32,9 @@ from collections.abc import Callable
 from dataclasses import MISSING, FrozenInstanceError, dataclass, fields
 from operator import attrgetter
 from reprlib import recursive_repr
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-__all__ = ["fast_record", "record"]
+__all__ = ["fast_record", "interpreted", "record"]
 
 if TYPE_CHECKING:
     # What mypy checks record classes (and their callers) as.
@@ -51,6 +51,17 @@ else:
         """`@dataclass(...)`, same arguments and behaviour, compiling dataclass's `__init__` only (~200 µs for the
         class, as fast to call as a dataclass's). For a class built in loops."""
         return _decorate(cls, options, compiled=True)
+
+
+_C = TypeVar("_C", bound=type)
+
+
+def interpreted(cls: _C) -> _C:
+    """Does nothing: above `@record`/`@fast_record` in a module mypyc compiles, keeps the class a Python class. mypyc
+    reads both decorators as dataclass's (what mypy sees) and would build a native class, which a record decorator
+    cannot finish (it sets its methods on the class it returns, a new one when slotted); a class decorator mypyc does
+    not know leaves the class to the interpreter, decorators and all."""
+    return cls
 
 
 _OPTIONS = {"init", "repr", "eq", "frozen", "match_args", "kw_only", "slots"}

@@ -4,6 +4,7 @@ wheel, and the one-line error when another distribution's package answers to `li
 from __future__ import annotations
 
 import ast
+import importlib
 import os
 import re
 import shutil
@@ -29,6 +30,9 @@ OWN_PACKAGES = ("linter", "rules")
 # Modules of the standard library of a later Python the package supports, not of the one running the tests.
 LATER_STDLIB = ("_sha2",)  # 3.12: CPython's own SHA-2 (linter/digest.py)
 REMEDY = "pipx install iam-preflight"
+# What the compiled build (setup.py, `make compiled`) adds to a tree: extension modules, the one holding mypyc's
+# shared runtime at the top of it. `make test-compiled` runs this suite in such a tree.
+EXTENSION_SUFFIXES = (".so", ".pyd")
 DOTTED_NAME = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)+")
 
 
@@ -145,7 +149,9 @@ def _tree_files(*roots: str) -> set[str]:
     found = set()
     for root in roots:
         for path in (REPO / root).rglob("*"):
-            left_behind = "__pycache__" in path.parts or path.name == ".lark_cache.bin"
+            left_behind = (
+                "__pycache__" in path.parts or path.name == ".lark_cache.bin" or path.name.endswith(EXTENSION_SUFFIXES)
+            )
             if path.is_file() and not left_behind:
                 found.add(path.relative_to(REPO).as_posix())
     return found
@@ -153,9 +159,12 @@ def _tree_files(*roots: str) -> set[str]:
 
 def _not_sources(folder: str, names: list[str]) -> set[str]:
     """What shutil.copytree leaves out of a copy of the repository: version control, environments, build output
-    and caches at its top; bytecode everywhere."""
+    and caches at its top; bytecode and the compiled build's extension modules everywhere (`make dist` builds from
+    sources)."""
     at_top = {".git", ".venv", "build", "dist", ".mypy_cache", ".ruff_cache", ".hypothesis", ".bench"}
-    skipped = {name for name in names if name == "__pycache__" or name.endswith((".pyc", ".egg-info"))}
+    skipped = {
+        name for name in names if name == "__pycache__" or name.endswith((".pyc", ".egg-info", *EXTENSION_SUFFIXES))
+    }
     return skipped | (at_top & set(names) if Path(folder) == REPO else set())
 
 
@@ -295,6 +304,8 @@ def test_the_same_tree_without_another_distribution_runs(tmp_path: Path) -> None
     site = tmp_path / "site"
     _linked_copy("linter", site)
     _linked_copy("rules", site)
+    for runtime in REPO.glob("*__mypyc*"):  # the compiled build's shared runtime, beside the packages as installed
+        (site / runtime.name).symlink_to(runtime)
     completed = _run(["rules"], site, tmp_path)
     assert completed.returncode == 0, completed.stderr
     assert "IPG001" in completed.stdout
@@ -327,3 +338,33 @@ def test_the_check_reads_no_distribution_metadata_unless_it_fails(tmp_path: Path
 def test_the_remedy_is_the_install_the_readme_gives() -> None:
     install = (REPO / "README.md").read_text(encoding="utf-8").split("\n## Install\n", 1)[1].split("\n## ", 1)[0]
     assert REMEDY in install
+
+
+# --- the compiled build -----------------------------------------------------------------------------------------
+
+
+def _compiled_modules() -> list[str]:
+    """The modules setup.py's COMPILED names, as import names."""
+    tree = ast.parse((REPO / "setup.py").read_text(encoding="utf-8"))
+    (assignment,) = (
+        node
+        for node in tree.body
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "COMPILED" for t in node.targets)
+    )
+    paths = ast.literal_eval(assignment.value)
+    return [path.removesuffix(".py").replace("/", ".") for path in paths]
+
+
+def test_every_module_the_compiled_build_names_is_one_of_the_sources() -> None:
+    modules = _compiled_modules()
+    assert modules and len(set(modules)) == len(modules)
+    for module in modules:
+        assert (REPO / (module.replace(".", "/") + ".py")).is_file(), module
+
+
+def test_the_compiled_build_runs_its_compiled_modules() -> None:
+    """`make test-compiled` runs this suite on the compiled build: it must not quietly run the sources instead."""
+    if os.environ.get("IAM_PREFLIGHT_EXPECT_COMPILED") != "1":
+        pytest.skip("the pure-Python build; `make test-compiled` runs the suite on the compiled one")
+    loaded = {module: importlib.import_module(module).__file__ or "" for module in _compiled_modules()}
+    assert {module: path for module, path in loaded.items() if not path.endswith(EXTENSION_SUFFIXES)} == {}

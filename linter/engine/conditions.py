@@ -168,7 +168,14 @@ class CompiledCondition:
         "static_doubt",
     )
 
-    def __init__(self, condition: Condition, substitute: bool) -> None:
+    def __init__(
+        self, condition: Condition | None, substitute: bool, known: tuple[str, str, tuple[str, ...]] = ("", "", ())
+    ) -> None:
+        """`known`: without a `condition`, its operator, key and values, all known, as strings (`_known_condition`)."""
+        if condition is None:
+            operator, key, values = known
+            self._setup(operator, key, list(values), [], False, substitute)
+            return
         self._setup(
             condition.operator.value,
             condition.key.value,
@@ -357,9 +364,7 @@ class CompiledCondition:
 
 @lru_cache(maxsize=4096)
 def _known_condition(operator: str, key: str, values: tuple[str, ...], substitute: bool) -> CompiledCondition:
-    compiled = CompiledCondition.__new__(CompiledCondition)
-    compiled._setup(operator, key, list(values), [], False, substitute)
-    return compiled
+    return CompiledCondition(None, substitute, (operator, key, values))
 
 
 def _when_absent(operator: Operator) -> Tri:

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import Final, NamedTuple
+from typing import ClassVar, Final, NamedTuple
 
 from linter.lazy_re import lazy_compile
 
@@ -24,7 +24,7 @@ from linter.lazy_re import lazy_compile
 class Unknown:
     """A context value that exists in the real request but is not known here."""
 
-    _instance: Unknown | None = None
+    _instance: ClassVar[Unknown | None] = None
 
     def __new__(cls) -> Unknown:
         if cls._instance is None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from datetime import UTC, datetime
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
@@ -47,7 +47,7 @@ from linter.engine.principals import Grant, grant_of, names_caller, not_principa
 from linter.engine.public_access import is_public
 from linter.engine.tri import MAYBE, NO, YES, Tri
 from linter.lazy_re import lazy_compile
-from linter.record import fast_record
+from linter.record import fast_record, interpreted
 
 
 class Request(NamedTuple):
@@ -60,6 +60,7 @@ class Request(NamedTuple):
     context: Mapping[str, ContextInput] = MappingProxyType({})  # shared, hence read-only
 
 
+@interpreted
 @fast_record(frozen=True, eq=False)
 class PolicySet:
     identity: Sequence[PolicyInput] = ()  # the user's own and its groups', or the role's
@@ -72,10 +73,15 @@ class PolicySet:
     resource_owner_is_management_account: bool = False
     restrict_public_buckets: bool = False  # S3 Block Public Access on the bucket or its account
 
-    @cached_property
+    @property
     def compiled(self) -> CompiledPolicySet:
-        """Compiled and checked once per PolicySet; raises InvalidPolicyError."""
-        return CompiledPolicySet(self)
+        """Compiled and checked once per PolicySet; raises InvalidPolicyError. Kept in the instance's `__dict__`, as a
+        `cached_property` would keep it: mypyc compiles a `cached_property` into a plain property, computed at every
+        read (CONTRIBUTING.md, "The compiled build")."""
+        found: CompiledPolicySet | None = self.__dict__.get("compiled")
+        if found is None:
+            found = self.__dict__["compiled"] = CompiledPolicySet(self)
+        return found
 
 
 class _Group:

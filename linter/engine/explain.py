@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 
 from linter.model import Location
-from linter.record import fast_record
+from linter.record import fast_record, interpreted
 
 DecisionText = Literal["allowed", "explicitDeny", "implicitDeny"]
 
 
+@interpreted
 @fast_record(frozen=True, slots=True)
 class MatchedStatement:
     policy: str  # the policy's name: a file path, Terraform address or simulator input id

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from enum import Enum
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from linter.engine.context import UNKNOWN, Context
 from linter.engine.tri import MAYBE, NO, YES, Tri
@@ -487,10 +488,17 @@ def arn_matches(pattern: str, value: str, final_star_crosses: bool = False) -> b
 
 _new_tuple: Any = tuple.__new__  # a NamedTuple without its Python-level __new__ (one per Resource pattern)
 
+
 # The value of a slot built when first read (`ResourceMatcher.strict`, `CompiledStatement.compiled_conditions`), until
 # then. A sentinel and an explicit reader, not `__getattr__`: a class that defines `__getattr__` has every attribute
 # read go through it (`slot_tp_getattr_hook`), which CPython 3.11 does not specialise: twice a plain slot read.
-UNBUILT: Any = object()
+class Unbuilt(Enum):
+    """The type of `UNBUILT` (an enum: mypy narrows `is UNBUILT` away, and mypyc checks slot types)."""
+
+    UNBUILT = 0
+
+
+UNBUILT: Final = Unbuilt.UNBUILT
 
 
 class _DirectArn(NamedTuple):
@@ -576,7 +584,11 @@ class ActionMatcher:
 
     __slots__ = ("_cache", "_patterns", "unresolved")
 
-    def __init__(self, texts: Sequence[Text]) -> None:
+    def __init__(self, texts: Sequence[Text], patterns: tuple[str, ...] | None = None) -> None:
+        """`patterns`: instead of `texts`, known patterns given as strings (`known`)."""
+        if patterns is not None:
+            self._setup(patterns, ())
+            return
         known = tuple([t.value for t in texts if t.unresolved is None])
         unresolved = () if len(known) == len(texts) else tuple(t.unresolved or "" for t in texts if t.is_unknown)
         self._setup(known, unresolved)
@@ -611,9 +623,7 @@ class ActionMatcher:
 
 @lru_cache(maxsize=4096)
 def _known_actions(patterns: tuple[str, ...]) -> ActionMatcher:
-    matcher = ActionMatcher.__new__(ActionMatcher)
-    matcher._setup(patterns, ())
-    return matcher
+    return ActionMatcher((), patterns)
 
 
 class ResourceMatcher:
@@ -631,16 +641,18 @@ class ResourceMatcher:
         "unresolved",
     )
 
-    def __init__(self, texts: Sequence[Text], substitute: bool) -> None:
+    def __init__(self, texts: Sequence[Text], substitute: bool, values: Sequence[str] | None = None) -> None:
+        """`values`: instead of `texts`, known values given as strings (`known`)."""
+        if values is not None:
+            self._setup(values, [], substitute)
+            return
         known = [text.value for text in texts if text.unresolved is None]
         self._setup(known, [text.unresolved for text in texts if text.unresolved is not None], substitute)
 
     @classmethod
     def known(cls, values: Sequence[str], substitute: bool) -> ResourceMatcher:
         """The matcher of known values, given as strings."""
-        matcher = cls.__new__(cls)
-        matcher._setup(values, [], substitute)
-        return matcher
+        return cls((), substitute, values)
 
     def _setup(self, values: Sequence[str], unresolved: list[str], substitute: bool) -> None:
         static: list[str] = []
@@ -672,8 +684,8 @@ class ResourceMatcher:
         # Built when first needed (`strict`, `plain_pattern`): a statement whose patterns `_direct_arn` reads is
         # matched without them until a batch asks its policy set a second question (`evaluate._Plan`) or a
         # resource's head is not ASCII.
-        self._strict: Globs | None = UNBUILT
-        self._plain: Globs | None = UNBUILT
+        self._strict: Globs | Unbuilt | None = UNBUILT
+        self._plain: Globs | Unbuilt | None = UNBUILT
 
     def strict(self) -> Globs | None:
         """The patterns as one set, read strictly (a segment-final `*` stays in its segment); None without any."""

@@ -3,7 +3,7 @@
 Each `Policy` object is compiled once (matchers, conditions, principals) and the compiled form is cached by object
 identity, so a caller that evaluates thousands of requests against the same policies pays for compilation once. A
 `PlainDocument` (the usual policy text, read and checked but not modelled: `simulate`) is compiled from its values
-(`CompiledStatement.plain`) to the same compiled form, its model built only for what a decision reports.
+(`CompiledStatement._plain`) to the same compiled form, its model built only for what a decision reports.
 Whether a policy is valid depends on the part it plays (`Role`): a Principal is required in a resource policy and
 forbidden in an identity policy. Invalid policies raise `InvalidPolicyError`; AWS would refuse to store them, so there
 is no decision to make.
@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, cast
 
 from linter.engine.conditions import CompiledCondition
 from linter.engine.context import UNKNOWN, Context
 from linter.engine.explain import MatchedStatement
-from linter.engine.matching import UNBUILT, ActionMatcher, ResourceMatcher, direct_resource_match
+from linter.engine.matching import UNBUILT, ActionMatcher, ResourceMatcher, Unbuilt, direct_resource_match
 from linter.engine.principals import EntryKind, InvalidPrincipalError, PrincipalEntry, parse_entry, parse_principal
 from linter.engine.tri import MAYBE, NO, YES, Tri, negate
 from linter.model import Policy, Statement
@@ -75,13 +75,25 @@ class CompiledStatement:
     # then): a batch whose requests each bring their own policies asks about one or two statements of each, and
     # matchers cost more to build than to run once. A statement compiled from a `PlainDocument` builds its model
     # (`statement`) only when asked for too.
-    _resources: ResourceMatcher | None
-    _conditions: tuple[CompiledCondition, ...]
-    _statement: Statement
+    _resources: ResourceMatcher | Unbuilt | None
+    _conditions: tuple[CompiledCondition, ...] | Unbuilt
+    _statement: Statement | Unbuilt
     doubts_of_its_own: tuple[str, ...]  # about the statement as a whole (unresolved Effect or Version)
+    policy: Policy | PlainDocument
+    problems: list[str]
+    _matched: dict[tuple[str, str], MatchedStatement]
 
-    def __init__(self, policy: Policy, statement: Statement, substitute: bool | None = None) -> None:
-        """`substitute`: whether the policy substitutes variables, when the caller has read it already."""
+    def __init__(
+        self, policy: Policy | PlainDocument, statement: Statement | int, substitute: bool | None = None
+    ) -> None:
+        """A statement's model, or (`statement` an index) statement `statement` of a `PlainDocument`, compiled from
+        its elements' values (`_plain`). `substitute`: whether the policy substitutes variables, when the caller has
+        read it already (always, for a PlainDocument). One constructor for both: a class that mypyc compiles
+        (setup.py) makes its instances only by calling it."""
+        if isinstance(statement, int):
+            self._plain(policy, statement, substitute)  # type: ignore[arg-type]  # a PlainDocument's, as said
+            return
+        policy = cast(Policy, policy)
         self._begin(policy, statement.index, policy.supports_variables if substitute is None else substitute)
         self._statement = statement
         self._document: PlainDocument | None = None
@@ -128,12 +140,10 @@ class CompiledStatement:
                     self.problems.append(str(error))
             self.principals = tuple(entries)
 
-    @classmethod
-    def plain(cls, document: PlainDocument, index: int, substitute: bool) -> CompiledStatement:
-        """Statement `index` of a `PlainDocument`, compiled from its elements' values (as `__init__` compiles its
-        model: the values are known, and their shapes are those the model's builder takes). The hot path of a batch
-        whose requests bring their own policies: written out rather than through `_begin` and `_effect`."""
-        self = _new(cls)
+    def _plain(self, document: PlainDocument, index: int, substitute: bool) -> None:
+        """Statement `index` of a `PlainDocument`, compiled as the rest of `__init__` compiles its model: the values
+        are known, and their shapes are those the model's builder takes. The hot path of a batch whose requests bring
+        their own policies: written out rather than through `_begin` and `_effect`."""
         self.policy = self._document = document
         self.index = index
         self.substitute = substitute
@@ -178,7 +188,6 @@ class CompiledStatement:
                         problems.append(str(error))
             self.principals = tuple(entries)
         self.problems = problems
-        return self
 
     def _begin(self, policy: Policy | PlainDocument, index: int, substitute: bool) -> None:
         self.first_question = False
@@ -186,8 +195,8 @@ class CompiledStatement:
         self.index = index
         self.substitute = substitute
         self._resources = self._conditions = UNBUILT
-        self.problems: list[str] = []
-        self._matched: dict[tuple[str, str], MatchedStatement] = {}
+        self.problems = []
+        self._matched = {}
 
     def _effect(self, value: str) -> None:
         self.allow = value == "Allow"
@@ -324,9 +333,6 @@ class CompiledStatement:
         return f"{self.statement.loc.short()} ({self.statement.label})"
 
 
-_new = object.__new__
-
-
 def _effect_problem(value: str) -> str:
     return f"Effect must be 'Allow' or 'Deny', not {value!r}"
 
@@ -365,9 +371,7 @@ class CompiledPolicy:
         self.policy = policy
         substitute = policy.supports_variables
         if isinstance(policy, PlainDocument):
-            self.statements = tuple(
-                [CompiledStatement.plain(policy, i, substitute) for i in range(len(policy.elements))]
-            )
+            self.statements = tuple([CompiledStatement(policy, i, substitute) for i in range(len(policy.elements))])
         else:
             self.statements = tuple([CompiledStatement(policy, s, substitute) for s in policy.statements])
         self._checked: set[Role] = set()

@@ -627,22 +627,25 @@ def _responses(lines: Iterable[str], now: datetime | None, first: int = 1) -> It
     last = _LastLine()
     numbered = enumerate(lines, first)
     number = first - 1
+    # No `yield` inside an `except` clause: a mypyc-compiled generator suspended there leaves the exception it handles
+    # as the one the caller's thread is handling, the `__context__` of any exception raised before it resumes.
     while True:
         try:
             number, line = next(numbered)
         except StopIteration:
             return
         except UnicodeDecodeError:
-            yield _unreadable_line(number + 1)
-            return
+            break
         if not line.strip():
             continue
         try:
-            yield _response(_read_line(line), now, last)
+            response = _response(_read_line(line), now, last)
         except SimulateRequestError as error:
-            yield _error_line(number, str(error))
+            response = _error_line(number, str(error))
         except RecursionError:  # a line nested thousands deep must not end the batch
-            yield _error_line(number, "invalid JSON: nested too deeply")
+            response = _error_line(number, "invalid JSON: nested too deeply")
+        yield response
+    yield _unreadable_line(number + 1)
 
 
 # --- a batch answered by worker processes --------------------------------------------------------------------------
