@@ -14,7 +14,8 @@ import os
 
 from setuptools import setup
 
-# The modules a `simulate --jsonl` request runs through, from reading its policies to writing its answer.
+# The modules a `simulate --jsonl` request runs through, from reading its policies to writing its answer (with the
+# positions it cites).
 COMPILED = [
     "linter/engine/conditions.py",
     "linter/engine/context.py",

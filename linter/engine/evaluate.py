@@ -29,7 +29,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Literal, NamedTuple
+from typing import Final, Literal, NamedTuple
 
 from linter.engine.context import (
     Caller,
@@ -115,7 +115,7 @@ class _Group:
 
 
 # Decisions are remembered per policy set: a batch asks the same question about many object keys.
-_DECISIONS_PER_SET = 4096
+_DECISIONS_PER_SET: Final = 4096
 
 
 class _Plan:
@@ -279,7 +279,7 @@ def _owner_account(owner: str) -> str:
 _ORDINARY, _MUST_ALLOW, _KEY_POLICY_UNSEEN = 0, 1, 2
 
 # The action AWS allows whatever the policies say (docs/iam-semantics.md §1 "Actions that need no permission").
-_GET_CALLER_IDENTITY = "sts:getcalleridentity"
+_GET_CALLER_IDENTITY: Final = "sts:getcalleridentity"
 _NO_PERMISSION_NEEDED = Decision(
     "allowed",
     notes=(
@@ -387,7 +387,7 @@ class _Hits:
         return self.sure if lenient or not self.maybe else self.sure + self.maybe
 
 
-_NOTHING = _Hits()
+_NOTHING: Final = _Hits()
 
 
 class _Evaluation:

@@ -31,7 +31,7 @@ from linter.engine.tri import MAYBE, NO, YES, Tri
 from linter.engine.variables import LITERAL_MARKERS, Template, parse, plain
 from linter.model import Text
 
-_ARN_PREFIX_SEGMENTS = 5  # arn, partition, service, region, account
+_ARN_PREFIX_SEGMENTS: Final = 5  # arn, partition, service, region, account
 _LENIENT_ONLY = "matches only if a segment-final '*' crosses ':' (documented as 'can')"
 
 
@@ -86,7 +86,7 @@ class _FoldTable(dict[int, int]):
         return folded
 
 
-_FOLD = _FoldTable()
+_FOLD: Final = _FoldTable()
 
 
 def fold(text: str) -> str:
@@ -394,7 +394,7 @@ def _linear(glob: Glob, ignore_case: bool) -> Callable[[str, str], bool]:
 # How many times a set of patterns is asked before its one-pass patterns are compiled into a regex. Compiling costs
 # ~130 us a pattern (`re` parses in Python), five times building the linear matchers, while the regex then matches ~15
 # times quicker: a batch of distinct policies asks most sets once or twice, a typical batch thousands of times.
-_REGEX_AFTER = 8
+_REGEX_AFTER: Final = 8
 
 
 class Globs:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from enum import StrEnum
-from typing import Literal, cast
+from typing import Final, Literal, cast
 
 from linter.engine.conditions import CompiledCondition
 from linter.engine.context import UNKNOWN, Context
@@ -398,7 +398,7 @@ class CompiledPolicy:
 _CACHE: OrderedDict[int, CompiledPolicy] = OrderedDict()
 # As many as `simulate` keeps parsed policies: an entry keeps its policy alive, and a batch of requests that each
 # bring their own policies kept ~1M objects alive at 8,192 (peak RSS 178 MB on 3,000 requests, 94 MB now).
-_CACHE_LIMIT = 2048
+_CACHE_LIMIT: Final = 2048
 
 
 def compile_policy(policy: Policy | PlainDocument) -> CompiledPolicy:

@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import chain, islice
 from json.encoder import encode_basestring_ascii
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from linter.engine.conditions import decode_binary, parse_bool, parse_date, parse_network, parse_number
 from linter.engine.context import ContextInput, InvalidRequestError
@@ -71,10 +71,10 @@ _FIELDS = {
     "Marker",
     "ResourceHandlingOption",
 }
-_SCP_LEVELS = ("OrderedOrganizationPolicyInputList", "ServiceControlPolicyInputList")
-_RCP_LEVELS = ("OrderedResourceControlPolicyInputList", "ResourceControlPolicyInputList")
-_FLAGS = ("PrincipalIsManagementAccount", "ResourceOwnerIsManagementAccount", "RestrictPublicBuckets")
-_SOURCE_POLICY_TYPES = {"identity": "IAM Policy", "resource": "resource"}
+_SCP_LEVELS: Final = ("OrderedOrganizationPolicyInputList", "ServiceControlPolicyInputList")
+_RCP_LEVELS: Final = ("OrderedResourceControlPolicyInputList", "ResourceControlPolicyInputList")
+_FLAGS: Final = ("PrincipalIsManagementAccount", "ResourceOwnerIsManagementAccount", "RestrictPublicBuckets")
+_SOURCE_POLICY_TYPES: Final = {"identity": "IAM Policy", "resource": "resource"}
 _CONTEXT_TYPES: dict[str, Any] = {
     "string": str,
     "numeric": parse_number,
@@ -154,7 +154,7 @@ def _flag(request: dict[str, Any], field: str) -> bool:
     return value
 
 
-_NO_FLAGS = (False, False, False)
+_NO_FLAGS: Final = (False, False, False)
 
 
 def _policy_inputs(request: dict[str, Any]) -> _PolicyInputs:
@@ -292,8 +292,8 @@ class _Parsed(NamedTuple):
     policies: PolicySet
 
 
-_ABSENT = object()
-_POLICY_FIELDS = (
+_ABSENT: Final = object()
+_POLICY_FIELDS: Final = (
     "PolicyInputList",
     "PermissionsBoundaryPolicyInputList",
     "ResourcePolicy",
@@ -302,7 +302,7 @@ _POLICY_FIELDS = (
     _RCP_LEVELS[0],
     *_FLAGS,
 )
-_ABSENTS = (_ABSENT,) * len(_POLICY_FIELDS)
+_ABSENTS: Final = (_ABSENT,) * len(_POLICY_FIELDS)
 
 
 class _LastLine:
@@ -399,7 +399,7 @@ def _matched_statement(statement: MatchedStatement) -> dict[str, Any]:
 
 # A result is encoded from fragments, as `_compact` would write it (keys in this order, ASCII escapes, no spaces): a
 # response line is the hot path of a batch. The tests hold every line equal to its `_compact` re-encoding.
-_JSON_BOOL = {True: "true", False: "false"}
+_JSON_BOOL: Final = {True: "true", False: "false"}
 
 # Each statement a decision cites is encoded once, for MatchedStatements and for DecidingStatements.
 _CITED: dict[int, tuple[MatchedStatement, str, str]] = {}

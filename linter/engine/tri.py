@@ -8,6 +8,7 @@ logic, which the ordering NO < MAYBE < YES makes `min` (and), `max` (or) and `ne
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Final
 
 
 class Tri(IntEnum):
@@ -16,8 +17,11 @@ class Tri(IntEnum):
     YES = 2
 
 
-NO, MAYBE, YES = Tri.NO, Tri.MAYBE, Tri.YES
-_NEGATED = (YES, MAYBE, NO)
+# Final: in the compiled build (setup.py) a Final module constant is a C variable, any other one a dict lookup.
+NO: Final = Tri.NO
+MAYBE: Final = Tri.MAYBE
+YES: Final = Tri.YES
+_NEGATED: Final = (YES, MAYBE, NO)
 
 
 def negate(value: Tri) -> Tri:

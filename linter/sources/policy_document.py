@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from functools import cache
 from itertools import islice
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from linter.model import (
     MAX_LISTED_PER_RULE,
@@ -142,9 +142,14 @@ def _conditions(node: JNode | None, locate: Locator, pointer: str) -> list[Condi
 
 
 # Statement element -> how it is read into the model.
-_TEXT_ELEMENTS = {"Sid": "sid", "Effect": "effect"}
-_LIST_ELEMENTS = {"Action": "action", "NotAction": "not_action", "Resource": "resource", "NotResource": "not_resource"}
-_PRINCIPAL_ELEMENTS = {"Principal": "principal", "NotPrincipal": "not_principal"}
+_TEXT_ELEMENTS: Final = {"Sid": "sid", "Effect": "effect"}
+_LIST_ELEMENTS: Final = {
+    "Action": "action",
+    "NotAction": "not_action",
+    "Resource": "resource",
+    "NotResource": "not_resource",
+}
+_PRINCIPAL_ELEMENTS: Final = {"Principal": "principal", "NotPrincipal": "not_principal"}
 
 
 def _statement(node: JObject, index: int, locate: Locator, pointer: str) -> Statement:
@@ -205,8 +210,17 @@ def _schema_message(error: Any, path: list[str | int]) -> str:
     return f"{where}: {error.message[:160]}"
 
 
-_STATEMENT_KEYS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource"}
-_PRINCIPAL_TYPES = {"AWS", "Service", "Federated", "CanonicalUser"}
+_STATEMENT_KEYS: Final = {
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+}
+_PRINCIPAL_TYPES: Final = {"AWS", "Service", "Federated", "CanonicalUser"}
 
 
 def _is_text(node: JNode | None) -> bool:
@@ -517,10 +531,10 @@ def build_policy(root: JNode, name: str, locate: Locator, kind: PolicyKind | Non
 
 # A text this long cannot hold a statement past `MAX_STATEMENTS` or a model past the memory budget, so neither check
 # applies (AWS's largest policy is 20 KB).
-_PLAIN_TEXT_LIMIT = 100_000
-_TOP_KEYS = frozenset(("Version", "Id", "Statement"))
-_PLAIN_STATEMENT_KEYS = frozenset((*_STATEMENT_KEYS, "Condition"))
-_JSON_WHITE_SPACE = (" ", "\n", "\r", "\t")
+_PLAIN_TEXT_LIMIT: Final = 100_000
+_TOP_KEYS: Final = frozenset(("Version", "Id", "Statement"))
+_PLAIN_STATEMENT_KEYS: Final = frozenset((*_STATEMENT_KEYS, "Condition"))
+_JSON_WHITE_SPACE: Final = (" ", "\n", "\r", "\t")
 
 
 class _NotPlain(Exception):
