@@ -635,7 +635,7 @@ def _responses(lines: Iterable[str], now: datetime | None, first: int = 1) -> It
         except StopIteration:
             return
         except UnicodeDecodeError:
-            break
+            break  # the batch ends with the line after the loop
         if not line.strip():
             continue
         try:
