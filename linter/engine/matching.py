@@ -706,20 +706,17 @@ class ResourceMatcher:
     def match(self, resource: str, context: Context) -> Tri:
         if self.matches_everything:
             return YES
+        found: bool | None = None  # None: the patterns as one set decide
         direct = self._direct
         if direct is not None:
-            found: bool | None = False
+            found = False
             for arn in direct:
                 found = _direct_match(arn, resource)
                 if found is not False:
                     break
             if found:
                 return YES
-            if found is None:
-                strict = self.strict()
-                if strict is not None and strict.fullmatch(resource):
-                    return YES
-        else:
+        if found is None:
             strict = self.strict()
             if strict is not None and strict.fullmatch(resource):
                 return YES
